@@ -1,0 +1,504 @@
+"""Number backends: one recursion, several number contexts (the mpmath pattern).
+
+Every Bellman-type recursion in :mod:`proofcheck.engine` is written once against the
+small interface of :class:`Backend`: arrays support ``+ - * /`` elementwise (NumPy
+object arrays for exact, multi-precision and interval numbers; ``float64`` arrays for
+the fast path), and the few operations that differ between number types are methods
+here.  A backend also says how precise it is, so every reported number can carry its
+precision.
+
+Backends
+--------
+``ExactBackend``       SymPy numbers and expressions (exact; parametric models).
+``MpmathBackend``      mpmath ``mpf`` in a private context at ``dps`` digits.
+``IntervalBackend``    mpmath intervals (rigorous enclosures) at ``dps`` digits.
+``FloatBackend``       NumPy ``float64``, vectorised.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import UndecidedError
+from ..numerics.exact_sign import exact_sign
+from ..numerics.intervals import interval_context, interval_eval
+
+__all__ = ["Backend", "ExactBackend", "MpmathBackend", "IntervalBackend", "FloatBackend",
+           "get_backend"]
+
+
+def _obj(values):
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
+class Backend:
+    """The operations a recursion needs beyond elementwise arithmetic.
+
+    Subclasses set ``name``, ``exact`` and ``key`` and implement the scalar hooks
+    ``_convert``, ``_log``, ``_exp``, ``_pow``, ``_is_zero``, ``_sign``; the array
+    versions below are derived from them (object arrays), or overridden wholesale
+    (``FloatBackend``).
+    """
+
+    name = "abstract"
+    exact = False
+    dtype = object
+
+    @property
+    def key(self):
+        return self.name
+
+    # -- scalar hooks ---------------------------------------------------------
+    def _convert(self, value):
+        raise NotImplementedError
+
+    def _log(self, x):
+        raise NotImplementedError
+
+    def _exp(self, x):
+        raise NotImplementedError
+
+    def _pow(self, x, y):
+        raise NotImplementedError
+
+    def _is_zero(self, x):
+        raise NotImplementedError
+
+    def _sign(self, x):
+        """-1, 0 or 1; raise UndecidedError when the sign cannot be decided."""
+        raise NotImplementedError
+
+    @property
+    def zero(self):
+        return self._convert(sp.Integer(0))
+
+    @property
+    def one(self):
+        return self._convert(sp.Integer(1))
+
+    @property
+    def inf(self):
+        raise NotImplementedError
+
+    # -- arrays ---------------------------------------------------------------
+    def array(self, values):
+        """Convert model values (SymPy expressions) into this backend's array."""
+        return _obj([self._convert(v) for v in values])
+
+    def empty(self, n):
+        return np.empty(n, dtype=self.dtype)
+
+    def full(self, n, value):
+        out = np.empty(n, dtype=self.dtype)
+        out[:] = [value] * n if self.dtype is object else value
+        return out
+
+    def zeros(self, n):
+        return self.full(n, self.zero)
+
+    def ones(self, n):
+        return self.full(n, self.one)
+
+    def map(self, f, *arrays):
+        return _obj([f(*xs) for xs in zip(*arrays)])
+
+    def log(self, x):
+        """Elementwise natural log, ``log 0 = -inf``."""
+        return self.map(lambda v: -self.inf if self._is_zero(v) else self._log(v), x)
+
+    def exp(self, x):
+        return self.map(self._exp, x)
+
+    def power(self, x, y):
+        """Elementwise ``x ** y`` for a scalar or array exponent, with ``0 ** y = 0`` (y > 0)."""
+        ys = y if isinstance(y, np.ndarray) else [y] * len(x)
+        return self.map(lambda a, b: self.zero if self._is_zero(a) else self._pow(a, b), x, ys)
+
+    def xlogy(self, x, y):
+        """Elementwise ``x * log(y)`` with ``0 * log(anything) = 0`` and ``x * log 0 = -inf``."""
+        def f(a, b):
+            if self._is_zero(a):
+                return self.zero
+            if self._is_zero(b):
+                return -self.inf
+            return a * self._log(b)
+        return self.map(f, x, y)
+
+    def rel_entr(self, x, y):
+        """Elementwise ``x * log(x / y)``: 0 where ``x = 0``, ``+inf`` where ``y = 0 < x``."""
+        def f(a, b):
+            if self._is_zero(a):
+                return self.zero
+            if self._is_zero(b):
+                return self.inf
+            return a * self._log(a / b)
+        return self.map(f, x, y)
+
+    def weight(self, w, x):
+        """Elementwise ``w * x`` with ``0 * x = 0`` even for infinite ``x``."""
+        return self.map(lambda a, b: self.zero if self._is_zero(a) else a * b, w, x)
+
+    def is_zero(self, x):
+        return np.array([self._is_zero(v) for v in x], dtype=bool)
+
+    def where(self, mask, a, b):
+        out = np.empty(len(mask), dtype=self.dtype)
+        a = a if isinstance(a, np.ndarray) else self.full(len(mask), a)
+        b = b if isinstance(b, np.ndarray) else self.full(len(mask), b)
+        out[mask] = a[mask]
+        out[~mask] = b[~mask]
+        return out
+
+    def segment_sum(self, values, starts):
+        """Sums of the segments ``values[starts[i]:starts[i+1]]`` (all non-empty)."""
+        if len(starts) == 0:
+            return self.empty(0)
+        return self.normalize_array(np.add.reduceat(values, starts))
+
+    def scatter_add(self, target, index, values):
+        """``target[index[i]] += values[i]`` (repeated indices accumulate)."""
+        np.add.at(target, index, values)
+
+    def compare(self, a, b):
+        """-1, 0 or 1 for ``a`` vs ``b``; UndecidedError when it cannot be decided."""
+        if a == b:
+            return 0
+        return self._sign(a - b) if not (self._is_inf(a) or self._is_inf(b)) else self._cmp_inf(a, b)
+
+    def _is_inf(self, x):
+        return x == self.inf or x == -self.inf
+
+    def _cmp_inf(self, a, b):
+        order = lambda v: 1 if v == self.inf else (-1 if v == -self.inf else 0)
+        oa, ob = order(a), order(b)
+        return (oa > ob) - (oa < ob)
+
+    def segment_argmax(self, values, starts, ends):
+        """Boolean mask of the maximal entries of each segment (ties kept, exactly)."""
+        mask = np.zeros(len(values), dtype=bool)
+        for lo, hi in zip(starts, ends):
+            best = [lo]
+            for j in range(lo + 1, hi):
+                c = self.compare(values[j], values[best[0]])
+                if c > 0:
+                    best = [j]
+                elif c == 0:
+                    best.append(j)
+            mask[best] = True
+        return mask
+
+    def segment_max(self, values, starts, ends):
+        mask = self.segment_argmax(values, starts, ends)
+        out = self.empty(len(starts))
+        for i, (lo, hi) in enumerate(zip(starts, ends)):
+            out[i] = values[lo + int(np.argmax(mask[lo:hi]))]
+        return out
+
+    def normalize_array(self, x):
+        """Hook for canonical forms (the exact backend cancels rational functions)."""
+        return x
+
+    def to_sympy(self, x):
+        """A SymPy number (or expression) for reporting."""
+        raise NotImplementedError
+
+    def describe(self):
+        """Precision statement for reports."""
+        raise NotImplementedError
+
+
+class ExactBackend(Backend):
+    """SymPy: exact rationals, algebraic numbers, and expressions in parameters."""
+
+    name = "exact"
+    exact = True
+
+    def __init__(self, simplify=True):
+        self.simplify = simplify
+
+    @property
+    def inf(self):
+        return sp.oo
+
+    def _convert(self, value):
+        return sp.sympify(value) if not isinstance(value, sp.Basic) else value
+
+    def array(self, values):
+        return _obj([v if isinstance(v, sp.Basic) else sp.sympify(v) for v in values])
+
+    def _log(self, x):
+        return sp.log(x)
+
+    def _exp(self, x):
+        return sp.exp(x)
+
+    def _pow(self, x, y):
+        return sp.Pow(x, y)
+
+    def _is_zero(self, x):
+        return x.is_zero is True
+
+    def _sign(self, x):
+        return exact_sign(x)
+
+    def normalize(self, x):
+        if not self.simplify or x.is_Rational or not x.free_symbols:
+            return x
+        if x.is_rational_function():
+            return sp.cancel(x)
+        return x
+
+    def normalize_array(self, x):
+        return _obj([self.normalize(v) for v in x]) if self.simplify else x
+
+    def to_sympy(self, x):
+        return x
+
+    def describe(self):
+        return "exact (SymPy rational and symbolic arithmetic)"
+
+
+class MpmathBackend(Backend):
+    """mpmath multi-precision floats in a private context of ``dps`` decimal digits."""
+
+    exact = False
+
+    def __init__(self, dps=50):
+        self.dps = dps
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = dps
+
+    @property
+    def name(self):
+        return f"mpmath-{self.dps}"
+
+    @property
+    def inf(self):
+        return self.ctx.inf
+
+    def _convert(self, value):
+        value = sp.sympify(value)
+        if value.free_symbols:
+            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
+                                 "substitute the parameters first (MDP.substitute)")
+        if value.is_Rational:
+            return self.ctx.mpf(int(value.p)) / int(value.q)
+        return self.ctx.mpf(sp.Float(value, self.dps + 15)._mpf_)
+
+    def _log(self, x):
+        return self.ctx.log(x)
+
+    def _exp(self, x):
+        return self.ctx.exp(x)
+
+    def _pow(self, x, y):
+        return self.ctx.power(x, y)
+
+    def _is_zero(self, x):
+        return x == 0
+
+    def _sign(self, x):
+        return int(x > 0) - int(x < 0)
+
+    def to_sympy(self, x):
+        return sp.Float(x, self.dps) if self.ctx.isfinite(x) else (sp.oo if x > 0 else -sp.oo)
+
+    def describe(self):
+        return f"mpmath, {self.dps} significant decimal digits (rounding error not bounded; see interval backend)"
+
+
+class IntervalBackend(Backend):
+    """mpmath interval arithmetic: every number is a rigorous enclosure."""
+
+    exact = False
+
+    def __init__(self, dps=50):
+        self.dps = dps
+        self.ctx = interval_context(dps)
+
+    @property
+    def name(self):
+        return f"interval-{self.dps}"
+
+    @property
+    def inf(self):
+        return self.ctx.mpf(mpmath.inf)
+
+    def _convert(self, value):
+        value = sp.sympify(value)
+        if value.free_symbols:
+            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
+                                 "substitute the parameters first (MDP.substitute)")
+        return interval_eval(value, self.ctx)
+
+    def _log(self, x):
+        return self.ctx.log(x)
+
+    def _exp(self, x):
+        return self.ctx.exp(x)
+
+    def _pow(self, x, y):
+        return self.ctx.exp(y * self.ctx.log(x)) if not (isinstance(y, int)) else x ** y
+
+    def _is_zero(self, x):
+        return x.a == 0 and x.b == 0
+
+    def _sign(self, x):
+        if x.a > 0:
+            return 1
+        if x.b < 0:
+            return -1
+        if x.a == 0 and x.b == 0:
+            return 0
+        raise UndecidedError(f"the interval {x} straddles 0")
+
+    def compare(self, a, b):
+        if self._is_inf(a) or self._is_inf(b):
+            return self._cmp_inf(a, b)
+        return self._sign(a - b)
+
+    def _is_inf(self, x):
+        return x.a == x.b and (x.a == mpmath.inf or x.a == -mpmath.inf)
+
+    def _cmp_inf(self, a, b):
+        order = lambda v: 1 if (self._is_inf(v) and v.a > 0) else (-1 if self._is_inf(v) else 0)
+        oa, ob = order(a), order(b)
+        if oa == ob == 0:
+            return self._sign(a - b)
+        return (oa > ob) - (oa < ob)
+
+    def to_sympy(self, x):
+        mid = (x.a + x.b) / 2
+        return sp.Float(mpmath.mpf(mid.a), self.dps)
+
+    def radius(self, x):
+        return float((x.b - x.a) / 2)
+
+    def describe(self):
+        return f"mpmath interval arithmetic, {self.dps} digits (rigorous enclosures)"
+
+
+class FloatBackend(Backend):
+    """NumPy float64, vectorised over each height level."""
+
+    name = "float64"
+    exact = False
+    dtype = np.float64
+
+    @property
+    def inf(self):
+        return np.inf
+
+    @property
+    def zero(self):
+        return 0.0
+
+    @property
+    def one(self):
+        return 1.0
+
+    def _convert(self, value):
+        value = sp.sympify(value)
+        if value.free_symbols:
+            raise UndecidedError(f"numeric backend float64 got a parametric value {value}; "
+                                 "substitute the parameters first (MDP.substitute)")
+        return float(value)
+
+    def array(self, values):
+        return np.array([self._convert(v) for v in values], dtype=np.float64)
+
+    def full(self, n, value):
+        return np.full(n, value, dtype=np.float64)
+
+    def log(self, x):
+        with np.errstate(divide="ignore"):
+            return np.log(x)
+
+    def exp(self, x):
+        return np.exp(x)
+
+    def power(self, x, y):
+        with np.errstate(divide="ignore"):
+            return np.where(x == 0, 0.0, np.power(x, y))
+
+    def xlogy(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x == 0, 0.0, x * np.log(y))
+
+    def rel_entr(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x == 0, 0.0, np.where(y == 0, np.inf, x * np.log(x / np.where(y == 0, 1.0, y))))
+
+    def weight(self, w, x):
+        with np.errstate(invalid="ignore"):
+            return np.where(w == 0, 0.0, w * x)
+
+    def is_zero(self, x):
+        return np.asarray(x) == 0
+
+    def where(self, mask, a, b):
+        return np.where(mask, a, b)
+
+    def scatter_add(self, target, index, values):
+        target += np.bincount(index, weights=values, minlength=len(target))
+
+    def _is_zero(self, x):
+        return x == 0
+
+    def _sign(self, x):
+        return int(np.sign(x))
+
+    def segment_argmax(self, values, starts, ends):
+        # exact float comparison: ties are equal floats, nothing is rounded into a tie
+        mx = np.maximum.reduceat(values, starts) if len(starts) else values[:0]
+        owner = np.repeat(np.arange(len(starts)), np.asarray(ends) - np.asarray(starts))
+        return values == mx[owner]
+
+    def segment_max(self, values, starts, ends):
+        return np.maximum.reduceat(values, starts) if len(starts) else values[:0]
+
+    def to_sympy(self, x):
+        return sp.Float(float(x), 17) if math.isfinite(x) else (sp.oo if x > 0 else -sp.oo)
+
+    def describe(self):
+        return "IEEE float64 (about 16 significant digits; no error bound)"
+
+
+_CACHE = {}
+
+
+def get_backend(spec=None):
+    """A backend from a name: ``"exact"`` (default), ``"float"``, ``"mpmath"``,
+    ``"mpmath:80"``, ``"interval"``, ``"interval:60"``; a Backend is returned as is.
+
+    Examples
+    --------
+    >>> get_backend("mpmath:30").name
+    'mpmath-30'
+    """
+    if isinstance(spec, Backend):
+        return spec
+    spec = spec or "exact"
+    if spec in _CACHE:
+        return _CACHE[spec]
+    kind, _, digits = spec.partition(":")
+    dps = int(digits) if digits else 50
+    if kind == "exact":
+        b = ExactBackend()
+    elif kind in ("float", "float64"):
+        b = FloatBackend()
+    elif kind == "mpmath":
+        b = MpmathBackend(dps)
+    elif kind == "interval":
+        b = IntervalBackend(dps)
+    else:
+        from ..errors import ConventionError
+        raise ConventionError(f"unknown backend {spec!r}; use exact, float, mpmath[:DIGITS] or interval[:DIGITS]")
+    _CACHE[spec] = b
+    return b

@@ -1,0 +1,185 @@
+"""Boltzmann and argmax policies, incoherence, iterated coherence (spec section 6).
+
+* f-soft policy of ``pi``: ``pi^{Q,f}(.|s) ∝ f(Q_pi(s, .))``.
+* Boltzmann at temperature ``delta``: ``∝ Zq_pi(s, a) ** (1/delta)``; ``Zq = 0`` gets 0.
+* argmax: uniform over the maximisers of ``Q_pi(s, .)`` (or the first), ties exact.
+* ``kappa_f(pi) = sum_s d_pi(s) KL(pi(.|s) || pi^{Q,f}(.|s))`` (causal form), ``+inf``
+  when ``pi`` puts mass where ``pi^{Q,f}`` puts none.  The trajectory form is in
+  :mod:`proofcheck.engine.trajectories` (enumeration, the independent route).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..model.conventions import Conventions
+from ..model.mdp import Policy
+from .backends import get_backend
+from .goal_conditioning import _uniform_values, _wrap
+from .soft_values import _soft_values, likelihoods, occupancy
+
+__all__ = [
+    "boltzmann_policy",
+    "argmax_policy",
+    "soft_policy",
+    "incoherence",
+    "iterate_coherence",
+    "coherence_fixed_point",
+    "is_coherent",
+    "incoherent_states",
+]
+
+
+def _normalise_per_state(mdp, w, pi, B, impossible):
+    total = B.segment_sum(w, mdp.state_ptr[:-1][~mdp.terminal])
+    tot_state = B.empty(mdp.n_states)
+    tot_state[~mdp.terminal] = total
+    tot_pair = tot_state[mdp.pair_state]
+    dead = B.is_zero(tot_pair)
+    new = w / B.where(dead, B.one, tot_pair)
+    if dead.any():
+        fallback = pi if impossible == "keep" else _uniform_values(mdp, B)
+        new = B.where(dead, fallback, new)
+    return B.normalize_array(new)
+
+
+def _boltzmann(mdp, pi, zq, B, delta, impossible):
+    inv = 1 / delta
+    w = zq if inv == 1 else B.power(zq, inv if B.exact else B.array([inv])[0])
+    return _normalise_per_state(mdp, w, pi, B, impossible)
+
+
+def _argmax(mdp, zq, B, ties):
+    nt = ~mdp.terminal
+    starts, ends = mdp.state_ptr[:-1][nt], mdp.state_ptr[1:][nt]
+    mask = B.segment_argmax(zq, starts, ends)  # argmax of Zq = argmax of Q = log Zq
+    if ties == "first":
+        first = np.zeros_like(mask)
+        for lo, hi in zip(starts, ends):
+            first[lo + int(np.argmax(mask[lo:hi]))] = True
+        mask = first
+    w = B.where(mask, B.one, B.zero)
+    return _normalise_per_state(mdp, w, None, B, "uniform")
+
+
+def _f_soft(mdp, pi, q, success, B, f, conv):
+    zq, _ = _soft_values(mdp, pi, q, success, B)
+    if f == "boltzmann":
+        return _boltzmann(mdp, pi, zq, B, conv.delta, conv.impossible)
+    if f == "argmax":
+        return _argmax(mdp, zq, B, conv.argmax_ties)
+    raise ValueError(f"unknown f {f!r}; use 'boltzmann' or 'argmax'")
+
+
+def soft_policy(mdp, policy=None, f="boltzmann", *, backend=None, conventions=None, delta=None):
+    """The f-soft policy ``pi^{Q,f}`` of ``policy`` (default the prior).
+
+    ``f`` is ``"boltzmann"`` (temperature ``delta``, default ``conventions.delta``) or
+    ``"argmax"`` (ties by ``conventions.argmax_ties``).
+    """
+    B = get_backend(backend)
+    conv = conventions or Conventions()
+    if delta is not None:
+        conv = conv.replace(delta=delta)
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    q, success = likelihoods(mdp, B)
+    return _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)
+
+
+def boltzmann_policy(mdp, policy=None, delta=1, *, backend=None, conventions=None):
+    """``pi^delta(a|s) ∝ Zq_pi(s, a) ** (1/delta)``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> boltzmann_policy(mountain_race())["start"]
+    {'down': 3/5, 'up': 2/5}
+    """
+    return soft_policy(mdp, policy, "boltzmann", backend=backend, conventions=conventions, delta=delta)
+
+
+def argmax_policy(mdp, policy=None, *, backend=None, conventions=None):
+    """Uniform (or first, per conventions) over ``argmax_a Q_pi(s, a)``."""
+    return soft_policy(mdp, policy, "argmax", backend=backend, conventions=conventions)
+
+
+def incoherence(mdp, policy=None, f="boltzmann", *, backend=None, conventions=None, delta=None):
+    """``kappa_f(pi)`` in causal form: ``sum_s d_pi(s) KL(pi(.|s) || pi^{Q,f}(.|s))``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> from proofcheck.engine import goal_condition
+    >>> m = mountain_race()
+    >>> incoherence(m, goal_condition(m))  # doctest: +ELLIPSIS
+    -2*log(2)/5 + 3*log(3/2)/5 + 2*log(2/5)/5 ...
+    """
+    B = get_backend(backend)
+    policy = policy or mdp.prior_policy()
+    soft = soft_policy(mdp, policy, f, backend=B, conventions=conventions, delta=delta)
+    return _kl_causal(mdp, policy, soft, B)
+
+
+def _kl_causal(mdp, policy, other, B):
+    pi = policy.in_backend(B)
+    d = occupancy(mdp, policy, backend=B)
+    terms = B.rel_entr(pi, other.in_backend(B))
+    weighted = B.weight(d[mdp.pair_state], terms)
+    return B.segment_sum(weighted, np.array([0]))[0] if len(weighted) else B.zero
+
+
+def iterate_coherence(mdp, n, policy=None, f="boltzmann", *, backend=None, conventions=None):
+    """``[pi^B_0 = policy, pi^B_1, ..., pi^B_n]`` with ``pi^B_{i+1} = (pi^B_i)^{Q,f}``."""
+    B = get_backend(backend)
+    conv = conventions or Conventions()
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    q, success = likelihoods(mdp, B)
+    out = [_wrap(mdp, pi, B)]
+    for _ in range(n):
+        pi = _f_soft(mdp, pi, q, success, B, f, conv)
+        out.append(_wrap(mdp, pi, B))
+    return out
+
+
+def coherence_fixed_point(mdp, policy=None, f="boltzmann", *, backend=None, conventions=None):
+    """The fixed point of iterated f-coherence, reached after at most ``T + 1`` steps.
+
+    Each step fixes one more height level, so ``pi^B_{T}`` no longer changes; this
+    returns ``pi^B_{T+1}`` (one step past the claimed bound, so the check of P4.10 is
+    not assumed here).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> fp = coherence_fixed_point(mountain_race())
+    >>> fp["start"], fp["mountain"], fp["forest"]
+    ({'down': 3/7, 'up': 4/7}, {'down': 0, 'up': 1}, {'down': 1/2, 'up': 1/2})
+    """
+    return iterate_coherence(mdp, mdp.horizon + 1, policy, f, backend=backend, conventions=conventions)[-1]
+
+
+def incoherent_states(mdp, policy, f="boltzmann", *, backend=None, conventions=None):
+    """States visited by ``policy`` where it differs from its f-soft policy.
+
+    ``kappa_f(pi) = 0`` exactly when this list is empty (KL vanishes iff the two
+    distributions agree wherever ``pi`` goes), so coherence is decided by comparing
+    probabilities, never by testing a sum of logarithms for zero.
+    """
+    B = get_backend(backend)
+    soft = soft_policy(mdp, policy, f, backend=B, conventions=conventions)
+    d = occupancy(mdp, policy, backend=B)
+    a, b = policy.in_backend(B), soft.in_backend(B)
+    bad = []
+    for i in np.flatnonzero(~mdp.terminal):
+        if B._is_zero(d[i]):
+            continue
+        lo, hi = mdp.state_ptr[i], mdp.state_ptr[i + 1]
+        if any(B.compare(a[j], b[j]) != 0 for j in range(lo, hi)):
+            bad.append(mdp.states[i])
+    return bad
+
+
+def is_coherent(mdp, policy, f="boltzmann", *, backend=None, conventions=None):
+    """True when ``kappa_f(policy) = 0``: see :func:`incoherent_states`."""
+    return not incoherent_states(mdp, policy, f, backend=backend, conventions=conventions)

@@ -1,0 +1,156 @@
+"""Goal conditioning, re-training, temperature and folding (spec sections 3-5).
+
+``G(pi)(a|s) = pi(a|s) Zq_pi(s, a) / Zv_pi(s)``, with an explicit rule where
+``Zv_pi(s) = 0`` (:attr:`Conventions.impossible`).  Everything here is built from
+:func:`goal_condition`, which is one backward pass: re-training is ``k`` passes, the
+tempered policy one pass in the tempered MDP, each fold step one pass with modified
+likelihoods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..model.conventions import Conventions
+from ..model.mdp import Policy
+from .backends import get_backend
+from .soft_values import _soft_values, likelihoods
+
+__all__ = [
+    "goal_condition",
+    "retrain",
+    "tempered_policy",
+    "fold_sequence",
+    "noncumulative_fold",
+    "cumulative_fold",
+]
+
+
+def _uniform_values(mdp, B):
+    counts = np.diff(mdp.state_ptr)[mdp.pair_state]
+    return B.array([sp.Rational(1, int(c)) for c in counts])
+
+
+def _condition(mdp, pi, q, success, B, impossible):
+    """``G`` on raw arrays: ``(new_pi, zq, zv)``."""
+    zq, zv = _soft_values(mdp, pi, q, success, B)
+    zv_pair = zv[mdp.pair_state]
+    dead = B.is_zero(zv_pair)
+    safe = B.where(dead, B.one, zv_pair)
+    new = pi * zq / safe
+    if dead.any():
+        fallback = pi if impossible == "keep" else _uniform_values(mdp, B)
+        new = B.where(dead, fallback, new)
+    return B.normalize_array(new), zq, zv
+
+
+def _wrap(mdp, values, B):
+    return Policy(mdp, values, None if B.exact else B)
+
+
+def goal_condition(mdp, policy=None, *, backend=None, alpha=None, likelihood=None,
+                   conventions=None):
+    """The goal-conditioned policy ``G(pi)`` (default ``pi`` = the prior).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+    backend : str or Backend, optional
+    alpha : optional
+        Condition in the MDP with likelihoods ``q ** alpha`` (spec section 4).
+    likelihood : ndarray, optional
+        Replacement pair likelihoods (fold sequences).
+    conventions : Conventions, optional
+        Only ``impossible`` is used.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> goal_condition(mountain_race())["start"]
+    {'down': 3/5, 'up': 2/5}
+    """
+    B = get_backend(backend)
+    conv = conventions or Conventions()
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    q, success = likelihoods(mdp, B, alpha)
+    if likelihood is not None:
+        q = likelihood
+    new, _, _ = _condition(mdp, pi, q, success, B, conv.impossible)
+    return _wrap(mdp, new, B)
+
+
+def retrain(mdp, k, policy=None, *, backend=None, conventions=None):
+    """Re-training on own actions: ``[pi^G_0, ..., pi^G_k]`` with ``pi^G_0`` = ``policy`` or the prior.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import stochastic_counterexample
+    >>> [pi.prob("start", "a1") for pi in retrain(stochastic_counterexample(), 2)]
+    [1/2, 5/11, 25/61]
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f"k = {k!r} must be a non-negative integer number of re-training steps")
+    B = get_backend(backend)
+    conv = conventions or Conventions()
+    q, success = likelihoods(mdp, B)
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    out = [_wrap(mdp, pi, B)]
+    for _ in range(k):
+        pi, _, _ = _condition(mdp, pi, q, success, B, conv.impossible)
+        out.append(_wrap(mdp, pi, B))
+    return out
+
+
+def tempered_policy(mdp, alpha, *, backend=None, conventions=None):
+    """``pi_alpha``: the goal-conditioned prior in the MDP with likelihoods ``q ** alpha``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import stochastic_counterexample
+    >>> tempered_policy(stochastic_counterexample(), 2).prob("start", "a1")
+    7/17
+    """
+    return goal_condition(mdp, None, backend=backend, alpha=alpha, conventions=conventions)
+
+
+def fold_sequence(mdp, n, *, cumulative, backend=None, conventions=None):
+    """The raw folded sequence ``[h_0 = p, h_1, ..., h_n]`` (spec section 5).
+
+    ``h_{j+1} = G_{r_j}(p)``, the goal-conditioned prior under rewards ``r_j``, with
+    ``r_0 = r`` and ``r_{j+1} = r_0 + log(term)`` (non-cumulative, ``F``) or
+    ``r_{j+1} = r_j + log(term)`` (cumulative, ``H``); ``term`` is the fold term of
+    :attr:`Conventions.fold_term` evaluated at ``h_{j+1}``.  Likelihoods may exceed 1
+    along the way; conditioning is unaffected, so no normalisation is applied.
+    """
+    B = get_backend(backend)
+    conv = conventions or Conventions()
+    q0, success = likelihoods(mdp, B)
+    prior = mdp.converted(B)["prior"]
+    q = q0
+    seq = [_wrap(mdp, prior, B)]
+    prior_zero = B.is_zero(prior)
+    safe_prior = B.where(prior_zero, B.one, prior)
+    for _ in range(n):
+        h, _, _ = _condition(mdp, prior, q, success, B, conv.impossible)
+        seq.append(_wrap(mdp, h, B))
+        term = h if conv.fold_term == "posterior" else B.where(prior_zero, B.zero, h / safe_prior)
+        q = B.normalize_array((q if cumulative else q0) * term)
+    return seq
+
+
+def noncumulative_fold(mdp, k, *, backend=None, conventions=None):
+    """``[pi^F_0 = p, ..., pi^F_k]``."""
+    return fold_sequence(mdp, k, cumulative=False, backend=backend, conventions=conventions)
+
+
+def cumulative_fold(mdp, k, *, backend=None, conventions=None):
+    """``[pi^H_0, ..., pi^H_k]`` under :attr:`Conventions.h_indexing`.
+
+    Under ``"one-is-prior"`` the index 0 has no meaning and is returned as ``None``.
+    """
+    conv = conventions or Conventions()
+    off = conv.h_offset
+    raw = fold_sequence(mdp, k + max(off, 0), cumulative=True, backend=backend, conventions=conv)
+    return [raw[i + off] if i + off >= 0 else None for i in range(k + 1)]

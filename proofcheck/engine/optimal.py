@@ -1,0 +1,101 @@
+"""Optimal values and policies for the success probability ``S`` and the return ``J``.
+
+``S``: ``V*(s) = max_a q(s,a) sum tau V*(s')``, ``V*(leaf) = success``.
+``J``: ``V*(s) = max_a [log q(s,a) + sum tau V*(s')]``, ``V*(leaf) = log success``.
+One backward pass each; ties are settled exactly in the exact backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.mdp import Policy
+from .backends import get_backend
+from .goal_conditioning import _wrap
+from .soft_values import likelihoods
+
+__all__ = ["OptimalValues", "optimal_values", "optimal_policy", "is_optimal"]
+
+
+@dataclass
+class OptimalValues:
+    """``q_star`` over pairs, ``v_star`` over states, the objective and the backend."""
+
+    mdp: object
+    q_star: np.ndarray
+    v_star: np.ndarray
+    objective: str
+    backend: object
+
+    def greedy_mask(self):
+        """Pairs whose action attains ``V*`` (exact ties)."""
+        m, B = self.mdp, self.backend
+        nt = ~m.terminal
+        return B.segment_argmax(self.q_star, m.state_ptr[:-1][nt], m.state_ptr[1:][nt])
+
+    def value(self):
+        """``E_{s0 ~ mu} V*(s0)``."""
+        B = self.backend
+        init = self.mdp.converted(B)["initial"]
+        return B.segment_sum(B.weight(init, self.v_star), np.array([0]))[0]
+
+
+def _check_objective(objective):
+    if objective not in ("success", "return"):
+        raise ValueError(f"objective {objective!r} must be 'success' (S) or 'return' (J)")
+
+
+def optimal_values(mdp, objective="return", *, backend=None):
+    """Optimal ``Q*``/``V*`` for ``objective`` ``"success"`` (S) or ``"return"`` (J).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> optimal_values(mountain_race(), "success").value()
+    1
+    """
+    _check_objective(objective)
+    B = get_backend(backend)
+    q, success = likelihoods(mdp, B)
+    ep = mdp.converted(B)["edge_prob"]
+    additive = objective == "return"
+    if additive:
+        q, success = B.log(q), B.log(success)
+    v = B.empty(mdp.n_states)
+    qs = B.empty(mdp.n_pairs)
+    v[mdp.terminal] = success[mdp.terminal]
+    for blk in mdp.blocks[1:]:
+        e, p, s = blk.edges, blk.pairs, blk.states
+        flow = B.weight(ep[e], v[mdp.edge_target[e]])
+        cont = B.segment_sum(flow, mdp.pair_ptr[p.start:p.stop] - e.start)
+        qs[p] = q[p] + cont if additive else B.weight(q[p], cont)
+        v[s] = B.segment_max(qs[p], mdp.state_ptr[s.start:s.stop] - p.start,
+                             mdp.state_ptr[s.start + 1:s.stop + 1] - p.start)
+    return OptimalValues(mdp, qs, v, objective, B)
+
+
+def optimal_policy(mdp, objective="return", *, backend=None):
+    """The optimal policy, uniform over optimal actions at every state.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> optimal_policy(mountain_race(), "success")["start"]
+    {'down': 0, 'up': 1}
+    """
+    ov = optimal_values(mdp, objective, backend=backend)
+    B = ov.backend
+    from .coherence import _normalise_per_state
+    w = B.where(ov.greedy_mask(), B.one, B.zero)
+    return _wrap(mdp, _normalise_per_state(mdp, w, None, B, "uniform"), B)
+
+
+def is_optimal(mdp, policy, objective="return", *, backend=None):
+    """Whether ``policy`` attains the optimal value of ``objective`` (exact comparison)."""
+    from .soft_values import additive_return, success_probability
+    B = get_backend(backend)
+    best = optimal_values(mdp, objective, backend=B).value()
+    val = (success_probability if objective == "success" else additive_return)(mdp, policy, backend=B)
+    return B.compare(val, best) == 0

@@ -1,0 +1,180 @@
+"""Soft values under a policy (spec section 2, the paper's Definition 4.1).
+
+In exponentiated form, one backward pass over the height levels::
+
+    Zq(s, a) = q(s, a) * sum_s' tau(s'|s, a) Zv(s')        Zv(leaf) = success(leaf)
+    Zv(s)    = sum_a pi(a|s) Zq(s, a)
+
+``Zv(s)`` is the probability, following ``pi`` from ``s``, that every optimality
+variable is 1.  Occupancies come from one forward pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.mdp import Policy
+from .backends import get_backend
+
+__all__ = [
+    "SoftValues",
+    "soft_values",
+    "success_probability",
+    "additive_return",
+    "occupancy",
+    "likelihoods",
+]
+
+
+@dataclass
+class SoftValues:
+    """``zq`` over state-action pairs and ``zv`` over states, in ``backend``'s numbers.
+
+    ``Q = log zq`` and ``V = log zv`` are available as :meth:`q_values` and
+    :meth:`v_values`.
+    """
+
+    mdp: object
+    zq: np.ndarray
+    zv: np.ndarray
+    backend: object
+
+    def q_values(self):
+        return self.backend.log(self.zq)
+
+    def v_values(self):
+        return self.backend.log(self.zv)
+
+    def Zq(self, state, action):
+        return self.zq[self.mdp.pair(state, action)]
+
+    def Zv(self, state):
+        return self.zv[self.mdp.index[state]]
+
+
+def likelihoods(mdp, backend=None, alpha=None):
+    """The pair likelihoods ``q`` and leaf successes in ``backend``, tempered by ``alpha``.
+
+    ``alpha`` is the inverse temperature of spec section 4: ``q_alpha = q ** alpha``,
+    applied to leaf successes too (they are the last step's likelihood).
+    """
+    B = get_backend(backend)
+    conv = mdp.converted(B)
+    q, success = conv["likelihood"], conv["success"]
+    if alpha is not None:
+        a = B.array([alpha])[0] if not B.exact else alpha
+        q, success = B.power(q, a), B.power(success, a)
+    return q, success
+
+
+def _soft_values(mdp, pi, q, success, B):
+    """The backward recursion, written once for every backend."""
+    ep = mdp.converted(B)["edge_prob"]
+    zv = B.empty(mdp.n_states)
+    zq = B.empty(mdp.n_pairs)
+    term = mdp.terminal
+    zv[term] = success[term]
+    for blk in mdp.blocks[1:]:
+        e, p, s = blk.edges, blk.pairs, blk.states
+        inflow = ep[e] * zv[mdp.edge_target[e]]
+        zq[p] = q[p] * B.segment_sum(inflow, mdp.pair_ptr[p.start:p.stop] - e.start)
+        zv[s] = B.segment_sum(pi[p] * zq[p], mdp.state_ptr[s.start:s.stop] - p.start)
+    return zq, zv
+
+
+def soft_values(mdp, policy=None, *, backend=None, alpha=None, likelihood=None):
+    """Soft ``Zq``/``Zv`` of ``policy`` (default: the prior).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+    backend : str or Backend, optional
+        ``"exact"`` (default), ``"mpmath"``, ``"interval"``, ``"float"``.
+    alpha : optional
+        Inverse temperature applied to every likelihood.
+    likelihood : ndarray, optional
+        Replacement pair likelihoods (used by the fold sequences).
+
+    Returns
+    -------
+    SoftValues
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> m = mountain_race()
+    >>> sv = soft_values(m)
+    >>> sv.Zv("mountain"), sv.Zq("start", "down"), sv.Zv("start")
+    (1/2, 3/4, 5/8)
+    """
+    B = get_backend(backend)
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    q, success = likelihoods(mdp, B, alpha)
+    if likelihood is not None:
+        q = likelihood
+    zq, zv = _soft_values(mdp, pi, q, success, B)
+    return SoftValues(mdp, zq, zv, B)
+
+
+def occupancy(mdp, policy=None, *, backend=None):
+    """Probability ``d(s)`` of visiting each state under ``policy`` (an array over states).
+
+    In a DAG each state is visited at most once per trajectory, so ``d(s)`` is also
+    ``sum_t d^t(s)``, the weight the causal sums of the paper need.
+    """
+    B = get_backend(backend)
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    conv = mdp.converted(B)
+    ep = conv["edge_prob"]
+    d = conv["initial"].copy()
+    for blk in reversed(mdp.blocks[1:]):
+        p, e = blk.pairs, blk.edges
+        dsa = d[mdp.pair_state[p]] * pi[p]
+        flow = dsa[mdp.edge_pair[e] - p.start] * ep[e]
+        B.scatter_add(d, mdp.edge_target[e], flow)
+    return d
+
+
+def pair_occupancy(mdp, policy, d, B):
+    """``d(s) * pi(a|s)`` for each pair."""
+    return d[mdp.pair_state] * policy.in_backend(B)
+
+
+def success_probability(mdp, policy=None, *, backend=None, alpha=None):
+    """``S(pi) = E_{s0 ~ mu} Zv_pi(s0) = P_pi(all O_t = 1)``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> success_probability(mountain_race())
+    5/8
+    """
+    B = get_backend(backend)
+    sv = soft_values(mdp, policy, backend=B, alpha=alpha)
+    init = mdp.converted(B)["initial"]
+    return B.segment_sum(B.weight(init, sv.zv), np.array([0]))[0]
+
+
+def additive_return(mdp, policy=None, *, backend=None):
+    """``J(pi) = E_pi[sum_t log q(s_t, a_t)] + E_pi[log success(leaf)]``; may be ``-inf``.
+
+    Zero-probability events contribute nothing (``0 * log 0 = 0``).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> additive_return(mountain_race())
+    -oo
+    """
+    B = get_backend(backend)
+    policy = policy or mdp.prior_policy()
+    conv = mdp.converted(B)
+    d = occupancy(mdp, policy, backend=B)
+    dsa = pair_occupancy(mdp, policy, d, B)
+    terms = B.xlogy(dsa, conv["likelihood"])
+    leaf = np.flatnonzero(mdp.terminal)
+    leaf_terms = B.xlogy(d[leaf], conv["success"][leaf])
+    return B.segment_sum(np.concatenate([terms, leaf_terms]), np.array([0]))[0]

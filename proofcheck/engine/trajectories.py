@@ -1,0 +1,101 @@
+"""Trajectory enumeration: the independent, exponential route used as an oracle.
+
+Claims compare the dynamic-programming results of the engine with sums over
+explicitly enumerated trajectories.  Enumeration is bounded: above ``limit``
+trajectories it raises :class:`TooManyTrajectories` and the caller reports
+"undecided" rather than running for ever.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..errors import UndecidedError
+from .backends import get_backend
+
+__all__ = ["TooManyTrajectories", "count_trajectories", "enumerate_trajectories",
+           "trajectory_distribution", "trajectory_kl"]
+
+
+class TooManyTrajectories(UndecidedError):
+    """Enumeration would exceed its limit."""
+
+
+def count_trajectories(mdp, start=None):
+    """Number of distinct trajectories (state, action, state, ...) from ``start`` or ``mu``."""
+    n = np.zeros(mdp.n_states, dtype=object)
+    for i in range(mdp.n_states - 1, -1, -1):  # reverse topological order
+        if mdp.terminal[i]:
+            n[i] = 1
+        else:
+            tot = 0
+            for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+                tot += sum(n[mdp.edge_target[e]] for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]))
+            n[i] = tot
+    if start is not None:
+        return int(n[mdp.index[start]])
+    return int(sum(n[i] for i, m in enumerate(mdp.initial) if m != 0))
+
+
+def enumerate_trajectories(mdp, policy=None, *, start=None, first_action=None, limit=100_000,
+                           likelihood=None):
+    """Yield ``(path, prob, lik)`` for every trajectory.
+
+    ``path`` is ``(s0, a0, s1, a1, ..., sT)``; ``prob`` its probability under ``policy``
+    (or the prior) and the dynamics (from ``start`` if given, else from ``mu``);
+    ``lik`` the product of the likelihoods along it, leaf success included.  With
+    ``first_action``, the first action is fixed (probability 1), as in ``Zq(s, a)``.
+    Values are exact SymPy numbers.
+    """
+    total = count_trajectories(mdp, start)
+    if total > limit:
+        raise TooManyTrajectories(f"{total} trajectories exceed the enumeration limit {limit}")
+    pi = (policy or mdp.prior_policy()).values
+    q = mdp.likelihood if likelihood is None else likelihood
+    starts = [(mdp.index[start], sp.Integer(1))] if start is not None else [
+        (i, m) for i, m in enumerate(mdp.initial) if m != 0]
+    stack = [((mdp.states[i],), i, m, sp.Integer(1), True) for i, m in starts]
+    while stack:
+        path, i, prob, lik, first = stack.pop()
+        if mdp.terminal[i]:
+            yield path, prob, lik * mdp.success[i]
+            continue
+        for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+            a = mdp.pair_action[j]
+            if first and first_action is not None:
+                if a != first_action:
+                    continue
+                pa = sp.Integer(1)
+            else:
+                pa = pi[j]
+            for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+                t = mdp.edge_target[e]
+                stack.append((path + (a, mdp.states[t]), t, prob * pa * mdp.edge_prob[e],
+                              lik * q[j], False))
+
+
+def trajectory_distribution(mdp, policy=None, *, limit=100_000):
+    """``{path: probability}`` over all trajectories with positive probability."""
+    out = {}
+    for path, prob, _ in enumerate_trajectories(mdp, policy, limit=limit):
+        prob = sp.nsimplify(prob) if prob.free_symbols == set() and not prob.is_Rational else prob
+        if prob != 0:
+            out[path] = out.get(path, 0) + prob
+    return out
+
+
+def trajectory_kl(mdp, policy, other, *, limit=100_000):
+    """``KL(P_policy(xi) || P_other(xi))`` by summing over enumerated trajectories (exact).
+
+    ``+oo`` when ``policy`` gives positive probability to a trajectory ``other`` never takes.
+    """
+    P = trajectory_distribution(mdp, policy, limit=limit)
+    Q = {path: p for path, p, _ in enumerate_trajectories(mdp, other, limit=limit)}
+    total = sp.Integer(0)
+    for path, p in P.items():
+        qv = Q.get(path, sp.Integer(0))
+        if qv == 0:
+            return sp.oo
+        total += p * sp.log(p / qv)
+    return total

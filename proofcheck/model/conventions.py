@@ -1,0 +1,107 @@
+"""The conventions the paper leaves open (spec sections 3, 5, 6), as explicit options.
+
+Every verdict records the :class:`Conventions` it was computed under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import sympy as sp
+
+from ..errors import ConventionError
+
+__all__ = ["Conventions", "IMPOSSIBLE", "FOLD_TERMS", "H_INDEXINGS", "OBJECTIVES"]
+
+#: Where ``Zv_pi(s) = 0`` (success impossible from ``s``), ``G(pi)(.|s)`` is
+#: ``"keep"``: ``pi(.|s)`` unchanged (the paper's authors), or ``"uniform"``.
+#: The same rule applies to a Boltzmann policy at a state where every ``Zq`` is 0.
+IMPOSSIBLE = ("keep", "uniform")
+
+#: The fold term of spec section 5: ``"posterior"`` is ``pi_{k+1}(a|s)`` as printed,
+#: ``"ratio"`` is ``pi_{k+1}(a|s) / p(a|s)`` (0 where ``p = 0``), what the proofs need.
+FOLD_TERMS = ("posterior", "ratio")
+
+#: Indexing of the cumulative fold ``H``.  With ``h_0 = p`` and ``h_j`` the j-th
+#: conditioned policy of the cumulative sequence:
+#: ``"zero-is-first-conditioned"``: ``pi^H_k = h_{k+1}``;
+#: ``"one-is-first-conditioned"``: ``pi^H_k = h_k`` (so ``pi^H_0 = p``);
+#: ``"one-is-prior"``: ``pi^H_k = h_{k-1}`` (``pi^H_1 = p``).
+H_INDEXINGS = {"zero-is-first-conditioned": 1, "one-is-first-conditioned": 0, "one-is-prior": -1}
+
+#: ``"return"``: the additive return ``J``; ``"success"``: the success probability ``S``.
+OBJECTIVES = ("return", "success")
+
+ARGMAX_TIES = ("uniform", "first")
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """Conventions for one verification run.
+
+    Parameters
+    ----------
+    impossible : {"keep", "uniform"}
+        Rule where conditioning on success is impossible (``Zv = 0``).
+    fold_term : {"ratio", "posterior"}
+        Fold term of the sequences ``F`` and ``H``.
+    h_indexing : str
+        One of :data:`H_INDEXINGS`.
+    delta : sympy.Rational
+        Boltzmann temperature for ``kappa_delta`` and iterated coherence.
+    argmax_ties : {"uniform", "first"}
+        Tie rule of the argmax f-soft policy.
+    objectives : tuple
+        Objectives under which optimality and return claims are judged.
+    k_max : int
+        Claims "for all k" are checked for ``k = 0..k_max`` and say so.
+    """
+
+    impossible: str = "keep"
+    fold_term: str = "ratio"
+    h_indexing: str = "zero-is-first-conditioned"
+    delta: object = sp.Integer(1)
+    argmax_ties: str = "uniform"
+    objectives: tuple = OBJECTIVES
+    k_max: int = 10
+
+    def __post_init__(self):
+        self._check("impossible", IMPOSSIBLE)
+        self._check("fold_term", FOLD_TERMS)
+        self._check("h_indexing", tuple(H_INDEXINGS))
+        self._check("argmax_ties", ARGMAX_TIES)
+        objs = tuple(self.objectives) if not isinstance(self.objectives, str) else (self.objectives,)
+        for o in objs:
+            if o not in OBJECTIVES:
+                raise ConventionError(f"conventions.objectives: unknown objective {o!r}; use {list(OBJECTIVES)}")
+        object.__setattr__(self, "objectives", objs)
+        delta = self.delta if isinstance(self.delta, sp.Basic) else sp.nsimplify(self.delta)
+        if not (delta.is_number and delta.is_positive):
+            raise ConventionError(f"conventions.delta = {self.delta!r} must be a positive number, e.g. 1 or 1/2")
+        object.__setattr__(self, "delta", delta)
+        if isinstance(self.k_max, bool) or not isinstance(self.k_max, int) or not 1 <= self.k_max <= 1000:
+            raise ConventionError(f"conventions.k_max = {self.k_max!r} must be an integer in 1..1000")
+
+    def _check(self, name, allowed):
+        value = getattr(self, name)
+        if value not in allowed:
+            raise ConventionError(
+                f"conventions.{name} = {value!r} is not one of {list(allowed)}; pick one of those"
+            )
+
+    @property
+    def h_offset(self):
+        return H_INDEXINGS[self.h_indexing]
+
+    def replace(self, **changes):
+        return replace(self, **changes)
+
+    def as_dict(self):
+        d = asdict(self)
+        d["delta"] = str(self.delta)
+        d["objectives"] = list(self.objectives)
+        return d
+
+    @classmethod
+    def field_names(cls):
+        return [f.name for f in fields(cls)]

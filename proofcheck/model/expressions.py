@@ -1,0 +1,686 @@
+"""Safe parsing of expression strings from untrusted case files.
+
+Case files give probabilities, priors and rewards as strings such as ``"1/2"``,
+``"(1 - p)/2"`` or ``"exp(-1)"``.  This module turns such strings into SymPy
+expressions with a small hand-written tokenizer and recursive-descent parser.  The
+text is never handed to ``eval``, ``exec``, ``compile``, :mod:`ast`,
+:func:`sympy.sympify` or :func:`sympy.parsing.sympy_parser.parse_expr`: only the
+allow-listed grammar below is understood, and SymPy objects are built directly.
+
+Grammar (``^`` is accepted as a synonym of ``**``)::
+
+    expression := term (("+" | "-") term)*
+    term       := unary (("*" | "/") unary)*
+    unary      := ("+" | "-") unary | power
+    power      := primary [("**" | "^") unary]        # right-associative
+    primary    := NUMBER | NAME | CALL | "(" expression ")"
+    CALL       := ("exp" | "log" | "sqrt") "(" expression ")"
+                | "Rational" "(" expression "," expression ")"
+    NUMBER     := digits ["." digits] [("e" | "E") ["+" | "-"] digits]   (or ".5")
+    NAME       := a letter followed by letters, digits or "_" (declared parameters only)
+
+Decimal literals are exact: ``"0.1"`` is ``Rational(1, 10)``.  The work done for
+one expression is bounded (text length, nesting depth, literal size, exponents and
+the size of every intermediate number), so hostile input cannot hang the parser.
+"""
+
+__all__ = ["parse_expression"]
+
+import math
+from collections.abc import Mapping
+
+import sympy
+
+from proofcheck.errors import ExpressionError
+
+# --------------------------------------------------------------------------- limits
+MAX_LENGTH = 1000  # characters of expression text
+MAX_DEPTH = 50  # nested parentheses, function calls, signs and powers
+MAX_LITERAL_DIGITS = 100  # digits in one number literal
+MAX_LITERAL_EXPONENT = 1000  # |n| in a literal such as 1e-n
+MAX_EXPONENT = 10_000  # |exponent| and its numerator/denominator for **
+MAX_NUMERIC_BASE_EXPONENT = 1000  # |exponent| when the base is a number other than 0, 1, -1
+MAX_RESULT_DIGITS = 2000  # digits of any numerator or denominator
+MAX_EXP_ARGUMENT = 10_000  # |x| in exp(x) for a number x
+
+_DIGIT_LIMIT = 10**MAX_RESULT_DIGITS  # an integer >= this has more than 2000 digits
+_BITS_LIMIT = MAX_RESULT_DIGITS * math.log2(10)
+
+# --------------------------------------------------------------------------- lexicon
+_DIGITS = frozenset("0123456789")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NAME_CHARS = _LETTERS | _DIGITS | {"_"}
+_WHITESPACE = frozenset(" \t\r\n")
+_SINGLE_OPS = frozenset("+-*/^(),")
+
+_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "Rational": 2}
+_FUNCTION_LIST = "exp(x), log(x), sqrt(x) and Rational(a, b)"
+_ALLOWED = (
+    "expressions may use numbers, declared parameters, + - * / ** ( ), exp, log, sqrt, Rational"
+)
+_CHAR_HINTS = {
+    "'": "strings are not allowed",
+    '"': "strings are not allowed",
+    ".": "'.' may only appear inside a number such as 0.5",
+    "_": "names must start with a letter",
+    "[": "use ( ) for grouping",
+    "]": "use ( ) for grouping",
+    "{": "use ( ) for grouping",
+    "}": "use ( ) for grouping",
+    "=": "comparisons, assignments and keyword arguments are not allowed",
+    "<": "comparisons are not allowed",
+    ">": "comparisons are not allowed",
+    "!": "comparisons are not allowed",
+    ";": "write a single expression",
+    ":": "write a single expression",
+    "\\": "backslashes (LaTeX) are not allowed; write sqrt(x), not \\sqrt{x}",
+    "%": "the % operator is not supported",
+}
+_NAME_HINTS = {
+    "e": "for Euler's number write exp(1)",
+    "E": "for Euler's number write exp(1)",
+    "pi": "pi is not built in",
+    "I": "complex numbers are not supported",
+    "inf": "only finite numbers are allowed",
+    "oo": "only finite numbers are allowed",
+    "nan": "only finite numbers are allowed",
+}
+
+_NUM, _NAME, _OP, _END, _BAD = "number", "name", "operator", "end", "bad"
+
+
+class _Token:
+    __slots__ = ("kind", "text", "col", "value")
+
+    def __init__(self, kind, text, col, value=None):
+        self.kind = kind  # one of _NUM, _NAME, _OP, _END, _BAD
+        self.text = text  # the source text of the token
+        self.col = col  # 1-based column of its first character
+        self.value = value  # sympy number (_NUM) or (what, fix) (_BAD)
+
+    def is_op(self, *ops):
+        return self.kind == _OP and self.text in ops
+
+
+def _quote_token(s, limit=40):
+    """``repr`` of a short piece of source text (one line, bounded length)."""
+    if len(s) > limit:
+        s = s[: limit - 3] + "..."
+    return repr(s)
+
+
+def _show_text(text, col=None, width=60):
+    """The expression text in double quotes, one line; an excerpt around ``col`` if long."""
+    prefix = suffix = ""
+    piece = text
+    if len(text) > width + 20:
+        start = 0 if col is None else max(0, min(col - 1 - width // 2, len(text) - width))
+        piece = text[start : start + width]
+        prefix = "..." if start > 0 else ""
+        suffix = "..." if start + width < len(text) else ""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in piece)
+    return f'"{prefix}{escaped}{suffix}"'
+
+
+def _show_value(value, limit=60):
+    """``str`` of a SymPy value, shortened for messages."""
+    if value.is_Integer and abs(value.p) >= 10**limit:
+        return f"<an integer with about {len(str(abs(value.p)))} digits>"
+    s = str(value)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _exceeds(expr, limit):
+    """Whether the constant expression ``expr`` has magnitude above ``limit``.
+
+    Exact for SymPy numbers; other constants (``exp(2)``, ``sqrt(3)``) are evaluated
+    numerically.  When no bound can be established the answer is ``True``, so callers
+    reject rather than risk unbounded work.
+    """
+    if expr.is_Number:
+        return bool(abs(expr) > limit)
+    try:
+        magnitude = abs(expr.evalf(15))
+        if magnitude.is_Number:
+            return not bool(magnitude <= limit)
+    except Exception:  # noqa: BLE001 - any failure means "cannot bound it"
+        pass
+    return True
+
+
+def _max_bits(expr):
+    """log2 of the largest numerator or denominator appearing in ``expr``."""
+    bits = 0.0
+    for atom in expr.atoms(sympy.Rational):
+        largest = max(abs(atom.p), atom.q)
+        if largest > 1:
+            bits = max(bits, math.log2(largest))
+    return bits
+
+
+class _Parser:
+    def __init__(self, text, symbols, where):
+        self.text = text
+        self.symbols = symbols
+        self.where = where
+        self.tokens = []
+        self.pos = 0
+        self.depth = 0
+
+    # ------------------------------------------------------------------ errors
+    def fail(self, what, col, fix):
+        """Raise a one-line :class:`ExpressionError`: what, where, token/column, fix."""
+        raise ExpressionError(
+            f"{self.where}: {what} at column {col} in {_show_text(self.text, col)}; {fix}"
+        )
+
+    def unexpected(self, tok, expecting_value):
+        if tok.kind == _END:
+            self.fail(
+                "expression ends early",
+                tok.col,
+                "finish it with a number, a declared parameter or '('",
+            )
+        if expecting_value:
+            if tok.is_op(")"):
+                self.fail("unexpected ')'", tok.col, "put a number or parameter before it")
+            self.fail(
+                f"expected a number, parameter or '(' but found {_quote_token(tok.text)}",
+                tok.col,
+                "check for a doubled or missing operand",
+            )
+        if tok.is_op(")"):
+            self.fail("unmatched ')'", tok.col, "remove it or add the matching '('")
+        if tok.is_op(","):
+            self.fail(
+                "unexpected ','",
+                tok.col,
+                "commas may only separate function arguments, as in Rational(1, 2)",
+            )
+        if tok.is_op("("):
+            self.fail(
+                "unexpected '('",
+                tok.col,
+                "put an operator such as * before '(' (implicit multiplication is not supported)",
+            )
+        self.fail(
+            f"unexpected {tok.kind} {_quote_token(tok.text)}",
+            tok.col,
+            "put an operator such as * between two values (implicit multiplication is not supported)",
+        )
+
+    # ------------------------------------------------------------------ tokenizer
+    def tokenize(self):
+        text, n, i = self.text, len(self.text), 0
+        tokens = self.tokens
+        while i < n:
+            ch = text[i]
+            if ch in _WHITESPACE:
+                i += 1
+            elif ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
+                tok, i = self._number(i)
+                tokens.append(tok)
+                if tok.kind == _BAD:
+                    break
+            elif ch in _LETTERS:
+                j = i + 1
+                while j < n and text[j] in _NAME_CHARS:
+                    j += 1
+                tokens.append(_Token(_NAME, text[i:j], i + 1))
+                i = j
+            elif ch == "*" and text.startswith("**", i):
+                tokens.append(_Token(_OP, "**", i + 1))
+                i += 2
+            elif ch in _SINGLE_OPS:
+                tokens.append(_Token(_OP, ch, i + 1))
+                i += 1
+            else:
+                hint = _CHAR_HINTS.get(ch)
+                fix = _ALLOWED if hint is None else f"{_ALLOWED} ({hint})"
+                what = f"unsupported character {_quote_token(ch)}"
+                tokens.append(_Token(_BAD, ch, i + 1, (what, fix)))
+                break
+        tokens.append(_Token(_END, "", n + 1))
+
+    def _number(self, i):
+        """Lex the number literal starting at ``i``; return ``(token, next index)``."""
+        text, n, j = self.text, len(self.text), i
+        while j < n and text[j] in _DIGITS:
+            j += 1
+        int_part, frac_part = text[i:j], ""
+        if j < n and text[j] == ".":
+            k = j + 1
+            while k < n and text[k] in _DIGITS:
+                k += 1
+            frac_part, j = text[j + 1 : k], k
+        exponent = 0
+        if j < n and text[j] in "eE":
+            k = j + 1
+            if k < n and text[k] in "+-":
+                k += 1
+            m = k
+            while m < n and text[m] in _DIGITS:
+                m += 1
+            if m == k:
+                what = f"malformed number {_quote_token(text[i:k])}"
+                return _Token(_BAD, text[i:k], i + 1, (what, "write an exponent such as 1e-3")), k
+            digits = text[k:m].lstrip("0") or "0"
+            if len(digits) > 6 or int(digits) > MAX_LITERAL_EXPONENT:
+                what = f"number too large {_quote_token(text[i:m])}"
+                fix = f"literal exponents are limited to +-{MAX_LITERAL_EXPONENT}"
+                return _Token(_BAD, text[i:m], i + 1, (what, fix)), m
+            exponent = -int(digits) if text[k - 1] == "-" else int(digits)
+            j = m
+        literal = text[i:j]
+        if len(int_part) + len(frac_part) > MAX_LITERAL_DIGITS:
+            what = f"number literal with more than {MAX_LITERAL_DIGITS} digits {_quote_token(literal)}"
+            fix = f"use at most {MAX_LITERAL_DIGITS} digits per number"
+            return _Token(_BAD, literal, i + 1, (what, fix)), j
+        if j < n and text[j] == ".":
+            what = f"unexpected '.' after the number {_quote_token(literal)}"
+            return _Token(_BAD, ".", j + 1, (what, "a number may contain only one '.'")), j + 1
+        mantissa = int(int_part + frac_part or "0")
+        scale = exponent - len(frac_part)
+        if scale >= 0:
+            value = sympy.Integer(mantissa * 10**scale)
+        else:
+            value = sympy.Rational(mantissa, 10**-scale)
+        return _Token(_NUM, literal, i + 1, value), j
+
+    # ------------------------------------------------------------------ token stream
+    def peek(self):
+        tok = self.tokens[self.pos]
+        if tok.kind == _BAD:
+            what, fix = tok.value
+            self.fail(what, tok.col, fix)
+        return tok
+
+    def enter(self, tok):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(
+                f"nesting deeper than {MAX_DEPTH} levels at {_quote_token(tok.text)}",
+                tok.col,
+                "simplify the expression (parentheses, function calls, signs and powers count)",
+            )
+
+    def leave(self):
+        self.depth -= 1
+
+    # ------------------------------------------------------------------ grammar
+    def parse(self):
+        self.tokenize()
+        value = self.expression()
+        tok = self.peek()
+        if tok.kind != _END:
+            self.unexpected(tok, expecting_value=False)
+        return value
+
+    def expression(self):
+        left = self.term()
+        while True:
+            tok = self.peek()
+            if not tok.is_op("+", "-"):
+                return left
+            self.pos += 1
+            right = self.term()
+            left = self.check(left + right if tok.text == "+" else left - right, tok)
+
+    def term(self):
+        left = self.unary()
+        while True:
+            tok = self.peek()
+            if not tok.is_op("*", "/"):
+                return left
+            self.pos += 1
+            right = self.unary()
+            if tok.text == "*":
+                left = self.check(left * right, tok)
+            else:
+                if right.is_zero is True:
+                    self.fail(
+                        f"division by zero (the divisor {_show_value(right)} is zero) at '/'",
+                        tok.col,
+                        "use a non-zero divisor",
+                    )
+                left = self.check(left / right, tok)
+
+    def unary(self):
+        tok = self.peek()
+        if not tok.is_op("+", "-"):
+            return self.power()
+        self.pos += 1
+        self.enter(tok)
+        operand = self.unary()
+        self.leave()
+        return operand if tok.text == "+" else self.check(-operand, tok)
+
+    def power(self):
+        base = self.primary()
+        tok = self.peek()
+        if not tok.is_op("**", "^"):
+            return base
+        self.pos += 1
+        self.enter(tok)
+        exponent = self.unary()
+        self.leave()
+        self.check_power(base, exponent, tok)
+        return self.check(base**exponent, tok)
+
+    def primary(self):
+        tok = self.peek()
+        if tok.kind == _NUM:
+            self.pos += 1
+            return self.check(tok.value, tok)
+        if tok.kind == _NAME:
+            self.pos += 1
+            if self.peek().is_op("("):
+                return self.call(tok)
+            return self.name(tok)
+        if tok.is_op("("):
+            self.pos += 1
+            self.enter(tok)
+            value = self.expression()
+            self.close(tok)
+            self.leave()
+            return value
+        self.unexpected(tok, expecting_value=True)
+
+    def close(self, open_tok):
+        """Consume the ')' matching ``open_tok``."""
+        tok = self.peek()
+        if tok.is_op(")"):
+            self.pos += 1
+            return
+        if tok.kind == _END:
+            self.fail(
+                f"missing ')' for {_quote_token(open_tok.text)}",
+                open_tok.col,
+                "add the closing ')'",
+            )
+        self.unexpected(tok, expecting_value=False)
+
+    def name(self, tok):
+        symbol = self.symbols.get(tok.text)
+        if symbol is not None:
+            return symbol
+        if tok.text in _FUNCTIONS:
+            arity = "a, b" if _FUNCTIONS[tok.text] == 2 else "x"
+            self.fail(
+                f"function {_quote_token(tok.text)} used without parentheses",
+                tok.col,
+                f"call it as {tok.text}({arity})",
+            )
+        declared = sorted(self.symbols)
+        example = tok.text if len(tok.text) <= 20 else "p"
+        fix = (
+            f"declare it under [parameters] (e.g. {example} = "
+            '{ min = "0", max = "1" }) or use a number'
+        )
+        if declared:
+            shown = ", ".join(declared[:10]) + (", ..." if len(declared) > 10 else "")
+            fix += f" (declared parameters: {shown})"
+        hint = _NAME_HINTS.get(tok.text)
+        if hint:
+            fix += f"; {hint}"
+        self.fail(f"unknown name {_quote_token(tok.text)}", tok.col, fix)
+
+    def call(self, name_tok):
+        fname = name_tok.text
+        if fname not in _FUNCTIONS:
+            if fname in self.symbols:
+                self.fail(
+                    f"parameter {_quote_token(fname)} is not a function",
+                    name_tok.col,
+                    f"write {fname}*(...) to multiply",
+                )
+            self.fail(
+                f"unknown function {_quote_token(fname)}",
+                name_tok.col,
+                f"allowed functions are {_FUNCTION_LIST}",
+            )
+        self.pos += 1  # the '('
+        self.enter(name_tok)
+        args = []
+        while True:
+            if self.peek().is_op(")") and not args:
+                break  # f(): reported as an arity error below
+            args.append(self.expression())
+            tok = self.peek()
+            if tok.is_op(","):
+                self.pos += 1
+                continue
+            if tok.is_op(")"):
+                break
+            if tok.kind == _END:
+                self.fail(
+                    f"missing ')' for {_quote_token(fname + '(')}",
+                    name_tok.col,
+                    "add the closing ')'",
+                )
+            self.unexpected(tok, expecting_value=False)
+        self.pos += 1  # the ')'
+        self.leave()
+        arity = _FUNCTIONS[fname]
+        if len(args) != arity:
+            usage = "Rational(a, b)" if fname == "Rational" else f"{fname}(x)"
+            self.fail(
+                f"{fname} takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
+                name_tok.col,
+                f"write {usage}",
+            )
+        return self.apply(name_tok, args)
+
+    # ------------------------------------------------------------------ semantics
+    def apply(self, name_tok, args):
+        fname, col = name_tok.text, name_tok.col
+        if fname == "Rational":
+            a, b = args
+            if not (a.is_Integer and b.is_Integer):
+                self.fail(
+                    f"Rational(a, b) needs integers, got Rational({_show_value(a)}, {_show_value(b)})",
+                    col,
+                    "write a/b for general quotients",
+                )
+            if b == 0:
+                self.fail(
+                    f"division by zero in Rational({_show_value(a)}, 0)",
+                    col,
+                    "use a non-zero denominator",
+                )
+            return self.check(sympy.Rational(a, b), name_tok)
+        (x,) = args
+        if fname == "exp":
+            if x.is_number and _exceeds(x, MAX_EXP_ARGUMENT):
+                self.fail(
+                    f"exp argument too large ({_show_value(x)})",
+                    col,
+                    f"use exp(x) with |x| <= {MAX_EXP_ARGUMENT}",
+                )
+            return self.check(sympy.exp(x), name_tok)
+        if fname == "log":
+            if x.is_zero is True:
+                self.fail("log of zero", col, "use a positive argument")
+            return self.check(sympy.log(x), name_tok)
+        return self.check(sympy.sqrt(x), name_tok)  # sqrt
+
+    def check_power(self, base, exponent, tok):
+        """Reject powers whose evaluation could be huge before SymPy computes them."""
+        if not exponent.is_number:
+            return  # symbolic exponent: SymPy keeps the power unevaluated
+        too_large = "exponent too large"
+        if exponent.is_Rational and (abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT):
+            self.fail(
+                f"{too_large} ({_show_value(exponent)}) at '{tok.text}'",
+                tok.col,
+                f"use exponents with |numerator| and denominator <= {MAX_EXPONENT}",
+            )
+        if _exceeds(exponent, MAX_EXPONENT):
+            self.fail(
+                f"{too_large} ({_show_value(exponent)}) at '{tok.text}'",
+                tok.col,
+                f"use exponents with absolute value <= {MAX_EXPONENT}",
+            )
+        if (
+            base.is_number
+            and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne)
+            and _exceeds(exponent, MAX_NUMERIC_BASE_EXPONENT)
+        ):
+            self.fail(
+                f"{too_large} ({_show_value(exponent)}) for the number {_show_value(base)} at '{tok.text}'",
+                tok.col,
+                f"powers of numbers are limited to exponents of absolute value <= {MAX_NUMERIC_BASE_EXPONENT}",
+            )
+        if base.is_zero is True and exponent.is_extended_negative is True:
+            self.fail(
+                f"division by zero (0 raised to the negative power {_show_value(exponent)})",
+                tok.col,
+                "use a non-zero base or a positive exponent",
+            )
+        if exponent.is_Number:
+            magnitude = float(abs(exponent))
+        else:
+            try:
+                magnitude = float(abs(exponent.evalf(15)))
+            except Exception:  # noqa: BLE001
+                magnitude = float(MAX_EXPONENT)
+        if _max_bits(base) * magnitude > _BITS_LIMIT + 1:
+            self.fail(
+                f"number too large (result of '{tok.text}' would exceed {MAX_RESULT_DIGITS} digits)",
+                tok.col,
+                "use smaller bases or exponents",
+            )
+
+    def check(self, value, tok):
+        """Check the result of one operation: finite, numbers of bounded size."""
+        for node in sympy.preorder_traversal(value):
+            if node.is_Number:
+                if node is sympy.S.NaN or node.is_finite is False:
+                    self.fail(
+                        f"undefined or infinite result at {_quote_token(tok.text)}",
+                        tok.col,
+                        "avoid division by zero and log(0)",
+                    )
+                if node.is_Rational and (abs(node.p) >= _DIGIT_LIMIT or node.q >= _DIGIT_LIMIT):
+                    self.fail(
+                        f"number too large (more than {MAX_RESULT_DIGITS} digits) at {_quote_token(tok.text)}",
+                        tok.col,
+                        "use smaller numbers",
+                    )
+            elif node.is_Pow:
+                e = node.exp
+                if e.is_Number and abs(e) > MAX_EXPONENT:
+                    self.fail(
+                        f"exponent too large ({_show_value(e)}) at {_quote_token(tok.text)}",
+                        tok.col,
+                        f"use exponents with absolute value <= {MAX_EXPONENT}",
+                    )
+        return value
+
+
+def _plain_number(value, where):
+    """Convert a Python ``int`` or ``float`` (not bool) given instead of a string."""
+    if isinstance(value, int):
+        if abs(value) >= _DIGIT_LIMIT:
+            raise ExpressionError(
+                f"{where}: integer too large (more than {MAX_RESULT_DIGITS} digits); use a smaller number"
+            )
+        return sympy.Integer(value)
+    if not math.isfinite(value):
+        raise ExpressionError(
+            f"{where}: got the float {value!r}; NaN and infinity are not allowed, give a finite number"
+        )
+    return sympy.Float(value)
+
+
+def parse_expression(text, symbols=None, *, where="expression"):
+    """Parse an expression string from a case file into a SymPy expression.
+
+    The text is read by a hand-written tokenizer and recursive-descent parser that
+    understands only an allow-listed grammar; it is never passed to ``eval``,
+    ``exec``, :func:`sympy.sympify` or any other general-purpose parser.
+
+    Parameters
+    ----------
+    text : str, int or float
+        The expression.  Strings may contain integer and decimal literals (``3``,
+        ``0.75``, ``.5``, ``1e-3``, ``2.5E+2``; decimals are *exact* rationals),
+        declared parameter names, ``+ - * /``, ``**`` (or ``^``), unary ``+``/``-``,
+        parentheses and the functions ``exp(x)``, ``log(x)`` (natural logarithm),
+        ``sqrt(x)`` and ``Rational(a, b)`` (``a``, ``b`` integers, ``b != 0``).
+        Precedence follows Python: ``**`` is right-associative and binds tighter
+        than a unary minus on its left (``-2**2 == -4``).  A Python ``int`` becomes
+        :class:`sympy.Integer`; a finite Python ``float`` becomes
+        :class:`sympy.Float` (inexact).
+    symbols : mapping of str to sympy.Symbol, optional
+        The declared parameters; any other name is an error.
+    where : str, optional
+        Where the text comes from (file and key), used as the prefix of error
+        messages, e.g. ``"cases/x.toml: states.start.actions.up.prior"``.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression.  Without floats and parameters the result is an exact
+        :class:`sympy.Integer` or :class:`sympy.Rational` (or an exact constant such
+        as ``sqrt(2)``).
+
+    Raises
+    ------
+    proofcheck.errors.ExpressionError
+        With a one-line message naming the location, the offending token and its
+        column, and a fix, if the text is not in the grammar (unknown names or
+        functions, unsupported characters such as quotes, ``.``, ``[``, ``;``), is
+        empty, divides by an exact zero, takes ``log(0)``, or exceeds a work bound:
+        more than 1000 characters, nesting deeper than 50, a literal with more than
+        100 digits, an exponent above 10000 in absolute value (1000 for a numeric
+        base other than 0 and +-1), ``exp(x)`` with a number ``|x| > 10000``, or any
+        intermediate numerator/denominator with more than 2000 digits.  Booleans,
+        NaN, infinities and other types are rejected too.
+
+    Examples
+    --------
+    >>> parse_expression("1/2 + 1/4")
+    3/4
+    >>> parse_expression("0.1")
+    1/10
+    >>> parse_expression("-2**2"), parse_expression("2^3^2")
+    (-4, 512)
+    >>> import sympy
+    >>> p = sympy.Symbol("p")
+    >>> parse_expression("(1 - p)/2", {"p": p})
+    1/2 - p/2
+    >>> parse_expression("exp(-1) * Rational(3, 4)")
+    3*exp(-1)/4
+    >>> parse_expression("1 - q", {"p": p}, where="cases/x.toml: prior")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    proofcheck.errors.ExpressionError: cases/x.toml: prior: unknown name 'q' at column 5 in "1 - q"; declare it ...
+    """
+    where = str(where)
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ExpressionError(
+            f"{where}: expected an expression string, got {type(text).__name__}"
+            + (f" {text!r}" if isinstance(text, bool) else "")
+            + '; write a number or an expression such as "1/2"'
+        )
+    if not isinstance(text, str):
+        return _plain_number(text, where)
+
+    if symbols is None:
+        symbols = {}
+    elif not isinstance(symbols, Mapping):
+        raise TypeError(f"symbols must be a mapping of name -> sympy.Symbol, not {type(symbols).__name__}")
+
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"{where}: expression too long ({len(text)} characters, limit {MAX_LENGTH}) "
+            f"in {_show_text(text, 1)}; shorten or simplify it"
+        )
+    if all(ch in _WHITESPACE for ch in text):
+        raise ExpressionError(f'{where}: empty expression; write a number such as "1/2"')
+
+    result = _Parser(text, symbols, where).parse()
+    if not isinstance(result, sympy.Expr):  # pragma: no cover - defensive
+        raise ExpressionError(f"{where}: {_show_text(text)} is not an expression; write a number such as \"1/2\"")
+    return result

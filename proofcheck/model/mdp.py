@@ -1,0 +1,629 @@
+"""Finite-horizon MDPs held as networkx graphs (spec section 1).
+
+Graph schema
+------------
+An MDP is a :class:`networkx.MultiDiGraph` (a :class:`networkx.DiGraph` is accepted too).
+
+* **Nodes** are states.  Node attribute ``success``: the leaf success probability
+  ``P(R = 1 | leaf)``, terminal states only, default 1.  Node attribute ``initial``: the
+  state's mass under the initial distribution ``mu`` (alternatively the graph attribute).
+* **Edges** ``(s, s2, key=a)`` are the outcomes of action ``a`` in state ``s``.  In a
+  ``DiGraph`` the action is the edge attribute ``action`` (default: the target's name).
+  Edge attributes:
+
+  - ``prob``: ``tau(s2 | s, a)``, default 1;
+  - ``prior``: ``p(a | s)``;
+  - ``q``: the likelihood ``P(O = 1 | s, a)`` in [0, 1], or ``reward``: ``r(s, a) <= 0``
+    with ``q = exp(r)``; default ``q = 1``.
+
+  ``prior``, ``q`` and ``reward`` belong to the pair ``(s, a)``: when an action has several
+  outcome edges, give them on one edge or give equal values on each.
+* **Graph attributes**: ``initial`` (a state, or a dict state -> probability; default:
+  the unique state without predecessors), ``parameters`` (dict name -> ``(low, high)``),
+  ``horizon`` (required for cyclic graphs, which are unrolled to that many steps),
+  ``default_prior`` (``"uniform"`` fills in missing priors), ``name``, ``tolerance``
+  (for float values; default ``1e-9``).
+
+Values may be SymPy expressions, ints, :class:`fractions.Fraction`, floats (marked
+inexact) or strings (parsed by the allow-listed grammar of
+:func:`proofcheck.model.expressions.parse_expression`).
+
+Time is implicit: the graph is a DAG and the engine sweeps it by *height* (longest
+path to a terminal), so every recursion is one pass of dynamic programming.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from numbers import Integral
+
+import networkx as nx
+import numpy as np
+import sympy as sp
+
+from ..errors import ModelError
+from .expressions import parse_expression
+from .validation import validate as _validate_model
+
+__all__ = ["MDP", "Policy", "from_graph", "to_graph", "UnreachableStateWarning"]
+
+_ZERO = sp.Integer(0)
+_ONE = sp.Integer(1)
+
+
+def _describe(value):
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _to_expr(value, symbols, where):
+    """Convert a user value to a SymPy expression, never sympifying untrusted text."""
+    if isinstance(value, bool):
+        raise ModelError(f"{where}: got the boolean {value!r}; give a number such as 1/2")
+    if isinstance(value, sp.Expr):
+        unknown = value.free_symbols - set(symbols.values())
+        if unknown:
+            names = ", ".join(sorted(str(u) for u in unknown))
+            raise ModelError(
+                f"{where}: unknown symbol(s) {names} in {value}; declare them in the graph "
+                f"attribute parameters, e.g. G.graph['parameters'] = {{'{sorted(str(u) for u in unknown)[0]}': (0, 1)}}"
+            )
+        if value.has(sp.nan, sp.zoo) or value in (sp.oo, -sp.oo):
+            raise ModelError(f"{where}: value {value} is not a finite number; give a finite value")
+        return value
+    if isinstance(value, Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise ModelError(f"{where}: value {value} is not finite; give a finite number")
+        return sp.Float(float(value))
+    if isinstance(value, str):
+        return parse_expression(value, symbols, where=where)
+    raise ModelError(
+        f"{where}: unsupported value {value!r} of type {type(value).__name__}; "
+        "give a number, a fraction string such as '1/2', or a SymPy expression"
+    )
+
+
+def _is_float(expr):
+    return bool(expr.atoms(sp.Float))
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One height level: contiguous ranges of states, state-action pairs and edges."""
+
+    height: int
+    states: slice
+    pairs: slice
+    edges: slice
+
+
+class MDP:
+    """A validated finite-horizon MDP in compiled (array) form.
+
+    Build it with :func:`from_graph` or :func:`proofcheck.load_case`; convert back with
+    :func:`to_graph`.  States are ordered by decreasing height, which is a topological
+    order; state-action pairs ("pairs") and outcome edges are stored contiguously in
+    that order, so each height level is one slice of every array.
+
+    Attributes
+    ----------
+    states : tuple
+        State names in topological order.
+    pair_state, pair_action
+        For each state-action pair, its state index and action name.
+    state_ptr : ndarray
+        Pairs of state ``i`` are ``state_ptr[i]:state_ptr[i+1]``.
+    edge_target, edge_pair : ndarray
+        Target state index and owning pair of each outcome edge.
+    pair_ptr : ndarray
+        Edges of pair ``j`` are ``pair_ptr[j]:pair_ptr[j+1]``.
+    edge_prob, prior, likelihood, success, initial : ndarray of sympy.Expr
+        ``tau``, ``p(a|s)``, ``q(s,a)``, leaf success (1 for non-terminal states), ``mu``.
+    parameters : dict
+        ``sympy.Symbol -> (low, high)``.
+    """
+
+    def __init__(self, *, states, actions, outcomes, prior, likelihood, success, initial,
+                 parameters=None, name=None, tolerance=1e-9, source=None):
+        # ``actions[s]``: list of action names; ``outcomes[(s, a)]``: list of (s2, prob);
+        # ``prior``/``likelihood``: dict (s, a) -> expr; ``success``/``initial``: dict s -> expr.
+        self.name = name or "mdp"
+        self.parameters = dict(parameters or {})
+        self.tolerance = tolerance
+        self.source = source
+        graph = nx.DiGraph()
+        graph.add_nodes_from(states)
+        for (s, a), outs in outcomes.items():
+            for s2, _ in outs:
+                graph.add_edge(s, s2)
+        height = {}
+        for s in reversed(list(nx.topological_sort(graph))):
+            succ = list(graph.successors(s))
+            height[s] = 1 + max(height[t] for t in succ) if succ else 0
+        order = sorted(states, key=lambda s: (-height[s], _sort_key(s)))
+        self.states = tuple(order)
+        self.index = {s: i for i, s in enumerate(order)}
+        n = len(order)
+        pair_state, pair_action, state_ptr = [], [], [0]
+        edge_target, edge_pair, edge_prob, pair_ptr = [], [], [], [0]
+        prior_v, q_v = [], []
+        for i, s in enumerate(order):
+            for a in actions.get(s, ()):
+                pair_state.append(i)
+                pair_action.append(a)
+                prior_v.append(prior[(s, a)])
+                q_v.append(likelihood[(s, a)])
+                for s2, pr in outcomes[(s, a)]:
+                    edge_target.append(self.index[s2])
+                    edge_pair.append(len(pair_state) - 1)
+                    edge_prob.append(pr)
+                pair_ptr.append(len(edge_target))
+            state_ptr.append(len(pair_state))
+        self.pair_state = np.array(pair_state, dtype=np.int64)
+        self.pair_action = tuple(pair_action)
+        self.state_ptr = np.array(state_ptr, dtype=np.int64)
+        self.edge_target = np.array(edge_target, dtype=np.int64)
+        self.edge_pair = np.array(edge_pair, dtype=np.int64)
+        self.pair_ptr = np.array(pair_ptr, dtype=np.int64)
+        self.edge_prob = _obj(edge_prob)
+        self.prior = _obj(prior_v)
+        self.likelihood = _obj(q_v)
+        self.success = _obj([success.get(s, _ONE) for s in order])
+        self.initial = _obj([initial.get(s, _ZERO) for s in order])
+        self.height = np.array([height[s] for s in order], dtype=np.int64)
+        self.terminal = self.state_ptr[1:] == self.state_ptr[:-1]
+        self._pair_index = {(order[pair_state[j]], pair_action[j]): j for j in range(len(pair_state))}
+        self._blocks = self._make_blocks()
+        self._converted = {}
+
+    def _make_blocks(self):
+        blocks = []
+        n = len(self.states)
+        start = 0
+        while start < n:
+            h = self.height[start]
+            stop = start
+            while stop < n and self.height[stop] == h:
+                stop += 1
+            p0, p1 = self.state_ptr[start], self.state_ptr[stop]
+            e0, e1 = self.pair_ptr[p0], self.pair_ptr[p1]
+            blocks.append(_Block(int(h), slice(start, stop), slice(int(p0), int(p1)), slice(int(e0), int(e1))))
+            start = stop
+        return tuple(reversed(blocks))  # height 0 first
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def blocks(self):
+        """Height levels, terminals (height 0) first; the backward pass order."""
+        return self._blocks
+
+    @property
+    def n_states(self):
+        return len(self.states)
+
+    @property
+    def n_pairs(self):
+        return len(self.pair_action)
+
+    @property
+    def horizon(self):
+        """Number of decision steps on the longest path (``T``)."""
+        return int(self.height.max()) if self.n_states else 0
+
+    @property
+    def deterministic(self):
+        """True when every action has exactly one outcome."""
+        return bool(np.all(np.diff(self.pair_ptr) == 1))
+
+    @property
+    def symbols(self):
+        return tuple(self.parameters)
+
+    @property
+    def is_parametric(self):
+        return bool(self.parameters)
+
+    @property
+    def exact(self):
+        """False when some value was given as a float."""
+        return not any(_is_float(v) for arr in (self.edge_prob, self.prior, self.likelihood,
+                                               self.success, self.initial) for v in arr)
+
+    def actions(self, state):
+        """Action names available in ``state`` (empty for terminal states)."""
+        i = self.index[state]
+        return self.pair_action[self.state_ptr[i]:self.state_ptr[i + 1]]
+
+    def pair(self, state, action):
+        """Index of the pair ``(state, action)``; a clear error when it does not exist."""
+        try:
+            return self._pair_index[(state, action)]
+        except KeyError:
+            if state not in self.index:
+                raise ModelError(f"unknown state {state!r}; states are {_preview(self.states)}") from None
+            raise ModelError(
+                f"state {state!r} has no action {action!r}; its actions are {list(self.actions(state))}"
+            ) from None
+
+    def outcomes(self, state, action):
+        """List of ``(next_state, probability)`` for a pair."""
+        j = self.pair(state, action)
+        return [(self.states[self.edge_target[e]], self.edge_prob[e])
+                for e in range(self.pair_ptr[j], self.pair_ptr[j + 1])]
+
+    def initial_states(self):
+        return [s for s, m in zip(self.states, self.initial) if m != 0]
+
+    def uniform_policy(self):
+        """The uniform policy over each state's actions, exact."""
+        counts = np.diff(self.state_ptr)[self.pair_state]
+        return Policy(self, _obj([sp.Rational(1, int(c)) for c in counts]))
+
+    def prior_policy(self):
+        return Policy(self, self.prior.copy())
+
+    def policy(self, table):
+        """Build a :class:`Policy` from ``{state: {action: prob}}`` (missing pairs get 0)."""
+        values = [_ZERO] * self.n_pairs
+        for s, row in table.items():
+            for a, v in row.items():
+                values[self.pair(s, a)] = _to_expr(v, {str(k): k for k in self.parameters},
+                                                   f"policy[{s!r}][{a!r}]")
+        return Policy(self, _obj(values))
+
+    def substitute(self, values):
+        """A copy with parameters replaced by numbers: ``values`` maps name or Symbol to value."""
+        subs = {}
+        for k, v in values.items():
+            sym = k if isinstance(k, sp.Symbol) else _symbol_named(self.parameters, k)
+            subs[sym] = _to_expr(v, {}, f"value of parameter {sym}")
+        new = object.__new__(MDP)
+        new.__dict__.update(self.__dict__)
+        for attr in ("edge_prob", "prior", "likelihood", "success", "initial"):
+            setattr(new, attr, _obj([sp.sympify(x).xreplace(subs) for x in getattr(self, attr)]))
+        new.parameters = {s: r for s, r in self.parameters.items() if s not in subs}
+        new._converted = {}
+        return new
+
+    def converted(self, backend):
+        """The model's numbers in ``backend``'s number type (cached per backend)."""
+        key = backend.key
+        if key not in self._converted:
+            self._converted[key] = {
+                attr: backend.array(getattr(self, attr))
+                for attr in ("edge_prob", "prior", "likelihood", "success", "initial")
+            }
+        return self._converted[key]
+
+    def __repr__(self):
+        kind = "deterministic" if self.deterministic else "stochastic"
+        return (f"<MDP {self.name!r}: {self.n_states} states, {self.n_pairs} state-action pairs, "
+                f"horizon {self.horizon}, {kind}>")
+
+
+def _symbol_named(parameters, name):
+    for s in parameters:
+        if s.name == name:
+            return s
+    raise ModelError(f"unknown parameter {name!r}; the model's parameters are {[s.name for s in parameters]}")
+
+
+def _preview(items, n=8):
+    items = list(items)
+    text = ", ".join(repr(x) for x in items[:n])
+    return "[" + text + (", ..." if len(items) > n else "") + "]"
+
+
+def _sort_key(s):
+    return (type(s).__name__, str(s))
+
+
+def _obj(values):
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
+class Policy:
+    """A stochastic policy ``pi(a | s)`` over an :class:`MDP`'s state-action pairs.
+
+    ``policy[state]`` is a dict ``action -> probability``; ``policy.values`` is the array
+    over pairs, in the MDP's pair order, in whatever number type computed it.
+    """
+
+    __slots__ = ("mdp", "values", "backend")
+
+    def __init__(self, mdp, values, backend=None):
+        self.mdp = mdp
+        self.values = values
+        self.backend = backend  # None: exact SymPy values
+
+    def in_backend(self, backend):
+        """The values as an array of ``backend``'s numbers (exact policies convert to any)."""
+        if self.backend is None:
+            return self.values if backend.exact else backend.array(self.values)
+        if self.backend.key == backend.key:
+            return self.values
+        raise ValueError(
+            f"policy was computed with backend {self.backend.name!r}; recompute it with "
+            f"{backend.name!r} or pass an exact policy"
+        )
+
+    def __getitem__(self, state):
+        i = self.mdp.index[state]
+        lo, hi = self.mdp.state_ptr[i], self.mdp.state_ptr[i + 1]
+        return {self.mdp.pair_action[j]: self.values[j] for j in range(lo, hi)}
+
+    def prob(self, state, action):
+        return self.values[self.mdp.pair(state, action)]
+
+    def as_dict(self):
+        return {s: self[s] for s, t in zip(self.mdp.states, self.mdp.terminal) if not t}
+
+    def __repr__(self):
+        rows = "; ".join(
+            f"{s}: " + ", ".join(f"{a}={v}" for a, v in self[s].items())
+            for s, t in zip(self.mdp.states, self.mdp.terminal) if not t
+        )
+        return f"Policy({rows})"
+
+
+# ---------------------------------------------------------------------------- graph I/O
+
+def _parse_parameters(raw, where):
+    params = {}
+    for name, rng in (raw or {}).items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise ModelError(f"{where}: parameter name {name!r} is not an identifier; use letters, digits and _")
+        if isinstance(rng, sp.Symbol):
+            raise ModelError(f"{where}: parameter {name!r} needs a range (low, high), got a bare symbol")
+        try:
+            lo, hi = rng
+        except (TypeError, ValueError):
+            raise ModelError(
+                f"{where}: parameter {name!r} has range {rng!r}; give a pair (low, high) such as (0, 1)"
+            ) from None
+        lo = _to_expr(lo, {}, f"{where}: lower bound of {name}")
+        hi = _to_expr(hi, {}, f"{where}: upper bound of {name}")
+        if not (lo.is_number and hi.is_number) or bool(lo > hi):
+            raise ModelError(f"{where}: parameter {name!r} has an empty range [{lo}, {hi}]; give low <= high")
+        params[sp.Symbol(name, real=True)] = (lo, hi)
+    return params
+
+
+def from_graph(graph, *, name=None, validate=True):
+    """Build and validate an :class:`MDP` from a networkx graph.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph or networkx.DiGraph
+        See the module docstring for the attributes.
+    name : str, optional
+        Defaults to ``graph.graph["name"]``.
+    validate : bool
+        Run :func:`proofcheck.model.validation.validate` (default True).
+
+    Returns
+    -------
+    MDP
+
+    Raises
+    ------
+    proofcheck.errors.ModelError
+        With the state, action, value and fix.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(initial="s")
+    >>> G.add_edge("s", "win", key="go", prior="1/2", q="1")
+    'go'
+    >>> G.add_edge("s", "lose", key="stay", prior="1/2", q="1/3")
+    'stay'
+    >>> m = from_graph(G)
+    >>> m
+    <MDP 'mdp': 3 states, 2 state-action pairs, horizon 1, deterministic>
+    >>> m.prior_policy()["s"]
+    {'go': 1/2, 'stay': 1/2}
+    """
+    if not isinstance(graph, (nx.DiGraph, nx.MultiDiGraph)) or not graph.is_directed():
+        raise ModelError(
+            f"expected a networkx DiGraph or MultiDiGraph, got {type(graph).__name__}; "
+            "build one with networkx.MultiDiGraph()"
+        )
+    gattr = graph.graph
+    params = _parse_parameters(gattr.get("parameters"), "graph attribute 'parameters'")
+    symbols = {s.name: s for s in params}
+    name = name or gattr.get("name") or "mdp"
+    tol = gattr.get("tolerance", 1e-9)
+    if graph.number_of_nodes() == 0:
+        raise ModelError("the graph has no states; add at least an initial state and a terminal state")
+
+    if not nx.is_directed_acyclic_graph(graph):
+        horizon = gattr.get("horizon")
+        if horizon is None:
+            cycle = nx.find_cycle(graph)
+            path = " -> ".join(str(u) for u, *_ in cycle) + f" -> {cycle[0][0]}"
+            raise ModelError(
+                f"the graph has a cycle ({path}) and no horizon; set the graph attribute "
+                "'horizon' (case files: [mdp] horizon = T) to unroll it to T steps"
+            )
+        graph = unroll(graph, horizon)
+        gattr = graph.graph
+
+    actions, outcomes, prior, q, success, initial = {}, {}, {}, {}, {}, {}
+    multi = graph.is_multigraph()
+    edges = graph.edges(keys=True, data=True) if multi else (
+        (u, v, d.get("action", v), d) for u, v, d in graph.edges(data=True))
+    declared = {}
+    for u, v, a, data in edges:
+        where = f"edge {u!r} -> {v!r} (action {a!r})"
+        unknown = set(data) - {"prob", "prior", "q", "reward", "action"}
+        if unknown:
+            raise ModelError(f"{where}: unknown attribute(s) {sorted(unknown)}; allowed: prob, prior, q, reward")
+        if "q" in data and "reward" in data:
+            raise ModelError(f"{where}: give either q or reward, not both")
+        prob = _to_expr(data.get("prob", 1), symbols, f"{where}: prob")
+        if prob == 0:
+            continue  # an outcome that cannot happen carries nothing
+        key = (u, a)
+        if key not in outcomes:
+            actions.setdefault(u, []).append(a)
+            outcomes[key] = []
+        outcomes[key].append((v, prob))
+        for attr in ("prior", "q", "reward"):
+            if attr in data:
+                val = _to_expr(data[attr], symbols, f"{where}: {attr}")
+                if attr == "reward":
+                    if val.is_number and bool(val > 0):
+                        raise ModelError(
+                            f"{where}: reward {val} > 0; rewards must be <= 0 (they are log-likelihoods), "
+                            "shift every reward of that time step by the same constant"
+                        )
+                    val_q = sp.exp(val)
+                    attr_key = "q"
+                else:
+                    val_q, attr_key = val, attr
+                old = declared.get((key, attr_key))
+                if old is not None and sp.simplify(old - val_q) != 0:
+                    raise ModelError(
+                        f"state {u!r}, action {a!r}: {attr_key} is given twice with different values "
+                        f"({old} and {val_q}); give it on one outcome edge only"
+                    )
+                declared[(key, attr_key)] = val_q
+    for s in list(actions):
+        for a in actions[s]:
+            q[(s, a)] = declared.get(((s, a), "q"), _ONE)
+            if ((s, a), "prior") in declared:
+                prior[(s, a)] = declared[((s, a), "prior")]
+    default_prior = gattr.get("default_prior")
+    for s, acts in actions.items():
+        missing = [a for a in acts if (s, a) not in prior]
+        if missing:
+            if default_prior == "uniform" and len(missing) == len(acts):
+                for a in acts:
+                    prior[(s, a)] = sp.Rational(1, len(acts))
+            else:
+                raise ModelError(
+                    f"state {s!r}: no prior for action(s) {missing}; give prior = p(a|s) on "
+                    f"each action, or set default_prior = 'uniform' for states without any"
+                )
+    for s, data in graph.nodes(data=True):
+        unknown = set(data) - {"success", "initial", "label"}
+        if unknown:
+            raise ModelError(f"state {s!r}: unknown attribute(s) {sorted(unknown)}; allowed: success, initial")
+        if "success" in data:
+            if s in actions:
+                raise ModelError(
+                    f"state {s!r} has actions {actions[s]} and a leaf success probability; "
+                    "success belongs to terminal states: put it into q of the actions instead"
+                )
+            success[s] = _to_expr(data["success"], symbols, f"state {s!r}: success")
+    init = gattr.get("initial")
+    node_init = {s: d["initial"] for s, d in graph.nodes(data=True) if "initial" in d}
+    if init is not None and node_init:
+        raise ModelError("the initial distribution is given twice (graph attribute and node attributes); keep one")
+    if init is None and node_init:
+        init = node_init
+    if init is None:
+        roots = [s for s in graph.nodes if graph.in_degree(s) == 0]
+        if len(roots) != 1:
+            raise ModelError(
+                f"no initial state given and the graph has {len(roots)} states without predecessors "
+                f"({_preview(roots)}); set the graph attribute initial = <state>"
+            )
+        init = roots[0]
+    if isinstance(init, dict):
+        for s, m in init.items():
+            if s not in graph:
+                raise ModelError(f"initial distribution names unknown state {s!r}; states are {_preview(graph.nodes)}")
+            initial[s] = _to_expr(m, symbols, f"initial[{s!r}]")
+    else:
+        if init not in graph:
+            raise ModelError(f"initial state {init!r} is not a state; states are {_preview(graph.nodes)}")
+        initial[init] = _ONE
+    mdp = MDP(states=list(graph.nodes), actions=actions, outcomes=outcomes, prior=prior,
+              likelihood=q, success=success, initial=initial, parameters=params, name=name,
+              tolerance=tol, source=gattr.get("source"))
+    if validate:
+        _validate_model(mdp)
+    return mdp
+
+
+def unroll(graph, horizon):
+    """Unroll a (possibly cyclic) graph to ``horizon`` steps; states become ``(s, t)``.
+
+    States at time ``horizon`` are terminal with their own success (default 1).
+    """
+    if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
+        raise ModelError(f"horizon {horizon!r} must be a positive integer number of steps")
+    if horizon > 10_000:
+        raise ModelError(f"horizon {horizon} is too large to unroll (limit 10000); use a smaller horizon")
+    multi = graph.is_multigraph()
+    out = nx.MultiDiGraph()
+    out.graph.update({k: v for k, v in graph.graph.items() if k not in ("horizon", "initial")})
+    init = graph.graph.get("initial")
+    node_init = {s: d["initial"] for s, d in graph.nodes(data=True) if "initial" in d}
+    if init is None and node_init:
+        init = node_init
+    if init is None:
+        raise ModelError("a cyclic graph needs an explicit initial state or distribution (graph attribute 'initial')")
+    starts = init if isinstance(init, dict) else {init: 1}
+    out.graph["initial"] = {(s, 0): m for s, m in starts.items()}
+    frontier = set(starts)
+    for t in range(horizon):
+        nxt = set()
+        for s in frontier:
+            out.add_node((s, t))
+            items = graph.out_edges(s, keys=True, data=True) if multi else (
+                (u, v, d.get("action", v), d) for u, v, d in graph.out_edges(s, data=True))
+            for u, v, a, d in items:
+                attrs = {k: val for k, val in d.items() if k != "action"}
+                out.add_edge((u, t), (v, t + 1), key=a, **attrs)
+                nxt.add(v)
+        frontier = nxt
+    for s in frontier:
+        out.add_node((s, horizon))
+    for node in list(out.nodes):
+        s, t = node
+        succ = graph.nodes[s].get("success")
+        if succ is not None and out.out_degree(node) == 0:
+            out.nodes[node]["success"] = succ
+    return out
+
+
+def to_graph(mdp):
+    """Convert an :class:`MDP` back to a :class:`networkx.MultiDiGraph` (exact values kept).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(initial="s")
+    >>> _ = G.add_edge("s", "t", key="a", prior=1)
+    >>> H = to_graph(from_graph(G))
+    >>> sorted(H.edges(keys=True))
+    [('s', 't', 'a')]
+    """
+    g = nx.MultiDiGraph()
+    g.graph["name"] = mdp.name
+    if mdp.parameters:
+        g.graph["parameters"] = {s.name: r for s, r in mdp.parameters.items()}
+    init = {s: m for s, m in zip(mdp.states, mdp.initial) if m != 0}
+    g.graph["initial"] = next(iter(init)) if list(init.values()) == [_ONE] else init
+    for i, s in enumerate(mdp.states):
+        g.add_node(s)
+        if mdp.terminal[i] and mdp.success[i] != _ONE:
+            g.nodes[s]["success"] = mdp.success[i]
+    for j, a in enumerate(mdp.pair_action):
+        s = mdp.states[mdp.pair_state[j]]
+        for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+            attrs = {"prob": mdp.edge_prob[e]}
+            if e == mdp.pair_ptr[j]:
+                attrs.update(prior=mdp.prior[j], q=mdp.likelihood[j])
+            g.add_edge(s, mdp.states[mdp.edge_target[e]], key=a, **attrs)
+    return g
