@@ -42,8 +42,10 @@ MAX_EXPONENT = 10_000  # |exponent| and its numerator/denominator for **
 MAX_NUMERIC_BASE_EXPONENT = 1000  # |exponent| when the base is a number other than 0, 1, -1
 MAX_RESULT_DIGITS = 2000  # digits of any numerator or denominator
 MAX_EXP_ARGUMENT = 10_000  # |x| in exp(x) for a number x
+MAX_ROOT_DIGITS = 100  # digits of numbers under sqrt, fractional powers and exp
 
 _DIGIT_LIMIT = 10**MAX_RESULT_DIGITS  # an integer >= this has more than 2000 digits
+_ROOT_LIMIT = 10**MAX_ROOT_DIGITS
 _BITS_LIMIT = MAX_RESULT_DIGITS * math.log2(10)
 
 # --------------------------------------------------------------------------- lexicon
@@ -148,14 +150,50 @@ def _exceeds(expr, limit):
     return True
 
 
-def _max_bits(expr):
-    """log2 of the largest numerator or denominator appearing in ``expr``."""
-    bits = 0.0
-    for atom in expr.atoms(sympy.Rational):
-        largest = max(abs(atom.p), atom.q)
-        if largest > 1:
-            bits = max(bits, math.log2(largest))
-    return bits
+def _numeric_sign(expr):
+    """Sign (-1, 0 or 1) of a parameter-free expression, or ``None`` if not real.
+
+    Decided exactly for rationals and by numerical evaluation otherwise (SymPy's
+    assumption queries can take exponential time on nested logarithms).
+    """
+    if expr.is_Rational:
+        return (expr.p > 0) - (expr.p < 0)
+    try:
+        value = expr.evalf(30)
+    except Exception:  # noqa: BLE001 - cannot evaluate: treat as unknown
+        return None
+    if not (value.is_Float or value.is_Rational):
+        return None  # complex, or not a plain number
+    return int(bool(value > 0)) - int(bool(value < 0))
+
+
+def _has_big_rational(expr, limit=_ROOT_LIMIT):
+    """Whether some numerator or denominator in ``expr`` is at least ``limit``.
+
+    SymPy factors numbers under roots (``sqrt(12) -> 2*sqrt(3)``) with primality tests
+    whose cost grows quickly with the number of digits, so such numbers are kept short.
+    """
+    return any(abs(a.p) >= limit or a.q >= limit for a in expr.atoms(sympy.Rational))
+
+
+def _rational_bits(r):
+    largest = max(abs(r.p), r.q)
+    return math.log2(largest) if largest > 1 else 0.0
+
+
+def _power_bits(base):
+    """Bits per unit exponent of the numbers SymPy computes when raising ``base``.
+
+    ``(2*sqrt(3)*p)**n`` evaluates ``2**n`` and ``3**(n/2)``; powers of sums and of
+    other functions stay unevaluated, so they contribute nothing.
+    """
+    if base.is_Rational:
+        return _rational_bits(base)
+    if base.is_Pow and base.base.is_Rational and base.exp.is_Rational:
+        return _rational_bits(base.base) * float(abs(base.exp))
+    if base.is_Mul:
+        return sum(_power_bits(factor) for factor in base.args)
+    return 0.0
 
 
 class _Parser:
@@ -490,6 +528,12 @@ class _Parser:
                 )
             return self.check(sympy.Rational(a, b), name_tok)
         (x,) = args
+        if fname in ("exp", "sqrt") and _has_big_rational(x):
+            self.fail(
+                f"number too large inside {fname}() (more than {MAX_ROOT_DIGITS} digits)",
+                col,
+                f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
+            )
         if fname == "exp":
             if x.is_number and _exceeds(x, MAX_EXP_ARGUMENT):
                 self.fail(
@@ -501,11 +545,38 @@ class _Parser:
         if fname == "log":
             if x.is_zero is True:
                 self.fail("log of zero", col, "use a positive argument")
+            if x.is_number and _numeric_sign(x) != 1:
+                self.fail(
+                    f"log of a number that is not positive ({_show_value(x)})",
+                    col,
+                    "use a positive argument (complex results are not supported)",
+                )
             return self.check(sympy.log(x), name_tok)
+        sign = _numeric_sign(x) if x.is_number else 1
+        if sign is None or sign < 0:
+            self.fail(
+                f"sqrt of a negative or non-real number ({_show_value(x)})",
+                col,
+                "use a non-negative argument (complex results are not supported)",
+            )
         return self.check(sympy.sqrt(x), name_tok)  # sqrt
 
     def check_power(self, base, exponent, tok):
         """Reject powers whose evaluation could be huge before SymPy computes them."""
+        if not exponent.is_Integer and _has_big_rational(base):
+            self.fail(
+                f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) at '{tok.text}'",
+                tok.col,
+                f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
+            )
+        if base.is_number and exponent.is_integer is not True:
+            sign = _numeric_sign(base)
+            if sign is None or sign < 0:
+                self.fail(
+                    f"negative number {_show_value(base)} raised to a non-integer power at '{tok.text}'",
+                    tok.col,
+                    "use a non-negative base or an integer exponent (complex results are not supported)",
+                )
         if not exponent.is_number:
             return  # symbolic exponent: SymPy keeps the power unevaluated
         too_large = "exponent too large"
@@ -544,7 +615,7 @@ class _Parser:
                 magnitude = float(abs(exponent.evalf(15)))
             except Exception:  # noqa: BLE001
                 magnitude = float(MAX_EXPONENT)
-        if _max_bits(base) * magnitude > _BITS_LIMIT + 1:
+        if _power_bits(base) * magnitude > _BITS_LIMIT + 1:
             self.fail(
                 f"number too large (result of '{tok.text}' would exceed {MAX_RESULT_DIGITS} digits)",
                 tok.col,
@@ -568,12 +639,30 @@ class _Parser:
                         "use smaller numbers",
                     )
             elif node.is_Pow:
-                e = node.exp
-                if e.is_Number and abs(e) > MAX_EXPONENT:
+                b, e = node.args
+                if e.is_Number and (
+                    abs(e) > MAX_EXPONENT
+                    or (e.is_Rational and (abs(e.p) > MAX_EXPONENT or e.q > MAX_EXPONENT))
+                ):
                     self.fail(
                         f"exponent too large ({_show_value(e)}) at {_quote_token(tok.text)}",
                         tok.col,
-                        f"use exponents with absolute value <= {MAX_EXPONENT}",
+                        f"use exponents whose numerator and denominator are at most {MAX_EXPONENT}",
+                    )
+                if b.is_Rational and not e.is_Integer and (abs(b.p) >= _ROOT_LIMIT or b.q >= _ROOT_LIMIT):
+                    self.fail(
+                        f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) "
+                        f"at {_quote_token(tok.text)}",
+                        tok.col,
+                        f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
+                    )
+            elif isinstance(node, sympy.exp):
+                (x,) = node.args
+                if x.is_Number and abs(x) > MAX_EXP_ARGUMENT:
+                    self.fail(
+                        f"exp argument too large ({_show_value(x)}) at {_quote_token(tok.text)}",
+                        tok.col,
+                        f"use exp(x) with |x| <= {MAX_EXP_ARGUMENT}",
                     )
         return value
 

@@ -1,0 +1,55 @@
+"""Helpers shared by the claim checks: exact comparisons and counterexample rows."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..engine import get_backend, occupancy
+from ..errors import UndecidedError
+from .registry import ClaimResult, Verdict, fmt
+
+EXACT = get_backend("exact")
+
+
+def equal(a, b):
+    """Exact equality of two constants (True/False); UndecidedError if undecidable."""
+    if a.free_symbols or b.free_symbols:
+        d = sp.cancel(sp.together(a - b)) if (a - b).is_rational_function() else sp.simplify(a - b)
+        if d == 0:
+            return True
+        raise UndecidedError(f"cannot decide {a} = {b} for all parameter values (difference {d})")
+    return EXACT.compare(a, b) == 0
+
+
+def policy_differences(mdp, pa, pb, *, only_reachable_by=None, limit=3):
+    """Rows ``(state, action, a, b)`` where two exact policies differ, in topological
+    order (closest to the root first: the smallest counterexample within the model)."""
+    rows = []
+    reach = None
+    if only_reachable_by is not None:
+        reach = occupancy(mdp, only_reachable_by)
+    for i, s in enumerate(mdp.states):
+        if mdp.terminal[i] or (reach is not None and reach[i] == 0):
+            continue
+        for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+            if not equal(pa.values[j], pb.values[j]):
+                rows.append({"state": s, "action": mdp.pair_action[j],
+                             "left": pa.values[j], "right": pb.values[j]})
+                if len(rows) >= limit:
+                    return rows
+    return rows
+
+
+def first_state_row(mdp, policy, state):
+    return {a: v for a, v in policy[state].items()}
+
+
+def result(verdict, summary, **kw):
+    return ClaimResult("", "", "", verdict, summary, **kw)
+
+
+def deterministic_or_na(mdp):
+    return mdp.deterministic
+
+
+__all__ = ["equal", "policy_differences", "result", "Verdict", "fmt"]

@@ -1,0 +1,8 @@
+"""Imports every claim module so that their checks register, in the paper's order."""
+
+from . import soft_value_semantics  # noqa: F401  P4.2
+from . import global_vs_local  # noqa: F401  P4.3, P4.16
+from . import coherence  # noqa: F401  P4.7, P4.8, P4.10, P5.2
+from . import retraining  # noqa: F401  P5.4, T5.9, T5.9.A-C
+
+__all__ = []

@@ -1,0 +1,118 @@
+"""P4.3 (global trajectory posterior vs local conditioning) and P4.16 (one-step objective)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..engine import (additive_return, coherence_fixed_point, enumerate_trajectories,
+                      goal_condition, incoherence, success_probability, trajectory_distribution,
+                      trajectory_kl)
+from ..errors import UndecidedError
+from ._common import EXACT, equal, policy_differences, result, Verdict
+from .registry import claim
+from .soft_value_semantics import TRAJECTORY_LIMIT
+
+__all__ = ["check_global_local", "check_one_step_objective"]
+
+
+@claim("P4.3", "Global posterior equals local goal conditioning (deterministic dynamics)",
+       "p(xi | O_{1:T}=1) = prod_t p(a_t | s_t, O_{t:T}=1) tau(s_{t+1}|s_t,a_t) for deterministic dynamics.",
+       hypothesis="deterministic dynamics")
+def check_global_local(mdp, conventions, objective=None):
+    S = success_probability(mdp)
+    if S == 0:
+        return result(Verdict.UNDECIDED, "S(prior) = 0: the posterior given success is undefined")
+    glob = {}
+    for path, p, lik in enumerate_trajectories(mdp, limit=TRAJECTORY_LIMIT):
+        w = p * lik / S
+        if w != 0:
+            glob[path] = glob.get(path, 0) + w
+    local = trajectory_distribution(mdp, goal_condition(mdp, conventions=conventions), limit=TRAJECTORY_LIMIT)
+    bad = None
+    for path in sorted(set(glob) | set(local), key=len):
+        g, l = glob.get(path, sp.Integer(0)), local.get(path, sp.Integer(0))
+        if not equal(g, l):
+            bad = {"trajectory": " ".join(map(str, path)), "global posterior": g, "local product": l}
+            break
+    holds = bad is None
+    ev = [{"quantity": "trajectories compared", "value": len(set(glob) | set(local))}]
+    if not mdp.deterministic:
+        what = "agree" if holds else f"differ (the global posterior also conditions the environment: {bad['trajectory']}: {bad['global posterior']} vs {bad['local product']})"
+        return result(Verdict.NOT_APPLICABLE, f"stochastic dynamics; the two distributions {what}",
+                      evidence=ev + ([bad] if bad else []), route="trajectory enumeration")
+    if holds:
+        return result(Verdict.HOLDS, f"the two trajectory distributions agree on all {len(glob)} successful trajectories",
+                      evidence=ev, route="trajectory enumeration")
+    return result(Verdict.FAILS, f"{bad['trajectory']}: global {bad['global posterior']} vs local {bad['local product']}",
+                  evidence=ev, counterexample=bad, route="trajectory enumeration")
+
+
+def _regularised(mdp, pol):
+    """E[sum r] - KL(pi || p) along trajectories (causal KL, exact); leaf success is a reward."""
+    from ..engine.coherence import _kl_causal
+    return additive_return(mdp, pol) - _kl_causal(mdp, pol, mdp.prior_policy(), EXACT)
+
+
+def _one_step_maximiser(mdp):
+    """``pi*(a|s) ∝ p(a|s) exp(rbar(s,a))`` with ``rbar = log q + E_tau[log success]``, and
+    the optimal value ``E_mu log sum_a p exp(rbar)``; exact (algebraic numbers allowed)."""
+    w = []
+    for j in range(mdp.n_pairs):
+        lo, hi = mdp.pair_ptr[j], mdp.pair_ptr[j + 1]
+        val = mdp.likelihood[j]
+        for e in range(lo, hi):
+            val = val * mdp.success[mdp.edge_target[e]] ** mdp.edge_prob[e]
+        w.append(mdp.prior[j] * val)
+    values, best = [], sp.Integer(0)
+    for i in range(mdp.n_states):
+        lo, hi = mdp.state_ptr[i], mdp.state_ptr[i + 1]
+        if hi == lo:
+            continue
+        z = sum(w[lo:hi], sp.Integer(0))
+        values += [sp.radsimp(sp.simplify(w[j] / z)) if z != 0 else mdp.prior[j] for j in range(lo, hi)]
+        if mdp.initial[i] != 0:
+            best += mdp.initial[i] * (sp.log(z) if z != 0 else -sp.oo)
+    import numpy as np
+    from ..model.mdp import Policy
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return Policy(mdp, arr), best
+
+
+@claim("P4.16", "One step: the Boltzmann-coherent policy maximises E[r] - KL(pi||p)",
+       "For T = 1 the Boltzmann-coherent policy maximises E[r] - KL(pi || p); the maximiser is ∝ p exp(r).",
+       hypothesis="horizon T = 1")
+def check_one_step_objective(mdp, conventions, objective=None):
+    if mdp.horizon != 1:
+        return result(Verdict.NOT_APPLICABLE, f"T = {mdp.horizon}: the claim is about one-step problems")
+    maximiser, best = _one_step_maximiser(mdp)
+    coherent = coherence_fixed_point(mdp, conventions=conventions.replace(delta=sp.Integer(1)))
+    obj_max = _regularised(mdp, maximiser)
+    obj_coh = _regularised(mdp, coherent)
+    ev = [{"quantity": "max E[r] - KL(pi||p) = E_mu log sum_a p exp(r)", "value": best},
+          {"quantity": "objective at p exp(r)/Z", "value": obj_max},
+          {"quantity": "objective at the Boltzmann-coherent policy", "value": obj_coh}]
+    try:
+        formula_ok = EXACT.compare(obj_max, best) == 0
+    except UndecidedError:
+        # algebraic numbers inside logarithms: no exact zero test; certify to 100 digits
+        from ..numerics.intervals import interval_context, interval_eval
+        enc = interval_eval(obj_max - best, interval_context(110))
+        formula_ok = bool(abs(enc.a) < sp.Float("1e-100") and abs(enc.b) < sp.Float("1e-100"))
+        ev.append({"quantity": "objective at p exp(r)/Z minus bound",
+                   "value": f"|.| < 1e-100 (interval arithmetic, 110 digits; exact zero test unavailable)"})
+    if not formula_ok:
+        return result(Verdict.FAILS, f"p exp(r)/Z attains {obj_max}, not the bound {best}",
+                      evidence=ev, counterexample={"objective at p exp(r)/Z": obj_max, "bound": best})
+    diffs = policy_differences(mdp, coherent, maximiser, only_reachable_by=coherent)
+    if not diffs:
+        return result(Verdict.HOLDS, f"the Boltzmann-coherent policy is p exp(r)/Z and attains {best}",
+                      evidence=ev, route="exact")
+    d = diffs[0]
+    cex = {"state": d["state"], "action": d["action"], "Boltzmann-coherent": d["left"],
+           "maximiser p exp(r)/Z": d["right"], "objective gap": sp.simplify(obj_max - obj_coh)}
+    cause = ("Boltzmann coherence ignores the prior" if mdp.deterministic else
+             "with stochastic outcomes the soft Q is log E exp, not E log")
+    return result(Verdict.FAILS,
+                  f"{cause}: at {d['state']}, {d['action']}: Boltzmann-coherent {d['left']} vs maximiser {d['right']}",
+                  evidence=ev, counterexample=cex, route="exact")

@@ -1,0 +1,59 @@
+"""The ``proofcheck`` command line: one module per subcommand, registered here.
+
+Each subcommand module defines ``add_parser(subparsers)`` (which sets ``func``) and a
+``run(args) -> int``.  Input errors (:class:`~proofcheck.errors.ProofcheckError`)
+become one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import ProofcheckError
+
+__all__ = ["main", "SUBCOMMANDS"]
+
+#: Subcommand modules under proofcheck.cli, in the order ``--help`` lists them.
+SUBCOMMANDS = ["verify", "report", "crosscheck", "horizon", "experiment", "fuzz", "sweep", "bench"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit code is 2 as well; keep one line
+        self.print_usage(sys.stderr)
+        print(f"proofcheck: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser():
+    parser = _Parser(prog="proofcheck", description="Verify the claims of Karwowski & Douglas "
+                     "(AISTATS 2026) on your MDPs, exactly.")
+    from .. import __version__
+    parser.add_argument("--version", action="version", version=f"proofcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in SUBCOMMANDS:
+        try:
+            mod = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue  # subcommand not built in this version
+            raise
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ProofcheckError as exc:
+        print(f"proofcheck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("proofcheck: interrupted", file=sys.stderr)
+        return 130

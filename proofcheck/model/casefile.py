@@ -1,0 +1,359 @@
+"""Case files: TOML documents that map one-to-one onto an MDP graph plus a run's settings.
+
+Layout::
+
+    [case]                      # name, title, description, source (all optional text)
+    name = "mountain_race"
+
+    [parameters]                # optional: symbols with ranges
+    p = { min = "0", max = "1" }
+
+    [conventions]               # optional: see proofcheck.model.conventions
+    delta = "1"
+    fold_term = "ratio"
+
+    [mdp]                       # optional: initial (state or {state = prob}), horizon,
+    initial = "start"           # default_prior = "uniform", tolerance
+
+    [states.start.actions.up]   # one table per state-action pair = its outcome edges
+    next = "mountain"           # or { s1 = "3/4", s2 = "1/4" } for stochastic outcomes
+    prior = "1/2"
+    q = "1"                     # or reward = "-1" (r <= 0, q = exp(r)); default q = 1
+
+    [states.gold]               # terminal states: optional leaf success probability
+    success = "1"
+
+    [expect]                    # named quantities with expected exact values
+    "pi_G[1](up | start)" = "2/5"
+
+Numbers are strings parsed by the allow-listed grammar of
+:func:`~proofcheck.model.expressions.parse_expression` (never ``eval``), or TOML integers,
+or TOML floats (IEEE doubles, marked inexact).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from ..errors import CaseFileError, ConventionError, ModelError, ProofcheckError
+from .conventions import Conventions
+from .expressions import parse_expression
+from .mdp import from_graph, _parse_parameters
+
+__all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case"]
+
+MAX_BYTES = 5_000_000
+_TOP = {"case", "parameters", "conventions", "mdp", "states", "expect"}
+_CASE = {"name", "title", "description", "source"}
+_MDP = {"initial", "horizon", "default_prior", "tolerance"}
+_STATE = {"actions", "success", "initial"}
+_ACTION = {"next", "prior", "q", "reward"}
+
+
+@dataclass
+class Case:
+    """A loaded case: the model, the conventions, the expectations and descriptive text."""
+
+    name: str
+    mdp: object
+    conventions: Conventions
+    expectations: list = field(default_factory=list)  # [(quantity_text, expected_expr)]
+    title: str = ""
+    description: str = ""
+    source: str = ""
+    path: str | None = None
+    graph: object = None
+
+
+def _unknown(keys, allowed, where):
+    extra = sorted(set(keys) - set(allowed))
+    if extra:
+        bad = extra[0]
+        close = difflib.get_close_matches(str(bad), sorted(allowed), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise CaseFileError(
+            f"{where}: unknown key {bad!r}{hint} Allowed keys: {', '.join(sorted(allowed))}"
+        )
+
+
+def _table(value, where, what="a table"):
+    if not isinstance(value, dict):
+        raise CaseFileError(f"{where}: expected {what}, got {type(value).__name__} {_short(value)}")
+    return value
+
+
+def _text(value, where):
+    if not isinstance(value, str):
+        raise CaseFileError(f"{where}: expected a string, got {type(value).__name__} {_short(value)}")
+    if len(value) > 20_000:
+        raise CaseFileError(f"{where}: text of {len(value)} characters is too long (limit 20000)")
+    return value
+
+
+def _short(value):
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _name(value, where):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise CaseFileError(f"{where}: a state name must be a string, got {_short(value)}")
+    value = str(value)
+    if not value or len(value) > 200:
+        raise CaseFileError(f"{where}: state name {_short(value)} must have 1 to 200 characters")
+    return value
+
+
+def _number(value, where):
+    """Values stay unparsed here (the graph constructor parses them); reject wrong types early."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CaseFileError(
+            f"{where}: expected a number or a string such as \"1/2\", got {type(value).__name__} {_short(value)}"
+        )
+    return value
+
+
+def case_to_graph(doc, where="case"):
+    """Build the networkx graph of a parsed case document (dict from TOML)."""
+    G = nx.MultiDiGraph()
+    mdp_t = _table(doc.get("mdp", {}), f"{where}: [mdp]")
+    _unknown(mdp_t, _MDP, f"{where}: [mdp]")
+    if "parameters" in doc:
+        params = {}
+        for pname, rng in _table(doc["parameters"], f"{where}: [parameters]").items():
+            pw = f"{where}: parameters.{pname}"
+            rng = _table(rng, pw, 'a table such as { min = "0", max = "1" }')
+            _unknown(rng, {"min", "max"}, pw)
+            if "min" not in rng or "max" not in rng:
+                raise CaseFileError(f'{pw}: give both min and max, e.g. {pname} = {{ min = "0", max = "1" }}')
+            params[pname] = (_number(rng["min"], f"{pw}.min"), _number(rng["max"], f"{pw}.max"))
+        G.graph["parameters"] = params
+    if "initial" in mdp_t:
+        init = mdp_t["initial"]
+        if isinstance(init, dict):
+            G.graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{k}")
+                                  for k, v in init.items()}
+        else:
+            G.graph["initial"] = _name(init, f"{where}: mdp.initial")
+    if "horizon" in mdp_t:
+        h = mdp_t["horizon"]
+        if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 10_000:
+            raise CaseFileError(f"{where}: mdp.horizon = {_short(h)} must be an integer from 1 to 10000")
+        G.graph["horizon"] = h
+    if "default_prior" in mdp_t:
+        if mdp_t["default_prior"] != "uniform":
+            raise CaseFileError(f"{where}: mdp.default_prior = {_short(mdp_t['default_prior'])}; the only choice is \"uniform\"")
+        G.graph["default_prior"] = "uniform"
+    if "tolerance" in mdp_t:
+        tol = mdp_t["tolerance"]
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 0.1:
+            raise CaseFileError(f"{where}: mdp.tolerance = {_short(tol)} must be a number in [0, 0.1)")
+        G.graph["tolerance"] = float(tol)
+    states = _table(doc.get("states", {}), f"{where}: [states]")
+    if not states:
+        raise CaseFileError(f"{where}: no [states.NAME] tables; describe at least one state with actions")
+    for sname, st in states.items():
+        sw = f"{where}: states.{sname}"
+        s = _name(sname, sw)
+        st = _table(st, sw)
+        _unknown(st, _STATE, sw)
+        G.add_node(s)
+        if "success" in st:
+            G.nodes[s]["success"] = _number(st["success"], f"{sw}.success")
+        if "initial" in st:
+            G.nodes[s]["initial"] = _number(st["initial"], f"{sw}.initial")
+        for aname, act in _table(st.get("actions", {}), f"{sw}.actions").items():
+            aw = f"{sw}.actions.{aname}"
+            act = _table(act, aw)
+            _unknown(act, _ACTION, aw)
+            if "next" not in act:
+                raise CaseFileError(f'{aw}: missing next; give the next state, e.g. next = "goal", '
+                                    'or outcomes, e.g. next = { s1 = "3/4", s2 = "1/4" }')
+            nxt = act["next"]
+            outs = ({_name(nxt, f"{aw}.next"): 1} if not isinstance(nxt, dict)
+                    else {_name(k, f"{aw}.next"): _number(v, f"{aw}.next.{k}") for k, v in nxt.items()})
+            if not outs:
+                raise CaseFileError(f"{aw}.next: empty outcome table; name at least one next state")
+            first = True
+            for t, prob in outs.items():
+                attrs = {"prob": prob}
+                if first:
+                    for k in ("prior", "q", "reward"):
+                        if k in act:
+                            attrs[k] = _number(act[k], f"{aw}.{k}")
+                first = False
+                G.add_edge(s, t, key=str(aname), **attrs)
+    return G
+
+
+def _parse_conventions(raw, where):
+    raw = dict(_table(raw, f"{where}: [conventions]"))
+    _unknown(raw, Conventions.field_names(), f"{where}: [conventions]")
+    if "delta" in raw:
+        raw["delta"] = parse_expression(_number(raw["delta"], f"{where}: conventions.delta"), {},
+                                        where=f"{where}: conventions.delta")
+    if "objectives" in raw:
+        obj = raw["objectives"]
+        raw["objectives"] = tuple(obj) if isinstance(obj, list) else obj
+    try:
+        return Conventions(**raw)
+    except ConventionError as exc:
+        raise CaseFileError(f"{where}: {exc}") from None
+    except TypeError as exc:
+        raise CaseFileError(f"{where}: [conventions]: {exc}") from None
+
+
+def loads_case(text, where="<string>"):
+    """Load a case from TOML text. See :func:`load_case`."""
+    if len(text) > MAX_BYTES:
+        raise CaseFileError(f"{where}: {len(text)} characters exceed the limit of {MAX_BYTES}")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseFileError(f"{where}: not valid TOML: {exc}; check quoting and brackets there") from None
+    except RecursionError:
+        raise CaseFileError(f"{where}: nesting too deep to read; flatten the TOML") from None
+    _unknown(doc, _TOP, where)
+    meta = _table(doc.get("case", {}), f"{where}: [case]")
+    _unknown(meta, _CASE, f"{where}: [case]")
+    for k in _CASE:
+        if k in meta:
+            _text(meta[k], f"{where}: case.{k}")
+    default_name = Path(where).stem if where != "<string>" else "case"
+    name = meta.get("name", default_name)
+    G = case_to_graph(doc, where)
+    G.graph["name"] = name
+    try:
+        mdp = from_graph(G)
+    except ModelError as exc:
+        raise ModelError(f"{where}: {exc}") from None
+    conventions = _parse_conventions(doc.get("conventions", {}), where)
+    symbols = {s.name: s for s in mdp.parameters}
+    expectations = []
+    from ..claims.quantities import parse_quantity
+    for qtext, value in _table(doc.get("expect", {}), f"{where}: [expect]").items():
+        ew = f"{where}: expect.{qtext!r}"
+        quantity = parse_quantity(qtext, where=ew)
+        expected = parse_expression(_number(value, ew), symbols, where=ew)
+        expectations.append((quantity, expected))
+    return Case(name=name, mdp=mdp, conventions=conventions, expectations=expectations,
+                title=meta.get("title", name), description=meta.get("description", ""),
+                source=meta.get("source", ""), path=None if where == "<string>" else where, graph=G)
+
+
+def load_case(path):
+    """Load and validate a case file.
+
+    Raises
+    ------
+    CaseFileError, ModelError
+        Naming the file, the key and the fix.
+
+    Examples
+    --------
+    >>> case = load_case("cases/mountain_race.toml")
+    >>> case.mdp
+    <MDP 'mountain_race': 7 states, 6 state-action pairs, horizon 2, deterministic>
+    """
+    path = os.fspath(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise CaseFileError(f"{path}: {size} bytes exceed the limit of {MAX_BYTES}")
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise CaseFileError(f"{path}: cannot read the file ({exc.strerror}); check the path") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    return loads_case(text, where=path)
+
+
+def find_case_files(paths):
+    """Expand files and folders (``*.toml``, recursively, sorted) into case file paths."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(x for x in p.rglob("*.toml") if x.is_file()))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise CaseFileError(f"{p}: no such file or folder; give case files (*.toml) or folders of them")
+    if not out:
+        raise CaseFileError(f"no case files (*.toml) found in {', '.join(map(str, paths))}")
+    return [str(x) for x in out]
+
+
+def _toml_str(value):
+    s = str(value)
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _toml_key(key):
+    key = str(key)
+    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _toml_str(key)
+
+
+def dump_case(mdp, *, conventions=None, expectations=(), title="", description="", source=""):
+    """Write an MDP (and optionally settings) as case-file TOML text; :func:`loads_case` reads it back.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import stochastic_counterexample
+    >>> text = dump_case(stochastic_counterexample())
+    >>> loads_case(text).mdp.outcomes("start", "a1")
+    [('s1', 3/4), ('s2', 1/4)]
+    """
+    lines = ["[case]", f"name = {_toml_str(mdp.name)}"]
+    for k, v in (("title", title), ("description", description), ("source", source)):
+        if v:
+            lines.append(f"{k} = {_toml_str(v)}")
+    if mdp.parameters:
+        lines += ["", "[parameters]"]
+        for s, (lo, hi) in mdp.parameters.items():
+            lines.append(f"{s.name} = {{ min = {_toml_str(lo)}, max = {_toml_str(hi)} }}")
+    if conventions is not None:
+        lines += ["", "[conventions]"]
+        for k, v in conventions.as_dict().items():
+            if isinstance(v, list):
+                lines.append(f"{k} = [{', '.join(_toml_str(x) for x in v)}]")
+            elif isinstance(v, int):
+                lines.append(f"{k} = {v}")
+            else:
+                lines.append(f"{k} = {_toml_str(v)}")
+    init = {s: m for s, m in zip(mdp.states, mdp.initial) if m != 0}
+    lines += ["", "[mdp]"]
+    if len(init) == 1 and list(init.values())[0] == 1:
+        lines.append(f"initial = {_toml_str(next(iter(init)))}")
+    else:
+        lines.append("initial = { " + ", ".join(f"{_toml_key(s)} = {_toml_str(m)}" for s, m in init.items()) + " }")
+    for i, s in enumerate(mdp.states):
+        if mdp.terminal[i]:
+            if mdp.success[i] != 1:
+                lines += ["", f"[states.{_toml_key(s)}]", f"success = {_toml_str(mdp.success[i])}"]
+            continue
+        for a in mdp.actions(s):
+            j = mdp.pair(s, a)
+            lines += ["", f"[states.{_toml_key(s)}.actions.{_toml_key(a)}]"]
+            outs = mdp.outcomes(s, a)
+            if len(outs) == 1 and outs[0][1] == 1:
+                lines.append(f"next = {_toml_str(outs[0][0])}")
+            else:
+                lines.append("next = { " + ", ".join(f"{_toml_key(t)} = {_toml_str(p)}" for t, p in outs) + " }")
+            lines.append(f"prior = {_toml_str(mdp.prior[j])}")
+            if mdp.likelihood[j] != 1:
+                lines.append(f"q = {_toml_str(mdp.likelihood[j])}")
+    if expectations:
+        lines += ["", "[expect]"]
+        for qtext, value in expectations:
+            lines.append(f"{_toml_str(qtext)} = {_toml_str(value)}")
+    return "\n".join(lines) + "\n"
