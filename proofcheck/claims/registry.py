@@ -117,7 +117,13 @@ def run_claim(claim_id, mdp, conventions, objective=None):
     c = CLAIMS[claim_id]
     t0 = time.perf_counter()
     try:
-        res = c.check(mdp, conventions, objective)
+        if mdp.parameters:  # parametric comparisons become conditions (symbolic/parametric.py)
+            from ..symbolic.parametric import apply_conditions, collect_conditions
+            with collect_conditions(mdp.parameters) as conds:
+                res = c.check(mdp, conventions, objective)
+            res = apply_conditions(res, conds)
+        else:
+            res = c.check(mdp, conventions, objective)
     except UndecidedError as exc:
         res = ClaimResult(c.id, c.title, c.statement, Verdict.UNDECIDED, f"undecided: {exc}")
     res.claim_id, res.title, res.statement = c.id, c.title, c.statement

@@ -37,6 +37,10 @@ def _obj(values):
     return arr
 
 
+def _is_float_array(values):
+    return isinstance(values, np.ndarray) and values.dtype.kind == "f"
+
+
 class Backend:
     """The operations a recursion needs beyond elementwise arithmetic.
 
@@ -89,7 +93,14 @@ class Backend:
     # -- arrays ---------------------------------------------------------------
     def array(self, values):
         """Convert model values (SymPy expressions) into this backend's array."""
+        if _is_float_array(values):
+            return self.from_floats(values)
         return _obj([self._convert(v) for v in values])
+
+    def from_floats(self, values):
+        """Convert a float64 array (models built by ``MDP.from_arrays``); each float is
+        taken as the exact binary number it stores."""
+        return _obj([self._convert(sp.Float(float(v))) for v in values])
 
     def empty(self, n):
         return np.empty(n, dtype=self.dtype)
@@ -230,6 +241,12 @@ class ExactBackend(Backend):
         return sp.sympify(value) if not isinstance(value, sp.Basic) else value
 
     def array(self, values):
+        if _is_float_array(values):
+            from ..errors import ModelError
+            raise ModelError(
+                f"the exact backend got a float64 array of {len(values)} model values (a model built "
+                "by MDP.from_arrays with float values); use backend='float', 'mpmath' or 'interval', "
+                "or build the model with exact (SymPy) values")
         return _obj([v if isinstance(v, sp.Basic) else sp.sympify(v) for v in values])
 
     def _log(self, x):
@@ -291,6 +308,9 @@ class MpmathBackend(Backend):
             return self.ctx.mpf(int(value.p)) / int(value.q)
         return self.ctx.mpf(sp.Float(value, self.dps + 15)._mpf_)
 
+    def from_floats(self, values):
+        return _obj([self.ctx.mpf(float(v)) for v in values])
+
     def _log(self, x):
         return self.ctx.log(x)
 
@@ -336,6 +356,10 @@ class IntervalBackend(Backend):
             raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
                                  "substitute the parameters first (MDP.substitute)")
         return interval_eval(value, self.ctx)
+
+    def from_floats(self, values):
+        # a float is an exact binary number: its point interval is a rigorous enclosure
+        return _obj([self.ctx.mpf(float(v)) for v in values])
 
     def _log(self, x):
         return self.ctx.log(x)
@@ -411,7 +435,12 @@ class FloatBackend(Backend):
         return float(value)
 
     def array(self, values):
+        if _is_float_array(values):
+            return np.asarray(values, dtype=np.float64)
         return np.array([self._convert(v) for v in values], dtype=np.float64)
+
+    def from_floats(self, values):
+        return np.asarray(values, dtype=np.float64)
 
     def full(self, n, value):
         return np.full(n, value, dtype=np.float64)
@@ -488,6 +517,10 @@ def get_backend(spec=None):
     if spec in _CACHE:
         return _CACHE[spec]
     kind, _, digits = spec.partition(":")
+    if kind == "rational":  # "rational[:auto|flint|sympy]": rational functions, engine/polynomial.py
+        from .polynomial import RationalFunctionBackend
+        _CACHE[spec] = RationalFunctionBackend(impl=digits or "auto")
+        return _CACHE[spec]
     dps = int(digits) if digits else 50
     if kind == "exact":
         b = ExactBackend()

@@ -46,7 +46,7 @@ def _condition(mdp, pi, q, success, B, impossible):
 
 
 def _wrap(mdp, values, B):
-    return Policy(mdp, values, None if B.exact else B)
+    return Policy(mdp, values, None if B.exact and getattr(B, "sympy_values", True) else B)
 
 
 def goal_condition(mdp, policy=None, *, backend=None, alpha=None, likelihood=None,

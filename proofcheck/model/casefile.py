@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+import sympy as sp
 
 from ..errors import CaseFileError, ConventionError, ModelError, ProofcheckError
 from .conventions import Conventions
@@ -110,18 +111,19 @@ def _name(value, where):
     return value
 
 
-def _number(value, where):
-    """Values stay unparsed here (the graph constructor parses them); reject wrong types early."""
+def _number(value, where, symbols=None):
+    """Parse a value where it stands in the file, so errors name the file and the key."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise CaseFileError(
             f"{where}: expected a number or a string such as \"1/2\", got {type(value).__name__} {_short(value)}"
         )
-    return value
+    return parse_expression(value, symbols or {}, where=where)
 
 
 def case_to_graph(doc, where="case"):
     """Build the networkx graph of a parsed case document (dict from TOML)."""
     G = nx.MultiDiGraph()
+    symbols = {}
     mdp_t = _table(doc.get("mdp", {}), f"{where}: [mdp]")
     _unknown(mdp_t, _MDP, f"{where}: [mdp]")
     if "parameters" in doc:
@@ -134,10 +136,11 @@ def case_to_graph(doc, where="case"):
                 raise CaseFileError(f'{pw}: give both min and max, e.g. {pname} = {{ min = "0", max = "1" }}')
             params[pname] = (_number(rng["min"], f"{pw}.min"), _number(rng["max"], f"{pw}.max"))
         G.graph["parameters"] = params
+        symbols = {s.name: s for s in _parse_parameters(params, f"{where}: [parameters]")}
     if "initial" in mdp_t:
         init = mdp_t["initial"]
         if isinstance(init, dict):
-            G.graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{k}")
+            G.graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{k}", symbols)
                                   for k, v in init.items()}
         else:
             G.graph["initial"] = _name(init, f"{where}: mdp.initial")
@@ -165,9 +168,9 @@ def case_to_graph(doc, where="case"):
         _unknown(st, _STATE, sw)
         G.add_node(s)
         if "success" in st:
-            G.nodes[s]["success"] = _number(st["success"], f"{sw}.success")
+            G.nodes[s]["success"] = _number(st["success"], f"{sw}.success", symbols)
         if "initial" in st:
-            G.nodes[s]["initial"] = _number(st["initial"], f"{sw}.initial")
+            G.nodes[s]["initial"] = _number(st["initial"], f"{sw}.initial", symbols)
         for aname, act in _table(st.get("actions", {}), f"{sw}.actions").items():
             aw = f"{sw}.actions.{aname}"
             act = _table(act, aw)
@@ -176,8 +179,8 @@ def case_to_graph(doc, where="case"):
                 raise CaseFileError(f'{aw}: missing next; give the next state, e.g. next = "goal", '
                                     'or outcomes, e.g. next = { s1 = "3/4", s2 = "1/4" }')
             nxt = act["next"]
-            outs = ({_name(nxt, f"{aw}.next"): 1} if not isinstance(nxt, dict)
-                    else {_name(k, f"{aw}.next"): _number(v, f"{aw}.next.{k}") for k, v in nxt.items()})
+            outs = ({_name(nxt, f"{aw}.next"): sp.Integer(1)} if not isinstance(nxt, dict)
+                    else {_name(k, f"{aw}.next"): _number(v, f"{aw}.next.{k}", symbols) for k, v in nxt.items()})
             if not outs:
                 raise CaseFileError(f"{aw}.next: empty outcome table; name at least one next state")
             first = True
@@ -186,7 +189,7 @@ def case_to_graph(doc, where="case"):
                 if first:
                     for k in ("prior", "q", "reward"):
                         if k in act:
-                            attrs[k] = _number(act[k], f"{aw}.{k}")
+                            attrs[k] = _number(act[k], f"{aw}.{k}", symbols)
                 first = False
                 G.add_edge(s, t, key=str(aname), **attrs)
     return G
@@ -196,8 +199,7 @@ def _parse_conventions(raw, where):
     raw = dict(_table(raw, f"{where}: [conventions]"))
     _unknown(raw, Conventions.field_names(), f"{where}: [conventions]")
     if "delta" in raw:
-        raw["delta"] = parse_expression(_number(raw["delta"], f"{where}: conventions.delta"), {},
-                                        where=f"{where}: conventions.delta")
+        raw["delta"] = _number(raw["delta"], f"{where}: conventions.delta")
     if "objectives" in raw:
         obj = raw["objectives"]
         raw["objectives"] = tuple(obj) if isinstance(obj, list) else obj
@@ -240,7 +242,7 @@ def loads_case(text, where="<string>"):
     for qtext, value in _table(doc.get("expect", {}), f"{where}: [expect]").items():
         ew = f"{where}: expect.{qtext!r}"
         quantity = parse_quantity(qtext, where=ew)
-        expected = parse_expression(_number(value, ew), symbols, where=ew)
+        expected = _number(value, ew, symbols)
         expectations.append((quantity, expected))
     return Case(name=name, mdp=mdp, conventions=conventions, expectations=expectations,
                 title=meta.get("title", name), description=meta.get("description", ""),

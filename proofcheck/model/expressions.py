@@ -769,7 +769,38 @@ def parse_expression(text, symbols=None, *, where="expression"):
     if all(ch in _WHITESPACE for ch in text):
         raise ExpressionError(f'{where}: empty expression; write a number such as "1/2"')
 
-    result = _Parser(text, symbols, where).parse()
+    table, restore = _stand_ins(symbols)
+    result = _Parser(text, table, where).parse()
     if not isinstance(result, sympy.Expr):  # pragma: no cover - defensive
-        raise ExpressionError(f"{where}: {_show_text(text)} is not an expression; write a number such as \"1/2\"")
+        raise ExpressionError(f'{where}: {_show_text(text)} is not an expression; write a number such as "1/2"')
+    if restore:
+        # Swap the declared symbols back in without re-evaluating (no assumption queries).
+        with sympy.evaluate(False):
+            result = result.xreplace(restore)
     return result
+
+
+def _stand_ins(symbols):
+    """Assumption-free stand-ins for declared symbols, and the map back.
+
+    SymPy's assumption queries on symbols with assumptions (``positive=True``) can
+    take very long, e.g. ``((p + 1000)**1000 - 1).is_zero`` computes the real roots
+    of a degree-999 polynomial; ``log`` asks such questions of its argument.  The
+    expression is therefore built with plain symbols of the same names (so the
+    canonical ordering of terms is the same) and the declared symbols are put back
+    at the end, unevaluated.
+    """
+    table, restore = {}, {}
+    names = [v.name for v in symbols.values() if isinstance(v, sympy.Symbol)]
+    for key, value in symbols.items():
+        if (
+            type(value) is sympy.Symbol
+            and value.assumptions0
+            and names.count(value.name) == 1
+        ):
+            plain = sympy.Symbol(value.name)
+            table[key] = plain
+            restore[plain] = value
+        else:
+            table[key] = value
+    return table, restore

@@ -196,6 +196,150 @@ class MDP:
             start = stop
         return tuple(reversed(blocks))  # height 0 first
 
+    @classmethod
+    def from_arrays(cls, *, state_ptr, pair_ptr, edge_target, edge_prob, prior, likelihood,
+                    initial, success=None, states=None, pair_state=None, pair_action=None,
+                    parameters=None, name=None, tolerance=1e-9, validate=True):
+        """Build an MDP directly from compiled (CSR) arrays, without SymPy objects.
+
+        The fast constructor for large models: everything is vectorised NumPy, time and
+        memory are linear in the number of edges (plus one sort).
+
+        Parameters
+        ----------
+        state_ptr : int array, length ``n_states + 1``
+            Pairs of state ``i`` are ``state_ptr[i]:state_ptr[i+1]`` (terminals: empty).
+        pair_ptr : int array, length ``n_pairs + 1``
+            Outcome edges of pair ``j`` are ``pair_ptr[j]:pair_ptr[j+1]`` (non-empty).
+        edge_target : int array
+            Target state of each edge (indices into the given state order).
+        edge_prob, prior, likelihood : arrays over edges / pairs / pairs
+        initial : array over states
+            ``mu``.
+        success : array over states, optional
+            Leaf success (only terminal entries are used; default 1).
+        states : sequence, optional
+            State names (default: the integers ``0..n-1``).
+        pair_state : int array, optional
+            Checked against ``state_ptr`` when given.
+        pair_action : array, optional
+            Action names per pair (default: the position within the state, 0, 1, ...).
+        parameters : dict, optional
+            ``Symbol -> (low, high)`` for SymPy-valued arrays.
+        validate : bool
+            Check shapes, ranges and sums (vectorised for float values).
+
+        Value arrays are either all ``float64`` (then ``mdp.converted(FloatBackend())``
+        returns them as they are, the mpmath and interval backends read each float as
+        the exact binary number it stores, and the exact backend refuses with a
+        ModelError) or all exact (SymPy expressions, ints, Fractions: object arrays).
+        States may come in any order that forms a DAG; they are re-ordered by
+        decreasing height, ties in the given order.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> m = MDP.from_arrays(state_ptr=[0, 2, 2, 2], pair_ptr=[0, 1, 2], edge_target=[1, 2],
+        ...                     edge_prob=np.ones(2), prior=np.array([0.5, 0.5]),
+        ...                     likelihood=np.array([1.0, 0.25]), initial=np.array([1.0, 0, 0]))
+        >>> m
+        <MDP 'mdp': 3 states, 2 state-action pairs, horizon 1, deterministic>
+        >>> m.converted(__import__("proofcheck").engine.FloatBackend())["likelihood"]
+        array([1.  , 0.25])
+        """
+        state_ptr = np.asarray(state_ptr, dtype=np.int64)
+        pair_ptr = np.asarray(pair_ptr, dtype=np.int64)
+        edge_target = np.asarray(edge_target, dtype=np.int64)
+        n = len(state_ptr) - 1
+        if n < 1 or state_ptr[0] != 0 or np.any(np.diff(state_ptr) < 0):
+            raise ModelError("from_arrays: state_ptr must start at 0, be non-decreasing and have "
+                             "n_states + 1 entries; give the CSR offsets of each state's pairs")
+        m_pairs = int(state_ptr[-1])
+        if len(pair_ptr) != m_pairs + 1 or pair_ptr[0] != 0 or np.any(np.diff(pair_ptr) <= 0):
+            raise ModelError(f"from_arrays: pair_ptr must have n_pairs + 1 = {m_pairs + 1} strictly increasing "
+                             "entries from 0 (every action needs an outcome); fix pair_ptr")
+        n_edges = int(pair_ptr[-1])
+        if len(edge_target) != n_edges or (n_edges and (edge_target.min() < 0 or edge_target.max() >= n)):
+            raise ModelError(f"from_arrays: edge_target must have {n_edges} entries in 0..{n - 1}; fix edge_target")
+        vals = {"edge_prob": (edge_prob, n_edges), "prior": (prior, m_pairs),
+                "likelihood": (likelihood, m_pairs), "initial": (initial, n)}
+        kinds = set()
+        arrays = {}
+        for key, (v, size) in vals.items():
+            arr = np.asarray(v) if not isinstance(v, np.ndarray) else v
+            if len(arr) != size:
+                raise ModelError(f"from_arrays: {key} has {len(arr)} entries, expected {size}; fix {key}")
+            kinds.add(arr.dtype.kind == "f")
+            arrays[key] = arr
+        is_float = kinds == {True}
+        if len(kinds) > 1:
+            raise ModelError("from_arrays: mix of float64 and exact value arrays; give all values as float64 "
+                             "or all as exact numbers")
+        if success is None:
+            success = np.ones(n) if is_float else [_ONE] * n
+        arrays["success"] = np.asarray(success) if not isinstance(success, np.ndarray) else success
+        if len(arrays["success"]) != n:
+            raise ModelError(f"from_arrays: success has {len(arrays['success'])} entries, expected {n}; fix success")
+        symbols = {str(k): k for k in (parameters or {})}
+        for key, arr in arrays.items():
+            if is_float:
+                arrays[key] = np.asarray(arr, dtype=np.float64)
+            else:
+                arrays[key] = _obj([_to_expr(x, symbols, f"from_arrays: {key}[{i}]") for i, x in enumerate(arr)])
+        npairs = np.diff(state_ptr)
+        nedges = np.diff(pair_ptr)
+        p_state = np.repeat(np.arange(n, dtype=np.int64), npairs)
+        if pair_state is not None and not np.array_equal(np.asarray(pair_state), p_state):
+            raise ModelError("from_arrays: pair_state disagrees with state_ptr; omit pair_state or fix it")
+        e_pair = np.repeat(np.arange(m_pairs, dtype=np.int64), nedges)
+        height = _heights(n, state_ptr, pair_ptr, p_state[e_pair] if n_edges else e_pair, edge_target)
+        perm = np.lexsort((np.arange(n), -height))
+        if pair_action is None:
+            pair_action = np.arange(m_pairs, dtype=np.int64) - np.repeat(state_ptr[:-1], npairs)
+        pair_action = np.asarray(pair_action) if not isinstance(pair_action, (np.ndarray, tuple)) else pair_action
+        names = np.arange(n, dtype=np.int64) if states is None else list(states)
+        if len(names) != n:
+            raise ModelError(f"from_arrays: {len(names)} state names for {n} states; fix states")
+        if not np.array_equal(perm, np.arange(n)):
+            new_of_old = np.empty(n, dtype=np.int64)
+            new_of_old[perm] = np.arange(n)
+            pair_perm = _ranges(state_ptr[perm], npairs[perm])
+            edge_perm = _ranges(pair_ptr[pair_perm], nedges[pair_perm])
+            state_ptr = np.concatenate([[0], np.cumsum(npairs[perm])])
+            pair_ptr = np.concatenate([[0], np.cumsum(nedges[pair_perm])])
+            edge_target = new_of_old[edge_target[edge_perm]]
+            for key, idx in (("edge_prob", edge_perm), ("prior", pair_perm), ("likelihood", pair_perm),
+                             ("initial", perm), ("success", perm)):
+                arrays[key] = arrays[key][idx]
+            pair_action = (pair_action[pair_perm] if isinstance(pair_action, np.ndarray)
+                           else tuple(pair_action[j] for j in pair_perm))
+            names = names[perm] if isinstance(names, np.ndarray) else [names[i] for i in perm]
+            height = height[perm]
+            p_state = np.repeat(np.arange(n, dtype=np.int64), np.diff(state_ptr))
+            e_pair = np.repeat(np.arange(m_pairs, dtype=np.int64), np.diff(pair_ptr))
+        new = object.__new__(cls)
+        new.name = name or "mdp"
+        new.parameters = dict(parameters or {})
+        new.tolerance = tolerance
+        new.source = None
+        new.states = tuple(names.tolist()) if isinstance(names, np.ndarray) else tuple(names)
+        new.index = _IntIndex(perm) if states is None else {s: i for i, s in enumerate(new.states)}
+        new.pair_state, new.pair_action, new.state_ptr = p_state, pair_action, state_ptr
+        new.edge_target, new.edge_pair, new.pair_ptr = edge_target, e_pair, pair_ptr
+        for key, arr in arrays.items():
+            setattr(new, key, arr)
+        new.height = height
+        new.terminal = state_ptr[1:] == state_ptr[:-1]
+        new._pair_index = _LazyPairIndex(new)
+        new._blocks = _blocks_from_heights(height, state_ptr, pair_ptr)
+        new._converted = {}
+        if validate:
+            if is_float:
+                _validate_float_arrays(new)
+            else:
+                _validate_model(new)
+        return new
+
     # ------------------------------------------------------------------ structure
     @property
     def blocks(self):
@@ -231,6 +375,8 @@ class MDP:
     @property
     def exact(self):
         """False when some value was given as a float."""
+        if any(getattr(self, a).dtype != object for a in ("edge_prob", "prior", "likelihood")):
+            return False  # float64 arrays from MDP.from_arrays
         return not any(_is_float(v) for arr in (self.edge_prob, self.prior, self.likelihood,
                                                self.success, self.initial) for v in arr)
 
@@ -306,6 +452,116 @@ class MDP:
                 f"horizon {self.horizon}, {kind}>")
 
 
+def _ranges(starts, lengths):
+    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])``, vectorised."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + (np.arange(total) - offsets)
+
+
+def _heights(n, state_ptr, pair_ptr, edge_src, edge_target):
+    """Longest path to a terminal, by peeling levels of the reversed DAG (each edge once)."""
+    out_deg = pair_ptr[state_ptr[1:]] - pair_ptr[state_ptr[:-1]]
+    order = np.argsort(edge_target)  # only grouping by target is needed, not stability
+    rev_ptr = np.concatenate([[0], np.cumsum(np.bincount(edge_target, minlength=n))])
+    remaining = out_deg.copy()
+    height = np.full(n, -1, dtype=np.int64)
+    frontier = np.flatnonzero(out_deg == 0)
+    h = 0
+    while len(frontier):
+        height[frontier] = h
+        inc = order[_ranges(rev_ptr[frontier], rev_ptr[frontier + 1] - rev_ptr[frontier])]
+        src, cnt = np.unique(edge_src[inc], return_counts=True)
+        remaining[src] -= cnt
+        frontier = src[remaining[src] == 0]
+        h += 1
+    if np.any(height < 0):
+        bad = int(np.flatnonzero(height < 0)[0])
+        raise ModelError(f"from_arrays: the transition graph has a cycle through state index {bad}; "
+                         "unroll it to a horizon first (every edge must lead towards a terminal)")
+    return height
+
+
+def _blocks_from_heights(height, state_ptr, pair_ptr):
+    n = len(height)
+    cuts = np.concatenate([[0], np.flatnonzero(np.diff(height)) + 1, [n]])
+    blocks = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        p0, p1 = int(state_ptr[a]), int(state_ptr[b])
+        blocks.append(_Block(int(height[a]), slice(int(a), int(b)), slice(p0, p1),
+                             slice(int(pair_ptr[p0]), int(pair_ptr[p1]))))
+    return tuple(reversed(blocks))
+
+
+def _validate_float_arrays(mdp):
+    tol = mdp.tolerance
+    for key in ("edge_prob", "prior", "likelihood", "success", "initial"):
+        arr = getattr(mdp, key)
+        bad = np.flatnonzero(~((arr >= -tol) & (arr <= 1 + tol)))
+        if len(bad):
+            raise ModelError(f"from_arrays: {key}[{int(bad[0])}] = {arr[bad[0]]} is outside [0, 1]; fix {key}")
+    for key, ptr, arr in (("edge_prob", mdp.pair_ptr, mdp.edge_prob), ("prior", mdp.state_ptr, mdp.prior)):
+        starts = ptr[:-1][np.diff(ptr) > 0]
+        sums = np.add.reduceat(arr, starts) if len(starts) else arr[:0]
+        bad = np.flatnonzero(np.abs(sums - 1) > tol * 16)
+        if len(bad):
+            where = "pair" if key == "edge_prob" else "non-terminal state"
+            raise ModelError(f"from_arrays: {key} sums to {sums[bad[0]]} at {where} number {int(bad[0])}; "
+                             f"make it sum to 1 (tolerance {tol})")
+    if abs(mdp.initial.sum() - 1) > tol * 16:
+        raise ModelError(f"from_arrays: initial sums to {mdp.initial.sum()}; make it sum to 1")
+
+
+class _IntIndex:
+    """``state name -> position`` for integer-named states, without a dict of size n."""
+
+    __slots__ = ("_pos",)
+
+    def __init__(self, perm):
+        self._pos = np.empty(len(perm), dtype=np.int64)
+        self._pos[perm] = np.arange(len(perm))
+
+    def __contains__(self, s):
+        return isinstance(s, (Integral, np.integer)) and 0 <= s < len(self._pos)
+
+    def __getitem__(self, s):
+        if s not in self:
+            raise KeyError(s)
+        return int(self._pos[s])
+
+    def __len__(self):
+        return len(self._pos)
+
+    def __iter__(self):
+        return iter(range(len(self._pos)))
+
+    def get(self, s, default=None):
+        return self[s] if s in self else default
+
+
+class _LazyPairIndex:
+    """``(state, action) -> pair`` looked up in the arrays instead of a dict of size n_pairs."""
+
+    __slots__ = ("_mdp",)
+
+    def __init__(self, mdp):
+        self._mdp = mdp
+
+    def __getitem__(self, key):
+        s, a = key
+        m = self._mdp
+        if s not in m.index:
+            raise KeyError(key)
+        i = m.index[s]
+        for j in range(int(m.state_ptr[i]), int(m.state_ptr[i + 1])):
+            if m.pair_action[j] == a:
+                return j
+        raise KeyError(key)
+
+
 def _symbol_named(parameters, name):
     for s in parameters:
         if s.name == name:
@@ -346,7 +602,8 @@ class Policy:
     def in_backend(self, backend):
         """The values as an array of ``backend``'s numbers (exact policies convert to any)."""
         if self.backend is None:
-            return self.values if backend.exact else backend.array(self.values)
+            native = backend.exact and getattr(backend, "sympy_values", True)
+            return self.values if native else backend.array(self.values)
         if self.backend.key == backend.key:
             return self.values
         raise ValueError(

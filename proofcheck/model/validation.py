@@ -68,7 +68,7 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8):
             if point_bad:
                 rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
                 raise ModelError(
-                    f"{where}: value {expr} = {val} at {_fmt_params(mid)} is outside {rng}; {fix} "
+                    f"{where}: value {expr} becomes {val} at {_fmt_params(mid)}, outside {rng}; {fix} "
                     "(or narrow the parameter ranges)"
                 )
             env = {s: ctx.mpf([ctx.mpf(int(a.p)) / int(a.q), ctx.mpf(int(b.p)) / int(b.q)])

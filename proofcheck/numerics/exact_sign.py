@@ -7,7 +7,9 @@ Exact results of the engine are often sums ``c0 + sum_i c_i log(r_i)`` with rati
    certified;
 2. the zero test: for rational-log-linear forms it is exact (logarithms of distinct
    primes are linearly independent over the rationals, so the form vanishes iff every
-   prime's coefficient and ``c0`` vanish); otherwise SymPy's ``equals``.
+   prime's coefficient and ``c0`` vanish).  Other forms have no zero test here (SymPy's
+   ``equals`` can run for minutes): a value enclosed in ever smaller intervals around 0
+   stays undecided.
 
 Anything else is undecided, and says so.
 """
@@ -66,7 +68,7 @@ def log_linear_is_zero(expr):
     return c0 == 0
 
 
-def exact_sign(expr, max_dps=2000):
+def exact_sign(expr, max_dps=480):
     """-1, 0 or 1 for a real constant SymPy expression; UndecidedError if it cannot be decided.
 
     Examples
@@ -81,6 +83,10 @@ def exact_sign(expr, max_dps=2000):
     if expr.is_Rational:
         return 1 if expr > 0 else (-1 if expr < 0 else 0)
     if expr.free_symbols:
+        from ..symbolic.parametric import assumed_sign
+        branch = assumed_sign(expr)  # inside a parametric claim run: one case of a case split
+        if branch is not None:
+            return branch
         raise UndecidedError(f"the sign of {expr} depends on the parameters")
     if expr in (sp.oo, -sp.oo):
         return 1 if expr == sp.oo else -1
@@ -98,11 +104,5 @@ def exact_sign(expr, max_dps=2000):
             return 1
         if enc.b < 0:
             return -1
-        if zero is None and dps == 30:
-            try:
-                if expr.equals(0):
-                    return 0
-            except Exception:  # SymPy's equals may fail on exotic forms; stay undecided
-                pass
         dps *= 2
     raise UndecidedError(f"the sign of {expr} could not be decided (|value| < 1e-{max_dps})")

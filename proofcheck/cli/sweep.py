@@ -1,0 +1,70 @@
+"""``proofcheck sweep``: claims over grids of temperatures x random MDP families, in parallel.
+
+Example::
+
+    proofcheck sweep --claims P5.4,T5.9.B --deltas 1/2,1,2 --families 2x2,3x2 \\
+        --per-family 5 --seed 0 --workers 2 -o sweep.json
+    proofcheck sweep ... --dask tcp://scheduler:8786     # on a Dask cluster
+
+Results are identical whichever executor runs them (tasks are pure functions of their
+seed and parameters); they are sorted by task key and written as JSON.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConventionError
+from ..sweeps import (claim_tasks, discussion_tasks, dump_results, format_summary, fuzz_tasks,
+                      run_sweep)
+
+__all__ = ["add_parser", "run"]
+
+
+def _csv(text):
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def add_parser(sub):
+    p = sub.add_parser("sweep", help="run claims over grids of temperatures and random MDPs, in parallel",
+                       description="Run claims on random MDP families under several temperatures, "
+                       "on local processes (default) or a Dask cluster (--dask), and print verdict "
+                       "counts per claim, family and delta.")
+    p.add_argument("--claims", default="P5.4,T5.9.B", help="comma-separated claim ids (default: %(default)s)")
+    p.add_argument("--deltas", default="1", help="comma-separated Boltzmann temperatures delta (default: %(default)s)")
+    p.add_argument("--betas", default="", help="comma-separated temperatures beta = 1/alpha: also report "
+                   "kappa_delta of the tempered policy pi_alpha")
+    p.add_argument("--families", default="2x2,3x2", help="comma-separated families TxA (default: %(default)s)")
+    p.add_argument("--per-family", type=int, default=5, help="random MDPs per family (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default: %(default)s)")
+    p.add_argument("--k-max", type=int, default=None, help="k range of the 'for all k' claims (default: conventions)")
+    p.add_argument("--discussion", type=int, default=0, metavar="N",
+                   help="also run the discussion experiment for N seeds (proofcheck.experiments.discussion)")
+    p.add_argument("--fuzz", type=int, default=0, metavar="N",
+                   help="also run N fuzz campaigns (proofcheck.fuzzing)")
+    ex = p.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=int, default=None, help="local processes (default: all cores; 1 = serial)")
+    ex.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address tcp://host:port")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the results as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    if args.workers is not None and args.workers < 1:
+        raise ConventionError(f"--workers {args.workers}: give a positive number of processes")
+    tasks = []
+    claims = _csv(args.claims)
+    if claims:
+        tasks += claim_tasks(claims, families=_csv(args.families), per_family=args.per_family,
+                             deltas=_csv(args.deltas), betas=_csv(args.betas), seed=args.seed,
+                             k_max=args.k_max)
+    if args.discussion:
+        tasks += discussion_tasks(range(args.seed, args.seed + args.discussion))
+    if args.fuzz:
+        tasks += fuzz_tasks(range(args.seed, args.seed + args.fuzz))
+    if not tasks:
+        raise ConventionError("nothing to run: give --claims, --discussion N or --fuzz N")
+    sweep = run_sweep(tasks, workers=args.workers, dask=args.dask)
+    print(format_summary(sweep))
+    if args.output:
+        dump_results(sweep, args.output)
+        print(f"results written to {args.output}")
+    return 0

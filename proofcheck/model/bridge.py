@@ -1,0 +1,228 @@
+"""The BRIDGE ``.npz`` format of Laidlaw, Russell & Dragan (arXiv:2304.09853).
+
+A BRIDGE MDP is a deterministic tabular MDP in two arrays:
+
+* ``transitions``: ``(S, A)`` integers, the next state of ``(s, a)``; ``-1`` = the episode
+  ends (terminal);
+* ``rewards``: ``(S, A)`` ``float32``, any sign.
+
+The initial state is 0; the horizon ``T`` is not stored (give it separately).
+
+Two conversions:
+
+* :func:`bridge_problem` unrolls it over ``T`` steps for the effective horizon
+  (:mod:`proofcheck.engine.effective_horizon`), with rewards as they are (any sign),
+  each ``float32`` converted *exactly* to a rational.
+* :func:`bridge_to_mdp` builds a case-file :class:`~proofcheck.model.mdp.MDP` for the
+  incoherence analysis, whose rewards must be ``<= 0`` (log-likelihoods).  Every reward of
+  time step ``t`` is shifted by the same constant ``c_t = max`` of the rewards of step ``t``
+  (over the states reachable at ``t``), so ``q = exp(R - c_t) <= 1``.  A per-time constant
+  multiplies the likelihood of every trajectory by the same factor ``exp(-sum_t c_t)``, so
+  the goal-conditioned policies, ``G``, Boltzmann policies and ``kappa`` do not change
+  (``S`` is scaled and ``J`` shifted by that constant).  A trajectory that ends early
+  (``-1``) would skip the later shifts, so an ending action is charged
+  ``tail_t = sum_{u > t} c_u`` as well, and ``c_t`` is computed backwards as the largest of
+  ``R`` (continuing actions) and ``R - tail_t`` (ending actions), which keeps every shifted
+  reward ``<= 0``.  The shifts are returned so a report can state them.
+
+:func:`save_npz` / :func:`load_npz` round-trip the arrays bit for bit;
+:func:`case_to_bridge` exports a deterministic case-file MDP (rewards rounded to
+``float32``: lossy, and ``log 0`` is refused).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import sympy as sp
+
+from ..errors import CaseFileError, ModelError
+
+__all__ = ["BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp",
+           "case_to_bridge"]
+
+
+@dataclass(frozen=True)
+class BridgeMDP:
+    """``transitions`` ``(S, A)`` int, ``rewards`` ``(S, A)`` float32, initial state 0."""
+
+    transitions: np.ndarray
+    rewards: np.ndarray
+    name: str = "bridge"
+
+    @property
+    def shape(self):
+        return self.transitions.shape
+
+
+def _validate(transitions, rewards, where):
+    tr, rw = np.asarray(transitions), np.asarray(rewards)
+    if tr.ndim != 2 or tr.shape != rw.shape:
+        raise CaseFileError(f"{where}: transitions {tr.shape} and rewards {rw.shape} must be (S, A) "
+                            "arrays of one shape")
+    if not np.issubdtype(tr.dtype, np.integer):
+        raise CaseFileError(f"{where}: transitions have dtype {tr.dtype}; BRIDGE stores integer next "
+                            "states (-1 = terminal)")
+    if not np.issubdtype(rw.dtype, np.floating):
+        raise CaseFileError(f"{where}: rewards have dtype {rw.dtype}; BRIDGE stores float32 rewards")
+    S = tr.shape[0]
+    if S == 0 or tr.shape[1] == 0:
+        raise CaseFileError(f"{where}: empty MDP of shape {tr.shape}; it needs states and actions")
+    bad = np.argwhere((tr < -1) | (tr >= S))
+    if len(bad):
+        s, a = (int(x) for x in bad[0])
+        raise CaseFileError(f"{where}: transitions[{s}, {a}] = {tr[s, a]} is neither a state in "
+                            f"[0, {S}) nor -1 (terminal)")
+    bad = np.argwhere(~np.isfinite(rw))
+    if len(bad):
+        s, a = (int(x) for x in bad[0])
+        raise CaseFileError(f"{where}: rewards[{s}, {a}] = {rw[s, a]} is not finite")
+    return tr, rw
+
+
+def load_npz(path):
+    """Read a BRIDGE ``.npz`` (keys ``transitions`` and ``rewards``; others are ignored).
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> d = tempfile.mkdtemp(); f = os.path.join(d, "m.npz")
+    >>> save_npz(f, np.array([[1, -1], [-1, 0]]), np.array([[1.5, 0], [-2, 0.25]]))
+    >>> load_npz(f).rewards.dtype
+    dtype('float32')
+    """
+    path = os.fspath(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in ("transitions", "rewards") if k not in data.files]
+            if missing:
+                raise CaseFileError(f"{path}: missing array(s) {missing}; a BRIDGE .npz holds "
+                                    f"'transitions' and 'rewards' (found {data.files})")
+            tr, rw = data["transitions"], data["rewards"]
+    except FileNotFoundError:
+        raise CaseFileError(f"{path}: no such file; give the path of a BRIDGE .npz") from None
+    except (ValueError, OSError) as exc:
+        raise CaseFileError(f"{path}: not a readable .npz file ({exc}); give a BRIDGE .npz") from None
+    tr, rw = _validate(tr, rw, path)
+    return BridgeMDP(tr, rw, name=os.path.splitext(os.path.basename(path))[0])
+
+
+def save_npz(path, transitions, rewards):
+    """Write a BRIDGE ``.npz``: ``transitions`` as int64 (as given when already integer),
+    ``rewards`` as float32 (rounded when given in another float type)."""
+    tr, rw = _validate(transitions, np.asarray(rewards, dtype=np.float64), os.fspath(path))
+    np.savez(os.fspath(path), transitions=tr.astype(tr.dtype if tr.dtype.kind == "i" else np.int64),
+             rewards=np.asarray(rewards, dtype=np.float32))
+
+
+def _arrays(bridge):
+    return (bridge.transitions, bridge.rewards) if isinstance(bridge, BridgeMDP) else bridge
+
+
+def bridge_problem(bridge, horizon):
+    """The time-expanded problem of a BRIDGE MDP (exact rational rewards).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from proofcheck.engine.effective_horizon import effective_horizon
+    >>> B = BridgeMDP(np.array([[0, 0]]), np.array([[1, 0]], dtype=np.float32))
+    >>> effective_horizon(bridge_problem(B, 3)).min_k
+    1
+    """
+    from ..engine.effective_horizon import tabular_problem
+    tr, rw = _arrays(bridge)
+    name = bridge.name if isinstance(bridge, BridgeMDP) else "bridge"
+    return tabular_problem(tr, rw, horizon, name=name)
+
+
+def bridge_to_mdp(bridge, horizon, *, name=None):
+    """A case-file MDP for the incoherence analysis: uniform prior, ``q = exp(R - c_t)``.
+
+    Returns ``(mdp, shifts)`` with ``shifts[t] = c_t``.  States are ``(s, t)``; an action
+    with ``next = -1`` (or at the last step) leads to the terminal ``("end", t + 1)``.  Its
+    reward also carries ``-sum_{u > t} c_u`` so that every trajectory's likelihood is scaled
+    by the same factor (see the module docstring); the final rewards are then re-checked
+    to be ``<= 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mdp, shifts = bridge_to_mdp((np.array([[-1, -1]]), np.array([[2.0, 1.5]], dtype=np.float32)), 1)
+    >>> shifts, mdp.likelihood.tolist()
+    ([2], [1, exp(-1/2)])
+    """
+    P = bridge_problem(bridge, horizon)
+    T = P.horizon
+    # backwards, so that the later shifts an early end skips are known: c_t is the
+    # largest of R (continuing pairs) and R - tail_t (pairs that end the episode)
+    shifts, tail = [None] * T, [sp.Integer(0)] * (T + 1)
+    for t in reversed(range(T)):
+        L = P.layers[t]
+        tail[t] = tail[t + 1] + (shifts[t + 1] if t + 1 < T else 0)
+        shifts[t] = max(r - (tail[t] if nx_ < 0 else 0) for r, nx_ in zip(L.reward, L.next))
+    G = nx.MultiDiGraph(name=name or P.name, initial=(P.layers[0].states[0], 0),
+                        default_prior="uniform")
+    for t, L in enumerate(P.layers):
+        for i, s in enumerate(L.states):
+            for j in range(L.ptr[i], L.ptr[i + 1]):
+                r = L.reward[j] - shifts[t]
+                if L.next[j] >= 0:
+                    target = (P.layers[t + 1].states[L.next[j]], t + 1)
+                else:
+                    target = ("end", t + 1)
+                    r = r - tail[t]  # an early end is charged the shifts it skips
+                G.add_edge((s, t), target, key=L.actions[j], reward=r)
+    bad = [(u, k, d["reward"]) for u, _, k, d in G.edges(keys=True, data=True) if d["reward"] > 0]
+    if bad:
+        u, k, r = bad[0]
+        raise ModelError(f"state {u}, action {k}: shifted reward {r} > 0; this is a bug in the "
+                         "per-time shift, please report it")
+    from .mdp import from_graph
+    return from_graph(G), shifts
+
+
+def case_to_bridge(mdp):
+    """Export a deterministic case-file MDP as BRIDGE arrays ``(transitions, rewards, T)``.
+
+    The initial state becomes state 0, the other non-terminal states follow in the MDP's
+    topological order; actions into terminals become ``-1`` with the leaf's
+    ``log success`` folded into the reward.  Rewards are rounded to ``float32`` (lossy);
+    states with fewer actions than the maximum repeat their last action (a duplicate has
+    the same value, so no quantity of the effective horizon changes except ``A``).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> case_to_bridge(mountain_race())
+    Traceback (most recent call last):
+    ...
+    proofcheck.errors.ModelError: state 'mountain', action 'down': reward log 0 = -inf cannot be stored in BRIDGE (finite float32 rewards); give the outcome a positive likelihood
+    """
+    if not mdp.deterministic or mdp.parameters:
+        raise ModelError(f"MDP {mdp.name!r} must be deterministic and non-parametric to export to BRIDGE")
+    init = [i for i, m in enumerate(mdp.initial) if m != 0]
+    if len(init) != 1 or mdp.terminal[init[0]]:
+        raise ModelError(f"MDP {mdp.name!r}: BRIDGE needs one non-terminal initial state; found {len(init)}")
+    order = [init[0]] + [i for i in range(mdp.n_states) if i != init[0] and not mdp.terminal[i]]
+    index = {i: n for n, i in enumerate(order)}
+    A = int(np.diff(mdp.state_ptr)[order].max())
+    tr = np.full((len(order), A), -1, dtype=np.int64)
+    rw = np.zeros((len(order), A), dtype=np.float32)
+    for i in order:
+        pairs = list(range(mdp.state_ptr[i], mdp.state_ptr[i + 1]))
+        for a in range(A):
+            p = pairs[min(a, len(pairs) - 1)]
+            s2 = int(mdp.edge_target[mdp.pair_ptr[p]])
+            q = sp.sympify(mdp.likelihood[p]) * (mdp.success[s2] if mdp.terminal[s2] else 1)
+            if q == 0:
+                raise ModelError(f"state {mdp.states[i]!r}, action {mdp.pair_action[p]!r}: reward log 0 = -inf "
+                                 "cannot be stored in BRIDGE (finite float32 rewards); give the outcome a "
+                                 "positive likelihood")
+            tr[index[i], a] = -1 if mdp.terminal[s2] else index[s2]
+            rw[index[i], a] = np.float32(math.log(float(q)))
+    return tr, rw, mdp.horizon

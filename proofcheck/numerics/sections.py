@@ -1,0 +1,63 @@
+"""The numeric layer of ``proofcheck verify``: cross-check section and certified P5.4.
+
+:func:`extend` is called by :func:`proofcheck.verification.verify_case` after the
+finite claims.  It adds
+
+* ``result.sections["crosscheck"]``: ``{"title", "lines", "rows", "table"}`` from
+  :func:`proofcheck.numerics.crosscheck.crosscheck_case` (``n = 20`` iterations at 50
+  digits), one summary line per quantity and every row as text;
+* a claim result ``X.numeric`` (fails loudly when any value is beyond its bound);
+* a claim result ``P5.4.certified`` per objective of the case's conventions
+  (interval arithmetic, :func:`proofcheck.numerics.certified.certified_return_improvement`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from .certified import certified_return_improvement
+from .crosscheck import crosscheck_case
+
+__all__ = ["extend", "N_ITERATIONS", "DPS"]
+
+N_ITERATIONS = 20
+DPS = 50
+
+
+def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
+    """Add the numeric cross-check and the certified P5.4 verdicts to a case result.
+
+    Examples
+    --------
+    >>> from proofcheck import load_case
+    >>> from proofcheck.verification import verify_case
+    >>> res = verify_case(load_case("cases/stochastic_counterexample.toml"), extensions=False)
+    >>> extend(res.case, res, n=4, dps=30)
+    >>> res.sections["crosscheck"]["lines"][0][:40]
+    'ok: pi^G_k(a1|start), k = 0..4: max |mpm'
+    >>> [r.verdict.value for r in res.claims if r.claim_id == "X.numeric"]
+    ['holds']
+    """
+    t0 = time.perf_counter()
+    table = crosscheck_case(case, n=n, dps=dps)
+    res = table.claim_result()
+    res.seconds = time.perf_counter() - t0
+    res.conventions = case.conventions.as_dict()
+    result.claims.append(res)
+    result.sections["crosscheck"] = {
+        "title": "Numeric cross-check",
+        "lines": table.lines(),
+        "rows": [r.text() for r in table.rows],
+        "table": table.as_dict(),
+    }
+    mdp = case.mdp
+    if mdp.is_parametric:
+        return
+    k_max = case.conventions.k_max
+    for objective in case.conventions.objectives:
+        t0 = time.perf_counter()
+        r = certified_return_improvement(mdp, k_max, dps=dps, objective=objective,
+                                         conventions=case.conventions)
+        r.seconds = time.perf_counter() - t0
+        r.conventions = case.conventions.as_dict()
+        result.claims.append(r)

@@ -1,0 +1,88 @@
+"""`proofcheck verify`: exit codes, one-line errors, JSON, and the bundled expectations."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=ROOT):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "proofcheck", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_bundled_cases_verify_with_all_expectations():
+    r = run("verify", "cases/mountain_race.toml", "cases/stochastic_counterexample.toml", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    by_case = {c["case"]: c for c in data["cases"]}
+    mr = {e["quantity"]: e for e in by_case["mountain_race"]["expectations"]}
+    assert mr["pi_1(up | start)"]["computed"] == "2/5"
+    assert mr["pi_B[fixed](up | start)"]["computed"] == "4/7"
+    sc = {e["quantity"]: e for e in by_case["stochastic_counterexample"]["expectations"]}
+    assert [sc[q]["computed"] for q in ("pi_G[1](a1 | start)", "pi_G[2](a1 | start)",
+                                        "pi_alpha[2](a1 | start)")] == ["5/11", "25/61", "7/17"]
+    for c in data["cases"]:
+        ids = {r["claim"] for r in c["claims"]}
+        for cid in ("P4.2", "P4.3", "P4.7", "P4.8", "P4.10", "P4.16", "P5.2", "P5.4", "T5.9",
+                    "T5.9.A", "T5.9.B", "T5.9.C"):
+            assert cid in ids
+        for res in c["claims"]:
+            assert res["verdict"] in ("holds", "fails", "undecided", "not-applicable")
+    verdicts = {r["label"]: r["verdict"] for r in by_case["stochastic_counterexample"]["claims"]}
+    # the paper's own counterexample: temperature and re-training part ways
+    assert verdicts["T5.9.C"] == "not-applicable"
+    assert verdicts["T5.9.B"] == "holds"
+
+
+def test_failed_expectation_exits_one(tmp_path):
+    text = (ROOT / "cases/mountain_race.toml").read_text().replace('"pi_1(up | start)" = "2/5"',
+                                                                   '"pi_1(up | start)" = "1/2"')
+    f = tmp_path / "wrong.toml"
+    f.write_text(text)
+    r = run("verify", str(f))
+    assert r.returncode == 1
+    assert "MISMATCH" in r.stdout
+
+
+def test_injection_is_rejected_and_nothing_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    text = (ROOT / "cases/stochastic_counterexample.toml").read_text().replace(
+        'prior = "1/2"', f"prior = \"__import__('os').system('touch {marker}')\"", 1)
+    f = tmp_path / "evil.toml"
+    f.write_text(text)
+    r = run("verify", str(f))
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+    assert "states.start.actions.a1.prior" in r.stderr
+    assert not marker.exists()
+
+
+def test_transitions_summing_to_nine_tenths(tmp_path):
+    text = (ROOT / "cases/stochastic_counterexample.toml").read_text().replace(
+        'next = { s1 = "3/4", s2 = "1/4" }', 'next = { s1 = "3/4", s2 = "3/20" }')
+    f = tmp_path / "short.toml"
+    f.write_text(text)
+    r = run("verify", str(f))
+    assert r.returncode == 2
+    assert "state 'start', action 'a1': transition probabilities sum to 9/10" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["verify", "no/such/file.toml"], "no such file or folder"),
+    (["verify", "cases/mountain_race.toml", "--claim", "P9.9"], "unknown claim 'P9.9'"),
+    (["verify"], "the following arguments are required"),
+])
+def test_bad_invocations_exit_two(args, needle):
+    r = run(*args)
+    assert r.returncode == 2
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr

@@ -1,0 +1,191 @@
+"""Effective horizon (spec section 9) against hand computation on tiny deterministic MDPs.
+
+Every expected number below is worked out by hand in the comments (tabular MDPs in the
+BRIDGE layout: ``tr[s, a]`` next state, -1 = the episode ends; ``rw[s, a]`` reward).
+"""
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofcheck.engine.effective_horizon import (cross_check, effective_horizon, horizon_values,
+                                                 min_k, planning_window, tabular_problem,
+                                                 time_expand)
+from proofcheck.errors import ModelError
+from proofcheck.examples import mountain_race, stochastic_counterexample
+from proofcheck.model.mdp import from_graph
+from proofcheck.numerics.gorp import estimate_m, gorp_success_rate, wilson_interval
+
+
+def spread_mdp():
+    # T = 2.  s0 -a0-> s1, s0 -a1-> s2 (reward 0).  s1: a0 ends with 3, a1 ends with 1.
+    # s2: both end with 0.
+    # Q^rand_1(s1) = (3, 1), V^rand = 2;  Q^rand_1(s2) = (0, 0).
+    # Q^rand_0(s0) = (2, 0);  Q*_0 = (3, 0);  Q^worst_0 = (1, 0).
+    tr = np.array([[1, 2], [-1, -1], [-1, -1]])
+    rw = np.array([[0, 0], [3, 1], [0, 0]], dtype=np.float32)
+    return tabular_problem(tr, rw, 2, name="spread")
+
+
+def deep_mdp():
+    # T = 3.  t0: s0;  t1: s1, s2;  t2: s3, s4.
+    # s0: a0 -> s1, a1 -> s2 (0).  s1: a0 -> s3, a1 -> s4 (0).  s2: a0, a1 -> s4 (1).
+    # s3: a0 ends with 4, a1 ends with 0.  s4: both end with 0.
+    # t2: Q^rand(s3) = (4, 0) V = 2;  Q*(s3) = (4, 0);  Q^w(s3) = (4, 0), V^w = 0.  s4: 0.
+    # t1: s1: Q^rand = (2, 0) V = 1;  Q* = (4, 0);  Q^w = (0, 0).   s2: all (1, 1).
+    # t0: s0: Q^rand = (1, 1)  <- an exact tie;  Q* = (4, 1);  Q^w = (0, 1).
+    tr = np.array([[1, 2], [3, 4], [4, 4], [-1, -1], [-1, -1]])
+    rw = np.array([[0, 0], [0, 0], [1, 1], [4, 0], [0, 0]], dtype=np.float32)
+    return tabular_problem(tr, rw, 3, name="deep")
+
+
+def test_values_by_hand():
+    hv = horizon_values(deep_mdp())
+    assert list(hv.q_rand[0]) == [1, 1]
+    assert list(hv.q_star[0]) == [4, 1]
+    assert list(hv.q_worst[0]) == [0, 1]
+    # layer 1 holds s1, s2 in that order
+    assert list(hv.q_rand[1]) == [2, 0, 1, 1]
+    assert list(hv.v_rand[1]) == [1, 1]
+    assert list(hv.optimal[0]) == [True, False]
+
+
+def test_spread_min_k_window_and_bound():
+    eh = effective_horizon(spread_mdp())
+    # k = 1: greedy on Q^rand at s0 is a0 (2 > 0), optimal; at s1 Q^1 = R = (3, 1): a0, optimal.
+    assert eh.min_k == 1
+    # window: Q^1 = R ties (0, 0) at s0, a1 is greedy and not optimal; Q^2 = (3, 0): window 2.
+    assert eh.planning_window == 2
+    k1 = eh.per_k[0]
+    # Theorem 5.4, k = 1, T = 2, A = 2: ln(2 T A^k) = ln 8.
+    # s0: Delta = Q^1(a0) - Q^1(a1) = 2; sigma2_1(s0, a0) = (2 - 1)(3 - 1) = 2, (s0, a1) = 0.
+    #     16 * 2 / 2^2 * ln 8 = 8 ln 8 = 16.6355...  -> 17.
+    # s1: sigma2_1 = (3-3)(3-3) = 0 -> 0.   m_1 <= 17, H_1 <= 1 + log_2 17.
+    assert 16 < 8 * math.log(8) < 17
+    assert k1.solvable and k1.m_bound == 17
+    assert k1.argmax_state == (0, 0)
+    assert sp.simplify(k1.h_bound - (1 + sp.log(17) / sp.log(2))) == 0
+    # k = 2 = T: sigma2_{2,0}(s0, .) = max sigma2_{1,1} = 0 -> m = 1, H_2 = 2 < 1 + log2 17.
+    assert eh.per_k[1].m_bound == 1
+    assert eh.H == 2 and eh.H_k == 2
+
+
+def test_deep_exact_tie_min_k_window_and_bound():
+    eh = effective_horizon(deep_mdp())
+    # k = 1: Q^rand(s0) = (1, 1) is an exact tie, a1 is greedy but not optimal -> fails at s0.
+    k1 = eh.per_k[0]
+    assert not k1.solvable and k1.witness == (0, 0, 1)
+    # k = 2: Q^2_0(s0) = (0 + max(2, 0), 0 + max(1, 1)) = (2, 1) -> a0, optimal;
+    #        Q^2_1(s1) = (0 + max(4, 0), 0 + 0) = (4, 0) -> a0;  Q^2_2(s3) = (4, 0) -> a0.
+    assert eh.min_k == 2
+    # window: Q^1 = R ties at s0; Q^2_0(s0) = (0 + max R(s1), 0 + max R(s2)) = (0, 1) picks a1,
+    # not optimal; Q^3 = Q* -> 3.
+    assert eh.planning_window == 3
+    # bound for k = 2, ln(2 * 3 * 2^2) = ln 24.
+    # sigma2_1: t1 s1 a0: (2 - 0)(4 - 0) = 8; t0 s0 a0: (1-0)(4-0) = 4; all others 0.
+    # sigma2_2 at t0: s0 a0 -> s1: max(8, 0) = 8; s0 a1 -> s2: 0.
+    # s0: Delta = 2 - 1 = 1 -> 16 * 8 / 1 * ln 24 = 128 ln 24 = 406.79... -> 407.
+    # s1 (t1): Delta = 4 - 0, sigma2_2 = 0 -> 0;  s3 (t2): sigma2 = 0 -> 0.
+    assert 406 < 128 * math.log(24) < 407
+    k2 = eh.per_k[1]
+    assert k2.solvable and k2.m_bound == 407 and k2.argmax_state == (0, 0)
+    # k = 3 = T: m = 1, H_3 = 3 < 2 + log2 407 = 10.67.
+    assert eh.per_k[2].m_bound == 1
+    assert eh.H == 3 and eh.H_k == 3
+
+
+def test_mountain_race_with_log_zero():
+    # R: start/up 0, start/down 0; mountain/up log 1 = 0, mountain/down log 0 = -oo;
+    # forest: log(3/4) twice.  Q^rand(start) = (0 + (0 - oo)/2, log 3/4) = (-oo, log 3/4):
+    # greedy down, not optimal (Q* = (0, log 3/4)).  Q^2(start) = (0, log 3/4) -> up.
+    eh = effective_horizon(mountain_race())
+    assert eh.min_k == 2 and eh.per_k[0].witness == (0, "start", "down")
+    # R ties at the start (0, 0): window 2.
+    assert eh.planning_window == 2
+    # k = 2: sigma2_{2,0} = max over the mountain/forest of sigma2_1, where mountain/down has
+    # Q* = -oo (surely -oo: 0) and everything else is deterministic (0); at the mountain
+    # Delta = 0 - (-oo) = oo -> 0.  m_2 <= 1, H = 2.
+    assert eh.per_k[1].m_bound == 1 and eh.H == 2
+
+
+def test_log_linear_exact_tie():
+    # start: a0 (q = 1/4) -> x with two q = 1 leaves;  a1 (q = 1) -> y with q = 1/2 and 1/8.
+    # Q^rand(a0) = log 1/4,  Q^rand(a1) = (log 1/2 + log 1/8)/2 = log 1/4: an exact tie
+    # only a log identity reveals.  Q*(a1) = log 1/2 > Q*(a0) = log 1/4: a0 is not optimal.
+    G = nx.MultiDiGraph(initial="start", default_prior="uniform")
+    G.add_edge("start", "x", key="a0", q="1/4")
+    G.add_edge("start", "y", key="a1", q="1")
+    G.add_edge("x", "x0", key="a0", q="1")
+    G.add_edge("x", "x1", key="a1", q="1")
+    G.add_edge("y", "y0", key="a0", q="1/2")
+    G.add_edge("y", "y1", key="a1", q="1/8")
+    eh = effective_horizon(from_graph(G))
+    assert eh.per_k[0].witness == (0, "start", "a0")
+    assert eh.min_k == 2
+    cc = cross_check(from_graph(G))
+    assert cc["agree"] and cc["max_value_deviation"] < 1e-45
+
+
+def test_tolerance_mimics_reference_code():
+    # T = 2.  s0: a0 -> s1, a1 -> s2 (0).  s1: ends with 1 or -1 (mean 0).  s2: both end with
+    # 1 - 2^-20 (exact in float32).  Q^rand(s0) = (0, 1 - 2^-20): greedy a1.
+    # Q*(s0) = (1, 1 - 2^-20): exactly, a1 is NOT optimal -> min_k = 2;
+    # within tolerance 1e-4 it is -> min_k = 1.
+    eps = 2.0 ** -20
+    tr = np.array([[1, 2], [-1, -1], [-1, -1]])
+    rw = np.array([[0, 0], [1, -1], [1 - eps, 1 - eps]], dtype=np.float32)
+    assert float(rw[2, 0]) == 1 - eps
+    P = tabular_problem(tr, rw, 2)
+    assert min_k(horizon_values(P)) == 2
+    assert min_k(horizon_values(P, tolerance=1e-4)) == 1
+    assert effective_horizon(P, tolerance=1e-4).min_k == 1
+
+
+@pytest.mark.parametrize("backend", ["mpmath:50", "float"])
+def test_backends_agree_on_hand_mdps(backend):
+    for P in (spread_mdp(), deep_mdp()):
+        a, b = effective_horizon(P), effective_horizon(P, backend)
+        assert (a.min_k, a.planning_window, a.H_k) == (b.min_k, b.planning_window, b.H_k)
+        assert [r.m_bound for r in a.per_k] == [r.m_bound for r in b.per_k]
+
+
+def test_cross_check_reports_agreement():
+    cc = cross_check(deep_mdp())
+    assert cc["agree"]
+    assert cc["discrete"]["m_bounds"] == [[None, 407, 1], [None, 407, 1]]
+
+
+def test_bad_inputs():
+    with pytest.raises(ModelError, match="stochastic"):
+        time_expand(stochastic_counterexample())
+    with pytest.raises(ModelError, match="transitions"):
+        tabular_problem(np.array([[5]]), np.array([[0.0]]), 1)
+    with pytest.raises(ModelError, match="horizon"):
+        tabular_problem(np.array([[0]]), np.array([[0.0]]), 0)
+
+
+def test_gorp_simulation_matches_hand_probability():
+    # deep_mdp, GORP(2, 1): at t0 the sequence (a0, a0) leads to s3, whose random last action
+    # gives 4 or 0 (p = 1/2 each); (a1, .) gives 1.  a0 is fixed iff the rollout gives 4, and
+    # the later steps then always succeed: P(success) = 1/2 exactly.  With m = 2:
+    # P = 1 - 1/4 = 3/4.
+    P = deep_mdp()
+    # a 99.9% interval, so that a correct simulator fails this test for 1 seed in 1000
+    rng = np.random.default_rng(0)
+    n = 2000
+    for m, p in ((1, 0.5), (2, 0.75)):
+        ok = gorp_success_rate(P, 2, m, n, rng)
+        lo, hi = wilson_interval(ok, n, z=3.2905)
+        assert lo <= p <= hi, (m, ok)
+    # k = 3 = T is exhaustive search: always succeeds, m_3 = 1.
+    est = estimate_m(P, 3, runs=30, seed=1)
+    assert est.m_estimate == 1 and est.rows[0][1] == 30
+
+
+def test_gorp_estimate_is_seeded():
+    a = estimate_m(spread_mdp(), 1, runs=25, seed=3).as_dict()
+    b = estimate_m(spread_mdp(), 1, runs=25, seed=3).as_dict()
+    assert a == b

@@ -1,0 +1,181 @@
+"""Model construction, validation messages, graph and case-file round trips."""
+
+import warnings
+
+import networkx as nx
+import numpy as np
+import pytest
+import sympy as sp
+
+import proofcheck as pc
+from proofcheck.errors import CaseFileError, ModelError
+from proofcheck.examples import mountain_race_graph, stochastic_counterexample_graph
+from proofcheck.model import UnreachableStateWarning, from_graph, to_graph
+
+R = sp.Rational
+
+
+def _same_model(a, b):
+    assert a.states == b.states
+    assert a.pair_action == b.pair_action
+    for attr in ("pair_state", "state_ptr", "pair_ptr", "edge_target"):
+        assert np.array_equal(getattr(a, attr), getattr(b, attr)), attr
+    for attr in ("edge_prob", "prior", "likelihood", "success", "initial"):
+        assert list(getattr(a, attr)) == list(getattr(b, attr)), attr
+
+
+def test_case_files_match_python_examples():
+    _same_model(pc.load_case("cases/mountain_race.toml").mdp, pc.examples.mountain_race())
+    _same_model(pc.load_case("cases/stochastic_counterexample.toml").mdp,
+                pc.examples.stochastic_counterexample())
+
+
+@pytest.mark.parametrize("build", [mountain_race_graph, stochastic_counterexample_graph])
+def test_graph_round_trip(build):
+    m = from_graph(build())
+    _same_model(from_graph(to_graph(m)), m)
+
+
+@pytest.mark.parametrize("build", [mountain_race_graph, stochastic_counterexample_graph])
+def test_case_text_round_trip(build):
+    m = from_graph(build())
+    _same_model(pc.loads_case(pc.dump_case(m)).mdp, m)
+
+
+def test_digraph_actions_default_to_targets():
+    G = nx.DiGraph(initial="s")
+    G.add_edge("s", "x", prior="1/3")
+    G.add_edge("s", "y", prior="2/3")
+    m = from_graph(G)
+    assert m.actions("s") == ("x", "y")
+
+
+def _mr():
+    return mountain_race_graph()
+
+
+def test_transition_sum_error_names_state_and_action():
+    G = stochastic_counterexample_graph()
+    G.edges["start", "s2", "a1"]["prob"] = "3/20"  # 3/4 + 3/20 = 9/10
+    with pytest.raises(ModelError, match=r"state 'start', action 'a1': transition probabilities sum to 9/10"):
+        from_graph(G)
+
+
+@pytest.mark.parametrize("attr,value,pattern", [
+    ("prior", "3/2", r"state 'start', action 'up': prior: value 3/2 is outside \[0, 1\]"),
+    ("q", "2", r"action 'up': q: value 2 is outside \[0, 1\]; likelihoods"),
+    ("reward", "1", r"reward 1 > 0; rewards must be <= 0"),
+    ("prob", "-1/2", r"transition probability to 'mountain': value -1/2 is outside"),
+])
+def test_out_of_range_values(attr, value, pattern):
+    G = _mr()
+    G.edges["start", "mountain", "up"][attr] = value
+    with pytest.raises(ModelError, match=pattern):
+        from_graph(G)
+
+
+def test_prior_not_summing_to_one():
+    G = _mr()
+    G.edges["start", "mountain", "up"]["prior"] = "1/3"
+    with pytest.raises(ModelError, match=r"state 'start': prior sums to 5/6, not 1 \(up=1/3, down=1/2\)"):
+        from_graph(G)
+
+
+def test_missing_prior_and_default():
+    G = _mr()
+    del G.edges["start", "mountain", "up"]["prior"]
+    with pytest.raises(ModelError, match=r"state 'start': no prior for action\(s\) \['up'\]"):
+        from_graph(G)
+    for e in G.edges(keys=True):
+        G.edges[e].pop("prior", None)
+    G.graph["default_prior"] = "uniform"
+    assert from_graph(G).prior_policy()["start"] == {"up": R(1, 2), "down": R(1, 2)}
+
+
+def test_success_on_nonterminal_rejected():
+    G = _mr()
+    G.nodes["start"]["success"] = "1/2"
+    with pytest.raises(ModelError, match=r"state 'start' has actions .* and a leaf success probability"):
+        from_graph(G)
+
+
+def test_cycle_needs_horizon_and_unrolls():
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "s", key="stay", prior="1/2", q="1/2")
+    G.add_edge("s", "g", key="go", prior="1/2")
+    with pytest.raises(ModelError, match=r"cycle \(s -> s\) and no horizon; set the graph attribute 'horizon'"):
+        from_graph(G)
+    G.graph["horizon"] = 2
+    m = from_graph(G)
+    assert m.horizon == 2 and ("s", 0) in m.index and ("g", 2) in m.index
+    # Zv(s,0) under the prior: 1/2*(1/2 * Zv(s,1)) + 1/2, Zv(s,1) = 1/2*1/2 + 1/2 = 3/4
+    assert pc.soft_values(m).Zv(("s", 0)) == R(1, 2) * R(1, 2) * R(3, 4) + R(1, 2)
+
+
+def test_unknown_symbol_and_parameters():
+    G = _mr()
+    G.edges["start", "mountain", "up"]["prior"] = "p"
+    G.edges["start", "forest", "down"]["prior"] = "1 - p"
+    with pytest.raises(Exception, match=r"unknown name 'p'"):
+        from_graph(G)
+    G.graph["parameters"] = {"p": (0, 1)}
+    m = from_graph(G)
+    p = m.symbols[0]
+    assert pc.goal_condition(m).prob("start", "up") == sp.cancel(p / 2 / (p / 2 + (1 - p) * R(3, 4)))
+    G.graph["parameters"] = {"p": (0, 2)}
+    with pytest.raises(ModelError, match=r"action 'up': prior: value p becomes 3/2 at p = 3/2, outside \[0, 1\]"):
+        from_graph(G)
+
+
+def test_unreachable_state_warns():
+    G = _mr()
+    G.add_edge("island", "gold", key="swim", prior="1")
+    G.graph["initial"] = "start"
+    with pytest.warns(UnreachableStateWarning, match="'island'"):
+        from_graph(G)
+
+
+def test_float_values_marked_inexact_and_tolerated():
+    G = _mr()
+    G.edges["start", "mountain", "up"]["prior"] = 0.1 + 0.2  # 0.30000000000000004
+    G.edges["start", "forest", "down"]["prior"] = 0.7
+    m = from_graph(G)
+    assert not m.exact
+    G.edges["start", "forest", "down"]["prior"] = 0.71
+    with pytest.raises(ModelError, match="prior sums to"):
+        from_graph(G)
+
+
+def test_non_graph_input():
+    with pytest.raises(ModelError, match="expected a networkx DiGraph or MultiDiGraph, got dict"):
+        from_graph({"a": 1})
+
+
+# ---------------------------------------------------------------- case files
+
+GOOD = open("cases/stochastic_counterexample.toml").read()
+
+
+@pytest.mark.parametrize("text,pattern", [
+    ("[states.s]\nactions.a = { next = 't', prior = \"__import__('os').system('touch /tmp/x')\" }\n",
+     r"states\.s\.actions\.a\.prior"),
+    ("[stats]\n", r"unknown key 'stats'; did you mean 'states'\?"),
+    ("[states.s]\nactions.a = { nxt = 't', prior = '1' }\n", r"states\.s\.actions\.a: unknown key 'nxt'; did you mean 'next'\?"),
+    ("[states.s]\nactions.a = { prior = '1' }\n", r"states\.s\.actions\.a: missing next"),
+    ("[states.s\n", r"not valid TOML"),
+    ("[states.s]\nactions.a = { next = 't', prior = [1] }\n", r"expected a number or a string"),
+    ("[conventions]\nfold_term = 'sideways'\n[states.s]\nactions.a = { next = 't', prior = '1' }\n",
+     r"conventions.fold_term = 'sideways' is not one of \['posterior', 'ratio'\]"),
+    ("[states.s]\nactions.a = { next = 't', prior = '1' }\n[expect]\n'pi_Q[1](a | s)' = '1'\n",
+     r"unknown policy 'pi_Q\[1\]'"),
+])
+def test_case_file_errors(text, pattern):
+    with pytest.raises((CaseFileError, ModelError), match=pattern):
+        pc.loads_case(text, where="bad.toml")
+
+
+def test_case_file_error_names_file(tmp_path):
+    f = tmp_path / "x.toml"
+    f.write_text(GOOD.replace('"3/4"', '"3/5"', 1))
+    with pytest.raises(ModelError, match=rf"{f}: state 'start', action 'a1': transition probabilities sum to 17/20"):
+        pc.load_case(f)

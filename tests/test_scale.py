@@ -1,0 +1,171 @@
+"""The fast constructor and the float path, at small sizes (speed lives in benchmarks/).
+
+Float results are compared with the exact engine on the *same* model: the random
+layered generator draws small integers, so ``values="exact"`` and ``values="float"``
+give the same MDP up to the rounding of each input (one ulp).
+
+Tolerance: every float quantity is a DAG of sums and products of non-negative numbers
+(``Zq``, ``Zv``, ``G``, ``S``), or a sum of terms of one sign (``J``), so its relative
+error is at most ``gamma_M = M u / (1 - M u)`` with ``u = 2**-53`` and ``M`` the number of
+roundings on the longest dependency chain (Higham, Accuracy and Stability of Numerical
+Algorithms, ch. 3).  Per height level a value passes through at most ``K`` products
+and sums over outcomes, one product with ``q``, ``A`` products and sums over actions,
+plus one rounding per input value; the final reductions add up to ``n_pairs`` terms, one
+logarithm adds a few ulps.  ``M = 4 (T (A + K + 4) + n_pairs)`` covers this with room.
+``kappa`` mixes signs (KL terms), so its bound is absolute: ``gamma_M`` times the sum of
+the absolute values of its terms.
+"""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofcheck.engine import (FloatBackend, additive_return, get_backend, goal_condition,
+                               incoherence, occupancy, retrain, soft_values,
+                               success_probability)
+from proofcheck.engine.backends import Backend
+from proofcheck.errors import ModelError
+from proofcheck.model.mdp import MDP, from_graph
+from proofcheck.numerics.layered import layer_sizes, random_layered_mdp
+
+U = 2.0 ** -53
+
+
+def gamma(M):
+    return M * U / (1 - M * U)
+
+
+def _pair(n, A, T, K, seed):
+    kw = dict(horizon=T, seed=seed, successors=K)
+    return (random_layered_mdp(n, A, values="float", **kw),
+            random_layered_mdp(n, A, values="exact", **kw))
+
+
+@pytest.mark.parametrize("n,A,T,K,seed", [(13, 3, 3, 1, 0), (13, 3, 3, 2, 1), (21, 2, 4, 3, 7)])
+def test_float_path_matches_exact_within_float64_bound(n, A, T, K, seed):
+    fm, em = _pair(n, A, T, K, seed)
+    M = 4 * (T * (A + K + 4) + fm.n_pairs)
+    g = gamma(M)
+    F = get_backend("float")
+
+    def close(x, exact, bound):
+        ex = float(sp.N(exact, 30))
+        if not np.isfinite(ex):  # -inf returns compare as equal infinities
+            assert x == ex, (x, ex)
+            return
+        assert abs(x - ex) <= bound, (x, ex, bound)
+
+    sv_f, sv_e = soft_values(fm, backend=F), soft_values(em)
+    for a, b in zip(sv_f.zv, sv_e.zv):
+        close(a, b, g * abs(float(b)))
+    for a, b in zip(sv_f.zq, sv_e.zq):
+        close(a, b, g * abs(float(b)))
+    pols_f, pols_e = retrain(fm, 3, backend=F), retrain(em, 3)
+    for pf, pe in zip(pols_f, pols_e):
+        for a, b in zip(pf.values, pe.values):
+            close(a, b, gamma(3 * M) * abs(float(b)))
+        close(success_probability(fm, pf, backend=F), success_probability(em, pe),
+              gamma(3 * M) * float(success_probability(em, pe)))
+        jf, je = additive_return(fm, pf, backend=F), additive_return(em, pe)
+        close(jf, je, gamma(4 * M) * abs(float(je)) if je != -sp.oo else 0)
+        kf, ke = incoherence(fm, pf, backend=F), incoherence(em, pe)
+        d = occupancy(fm, pf, backend=F)[fm.pair_state]
+        soft = goal_condition(fm, pf, backend=F).values  # delta = 1: Boltzmann = G
+        scale = float(np.sum(d * pf.values * (np.abs(np.log(pf.values)) + np.abs(np.log(soft)))))
+        close(kf, ke, gamma(4 * M) * (scale + abs(float(kf))))
+
+
+def test_float_path_never_falls_back_to_object_arrays(monkeypatch):
+    m = random_layered_mdp(200, 4, horizon=5, seed=3, successors=2)
+    F = FloatBackend()
+
+    def boom(*a, **k):
+        raise AssertionError("object-array fallback hit on the float path")
+
+    monkeypatch.setattr(Backend, "map", boom)
+    monkeypatch.setattr(FloatBackend, "_convert", boom)
+    sv = soft_values(m, backend=F)
+    g = goal_condition(m, backend=F)
+    outs = [sv.zq, sv.zv, g.values, occupancy(m, g, backend=F)]
+    outs += [np.array([incoherence(m, g, backend=F), additive_return(m, g, backend=F),
+                       success_probability(m, g, backend=F)])]
+    for arr in outs:
+        assert arr.dtype == np.float64
+    # the converted arrays are the model's own arrays: no copy, no conversion
+    assert m.converted(F)["likelihood"] is m.likelihood
+
+
+def test_exact_backend_refuses_float_model():
+    m = random_layered_mdp(9, 2, horizon=2, seed=0)
+    with pytest.raises(ModelError, match="from_arrays"):
+        soft_values(m)
+    assert m.exact is False
+
+
+def test_from_arrays_reorders_scrambled_states_like_from_graph():
+    # the mountain race with states listed in a scrambled order
+    import networkx as nx
+    names = ["gold", "start", "chasm", "forest", "mountain", "silver_up", "silver_down"]
+    pairs = {"start": [("up", "mountain"), ("down", "forest")],
+             "mountain": [("up", "gold"), ("down", "chasm")],
+             "forest": [("up", "silver_up"), ("down", "silver_down")]}
+    succ = {"gold": 1, "chasm": 0, "silver_up": sp.Rational(3, 4), "silver_down": sp.Rational(3, 4)}
+    state_ptr, pair_ptr, target, action = [0], [0], [], []
+    for s in names:
+        for a, t in pairs.get(s, []):
+            action.append(a)
+            target.append(names.index(t))
+            pair_ptr.append(len(target))
+        state_ptr.append(len(action))
+    half = [sp.Rational(1, 2)] * len(action)
+    m = MDP.from_arrays(state_ptr=state_ptr, pair_ptr=pair_ptr, edge_target=target,
+                        edge_prob=[1] * len(target), prior=half, likelihood=[1] * len(action),
+                        success=[succ.get(s, 1) for s in names],
+                        initial=[1 if s == "start" else 0 for s in names],
+                        states=names, pair_action=action)
+    assert m.states[0] == "start" and m.horizon == 2
+    G = nx.MultiDiGraph(initial="start")
+    for s, acts in pairs.items():
+        for a, t in acts:
+            G.add_edge(s, t, key=a, prior="1/2")
+    for s, v in succ.items():
+        G.nodes[s]["success"] = v
+    ref = from_graph(G)
+    sv, sv_ref = soft_values(m), soft_values(ref)
+    for s in names:
+        assert sv.Zv(s) == sv_ref.Zv(s)
+    assert goal_condition(m)["start"] == {"up": sp.Rational(2, 5), "down": sp.Rational(3, 5)}
+
+
+def test_from_arrays_integer_states_and_lazy_indices():
+    # state 0 -> terminal 2 directly, state 1 -> 0: given out of topological order
+    m = MDP.from_arrays(state_ptr=[0, 1, 2, 2], pair_ptr=[0, 1, 2], edge_target=[2, 0],
+                        edge_prob=np.ones(2), prior=np.ones(2), likelihood=np.array([0.5, 0.5]),
+                        initial=np.array([0.0, 1.0, 0.0]))
+    assert m.states == (1, 0, 2)
+    assert m.index[1] == 0 and 5 not in m.index
+    assert m.pair(0, 0) == 1
+    with pytest.raises(ModelError):
+        m.pair(0, 7)
+    assert soft_values(m, backend="float").Zv(1) == 0.25
+
+
+def test_from_arrays_rejects_cycles_and_bad_sums():
+    with pytest.raises(ModelError, match="cycle"):
+        MDP.from_arrays(state_ptr=[0, 1, 2, 2], pair_ptr=[0, 1, 2], edge_target=[1, 0],
+                        edge_prob=np.ones(2), prior=np.ones(2), likelihood=np.ones(2),
+                        initial=np.array([1.0, 0, 0]))
+    with pytest.raises(ModelError, match="prior sums"):
+        MDP.from_arrays(state_ptr=[0, 2, 2], pair_ptr=[0, 1, 2], edge_target=[1, 1],
+                        edge_prob=np.ones(2), prior=np.array([0.5, 0.6]), likelihood=np.ones(2),
+                        initial=np.array([1.0, 0]))
+
+
+def test_layer_sizes_and_determinism():
+    assert layer_sizes(1 + 3 * 5, horizon=3) == [1, 5, 5, 5]
+    a = random_layered_mdp(50, 3, width=7, seed=11, successors=2)
+    b = random_layered_mdp(50, 3, width=7, seed=11, successors=2)
+    assert np.array_equal(a.edge_target, b.edge_target) and np.array_equal(a.prior, b.prior)
+    assert a.n_states == 50 and a.n_pairs == 3 * (50 - layer_sizes(50, width=7)[-1])
+    with pytest.raises(ModelError):
+        random_layered_mdp(1, 2, horizon=1)
