@@ -18,9 +18,10 @@ Task kinds
 ``claims``      one claim on one random MDP of a family ``TxA`` under one ``delta``
                 (and optionally one ``beta``, the temperature of ``pi_alpha``, ``alpha = 1/beta``,
                 whose Boltzmann incoherence is then reported as well);
-``call``        any function ``module:function(**kwargs)`` whose result is JSON-able; the
-                discussion experiment and fuzz campaigns run this way (their modules are
-                imported lazily, on the worker).
+``discussion``  one MDP of the discussion experiment (``proofcheck.experiments.discussion``,
+                imported lazily on the worker): its row, identical to the serial run's;
+``call``        any function ``module:function(**kwargs)`` whose result is JSON-able; fuzz
+                campaigns run this way (``proofcheck.fuzzing``, imported lazily).
 
 Examples
 --------
@@ -50,7 +51,7 @@ from .errors import ConventionError, ProofcheckError
 __all__ = [
     "parse_family", "derive_seed", "random_tree_graph", "random_tree_mdp", "family_mdp",
     "claim_tasks", "call_task", "discussion_tasks", "fuzz_tasks", "run_task", "run_sweep",
-    "summary_rows", "format_summary", "dump_results",
+    "summary_rows", "other_rows", "format_summary", "dump_results",
 ]
 
 # Small denominators keep exact arithmetic cheap while leaving room for ties and
@@ -230,23 +231,40 @@ def call_task(key, function, **kwargs):
 
 
 def _find(module_name, candidates):
-    try:
-        mod = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise ConventionError(f"{module_name} is not available in this installation "
-                                  f"(module {exc.name} missing)") from None
-        raise
+    mod = _lazy(module_name)
     for name in candidates:
         if callable(getattr(mod, name, None)):
             return f"{module_name}:{name}"
     raise ConventionError(f"{module_name} has none of the entry points {list(candidates)}")
 
 
-def discussion_tasks(seeds, **kwargs):
-    """One task per seed running the discussion experiment (``proofcheck.experiments.discussion``)."""
-    fn = _find("proofcheck.experiments.discussion", ("run_experiment", "run", "experiment"))
-    return [call_task(f"discussion|seed={s:06d}", fn, seed=s, **kwargs) for s in seeds]
+def discussion_tasks(seed=0, per_family=20, *, families=None, width=4, delta=1.0):
+    """One task per MDP of the discussion experiment (``proofcheck.experiments.discussion``).
+
+    Each task draws the same MDP as that module's serial ``run_experiment`` (same
+    ``SeedSequence([seed, family index, index])``) and returns its row, so the rows of a
+    parallel sweep equal the rows of the serial experiment.
+    """
+    mod = _lazy("proofcheck.experiments.discussion")
+    families = [tuple(f) for f in (families or mod.FAMILIES)]
+    tasks = []
+    for fi, (T, A) in enumerate(families):
+        for i in range(per_family):
+            key = f"discussion|seed={seed}|{fi:02d}:{T}x{A}|{i:04d}"
+            tasks.append({"key": key, "kind": "discussion", "params": {
+                "seed": seed, "family_index": fi, "T": T, "A": A, "index": i, "width": width,
+                "delta": delta}})
+    return tasks
+
+
+def _lazy(module_name):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise ConventionError(f"{module_name} is not available in this installation "
+                                  f"(module {exc.name} missing)") from None
+        raise
 
 
 def fuzz_tasks(seeds, **kwargs):
@@ -290,13 +308,25 @@ def _run_claims_task(p):
     return out
 
 
+def _run_discussion_task(p):
+    import numpy as np
+    mod = importlib.import_module("proofcheck.experiments.discussion")
+    T, A, i = p["T"], p["A"], p["index"]
+    # the serial experiment's own seeding and naming, so rows are interchangeable
+    rng = np.random.default_rng(np.random.SeedSequence([p["seed"], p["family_index"], i]))
+    mdp = mod.random_mdp(T, A, rng, width=p["width"], name=f"T{T}_A{A}_{i}")
+    row = {"family": [T, A], "index": i}
+    row.update(mod.analyse_mdp(mdp, delta=p["delta"]))
+    return row
+
+
 def _run_call_task(p):
     module, _, name = p["function"].partition(":")
     fn = getattr(importlib.import_module(module), name)
     return fn(**p["kwargs"])
 
 
-_KINDS = {"claims": _run_claims_task, "call": _run_call_task}
+_KINDS = {"claims": _run_claims_task, "call": _run_call_task, "discussion": _run_discussion_task}
 
 
 def run_task(task):
@@ -382,7 +412,7 @@ _VERDICTS = ("holds", "fails", "undecided", "not-applicable", "error")
 
 
 def summary_rows(results):
-    """Verdict counts per (claim label, family, delta, beta), in a stable order.
+    """Verdict counts of the ``claims`` tasks per (claim label, family, delta, beta).
 
     Examples
     --------
@@ -394,32 +424,65 @@ def summary_rows(results):
     table = {}
     for r in results:
         if r["kind"] != "claims":
-            group = (r["key"].split("|")[1], "-", "-", "-")
-            labels = {"(call)": "error" if "error" in r else "holds"}
-        else:
-            p = r["params"]
-            labels = (r["result"]["verdicts"] if "result" in r else {p["claim"]: "error"})
-            group = None
+            continue
+        p = r["params"]
+        labels = r["result"]["verdicts"] if "result" in r else {p["claim"]: "error"}
         for label, verdict in labels.items():
-            g = group or (label, p["family"], p["delta"], p["beta"] or "-")
+            g = (label, p["family"], p["delta"], p["beta"] or "-")
             row = table.setdefault(g, dict.fromkeys(_VERDICTS, 0))
             row[verdict] = row.get(verdict, 0) + 1
     return [{"claim": g[0], "family": g[1], "delta": g[2], "beta": g[3], **c}
             for g, c in sorted(table.items())]
 
 
+def other_rows(results):
+    """Counts (done, error) of the other tasks per group, and family means of the
+    discussion experiment's ``kappa_prior``, ``kappa_G1`` and ``H``."""
+    table = {}
+    for r in results:
+        if r["kind"] == "claims":
+            continue
+        if r["kind"] == "discussion":
+            g = ("discussion", f"{r['params']['T']}x{r['params']['A']}")
+        else:
+            g = ("call", r["params"]["function"])
+        row = table.setdefault(g, {"done": 0, "error": 0, "rows": []})
+        if "error" in r:
+            row["error"] += 1
+        else:
+            row["done"] += 1
+            row["rows"].append(r["result"])
+    out = []
+    for (kind, group), c in sorted(table.items()):
+        means = {}
+        if kind == "discussion" and c["rows"]:
+            for k in ("kappa_prior", "kappa_G1", "H"):
+                means[f"mean {k}"] = sum(x[k] for x in c["rows"]) / len(c["rows"])
+        out.append({"kind": kind, "group": group, "done": c["done"], "error": c["error"], **means})
+    return out
+
+
 def format_summary(sweep):
-    """The summary table as text (verdict counts; ``ran`` names executor and wall time)."""
+    """The summary table as text (verdict counts; the last line names executor and wall time)."""
     rows = summary_rows(sweep["results"])
-    head = (f"{'claim':<12} {'family':<7} {'delta':<6} {'beta':<6} {'holds':>6} {'fails':>6} "
-            f"{'undec.':>6} {'n/a':>6} {'error':>6}")
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        lines.append(f"{r['claim']:<12} {r['family']:<7} {r['delta']:<6} {r['beta']:<6} "
-                     f"{r['holds']:>6} {r['fails']:>6} {r['undecided']:>6} "
-                     f"{r['not-applicable']:>6} {r['error']:>6}")
+    lines = []
+    if rows:
+        head = (f"{'claim':<12} {'family':<7} {'delta':<6} {'beta':<6} {'holds':>6} {'fails':>6} "
+                f"{'undec.':>6} {'n/a':>6} {'error':>6}")
+        lines += [head, "-" * len(head)]
+        for r in rows:
+            lines.append(f"{r['claim']:<12} {r['family']:<7} {r['delta']:<6} {r['beta']:<6} "
+                         f"{r['holds']:>6} {r['fails']:>6} {r['undecided']:>6} "
+                         f"{r['not-applicable']:>6} {r['error']:>6}")
+    others = other_rows(sweep["results"])
+    if others:
+        lines += ["" if rows else None, f"{'task':<11} {'group':<34} {'done':>5} {'error':>5}  means (float64)",
+                  "-" * 72]
+        for r in others:
+            means = ", ".join(f"{k} {v:.4g}" for k, v in r.items() if k.startswith("mean"))
+            lines.append(f"{r['kind']:<11} {r['group']:<34} {r['done']:>5} {r['error']:>5}  {means}")
     lines.append(f"{len(sweep['results'])} task(s) on {sweep['executor']} in {sweep['seconds']} s")
-    return "\n".join(lines)
+    return "\n".join(x for x in lines if x is not None)
 
 
 def dump_results(sweep, path):

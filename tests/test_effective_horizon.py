@@ -189,3 +189,37 @@ def test_gorp_estimate_is_seeded():
     a = estimate_m(spread_mdp(), 1, runs=25, seed=3).as_dict()
     b = estimate_m(spread_mdp(), 1, runs=25, seed=3).as_dict()
     assert a == b
+
+
+def _enumerate(tr, rw, T, s=0):
+    """Every action sequence from s by forward enumeration: (probability, return) pairs."""
+    out = []
+    stack = [(s, 0, sp.Integer(1), sp.Integer(0))]
+    A = tr.shape[1]
+    while stack:
+        st, t, p, ret = stack.pop()
+        for a in range(A):
+            r = ret + sp.Rational(float(rw[st, a]))
+            nxt = int(tr[st, a])
+            if nxt < 0 or t + 1 == T:
+                out.append((p / A, r))
+            else:
+                stack.append((nxt, t + 1, p / A, r))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_values_against_trajectory_enumeration(seed):
+    # an independent route: V^rand, V*, V^worst at the start from all action sequences
+    rng = np.random.default_rng(seed)
+    S, A, T = 5, 2 + seed % 2, 4
+    tr = rng.integers(-1, S, size=(S, A))
+    rw = rng.normal(size=(S, A)).astype(np.float32)
+    paths = _enumerate(tr, rw, T)
+    hv = horizon_values(tabular_problem(tr, rw, T))
+    assert sum(p for p, _ in paths) == 1
+    assert hv.v_rand[0][0] == sum(p * r for p, r in paths)
+    assert hv.v_star[0][0] == max(r for _, r in paths)
+    assert hv.v_worst[0][0] == min(r for _, r in paths)
+    cc = cross_check(tabular_problem(tr, rw, T))
+    assert cc["agree"] and cc["max_value_deviation"] < 1e-40

@@ -162,3 +162,13 @@ def test_unreachable_scheduler_is_a_clear_error():
     pytest.importorskip("distributed")
     with pytest.raises(ConventionError, match="cannot reach the Dask scheduler"):
         run_sweep(_small_tasks()[:1], dask="tcp://127.0.0.1:1", dask_timeout=1)
+
+
+def test_discussion_rows_equal_the_serial_experiment():
+    disc = pytest.importorskip("proofcheck.experiments.discussion")
+    from proofcheck.sweeps import discussion_tasks
+    fams = [(2, 2), (3, 2)]
+    out = run_sweep(discussion_tasks(0, 1, families=fams), workers=2)
+    ref = disc.run_experiment(seed=0, per_family=1, families=tuple(fams), bootstrap=10)
+    assert [r["result"] for r in out["results"]] == ref["rows"]
+    assert "discussion  2x2" in format_summary(out)

@@ -17,9 +17,10 @@ def equal(a, b):
         d = sp.cancel(sp.together(a - b)) if (a - b).is_rational_function() else sp.simplify(a - b)
         if d == 0:
             return True
-        from ..symbolic.parametric import record_assumption
-        if record_assumption(a, "==", b):  # inside a claim: "holds iff a = b" (parametric verdict)
-            return True
+        from ..symbolic.parametric import assumed_sign
+        branch = assumed_sign(d)  # inside a parametric claim run: one case of a case split
+        if branch is not None:
+            return branch == 0
         raise UndecidedError(f"cannot decide {a} = {b} for all parameter values (difference {d})")
     return EXACT.compare(a, b) == 0
 

@@ -117,11 +117,9 @@ def run_claim(claim_id, mdp, conventions, objective=None):
     c = CLAIMS[claim_id]
     t0 = time.perf_counter()
     try:
-        if mdp.parameters:  # parametric comparisons become conditions (symbolic/parametric.py)
-            from ..symbolic.parametric import apply_conditions, collect_conditions
-            with collect_conditions(mdp.parameters) as conds:
-                res = c.check(mdp, conventions, objective)
-            res = apply_conditions(res, conds)
+        if mdp.parameters:  # verdicts become exact conditions on a parameter (symbolic/parametric.py)
+            from ..symbolic.parametric import run_parametric
+            res = run_parametric(lambda: c.check(mdp, conventions, objective), mdp.parameters)
         else:
             res = c.check(mdp, conventions, objective)
     except UndecidedError as exc:

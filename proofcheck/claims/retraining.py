@@ -8,7 +8,6 @@ import sympy as sp
 
 from ..engine import (additive_return, cumulative_fold, noncumulative_fold, retrain,
                       success_probability, tempered_policy)
-from ..errors import UndecidedError
 from ._common import EXACT, policy_differences, result, Verdict
 from .registry import claim
 
@@ -26,7 +25,7 @@ def check_return_improvement(mdp, conventions, objective="return"):
     vals = [fn(mdp, pol) for pol in seq]
     rows = [{"quantity": f"{name}(pi^G_{i})", "value": v} for i, v in enumerate(vals)]
     for i in range(K):
-        if _decreases(vals[i + 1], vals[i], f"{name}(pi^G_{i + 1}) >= {name}(pi^G_{i})"):
+        if EXACT.compare(vals[i + 1], vals[i]) < 0:
             return result(Verdict.FAILS, f"{name}(pi^G_{i + 1}) = {vals[i + 1]} < {name}(pi^G_{i}) = {vals[i]}",
                           evidence=rows, scope=f"i = 0..{K - 1}",
                           counterexample={"i": i, f"{name}(pi^G_i)": vals[i], f"{name}(pi^G_i+1)": vals[i + 1],
@@ -34,17 +33,6 @@ def check_return_improvement(mdp, conventions, objective="return"):
     return result(Verdict.HOLDS, f"{name} is non-decreasing along pi^G_0..pi^G_{K}: "
                   f"{vals[0]} -> {vals[-1] if len(str(vals[-1])) < 40 else '...'}",
                   evidence=rows, scope=f"checked for i = 0..{K - 1} (exact comparisons)")
-
-
-def _decreases(new, old, statement):
-    """``new < old``, exactly; a parametric comparison is recorded as a condition instead."""
-    try:
-        return EXACT.compare(new, old) < 0
-    except UndecidedError:
-        from ..symbolic.parametric import record_assumption
-        if record_assumption(new, ">=", old, statement):
-            return False
-        raise
 
 
 def _compare_sequences(mdp, named, ks, label):

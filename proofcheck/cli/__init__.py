@@ -43,7 +43,13 @@ def build_parser():
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, line=None):
+    return f"proofcheck: warning: {message}\n"
+
+
 def main(argv=None):
+    import warnings
+    warnings.formatwarning = _one_line_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

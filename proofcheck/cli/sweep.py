@@ -5,6 +5,7 @@ Example::
     proofcheck sweep --claims P5.4,T5.9.B --deltas 1/2,1,2 --families 2x2,3x2 \\
         --per-family 5 --seed 0 --workers 2 -o sweep.json
     proofcheck sweep ... --dask tcp://scheduler:8786     # on a Dask cluster
+    proofcheck sweep --claims "" --discussion 20           # the discussion experiment, per MDP
 
 Results are identical whichever executor runs them (tasks are pure functions of their
 seed and parameters); they are sorted by task key and written as JSON.
@@ -37,7 +38,8 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=0, help="base seed (default: %(default)s)")
     p.add_argument("--k-max", type=int, default=None, help="k range of the 'for all k' claims (default: conventions)")
     p.add_argument("--discussion", type=int, default=0, metavar="N",
-                   help="also run the discussion experiment for N seeds (proofcheck.experiments.discussion)")
+                   help="also run the discussion experiment with N MDPs per family, one task per MDP "
+                   "(proofcheck.experiments.discussion; the paper used 20)")
     p.add_argument("--fuzz", type=int, default=0, metavar="N",
                    help="also run N fuzz campaigns (proofcheck.fuzzing)")
     ex = p.add_mutually_exclusive_group()
@@ -48,6 +50,8 @@ def add_parser(sub):
 
 
 def run(args):
+    if args.discussion < 0 or args.fuzz < 0:
+        raise ConventionError("--discussion and --fuzz take a non-negative count")
     if args.workers is not None and args.workers < 1:
         raise ConventionError(f"--workers {args.workers}: give a positive number of processes")
     tasks = []
@@ -57,7 +61,7 @@ def run(args):
                              deltas=_csv(args.deltas), betas=_csv(args.betas), seed=args.seed,
                              k_max=args.k_max)
     if args.discussion:
-        tasks += discussion_tasks(range(args.seed, args.seed + args.discussion))
+        tasks += discussion_tasks(args.seed, args.discussion)
     if args.fuzz:
         tasks += fuzz_tasks(range(args.seed, args.seed + args.fuzz))
     if not tasks:

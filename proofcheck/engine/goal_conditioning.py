@@ -69,7 +69,7 @@ def goal_condition(mdp, policy=None, *, backend=None, alpha=None, likelihood=Non
     --------
     >>> from proofcheck.examples import mountain_race
     >>> goal_condition(mountain_race())["start"]
-    {'down': 3/5, 'up': 2/5}
+    {'up': 2/5, 'down': 3/5}
     """
     B = get_backend(backend)
     conv = conventions or Conventions()

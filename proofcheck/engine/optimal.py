@@ -83,7 +83,7 @@ def optimal_policy(mdp, objective="return", *, backend=None):
     --------
     >>> from proofcheck.examples import mountain_race
     >>> optimal_policy(mountain_race(), "success")["start"]
-    {'down': 0, 'up': 1}
+    {'up': 1, 'down': 0}
     """
     ov = optimal_values(mdp, objective, backend=backend)
     B = ov.backend

@@ -26,6 +26,7 @@ the size of every intermediate number), so hostile input cannot hang the parser.
 
 __all__ = ["parse_expression"]
 
+import functools
 import math
 from collections.abc import Mapping
 
@@ -774,10 +775,29 @@ def parse_expression(text, symbols=None, *, where="expression"):
     if not isinstance(result, sympy.Expr):  # pragma: no cover - defensive
         raise ExpressionError(f'{where}: {_show_text(text)} is not an expression; write a number such as "1/2"')
     if restore:
-        # Swap the declared symbols back in without re-evaluating (no assumption queries).
-        with sympy.evaluate(False):
-            result = result.xreplace(restore)
+        result = _restore(result, restore)
     return result
+
+
+_SORT_KEY = functools.cmp_to_key(sympy.Basic.compare)  # SymPy's canonical order of terms
+
+
+def _restore(expr, restore):
+    """Put the declared symbols back into ``expr`` without evaluating anything.
+
+    The arguments of sums and products are re-sorted into SymPy's canonical order
+    (which depends on the symbols' assumptions), so the result equals the
+    expression SymPy would build from the declared symbols directly.
+    """
+    if expr in restore:
+        return restore[expr]
+    if not expr.args or not expr.free_symbols:
+        return expr
+    args = [_restore(arg, restore) for arg in expr.args]
+    if expr.is_Add or expr.is_Mul:
+        args.sort(key=_SORT_KEY)
+        return expr.func._from_args(args)
+    return expr.func(*args, evaluate=False)
 
 
 def _stand_ins(symbols):

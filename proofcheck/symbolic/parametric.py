@@ -13,10 +13,11 @@ inside and outside the condition.
 Anything else (several parameters at once, logarithms of the parameter) is not guessed:
 the condition comes back with ``solution = None`` and a ``reason``.
 
-Claims use this through :func:`collect_conditions`: while it is active, a comparison that
-only the parameters can decide is recorded (with :func:`record_assumption`) and assumed
-to go the way under which the claim holds; the claim's verdict then becomes "holds iff
-<conjunction of the recorded conditions>" (:func:`apply_conditions`).
+Claims on parametric models run through :func:`run_parametric` (wired into
+:func:`proofcheck.claims.registry.run_claim`): every sign that only the parameter can
+decide (:func:`~proofcheck.numerics.exact_sign.exact_sign`, the claims' ``equal``) is
+split into its cases ``> 0``, ``= 0``, ``< 0``; each non-empty case re-runs the check with
+that sign fixed, and the verdicts of all cases combine into "holds iff <condition>".
 
 Examples
 --------
@@ -37,8 +38,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["Condition", "parametric_condition", "conjunction", "collect_conditions",
-           "record_assumption", "apply_conditions", "RELATIONS"]
+__all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "assumed_sign",
+           "run_parametric", "combine_cases", "RELATIONS"]
 
 RELATIONS = {">=": lambda v: v >= 0, ">": lambda v: v > 0, "<=": lambda v: v <= 0,
              "<": lambda v: v < 0, "==": lambda v: v == 0, "!=": lambda v: v != 0}
@@ -315,78 +316,151 @@ def conjunction(conditions, statement=None):
 
 # ---------------------------------------------------------------------------- claims
 
-_COLLECTOR = contextvars.ContextVar("proofcheck_parametric_collector", default=None)
+_STATE = contextvars.ContextVar("proofcheck_parametric_run", default=None)
+_REL = {1: ">", 0: "==", -1: "<"}
 
 
-@contextmanager
-def collect_conditions(parameters):
-    """Within this block, :func:`record_assumption` records parametric comparisons.
+class _Branch(BaseException):
+    """A sign no earlier case decided: the driver splits on it.  A BaseException so that
+    no ``except Exception`` inside a check swallows it."""
 
-    Yields the list the recorded :class:`Condition` objects are appended to.
+    def __init__(self, expr):
+        super().__init__(str(expr))
+        self.expr = expr
+
+
+@dataclass
+class _Run:
+    parameters: dict
+    script: list
+    pos: int = 0
+
+
+def assumed_sign(expr):
+    """The sign of a parametric ``expr`` in the current case of :func:`run_parametric`.
+
+    Returns None outside such a run or for an expression in several parameters (the
+    caller then raises its UndecidedError).  Exact signs and equality tests call this
+    hook just before they would give up.
     """
-    recorded = []
-    token = _COLLECTOR.set((dict(parameters), recorded))
-    try:
-        yield recorded
-    finally:
-        _COLLECTOR.reset(token)
+    st = _STATE.get()
+    if st is None:
+        return None
+    expr = sp.sympify(expr)
+    syms = expr.free_symbols
+    if len(syms) != 1 or not syms <= set(st.parameters):
+        return None
+    if st.pos < len(st.script):
+        sign = st.script[st.pos][1]
+        st.pos += 1
+        return sign
+    raise _Branch(expr)
 
 
-def record_assumption(lhs, relation, rhs=0, statement=None):
-    """Record "``lhs relation rhs``" as a condition of the running claim.
+def run_parametric(check, parameters, max_cases=256):
+    """Run ``check()`` (a claim check) once per case of the parameter's sign conditions.
 
-    Returns True when a collector is active (the caller then proceeds as if the relation
-    held), False otherwise (the caller raises its UndecidedError as before).
+    Every comparison the check cannot decide because it depends on the parameter is
+    split into its three cases (``> 0``, ``= 0``, ``< 0``); cases whose condition is
+    empty on the range are pruned, the others re-run the check with that sign fixed.
+    Each leaf is an exact condition with the check's result under it; they are combined
+    by :func:`combine_cases` into one verdict "holds iff <condition>".
+
+    Examples
+    --------
+    >>> from proofcheck.claims._common import equal, result, Verdict
+    >>> p = sp.Symbol("p", real=True)
+    >>> def check():
+    ...     ok = equal(p * (1 - p), sp.Rational(1, 4))
+    ...     return result(Verdict.HOLDS if ok else Verdict.FAILS, "p(1 - p) = 1/4")
+    >>> res = run_parametric(check, {p: (0, 1)})
+    >>> res.verdict.value, res.summary, res.counterexample["p"]
+    ('undecided', 'holds iff p = 1/2 (on [0, 1])', 0)
     """
-    active = _COLLECTOR.get()
-    if active is None:
-        return False
-    parameters, recorded = active
-    if not (sp.sympify(lhs) - sp.sympify(rhs)).free_symbols:
-        return False  # not a parametric question: leave it to the caller
-    recorded.append(parametric_condition(lhs, relation, rhs, parameters, statement))
-    return True
+    from ..claims.registry import ClaimResult, Verdict
+    from ..errors import UndecidedError
+    params = dict(parameters)
+    stack, leaves, runs = [([], None)], [], 0
+    while stack:
+        script, cond = stack.pop()
+        runs += 1
+        if runs > max_cases:
+            raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived")
+        token = _STATE.set(_Run(params, script))
+        try:
+            res = check()
+        except _Branch as b:
+            for sign in (1, 0, -1):
+                c = parametric_condition(b.expr, _REL[sign], 0, params)
+                if not c.derived:
+                    raise UndecidedError(f"the sign of {b.expr} depends on the parameters; {c.reason}") from None
+                new = c if cond is None else conjunction([cond, c])
+                if new.solution != sp.S.EmptySet:
+                    stack.append((script + [(b.expr, sign)], new))
+            continue
+        except UndecidedError as exc:
+            res = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
+        finally:
+            _STATE.reset(token)
+        leaves.append((cond, res))
+    if len(leaves) == 1 and leaves[0][0] is None:
+        return leaves[0][1]
+    return combine_cases(leaves)
 
 
-def apply_conditions(res, conditions):
-    """Turn a claim result computed under recorded assumptions into a parametric verdict.
+def _witness(cond):
+    if cond.witness_inside is not None:
+        return cond.witness_inside
+    sol = cond.solution
+    pts = sol if isinstance(sol, sp.FiniteSet) else next((a for a in getattr(sol, "args", ()) if isinstance(a, sp.FiniteSet)), ())
+    return next(iter(pts), None)
 
-    A result that holds under the assumptions holds exactly where all of them hold:
-    HOLDS when that is the whole range, FAILS (with a parameter value as counterexample)
-    when it is empty, otherwise UNDECIDED with "holds iff <condition>".  A result that
-    fails does so for every parameter value (its failing comparison did not depend on
-    them).
+
+def combine_cases(leaves):
+    """One verdict from ``[(Condition, ClaimResult), ...]`` covering the parameter range.
+
+    HOLDS when the holding cases cover the whole range; FAILS (counterexample with a
+    parameter value) when no case holds and some fails; otherwise UNDECIDED with the
+    summary "holds iff <condition>" and a counterexample at a value outside it.  When
+    the model does not meet the claim's hypothesis (NOT_APPLICABLE in every case) the
+    summary says where the conclusion holds (cases without counterexample).
     """
     from ..claims.registry import Verdict
-    if not conditions:
-        return res
-    cond = conjunction(conditions)
-    res.evidence = list(res.evidence) + [{"quantity": "parametric condition", "value": cond.text,
-                                          "conditions": [c.as_dict() for c in conditions]}]
-    if not cond.derived:
-        res.verdict = Verdict.UNDECIDED if res.verdict == Verdict.HOLDS else res.verdict
-        res.summary = f"depends on the parameters; {cond.text}"
-        return res
-    x = cond.symbol
-    if res.verdict == Verdict.HOLDS:
-        if cond.everywhere:
-            res.summary = f"holds for {cond.text} (exact parametric condition); {res.summary}"
-        elif cond.nowhere:
-            res.verdict = Verdict.FAILS
-            res.summary = f"fails for every {x} (exact parametric condition: {cond.text})"
-            res.counterexample = {str(x): cond.witness_outside, **_violated(conditions, cond.witness_outside)}
-        else:
-            res.verdict = Verdict.UNDECIDED
-            res.summary = f"holds iff {cond.text}"
-            res.counterexample = {str(x): cond.witness_outside, **_violated(conditions, cond.witness_outside)}
-        res.scope = (res.scope + "; " if res.scope else "") + f"parametric in {x} over [{cond.domain.start}, {cond.domain.end}]"
-    elif res.verdict == Verdict.NOT_APPLICABLE:
-        res.summary += f"; the conclusion holds iff {cond.text}"
-    return res
+    cond0 = leaves[0][0]
+    x, dom = cond0.symbol, cond0.domain
 
+    def region(pred):
+        sets = [c.solution for c, r in leaves if pred(r)]
+        return sp.Union(*sets) if sets else sp.S.EmptySet
 
-def _violated(conditions, point):
-    for c in conditions:
-        if c.derived and c.solution.contains(point) == sp.false:
-            return {"violated": c.statement}
-    return {}
+    holds = region(lambda r: r.verdict == Verdict.HOLDS)
+    rows = [{"quantity": f"case {c.text}", "value": f"{r.verdict.value}: {r.summary}"} for c, r in leaves]
+    failing = [(c, r) for c, r in leaves if r.verdict in (Verdict.FAILS, Verdict.UNDECIDED)
+               or (r.verdict == Verdict.NOT_APPLICABLE and r.counterexample)]
+    base = next((r for c, r in leaves if r.verdict == Verdict.HOLDS), leaves[0][1])
+    verdicts = {r.verdict for _, r in leaves}
+    out = base
+    text = describe_set(holds, x, dom)
+    scope = f"parametric in {x} over [{dom.start}, {dom.end}], {len(leaves)} exact case(s)"
+    out.scope = (base.scope + "; " if base.scope else "") + scope
+    out.evidence = list(base.evidence) + rows
+    if verdicts == {Verdict.NOT_APPLICABLE}:
+        concl = region(lambda r: not r.counterexample)
+        out.summary = (f"{base.summary.split(';')[0]}; on this model the conclusion holds iff "
+                       f"{describe_set(concl, x, dom)}")
+        return out
+    if holds == dom:
+        out.verdict = Verdict.HOLDS
+        out.summary = f"holds for {text} ({len(leaves)} exact case(s)); {base.summary}"
+        return out
+    bad_c, bad_r = failing[0] if failing else leaves[0]
+    point = _witness(bad_c)
+    out.counterexample = {str(x): point, **(bad_r.counterexample or {}), "case": bad_c.text,
+                          "verdict there": bad_r.verdict.value, "there": bad_r.summary}
+    if holds == sp.S.EmptySet and Verdict.FAILS in verdicts:
+        out.verdict = Verdict.FAILS
+        out.summary = f"fails for every {x} in [{dom.start}, {dom.end}]; at {x} = {point}: {bad_r.summary}"
+        return out
+    out.verdict = Verdict.UNDECIDED
+    out.summary = f"holds iff {text}"
+    return out

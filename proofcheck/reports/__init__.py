@@ -1,0 +1,17 @@
+"""LaTeX, PDF, JSON and Markdown reports of verification runs (``proofcheck report``).
+
+Modules: :mod:`.escape` (LaTeX escaping of user text), :mod:`.tikz` (MDP drawings),
+:mod:`.tables` (exact tables along re-training), :mod:`.figures` (pgfplots figures),
+:mod:`.latex` (the document), :mod:`.json_report`, :mod:`.markdown`, :mod:`.build`
+(atomic writes, the TeX run) and :mod:`.progress`.
+
+Figures are pgfplots code inside the ``.tex``: no plotting dependency, vector output,
+and plain deterministic text that the staleness test can compare byte for byte.
+"""
+
+from .build import atomic_write, compile_pdf, find_tex_engine
+from .escape import escape_tex
+from .latex import build_report, report_document
+
+__all__ = ["atomic_write", "compile_pdf", "find_tex_engine", "escape_tex", "build_report",
+           "report_document"]

@@ -1,0 +1,218 @@
+"""TikZ drawings of small MDPs, laid out in Python (no TikZ graph-drawing library).
+
+Layout
+------
+Time runs left to right.  A deterministic action is one edge from a state to its
+successor, two columns long; a stochastic action gets its own small node (a dot) one
+column after its state, with one edge per outcome.  Each node's column is its longest
+distance from an initial state (so a DAG whose branches merge stays layered).  Rows come
+from a depth-first spanning tree in the model's order: leaves of the tree take
+successive rows and every other node sits at the mean row of its tree children, which
+gives the tidy drawing of a tree and a readable one of a DAG.
+
+Labels: states by their (escaped) names, terminal states with their success probability
+``S``, initial states with a double border (and ``mu`` when there are several), edges
+with the action, its prior ``p`` and, when not 1, its likelihood ``q`` and the transition
+probability ``tau``.  Values are typeset with :func:`sympy.latex`.
+
+Models with more than :data:`MAX_DRAWN_STATES` states get a summary table instead
+(:func:`summary_table`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sympy as sp
+
+from .escape import escape_tex
+
+__all__ = ["MAX_DRAWN_STATES", "layout", "mdp_drawing", "summary_table", "value_tex"]
+
+MAX_DRAWN_STATES = 40
+
+
+def value_tex(value):
+    """Inline LaTeX for an exact model value (already parsed, so safe to typeset).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> value_tex(sp.Rational(3, 4))
+    '\\\\tfrac{3}{4}'
+    >>> value_tex(sp.Integer(1))
+    '1'
+    """
+    text = sp.latex(value)
+    if text.startswith(r"\frac"):
+        text = r"\tfrac" + text[5:]
+    return text
+
+
+def _graph(mdp):
+    """Layout nodes, edges and their labels: ``(nodes, edges)``.
+
+    ``nodes``: ordered dict id -> {"kind": "state"|"action", ...};
+    ``edges``: list of (src id, dst id, length in columns, label TeX).
+    """
+    nodes = {}
+    edges = []
+    for i, s in enumerate(mdp.states):
+        nodes[("s", i)] = {"kind": "state", "index": i}
+    for j in range(mdp.n_pairs):
+        i = int(mdp.pair_state[j])
+        a = mdp.pair_action[j]
+        e0, e1 = int(mdp.pair_ptr[j]), int(mdp.pair_ptr[j + 1])
+        parts = [r"\textit{" + escape_tex(a) + "}", "$p=" + value_tex(mdp.prior[j]) + "$"]
+        if mdp.likelihood[j] != 1:
+            parts.append("$q=" + value_tex(mdp.likelihood[j]) + "$")
+        label = ", ".join(parts)
+        if e1 - e0 == 1:
+            edges.append((("s", i), ("s", int(mdp.edge_target[e0])), 2, label, "pair"))
+        else:
+            nodes[("a", j)] = {"kind": "action", "pair": j}
+            edges.append((("s", i), ("a", j), 1, label, "pair"))
+            for e in range(e0, e1):
+                edges.append((("a", j), ("s", int(mdp.edge_target[e])), 1,
+                              r"$\tau=" + value_tex(mdp.edge_prob[e]) + "$", "outcome"))
+    return nodes, edges
+
+
+def layout(mdp):
+    """Column and row of every layout node: dict id -> (column, row).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> pos = layout(mountain_race())
+    >>> m = mountain_race()
+    >>> [pos[("s", m.index[s])] for s in ("start", "mountain", "gold")]
+    [(0, 1.5), (2, 0.5), (4, 0.0)]
+    """
+    nodes, edges = _graph(mdp)
+    succ = defaultdict(list)
+    preds = defaultdict(int)
+    for src, dst, length, _, _ in edges:
+        succ[src].append((dst, length))
+        preds[dst] += 1
+    roots = [("s", i) for i in range(mdp.n_states) if mdp.initial[i] != 0]
+    roots += [n for n in nodes if preds[n] == 0 and n not in roots]
+    # Longest distance from a root: nodes come in topological order (states by
+    # decreasing height, action nodes right after their state), so one sweep suffices.
+    order = []
+    for i in range(mdp.n_states):
+        order.append(("s", i))
+        for j in range(int(mdp.state_ptr[i]), int(mdp.state_ptr[i + 1])):
+            if ("a", j) in nodes:
+                order.append(("a", j))
+    col = {n: 0 for n in nodes}
+    for n in order:
+        for dst, length in succ[n]:
+            col[dst] = max(col[dst], col[n] + length)
+    # Depth-first spanning tree in model order: leaves take successive rows.
+    row = {}
+    next_row = [0]
+
+    def place(n):
+        kids = []
+        row[n] = None
+        for dst, _ in succ[n]:
+            if dst not in row:
+                place(dst)
+                kids.append(dst)
+        if kids:
+            row[n] = sum(row[k] for k in kids) / len(kids)
+        else:
+            row[n] = float(next_row[0])
+            next_row[0] += 1
+
+    import sys
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * len(nodes) + 100))
+    try:
+        for r in roots:
+            if r not in row:
+                place(r)
+    finally:
+        sys.setrecursionlimit(limit)
+    return {n: (col[n], row[n]) for n in nodes}
+
+
+def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
+    """A ``tikzpicture`` of the MDP, or ``None`` when it has too many states.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> tex = mdp_drawing(mountain_race())
+    >>> tex.count(r"\\node"), tex.count(r"\\draw")
+    (7, 6)
+    >>> "silver\\\\_up" in tex
+    True
+    """
+    if mdp.n_states > MAX_DRAWN_STATES:
+        return None
+    nodes, edges = _graph(mdp)
+    pos = layout(mdp)
+    n_rows = max(r for _, r in pos.values()) + 1
+    n_cols = max(c for c, _ in pos.values()) + 1
+    # Columns 2.1 cm apart leave room for an edge label; shrink to fit the page.
+    xunit = min(2.1, max_width_cm / max(n_cols, 1))
+    yunit = min(1.25, max_height_cm / max(n_rows, 1))
+    initials = [i for i in range(mdp.n_states) if mdp.initial[i] != 0]
+    lines = [r"\begin{tikzpicture}[>=stealth, every node/.style={font=\small},",
+             r"  st/.style={draw, rounded corners=2pt, align=center, inner sep=2pt, fill=white},",
+             r"  init/.style={double, thick},",
+             r"  act/.style={circle, fill=black, inner sep=1.3pt},",
+             r"  lbl/.style={font=\scriptsize, fill=white, inner sep=1pt, align=center}]"]
+    ids = {}
+    for k, n in enumerate(nodes):
+        ids[n] = f"n{k}"
+        c, r = pos[n]
+        xy = f"({c * xunit:.3f}, {-r * yunit:.3f})"
+        if nodes[n]["kind"] == "action":
+            lines.append(rf"\node[act] ({ids[n]}) at {xy} {{}};")
+            continue
+        i = nodes[n]["index"]
+        text = escape_tex(mdp.states[i])
+        if mdp.terminal[i]:
+            text += r"\\ $S=" + value_tex(mdp.success[i]) + "$"
+        style = "st"
+        if i in initials:
+            style += ", init"
+            if len(initials) > 1:
+                text += r"\\ $\mu=" + value_tex(mdp.initial[i]) + "$"
+        lines.append(rf"\node[{style}] ({ids[n]}) at {xy} {{{text}}};")
+    for src, dst, _, label, kind in edges:
+        end = "" if nodes[dst]["kind"] == "action" else "->"
+        lines.append(rf"\draw[{end or '-'}] ({ids[src]}) -- node[lbl, sloped, above=1pt] "
+                     rf"{{{label}}} ({ids[dst]});")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines)
+
+
+def summary_table(mdp):
+    """A LaTeX table summarising a model too large to draw: counts per height level.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> "Height" in summary_table(mountain_race())
+    True
+    """
+    rows = []
+    for blk in reversed(mdp.blocks):
+        n_s = blk.states.stop - blk.states.start
+        n_p = blk.pairs.stop - blk.pairs.start
+        n_e = blk.edges.stop - blk.edges.start
+        rows.append(f"{blk.height} & {n_s} & {n_p} & {n_e} \\\\")
+    initials = [mdp.states[i] for i in range(mdp.n_states) if mdp.initial[i] != 0]
+    shown = ", ".join(escape_tex(s) for s in initials[:5]) + (", \\dots" if len(initials) > 5 else "")
+    return "\n".join([
+        r"\begin{center}\small",
+        r"\begin{tabular}{rrrr}\toprule",
+        r"Height & States & Actions (pairs) & Outcome edges \\\midrule",
+        *rows,
+        r"\bottomrule\end{tabular}\par\smallskip",
+        f"{mdp.n_states} states (more than {MAX_DRAWN_STATES}: not drawn), initial: {shown}.",
+        r"\end{center}"])
