@@ -80,6 +80,9 @@ def check_expectations(case):
     out = []
     for quantity, expected in case.expectations:
         computed = evaluate_quantity(quantity, case.mdp, case.conventions, cache)
+        if isinstance(expected, str):  # verdict(...) quantities: verdict names
+            out.append(ExpectationResult(quantity.text, expected, computed, computed == expected))
+            continue
         try:
             ok = equal(computed, expected)
             note = ""

@@ -223,3 +223,32 @@ def test_values_against_trajectory_enumeration(seed):
     assert hv.v_worst[0][0] == min(r for _, r in paths)
     cc = cross_check(tabular_problem(tr, rw, T))
     assert cc["agree"] and cc["max_value_deviation"] < 1e-40
+
+
+def test_interval_backend_certifies_or_is_undecided():
+    from proofcheck.errors import UndecidedError
+    eh = effective_horizon(deep_mdp(), "interval:40")
+    assert [r.m_bound for r in eh.per_k] == [None, 407, 1]
+    # mountain race ties log(3/4) with log(3/4) in the forest: intervals cannot decide a tie
+    with pytest.raises(UndecidedError):
+        effective_horizon(mountain_race(), "interval:40")
+
+
+def test_cli_horizon(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    from proofcheck.cli import main
+    from proofcheck.model.bridge import save_npz
+    case = Path(__file__).parents[1] / "cases" / "mountain_race.toml"
+    assert main(["horizon", str(case), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["min_k"] == 2 and out["planning_window"] == 2 and out["cross_check"]["agree"]
+    f = tmp_path / "deep.npz"
+    save_npz(f, np.array([[1, 2], [3, 4], [4, 4], [-1, -1], [-1, -1]]),
+             np.array([[0, 0], [0, 0], [1, 1], [4, 0], [0, 0]], dtype=np.float32))
+    assert main(["horizon", str(f), "--horizon", "3", "--gorp-runs", "20"]) == 0
+    text = capsys.readouterr().out
+    assert "min_k = 2" in text and "407" in text and "GORP k=2" in text
+    assert main(["horizon", str(f)]) == 2
+    assert "--horizon" in capsys.readouterr().err

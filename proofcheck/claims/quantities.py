@@ -7,6 +7,7 @@ Grammar (whitespace is free)::
               | "kappa(" POLICY ")"                      Boltzmann incoherence at conventions.delta
               | "kappa_argmax(" POLICY ")"               argmax incoherence
               | "Zv[" POLICY "](" STATE ")"              soft value exp(V_pi(s))
+              | "verdict(" CLAIM ["," ("J"|"S")] ")"      verdict of a claim (expected: a verdict name)
     POLICY   := prior | uniform | pi_1                   pi_1 = G(prior)
               | pi_G[k] | pi_F[k] | pi_H[k]              re-training, folds (k an integer)
               | pi_B[i] | pi_B[fixed]                    iterated Boltzmann coherence
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from ..errors import CaseFileError, ExpressionError
 from ..model.expressions import parse_expression
 
-__all__ = ["Quantity", "parse_quantity", "evaluate_quantity", "PolicyCache"]
+__all__ = ["Quantity", "parse_quantity", "evaluate_quantity", "PolicyCache", "VERDICT_NAMES"]
 
 _POLICY = re.compile(
     r"^\s*(?:(?P<plain>prior|uniform|pi_1|optimal_S|optimal_J)"
@@ -33,6 +34,9 @@ _POLICY = re.compile(
 )
 _PROB = re.compile(r"^\s*(?P<policy>[A-Za-z_][^()]*?)\s*\(\s*(?P<action>[^|()]+?)\s*\|\s*(?P<state>[^|()]+?)\s*\)\s*$")
 _FUNC = re.compile(r"^\s*(?P<func>S|J|kappa|kappa_argmax)\s*\(\s*(?P<policy>[^()]+?)\s*\)\s*$")
+_VERDICT = re.compile(r"^\s*verdict\s*\(\s*(?P<claim>[A-Za-z0-9_.]{1,20})\s*(?:,\s*(?P<obj>J|S)\s*)?\)\s*$")
+#: Expected values of ``verdict(...)`` quantities (strings, not expressions).
+VERDICT_NAMES = ("holds", "fails", "undecided", "not-applicable")
 _ZV = re.compile(r"^\s*Zv\s*\[\s*(?P<policy>[^()]+?)\s*\]\s*\(\s*(?P<state>[^|()]+?)\s*\)\s*$")
 
 _HELP = ("quantities look like pi_G[1](up | start), S(pi_G[2]), J(prior), kappa(pi_1), "
@@ -42,13 +46,16 @@ _HELP = ("quantities look like pi_G[1](up | start), S(pi_G[2]), J(prior), kappa(
 
 @dataclass(frozen=True)
 class Quantity:
-    """A parsed quantity: ``kind`` in {prob, S, J, kappa, kappa_argmax, Zv}."""
+    """A parsed quantity: ``kind`` in {prob, S, J, kappa, kappa_argmax, Zv, verdict}.
+
+    For ``verdict``, ``claim`` is ``(claim_id, objective or None)`` and ``policy`` is empty."""
 
     text: str
     kind: str
     policy: tuple
     state: str | None = None
     action: str | None = None
+    claim: tuple | None = None
 
 
 def _parse_policy(text, where):
@@ -71,16 +78,34 @@ def _parse_policy(text, where):
     return ("pi_" + m["temp"], value)
 
 
+def _parse_claim(claim_id, obj, where):
+    from . import checks  # noqa: F401  (registers the checks)
+    from .registry import CLAIMS
+    if claim_id not in CLAIMS:
+        raise CaseFileError(f"{where}: unknown claim {claim_id!r} in verdict(...); known claims: {', '.join(CLAIMS)}")
+    uses = CLAIMS[claim_id].uses_objective
+    if uses and obj is None:
+        raise CaseFileError(f"{where}: claim {claim_id} depends on the objective; write verdict({claim_id}, J) or verdict({claim_id}, S)")
+    if not uses and obj is not None:
+        raise CaseFileError(f"{where}: claim {claim_id} has no objective; write verdict({claim_id})")
+    return (claim_id, {"J": "return", "S": "success", None: None}[obj])
+
+
 def parse_quantity(text, where="quantity"):
     """Parse a quantity string.
 
     Examples
     --------
     >>> parse_quantity("pi_G[1](up | start)")
-    Quantity(text='pi_G[1](up | start)', kind='prob', policy=('pi_G', 1), state='start', action='up')
+    Quantity(text='pi_G[1](up | start)', kind='prob', policy=('pi_G', 1), state='start', action='up', claim=None)
+    >>> parse_quantity("verdict(P5.4, J)").claim
+    ('P5.4', 'return')
     """
     if not isinstance(text, str) or len(text) > 300:
         raise CaseFileError(f"{where}: a quantity must be a string of at most 300 characters")
+    m = _VERDICT.match(text)
+    if m:
+        return Quantity(text, "verdict", (), claim=_parse_claim(m["claim"], m["obj"], where))
     for pattern, kind in ((_ZV, "Zv"), (_FUNC, None), (_PROB, "prob")):
         m = pattern.match(text)
         if m:
@@ -160,6 +185,9 @@ def evaluate_quantity(quantity, mdp, conventions, cache=None):
     2/5
     """
     from ..engine import additive_return, incoherence, soft_values, success_probability
+    if quantity.kind == "verdict":
+        from .registry import run_claim
+        return run_claim(quantity.claim[0], mdp, conventions, quantity.claim[1]).verdict.value
     cache = cache or PolicyCache(mdp, conventions)
     pol = cache.get(quantity.policy)
     B = cache.B

@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -485,6 +486,11 @@ def _ceil(B, x):
     """``ceil(x)`` as a Python int (``math.inf`` for ``+inf``); certified in the exact backend."""
     if B.compare(x, B.inf) == 0:
         return math.inf
+    if hasattr(x, "a") and hasattr(x, "b"):  # an interval: certified or undecided
+        lo, hi = int(mpmath.ceil(x.a)), int(mpmath.ceil(x.b))
+        if lo != hi:
+            raise UndecidedError(f"ceil of the interval {x} is not determined (between {lo} and {hi})")
+        return lo
     if not B.exact:
         return int(math.ceil(x)) if B.dtype is not object else int(B.ctx.ceil(x))
     n = int(sp.floor(sp.N(x, 30)))

@@ -242,6 +242,12 @@ def loads_case(text, where="<string>"):
     for qtext, value in _table(doc.get("expect", {}), f"{where}: [expect]").items():
         ew = f"{where}: expect.{qtext!r}"
         quantity = parse_quantity(qtext, where=ew)
+        if quantity.kind == "verdict":  # expected: a verdict name, not an expression
+            from ..claims.quantities import VERDICT_NAMES
+            if value not in VERDICT_NAMES:
+                raise CaseFileError(f"{ew}: expected one of {', '.join(VERDICT_NAMES)}, got {_short(value)}")
+            expectations.append((quantity, value))
+            continue
         expected = _number(value, ew, symbols)
         expectations.append((quantity, expected))
     return Case(name=name, mdp=mdp, conventions=conventions, expectations=expectations,

@@ -150,7 +150,7 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
 def _difference(a, b):
     """``a - b`` with the conventions of extended reals (``-oo - -oo`` is undefined)."""
     if is_finite(a) and is_finite(b):
-        return sp.nsimplify(sp.expand_log(a - b, force=True)) if False else a - b
+        return a - b
     if not is_finite(b) and is_finite(a):
         return sp.oo if b == -sp.oo else -sp.oo
     if not is_finite(a) and is_finite(b):
