@@ -11,7 +11,8 @@ on another machine.  :func:`run_sweep` runs the tasks
 * on a Dask cluster given a scheduler address (``dask="tcp://host:port"``; needs the
   optional extra ``proofcheck[dask]`` here and ``proofcheck`` installed on the workers),
 
-and returns the results sorted by task key, so the three executors give identical output.
+and returns the results sorted by task key, so the three executors give identical output
+(fuzz campaigns have two clock-dependent parts, named in :func:`fuzz_tasks`).
 
 Task kinds
 ----------
@@ -20,8 +21,9 @@ Task kinds
                 whose Boltzmann incoherence is then reported as well);
 ``discussion``  one MDP of the discussion experiment (``proofcheck.experiments.discussion``,
                 imported lazily on the worker): its row, identical to the serial run's;
-``call``        any function ``module:function(**kwargs)`` whose result is JSON-able; fuzz
-                campaigns run this way (``proofcheck.fuzzing``, imported lazily).
+``fuzz``        one counterexample search (``proofcheck.fuzzing.search_claim``, imported
+                lazily on the worker) for one claim, objective and seed;
+``call``        any function ``module:function(**kwargs)`` whose result is JSON-able.
 
 Examples
 --------
@@ -149,26 +151,17 @@ def random_tree_mdp(T, A, seed, *, stochastic=0.25, validate=True):
 
 
 def family_mdp(family, index, seed):
-    """The ``index``-th random MDP of a family ``"TxA"`` for a base ``seed``.
+    """The ``index``-th random MDP of a family ``"TxA"`` for a base ``seed``: a
+    :func:`random_tree_mdp` whose seed is :func:`derive_seed` of the three, so a pure
+    function of its arguments on every machine.
 
-    Uses ``proofcheck.strategies.random_mdp(T, A, seed)`` when that module provides
-    it, else :func:`random_tree_mdp`; either way a pure function of its arguments.
+    Examples
+    --------
+    >>> family_mdp("2x2", 0, 0).horizon
+    2
     """
     T, A = parse_family(family)
-    s = derive_seed(seed, family, index)
-    try:
-        strategies = importlib.import_module("proofcheck.strategies")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("proofcheck.strategies",):
-            raise
-        strategies = None
-    gen = getattr(strategies, "random_mdp", None) if strategies else None
-    if gen is not None:
-        try:
-            return gen(T, A, s)
-        except TypeError:
-            pass  # a different signature: fall back to our own generator
-    return random_tree_mdp(T, A, s)
+    return random_tree_mdp(T, A, derive_seed(seed, family, index))
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -267,10 +260,36 @@ def _lazy(module_name):
         raise
 
 
-def fuzz_tasks(seeds, **kwargs):
-    """One task per seed running a fuzz campaign (``proofcheck.fuzzing``)."""
-    fn = _find("proofcheck.fuzzing", ("run_campaign", "campaign", "fuzz", "run"))
-    return [call_task(f"fuzz|seed={s:06d}", fn, seed=s, **kwargs) for s in seeds]
+def fuzz_tasks(claims, seeds, *, examples=50, regime="any", timeout=5.0, shrink_seconds=30.0,
+               k_max=None):
+    """One fuzz campaign per (claim, objective, seed): :func:`proofcheck.fuzzing.search_claim`.
+
+    Verdict counts are a pure function of the seed (hypothesis runs derandomised from it).
+    Two things depend on the clock and may differ between executors: a claim run longer
+    than ``timeout`` counts as undecided (the limit applies in a process's main thread
+    only, so not on Dask threads), and shrinking a counterexample stops after
+    ``shrink_seconds`` with the smallest failure found by then.
+
+    Examples
+    --------
+    >>> [t["key"] for t in fuzz_tasks(["P5.4"], [3])]
+    ['fuzz|P5.4|return|any|seed=000003', 'fuzz|P5.4|success|any|seed=000003']
+    """
+    _lazy("proofcheck.fuzzing")
+    from .claims import CLAIMS
+    from .claims import checks  # noqa: F401  (registers the checks)
+    from .model.conventions import OBJECTIVES
+    tasks = []
+    for c in claims:
+        if c not in CLAIMS:
+            raise ConventionError(f"unknown claim {c!r}; known claims: {', '.join(CLAIMS)}")
+        for obj in (OBJECTIVES if CLAIMS[c].uses_objective else (None,)):
+            for sd in seeds:
+                key = f"fuzz|{c}|{obj or '-'}|{regime}|seed={sd:06d}"
+                tasks.append({"key": key, "kind": "fuzz", "params": {
+                    "claim": c, "objective": obj, "seed": sd, "examples": examples, "regime": regime,
+                    "timeout": timeout, "shrink_seconds": shrink_seconds, "k_max": k_max}})
+    return tasks
 
 
 def _jsonable(value):
@@ -320,13 +339,29 @@ def _run_discussion_task(p):
     return row
 
 
+def _run_fuzz_task(p):
+    from .fuzzing import search_claim
+    from .model.conventions import Conventions
+    conv = Conventions(k_max=int(p["k_max"])) if p.get("k_max") else None
+    stats = search_claim(p["claim"], objective=p["objective"], regime=p["regime"],
+                         examples=p["examples"], seed=p["seed"], conventions=conv,
+                         timeout=p["timeout"], shrink_seconds=p["shrink_seconds"])
+    out = stats.as_dict()
+    out.pop("seconds", None)  # wall time is not a result
+    if stats.counterexample is not None:
+        from .model.casefile import dump_case
+        out["counterexample_case"] = dump_case(stats.counterexample)
+    return out
+
+
 def _run_call_task(p):
     module, _, name = p["function"].partition(":")
     fn = getattr(importlib.import_module(module), name)
     return fn(**p["kwargs"])
 
 
-_KINDS = {"claims": _run_claims_task, "call": _run_call_task, "discussion": _run_discussion_task}
+_KINDS = {"claims": _run_claims_task, "call": _run_call_task, "discussion": _run_discussion_task,
+          "fuzz": _run_fuzz_task}
 
 
 def run_task(task):
@@ -360,7 +395,10 @@ def _run_dask(tasks, address, timeout):
         raise ConventionError(f"cannot reach the Dask scheduler at {address!r} ({exc}); "
                               "start one with `dask scheduler` and give its tcp://host:port") from None
     try:
-        futures = client.map(run_task, tasks, key=[f"proofcheck-{t['key']}" for t in tasks], pure=False)
+        # a per-sweep token keeps two sweeps sharing a scheduler from sharing futures
+        token = os.urandom(4).hex()
+        futures = client.map(run_task, tasks, key=[f"proofcheck-{token}-{t['key']}" for t in tasks],
+                             pure=False)
         return client.gather(futures)
     finally:
         client.close()
@@ -444,6 +482,9 @@ def other_rows(results):
             continue
         if r["kind"] == "discussion":
             g = ("discussion", f"{r['params']['T']}x{r['params']['A']}")
+        elif r["kind"] == "fuzz":
+            p = r["params"]
+            g = ("fuzz", f"{p['claim']} [{p['objective'] or '-'}] {p['regime']}")
         else:
             g = ("call", r["params"]["function"])
         row = table.setdefault(g, {"done": 0, "error": 0, "rows": []})
@@ -458,6 +499,9 @@ def other_rows(results):
         if kind == "discussion" and c["rows"]:
             for k in ("kappa_prior", "kappa_G1", "H"):
                 means[f"mean {k}"] = sum(x[k] for x in c["rows"]) / len(c["rows"])
+        if kind == "fuzz" and c["rows"]:
+            for v in ("holds", "fails", "undecided", "not-applicable"):
+                means[f"models {v}"] = sum(x["counts"].get(v, 0) for x in c["rows"])
         out.append({"kind": kind, "group": group, "done": c["done"], "error": c["error"], **means})
     return out
 
@@ -476,10 +520,10 @@ def format_summary(sweep):
                          f"{r['not-applicable']:>6} {r['error']:>6}")
     others = other_rows(sweep["results"])
     if others:
-        lines += ["" if rows else None, f"{'task':<11} {'group':<34} {'done':>5} {'error':>5}  means (float64)",
+        lines += ["" if rows else None, f"{'task':<11} {'group':<34} {'done':>5} {'error':>5}  details",
                   "-" * 72]
         for r in others:
-            means = ", ".join(f"{k} {v:.4g}" for k, v in r.items() if k.startswith("mean"))
+            means = ", ".join(f"{k} {v:.4g}" for k, v in r.items() if k.startswith(("mean", "models")))
             lines.append(f"{r['kind']:<11} {r['group']:<34} {r['done']:>5} {r['error']:>5}  {means}")
     lines.append(f"{len(sweep['results'])} task(s) on {sweep['executor']} in {sweep['seconds']} s")
     return "\n".join(x for x in lines if x is not None)

@@ -92,8 +92,11 @@ def check_expectations(case):
     return out
 
 
-def verify_case(case, claim_ids=None, extensions=True):
+def verify_case(case, claim_ids=None, extensions=True, progress=None):
     """Run the claims and the expectations of a loaded case.
+
+    ``progress``, when given, is called with a short message before each claim and each
+    extension (``proofcheck report`` shows it on a terminal).
 
     Examples
     --------
@@ -103,11 +106,22 @@ def verify_case(case, claim_ids=None, extensions=True):
     True
     """
     t0 = time.perf_counter()
-    claims = run_claims(case.mdp, case.conventions, claim_ids)
+    if progress is None:
+        claims = run_claims(case.mdp, case.conventions, claim_ids)
+    else:
+        from .claims import checks  # noqa: F401  (registers the checks)
+        from .claims.registry import CLAIMS
+        ids = list(CLAIMS) if claim_ids is None else list(claim_ids)
+        claims = []
+        for n, cid in enumerate(ids):
+            progress(f"claim {cid} ({n + 1}/{len(ids)})")
+            claims += run_claims(case.mdp, case.conventions, [cid])
     exps = check_expectations(case)
     res = CaseResult(case, claims, exps)
     if extensions:
         for ext in _extensions():
+            if progress is not None:
+                progress(f"{ext.__module__.split('.')[1]} section")
             ext(case, res)
     res.seconds = time.perf_counter() - t0
     return res

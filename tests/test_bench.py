@@ -44,6 +44,24 @@ def test_enumeration_baseline_keeps_the_prior_where_success_is_impossible():
     assert list(vals) == [sp.Rational(1, 3), sp.Rational(2, 3)]
 
 
+def test_enumeration_baseline_has_no_marginals_at_unreachable_states():
+    import networkx as nx
+    from proofcheck import from_graph
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "u", key="a", prior="0")
+    G.add_edge("s", "v", key="b", prior="1")
+    G.add_edge("u", "x", key="c", prior="1/2")
+    G.add_edge("u", "y", key="d", prior="1/2")
+    G.nodes["y"]["success"] = "1/3"
+    m = from_graph(G)
+    vals, n = enumeration_goal_condition(m)
+    assert n == 3
+    # u is never visited: enumeration has nothing to say there; DP still defines G(p)(.|u)
+    assert vals[m.pair("u", "c")] is None and vals[m.pair("u", "d")] is None
+    assert vals[m.pair("s", "a")] == 0 and vals[m.pair("s", "b")] == 1
+    assert goal_condition(m)["u"] == {"c": sp.Rational(3, 4), "d": sp.Rational(1, 4)}
+
+
 @pytest.mark.parametrize("T,A,seed", [(3, 2, 0), (2, 3, 5), (4, 2, 9)])
 def test_enumeration_equals_exact_dp_on_random_trees(T, A, seed):
     m = random_tree_mdp(T, A, seed, stochastic=0.5)
@@ -114,4 +132,5 @@ def test_cli_bench_subcommand(capsys):
     assert main(["bench", "--quick", "--section", "exact"]) == 0
     out = capsys.readouterr().out
     assert "`proofcheck bench --quick --section exact`" in out
-    assert out.count("identical pi_1") == 6
+    assert out.count("identical pi_1") == 8  # 6 random trees, 2 layered DAGs
+    assert "| layered DAG T=6 A=3 width 4 |" in out

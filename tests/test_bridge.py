@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from proofcheck.engine import goal_condition
-from proofcheck.engine.effective_horizon import effective_horizon, time_expand
+from proofcheck.engine.effective_horizon import effective_horizon
 from proofcheck.errors import CaseFileError, ModelError
 from proofcheck.examples import mountain_race
 from proofcheck.model.bridge import (BridgeMDP, bridge_problem, bridge_to_mdp, case_to_bridge,

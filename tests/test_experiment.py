@@ -1,7 +1,6 @@
 """The discussion experiment: determinism from the seed, sane correlations, the generator."""
 
 import json
-import math
 
 import numpy as np
 import pytest

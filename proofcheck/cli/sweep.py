@@ -41,7 +41,12 @@ def add_parser(sub):
                    help="also run the discussion experiment with N MDPs per family, one task per MDP "
                    "(proofcheck.experiments.discussion; the paper used 20)")
     p.add_argument("--fuzz", type=int, default=0, metavar="N",
-                   help="also run N fuzz campaigns (proofcheck.fuzzing)")
+                   help="also run N fuzz campaigns (seeds SEED..SEED+N-1) per claim and objective "
+                   "(proofcheck.fuzzing)")
+    p.add_argument("--fuzz-examples", type=int, default=50, metavar="M",
+                   help="random models per fuzz campaign (default: %(default)s)")
+    p.add_argument("--fuzz-claims", default=None, metavar="IDS",
+                   help="claims to fuzz (default: those of --claims)")
     ex = p.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=int, default=None, help="local processes (default: all cores; 1 = serial)")
     ex.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address tcp://host:port")
@@ -63,7 +68,13 @@ def run(args):
     if args.discussion:
         tasks += discussion_tasks(args.seed, args.discussion)
     if args.fuzz:
-        tasks += fuzz_tasks(range(args.seed, args.seed + args.fuzz))
+        if args.fuzz_examples < 1:
+            raise ConventionError(f"--fuzz-examples {args.fuzz_examples}: give a positive number of models")
+        fclaims = _csv(args.fuzz_claims) if args.fuzz_claims is not None else claims
+        if not fclaims:
+            raise ConventionError("--fuzz needs claims: give --fuzz-claims or --claims")
+        tasks += fuzz_tasks(fclaims, range(args.seed, args.seed + args.fuzz),
+                            examples=args.fuzz_examples, k_max=args.k_max)
     if not tasks:
         raise ConventionError("nothing to run: give --claims, --discussion N or --fuzz N")
     sweep = run_sweep(tasks, workers=args.workers, dask=args.dask)

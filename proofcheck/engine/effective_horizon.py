@@ -24,7 +24,9 @@ values ``Q_t(s, a)``, ``t = 0 .. T-1``.
   ``sigma2_{1,t} = (Q^rand - Q^worst)(Q* - Q^worst)`` and
   ``sigma2_{k+1,t}(s,a) = max_a' sigma2_{k,t+1}(s',a')`` (0 after the end).  States where
   every action is optimal impose nothing; the outer ``max(1, .)`` is there because GORP
-  needs at least one rollout.  ``H_k <= k + log_A(m_k bound)`` and the reported
+  needs at least one rollout.  ``T`` is the number of time layers with a decision (the
+  horizon, or fewer when every path has ended earlier: GORP takes no decision after
+  that).  ``H_k <= k + log_A(m_k bound)`` and the reported
   ``H = min_k`` of these bounds (so ``H <= T``: ``k = T`` gives ``m = 1``).  This is the
   *bound-based* effective horizon, an upper bound on the true ``H``.
 

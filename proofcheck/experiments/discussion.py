@@ -89,8 +89,8 @@ import networkx as nx
 import numpy as np
 
 from ..engine import goal_condition, incoherence
-from ..engine.effective_horizon import effective_horizon, horizon_values, time_expand
-from ..errors import ProofcheckError
+from ..engine.effective_horizon import effective_horizon, time_expand
+from ..errors import ConventionError
 from ..model.mdp import from_graph
 
 __all__ = ["FAMILIES", "PAPER", "random_mdp", "analyse_mdp", "pearson", "bootstrap_pearson",
@@ -120,7 +120,7 @@ def random_mdp(T, A, rng, *, width=4, name=None):
     (8, 3, True)
     """
     if T < 1 or A < 1 or width < 1:
-        raise ProofcheckError(f"family (T={T}, A={A}) with width {width}: all must be positive integers")
+        raise ConventionError(f"family (T={T}, A={A}) with width {width}: all must be positive integers")
     sizes = [1] + [min(A ** t, width) for t in range(1, T)]
     G = nx.MultiDiGraph(name=name or f"random_T{T}_A{A}", initial=(0, 0), default_prior="uniform")
     for t in range(T):
@@ -152,7 +152,8 @@ def _greedy_states_ok(mdp, scores, optimal_by_state):
 
 
 def analyse_mdp(mdp, *, delta=1.0, deltas=DELTAS, eh_backend="mpmath:30"):
-    """The row of one MDP (see the module docstring); ``eh_check`` compares float64."""
+    """The row of one MDP (see the module docstring); the effective horizon in ``eh_backend``
+    and, as a check of the float64 tie decisions, in float64."""
     pi0 = mdp.prior_policy()
     pi1 = goal_condition(mdp, backend="float")
     kappa_prior = float(incoherence(mdp, pi0, "boltzmann", delta=delta, backend="float"))
@@ -245,9 +246,9 @@ def run_experiment(seed=0, per_family=20, *, families=FAMILIES, width=4, delta=1
     (3, 'kappa_prior')
     """
     if per_family < 1:
-        raise ProofcheckError(f"--per-family {per_family}: give a positive number of MDPs per family")
+        raise ConventionError(f"--per-family {per_family}: give a positive number of MDPs per family")
     if delta <= 0 or any(d <= 0 for d in deltas):
-        raise ProofcheckError(f"temperatures {delta}, {list(deltas)} must be positive")
+        raise ConventionError(f"temperatures {delta}, {list(deltas)} must be positive")
     rows, kappa_dev = [], 0.0
     for fi, (T, A) in enumerate(families):
         for i in range(per_family):

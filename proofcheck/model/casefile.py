@@ -221,6 +221,8 @@ def loads_case(text, where="<string>"):
         raise CaseFileError(f"{where}: not valid TOML: {exc}; check quoting and brackets there") from None
     except RecursionError:
         raise CaseFileError(f"{where}: nesting too deep to read; flatten the TOML") from None
+    except ValueError as exc:  # e.g. an integer literal above Python's 4300-digit limit
+        raise CaseFileError(f"{where}: not valid TOML: {str(exc).split(';')[0]}; use shorter numbers") from None
     _unknown(doc, _TOP, where)
     meta = _table(doc.get("case", {}), f"{where}: [case]")
     _unknown(meta, _CASE, f"{where}: [case]")

@@ -28,6 +28,7 @@ __all__ = ["parse_expression"]
 
 import functools
 import math
+import operator
 from collections.abc import Mapping
 
 import sympy
@@ -47,6 +48,7 @@ MAX_ROOT_DIGITS = 100  # digits of numbers under sqrt, fractional powers and exp
 
 _DIGIT_LIMIT = 10**MAX_RESULT_DIGITS  # an integer >= this has more than 2000 digits
 _ROOT_LIMIT = 10**MAX_ROOT_DIGITS
+_RADICAL_BITS_LIMIT = 2000  # log2(number) * denominator for fractional powers of numbers
 _BITS_LIMIT = MAX_RESULT_DIGITS * math.log2(10)
 
 # --------------------------------------------------------------------------- lexicon
@@ -180,6 +182,28 @@ def _has_big_rational(expr, limit=_ROOT_LIMIT):
 def _rational_bits(r):
     largest = max(abs(r.p), r.q)
     return math.log2(largest) if largest > 1 else 0.0
+
+
+def _radical_bits(base, exponent):
+    """Bound on the bits of the radicands SymPy builds for ``base**exponent``.
+
+    For a rational ``a`` and exponent ``n/d`` SymPy collects the primes of ``a`` into
+    a radicand as large as ``a**(d - 1)`` and factors it again, so the size of the
+    numbers times the denominator of the combined exponent must stay small.
+    """
+    bits = 0.0
+    for factor in sympy.Mul.make_args(base):
+        if factor.is_Rational:
+            combined = exponent
+            inner = factor
+        elif factor.is_Pow and factor.base.is_Rational and factor.exp.is_Rational:
+            combined = factor.exp * exponent
+            inner = factor.base
+        else:
+            continue
+        if combined.q > 1:
+            bits += _rational_bits(inner) * combined.q
+    return bits
 
 
 def _power_bits(base):
@@ -363,7 +387,7 @@ class _Parser:
                 return left
             self.pos += 1
             right = self.term()
-            left = self.check(left + right if tok.text == "+" else left - right, tok)
+            left = self.compute(tok, operator.add if tok.text == "+" else operator.sub, left, right)
 
     def term(self):
         left = self.unary()
@@ -374,7 +398,7 @@ class _Parser:
             self.pos += 1
             right = self.unary()
             if tok.text == "*":
-                left = self.check(left * right, tok)
+                left = self.compute(tok, operator.mul, left, right)
             else:
                 if right.is_zero is True:
                     self.fail(
@@ -382,7 +406,7 @@ class _Parser:
                         tok.col,
                         "use a non-zero divisor",
                     )
-                left = self.check(left / right, tok)
+                left = self.compute(tok, operator.truediv, left, right)
 
     def unary(self):
         tok = self.peek()
@@ -392,7 +416,7 @@ class _Parser:
         self.enter(tok)
         operand = self.unary()
         self.leave()
-        return operand if tok.text == "+" else self.check(-operand, tok)
+        return operand if tok.text == "+" else self.compute(tok, operator.neg, operand)
 
     def power(self):
         base = self.primary()
@@ -404,7 +428,7 @@ class _Parser:
         exponent = self.unary()
         self.leave()
         self.check_power(base, exponent, tok)
-        return self.check(base**exponent, tok)
+        return self.compute(tok, sympy.Pow, base, exponent)
 
     def primary(self):
         tok = self.peek()
@@ -527,22 +551,11 @@ class _Parser:
                     col,
                     "use a non-zero denominator",
                 )
-            return self.check(sympy.Rational(a, b), name_tok)
+            return self.compute(name_tok, sympy.Rational, a, b)
         (x,) = args
-        if fname in ("exp", "sqrt") and _has_big_rational(x):
-            self.fail(
-                f"number too large inside {fname}() (more than {MAX_ROOT_DIGITS} digits)",
-                col,
-                f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
-            )
         if fname == "exp":
-            if x.is_number and _exceeds(x, MAX_EXP_ARGUMENT):
-                self.fail(
-                    f"exp argument too large ({_show_value(x)})",
-                    col,
-                    f"use exp(x) with |x| <= {MAX_EXP_ARGUMENT}",
-                )
-            return self.check(sympy.exp(x), name_tok)
+            self.check_exp_argument(x, name_tok)
+            return self.compute(name_tok, sympy.exp, x)
         if fname == "log":
             if x.is_zero is True:
                 self.fail("log of zero", col, "use a positive argument")
@@ -552,7 +565,7 @@ class _Parser:
                     col,
                     "use a positive argument (complex results are not supported)",
                 )
-            return self.check(sympy.log(x), name_tok)
+            return self.compute(name_tok, sympy.log, x)
         sign = _numeric_sign(x) if x.is_number else 1
         if sign is None or sign < 0:
             self.fail(
@@ -560,68 +573,144 @@ class _Parser:
                 col,
                 "use a non-negative argument (complex results are not supported)",
             )
-        return self.check(sympy.sqrt(x), name_tok)  # sqrt
+        self.check_power(x, sympy.S.Half, name_tok)
+        return self.compute(name_tok, sympy.sqrt, x)
 
-    def check_power(self, base, exponent, tok):
-        """Reject powers whose evaluation could be huge before SymPy computes them."""
-        if not exponent.is_Integer and _has_big_rational(base):
+    def compute(self, tok, fn, *args):
+        """Apply a SymPy operation to SymPy objects and check the result."""
+        try:
+            value = fn(*args)
+        except (ArithmeticError, ValueError, TypeError, RecursionError, NotImplementedError) as exc:
+            detail = " ".join(str(exc).split())[:80]
             self.fail(
-                f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) at '{tok.text}'",
+                f"could not evaluate {_quote_token(tok.text)} ({type(exc).__name__}: {detail})",
+                tok.col,
+                "simplify the expression",
+            )
+        return self.check(value, tok)
+
+    def check_exp_argument(self, x, tok):
+        """Bounds for ``exp(x)``; SymPy turns ``exp(c*log(a))`` into ``a**c``."""
+        name = "exp" if tok.text == "exp" else "the power of exp(1)"
+        if _has_big_rational(x):
+            self.fail(
+                f"number too large inside {name} (more than {MAX_ROOT_DIGITS} digits)",
                 tok.col,
                 f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
             )
+        if x.is_number and _exceeds(x, MAX_EXP_ARGUMENT):
+            self.fail(
+                f"exp argument too large ({_show_value(x)})",
+                tok.col,
+                f"use exp(x) with |x| <= {MAX_EXP_ARGUMENT}",
+            )
+        radical_bits = 0.0
+        for term in sympy.Add.make_args(x):
+            coeff, rest = term.as_coeff_Mul()
+            factors = sympy.Mul.make_args(rest)
+            logs = [f for f in factors if isinstance(f, sympy.log)]
+            others = [f for f in factors if not isinstance(f, sympy.log)]
+            if len(logs) == 1 and all(f.is_number for f in others):
+                power = coeff * sympy.Mul(*others)
+                self.check_power(logs[0].args[0], power, tok)
+                if power.is_Rational:
+                    radical_bits += _radical_bits(logs[0].args[0], power)
+        if radical_bits > _RADICAL_BITS_LIMIT:
+            self.fail(
+                f"fractional powers of numbers too large inside {name}",
+                tok.col,
+                "use smaller numbers or simpler fractions in the exponents",
+            )
+
+    def check_power(self, base, exponent, tok):
+        """Reject powers whose evaluation could be huge before SymPy computes them."""
+        op = _quote_token(tok.text)
         if base.is_number and exponent.is_integer is not True:
             sign = _numeric_sign(base)
             if sign is None or sign < 0:
                 self.fail(
-                    f"negative number {_show_value(base)} raised to a non-integer power at '{tok.text}'",
+                    f"negative number {_show_value(base)} raised to a non-integer power at {op}",
                     tok.col,
                     "use a non-negative base or an integer exponent (complex results are not supported)",
                 )
+        if base is sympy.S.Exp1:
+            self.check_exp_argument(exponent, tok)  # exp(1)**x is exp(x)
+        if exponent.is_number:
+            if exponent.is_Rational and (abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT):
+                self.fail(
+                    f"exponent too large ({_show_value(exponent)}) at {op}",
+                    tok.col,
+                    f"use exponents whose numerator and denominator are at most {MAX_EXPONENT}",
+                )
+            if _exceeds(exponent, MAX_EXPONENT):
+                self.fail(
+                    f"exponent too large ({_show_value(exponent)}) at {op}",
+                    tok.col,
+                    f"use exponents with absolute value <= {MAX_EXPONENT}",
+                )
+            if (
+                base.is_number
+                and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne)
+                and _exceeds(exponent, MAX_NUMERIC_BASE_EXPONENT)
+            ):
+                self.fail(
+                    f"exponent too large ({_show_value(exponent)}) for the number {_show_value(base)} at {op}",
+                    tok.col,
+                    f"powers of numbers are limited to exponents of absolute value <= {MAX_NUMERIC_BASE_EXPONENT}",
+                )
+            if base.is_zero is True and exponent.is_extended_negative is True:
+                self.fail(
+                    f"division by zero (0 raised to the negative power {_show_value(exponent)})",
+                    tok.col,
+                    "use a non-zero base or a positive exponent",
+                )
+        if not exponent.is_Integer and _has_big_rational(base):
+            self.fail(
+                f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) at {op}",
+                tok.col,
+                f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
+            )
+        if exponent.is_Rational and _radical_bits(base, exponent) > _RADICAL_BITS_LIMIT:
+            self.fail(
+                f"fractional power of a number too large ({_show_value(base)} to the power "
+                f"{_show_value(exponent)}) at {op}",
+                tok.col,
+                "use smaller numbers or simpler fractions in the exponent",
+            )
         if not exponent.is_number:
-            return  # symbolic exponent: SymPy keeps the power unevaluated
-        too_large = "exponent too large"
-        if exponent.is_Rational and (abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT):
-            self.fail(
-                f"{too_large} ({_show_value(exponent)}) at '{tok.text}'",
-                tok.col,
-                f"use exponents with |numerator| and denominator <= {MAX_EXPONENT}",
-            )
-        if _exceeds(exponent, MAX_EXPONENT):
-            self.fail(
-                f"{too_large} ({_show_value(exponent)}) at '{tok.text}'",
-                tok.col,
-                f"use exponents with absolute value <= {MAX_EXPONENT}",
-            )
-        if (
-            base.is_number
-            and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne)
-            and _exceeds(exponent, MAX_NUMERIC_BASE_EXPONENT)
-        ):
-            self.fail(
-                f"{too_large} ({_show_value(exponent)}) for the number {_show_value(base)} at '{tok.text}'",
-                tok.col,
-                f"powers of numbers are limited to exponents of absolute value <= {MAX_NUMERIC_BASE_EXPONENT}",
-            )
-        if base.is_zero is True and exponent.is_extended_negative is True:
-            self.fail(
-                f"division by zero (0 raised to the negative power {_show_value(exponent)})",
-                tok.col,
-                "use a non-zero base or a positive exponent",
-            )
+            # Symbolic exponent: SymPy keeps the power unevaluated, but it computes
+            # base**c for the constant term c of the exponent when it normalises
+            # powers, and substituting parameter values computes the rest.
+            if base.is_number and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
+                self.check_symbolic_exponent(base, exponent, tok)
+            return
         if exponent.is_Number:
             magnitude = float(abs(exponent))
         else:
             try:
                 magnitude = float(abs(exponent.evalf(15)))
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - cannot bound it: assume the worst allowed
                 magnitude = float(MAX_EXPONENT)
         if _power_bits(base) * magnitude > _BITS_LIMIT + 1:
             self.fail(
-                f"number too large (result of '{tok.text}' would exceed {MAX_RESULT_DIGITS} digits)",
+                f"number too large (the result of {op} would exceed {MAX_RESULT_DIGITS} digits)",
                 tok.col,
                 "use smaller bases or exponents",
             )
+
+    def check_symbolic_exponent(self, base, exponent, tok):
+        """Bounds for a number raised to an exponent that contains parameters."""
+        for atom in exponent.atoms(sympy.Rational):
+            if abs(atom.p) > MAX_EXPONENT or atom.q > MAX_EXPONENT:
+                self.fail(
+                    f"number too large ({_show_value(atom)}) in the exponent of {_show_value(base)} "
+                    f"at {_quote_token(tok.text)}",
+                    tok.col,
+                    f"numbers in exponents are limited to numerators and denominators of at most {MAX_EXPONENT}",
+                )
+        constant = exponent.as_coeff_Add()[0]
+        if constant:
+            self.check_power(base, constant, tok)
 
     def check(self, value, tok):
         """Check the result of one operation: finite, numbers of bounded size."""
@@ -641,6 +730,8 @@ class _Parser:
                     )
             elif node.is_Pow:
                 b, e = node.args
+                if b.is_Number and not e.is_number and b not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
+                    self.check_symbolic_exponent(b, e, tok)
                 if e.is_Number and (
                     abs(e) > MAX_EXPONENT
                     or (e.is_Rational and (abs(e.p) > MAX_EXPONENT or e.q > MAX_EXPONENT))
@@ -649,6 +740,13 @@ class _Parser:
                         f"exponent too large ({_show_value(e)}) at {_quote_token(tok.text)}",
                         tok.col,
                         f"use exponents whose numerator and denominator are at most {MAX_EXPONENT}",
+                    )
+                if b.is_Rational and e.is_Rational and _radical_bits(b, e) > _RADICAL_BITS_LIMIT:
+                    self.fail(
+                        f"fractional power of a number too large ({_show_value(b)} to the power "
+                        f"{_show_value(e)}) at {_quote_token(tok.text)}",
+                        tok.col,
+                        "use smaller numbers or simpler fractions in the exponent",
                     )
                 if b.is_Rational and not e.is_Integer and (abs(b.p) >= _ROOT_LIMIT or b.q >= _ROOT_LIMIT):
                     self.fail(

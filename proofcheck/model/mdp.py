@@ -812,6 +812,11 @@ def from_graph(graph, *, name=None, validate=True):
     return mdp
 
 
+#: Largest number of edges :func:`unroll` builds (a small cyclic file could otherwise
+#: ask for |S| * horizon states with all their edges).
+UNROLL_EDGE_LIMIT = 200_000
+
+
 def unroll(graph, horizon):
     """Unroll a (possibly cyclic) graph to ``horizon`` steps; states become ``(s, t)``.
 
@@ -843,6 +848,11 @@ def unroll(graph, horizon):
                 attrs = {k: val for k, val in d.items() if k != "action"}
                 out.add_edge((u, t), (v, t + 1), key=a, **attrs)
                 nxt.add(v)
+            if out.number_of_edges() > UNROLL_EDGE_LIMIT:  # bound the work of hostile inputs
+                raise ModelError(
+                    f"unrolling to horizon {horizon} exceeds {UNROLL_EDGE_LIMIT} edges (at step {t}); "
+                    "use a smaller horizon or fewer states"
+                )
         frontier = nxt
     for s in frontier:
         out.add_node((s, horizon))

@@ -213,8 +213,7 @@ def certified_return_improvement(mdp, k_max=10, *, dps=50, objective="return", c
     vals = [fn(mdp, pol, backend=B) for pol in seq]
     mono = certify_monotone(vals)
     rows = [{"quantity": f"{name}(pi^G_{i})", "value": _fmt_iv(v),
-             "step": (None if i == 0 else {1: "increase", 0: "equal", -1: "DECREASE", None: "undecided"}[mono.comparisons[i - 1]]
-                      if i - 1 < len(mono.comparisons) else None)}
+             "step": None if i == 0 else _step_label(vals[i], vals[i - 1])}
             for i, v in enumerate(vals)]
     route = f"{B.describe()}; inputs {'float64 as stored' if not mdp.exact else 'exact'}"
     scope = f"i = 0..{k_max - 1}"
@@ -235,6 +234,13 @@ def certified_return_improvement(mdp, k_max=10, *, dps=50, objective="return", c
     res.statement = "J(pi^G_{i+1}) >= J(pi^G_i) for all i."
     res.objective = objective
     return res
+
+
+def _step_label(new, old):
+    c = certified_compare(new, old)
+    if c is None:
+        return "non-decrease (enclosures touch)" if certified_geq(new, old) else "undecided"
+    return {1: "increase", 0: "equal", -1: "DECREASE"}[c]
 
 
 def _fmt_iv(v):

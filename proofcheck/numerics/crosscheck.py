@@ -270,12 +270,11 @@ def _is_inf(ctx, x):
 def closed_form_values(mdp, n, states, conventions=None):
     """``{(k, state, action): exact value}`` from :mod:`proofcheck.symbolic.closed_forms`.
 
-    Returns ``(values, status)``; ``values`` is empty and ``status`` says why when the
-    module is missing or has no closed form for this model.  The adapter accepts a
-    function ``retrain_closed_form(mdp, ...)`` returning an object ``cf`` with
-    ``cf.k`` (the Symbol) and either ``cf.policy`` / ``cf.expressions`` /
-    ``cf.values`` (a mapping ``(state, action) -> expression in k``) or a method
-    ``cf.at(k)`` / ``cf.evaluate(k)`` giving a policy or such a mapping.
+    Uses ``retraining_closed_form(mdp, conventions)``, whose ``.at(state, action, k)``
+    evaluates the closed form exactly (``None`` where no closed form exists) and whose
+    ``.domain`` states the valid ``k`` (``k >= 1`` when a ``0**k`` term was dropped;
+    ``k = 0`` is then left out).  Returns ``(values, status)``; ``values`` is empty and
+    ``status`` says why when the module is missing or has nothing for this model.
     """
     try:
         mod = importlib.import_module("proofcheck.symbolic.closed_forms")
@@ -283,63 +282,29 @@ def closed_form_values(mdp, n, states, conventions=None):
         if exc.name and exc.name.startswith("proofcheck"):
             return {}, "not available (proofcheck.symbolic.closed_forms not installed)"
         raise
-    fn = None
-    for name in ("retrain_closed_form", "closed_form_retrain", "retraining_closed_form",
-                 "pi_g_closed_form", "closed_form_pi_g"):
-        fn = getattr(mod, name, None)
-        if fn is not None:
-            break
+    fn = getattr(mod, "retraining_closed_form", None)
     if fn is None:
-        return {}, "not available (proofcheck.symbolic.closed_forms has no re-training closed form)"
+        return {}, "not available (proofcheck.symbolic.closed_forms has no retraining_closed_form)"
     try:
-        try:
-            cf = fn(mdp, conventions=conventions)
-        except TypeError:
-            cf = fn(mdp)
-    except Exception as exc:  # a model the closed forms do not cover: say so, do not crash
-        return {}, f"not applicable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-    if cf is None:
-        return {}, "not applicable to this model"
+        cf = fn(mdp, conventions)
+    except Exception as exc:  # a model the closed forms do not cover: say so, never crash the check
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        return {}, f"not applicable ({type(exc).__name__}: {msg})"
+    domain = str(getattr(cf, "domain", ""))
+    k0 = 0 if "k >= 0" in domain else 1
     out = {}
     try:
-        for k in range(n + 1):
-            row = _closed_form_at(cf, k)
+        for k in range(k0, n + 1):
             for s in states:
                 for a in mdp.actions(s):
-                    v = row.get((s, a)) if isinstance(row, dict) else None
-                    if v is None and hasattr(row, "prob"):
-                        v = row.prob(s, a)
+                    v = cf.at(s, a, k)
                     if v is not None:
-                        out[(k, s, a)] = sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v)
+                        out[(k, s, a)] = sp.sympify(v)
     except Exception as exc:
         return {}, f"could not be evaluated ({type(exc).__name__}: {exc})"
     if not out:
-        return {}, "no closed form for the initial states"
-    return out, f"{getattr(mod, '__name__', 'closed_forms')}.{fn.__name__}"
-
-
-def _closed_form_at(cf, k):
-    for meth in ("at", "evaluate", "policy_at"):
-        if callable(getattr(cf, meth, None)):
-            return getattr(cf, meth)(k)
-    ksym = getattr(cf, "k", None) or sp.Symbol("k", integer=True, positive=True)
-    table = None
-    for attr in ("policy", "expressions", "values", "forms"):
-        table = getattr(cf, attr, None)
-        if isinstance(table, dict):
-            break
-    if table is None and isinstance(cf, dict):
-        table = cf
-    if table is None:
-        raise TypeError(f"unrecognised closed-form object {type(cf).__name__}")
-    flat = {}
-    for key, v in table.items():
-        if isinstance(v, dict):  # {state: {action: expr}}
-            for a, e in v.items():
-                flat[(key, a)] = sp.sympify(e).subs(ksym, k)
-        else:
-            flat[key] = sp.sympify(v).subs(ksym, k)
-    return flat
+        return {}, "no closed form at the initial states"
+    return out, f"retraining_closed_form, k = {k0}..{n} ({domain})"
 
 
 # ---------------------------------------------------------------------- the check

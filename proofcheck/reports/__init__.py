@@ -11,7 +11,7 @@ and plain deterministic text that the staleness test can compare byte for byte.
 
 from .build import atomic_write, compile_pdf, find_tex_engine
 from .escape import escape_tex
-from .latex import build_report, report_document
+from .latex import report_document
 
-__all__ = ["atomic_write", "compile_pdf", "find_tex_engine", "escape_tex", "build_report",
+__all__ = ["atomic_write", "compile_pdf", "find_tex_engine", "escape_tex",
            "report_document"]

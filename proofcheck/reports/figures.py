@@ -45,7 +45,7 @@ def line_plot(series, *, xlabel, ylabel, title, width=r"0.95\linewidth", height=
     lines = [r"\begin{tikzpicture}",
              rf"\begin{{axis}}[width={width}, height={height}, xlabel={{{xlabel}}}, "
              rf"ylabel={{{ylabel}}}, title={{{title}}}, grid=major, grid style={{gray!25}},",
-             r"  legend pos=outer north east, legend cell align=left, tick label style={font=\scriptsize},",
+             r"  legend style={at={(0.5,-0.3)}, anchor=north, legend columns=-1, /tikz/every even column/.append style={column sep=6pt}}, legend cell align=left, tick label style={font=\scriptsize},",
              r"  label style={font=\small}, title style={font=\small}, legend style={font=\scriptsize},",
              r"  scaled y ticks=false, yticklabel style={/pgf/number format/fixed, /pgf/number format/precision=4}"
              + (", " + extra if extra else "") + "]"]
@@ -65,7 +65,8 @@ def line_plot(series, *, xlabel, ylabel, title, width=r"0.95\linewidth", height=
         style = f"only marks, mark={_MARKS[n % len(_MARKS)]}, mark size=1.6pt" if scatter else \
             f"mark={_MARKS[n % len(_MARKS)]}, mark size=1.6pt, thick"
         lines.append(rf"\addplot+[{style}] coordinates {{{' '.join(pts)}}};")
-        lines.append(rf"\addlegendentry{{{legend}}}")
+        if len(series) > 1:
+            lines.append(rf"\addlegendentry{{{legend}}}")
     if not plotted:
         lines.append(r"\addplot[draw=none] coordinates {(0,0)};")
         lines.append(r"\node at (rel axis cs:0.5,0.5) {\small no finite values to plot};")
@@ -146,6 +147,7 @@ def experiment_figure(data):
     """
     rows = data.get("rows") or []
     g1, pr = [], []
+    zero = {"kappa_G1": 0, "kappa_prior": 0}  # log axis: exact zeros (coherent) are counted, not drawn
     for r in rows:
         h = r.get("H")
         if not isinstance(h, (int, float)) or not math.isfinite(h):
@@ -153,7 +155,10 @@ def experiment_figure(data):
         for key, out in (("kappa_G1", g1), ("kappa_prior", pr)):
             v = r.get(key)
             if isinstance(v, (int, float)) and math.isfinite(v):
-                out.append((_fmt_float(h), _fmt_float(v)))
+                if v > 0:
+                    out.append((_fmt_float(h), _fmt_float(v)))
+                else:
+                    zero[key] += 1
     if not g1 and not pr:
         return None
     series = [(r"$\kappa_\delta(\pi^G_1)$ (residual)", g1), (r"$\kappa_\delta(p)$ (prior)", pr)]
@@ -162,7 +167,8 @@ def experiment_figure(data):
     means = [(_fmt_float(b["H_bin"]), _fmt_float(b["mean_kappa_G1"])) for b in bins
              if isinstance(b.get("H_bin"), (int, float)) and isinstance(b.get("mean_kappa_G1"), (int, float))]
     tex = line_plot(series, xlabel="effective horizon $H$ (bound-based)", ylabel=r"$\kappa_\delta$",
-                    title="incoherence against effective horizon", scatter=True, height="6cm")
+                    title="incoherence against effective horizon", scatter=True, height="6.5cm",
+                    extra="ymode=log")
     if means:
         add = (r"\addplot+[thick, mark=none, color=black] coordinates {"
                + " ".join(f"({x},{y})" for x, y in means) + "};\n"
@@ -173,5 +179,7 @@ def experiment_figure(data):
     caption = (f"Incoherence against effective horizon for {n} random MDPs from "
                r"\texttt{proofcheck experiment}" + (f" (seed {escape_tex(cfg.get('seed'))}, "
                                                    f"$\\delta = {escape_tex(cfg.get('delta'))}$)" if cfg else "")
-               + ". Values in IEEE float64, as stated in the experiment's JSON.")
+               + ". Logarithmic vertical axis; values in IEEE float64, as stated in the experiment's JSON."
+               + (f" Not drawn (incoherence exactly 0): {zero['kappa_G1']} residual, {zero['kappa_prior']} prior."
+                  if any(zero.values()) else ""))
     return tex, caption

@@ -39,14 +39,15 @@ def value_tex(value):
     --------
     >>> import sympy as sp
     >>> value_tex(sp.Rational(3, 4))
-    '\\\\tfrac{3}{4}'
+    '3/4'
+    >>> value_tex(3 * sp.log(sp.Rational(3, 4)) / 5)
+    '3 \\\\log{\\\\left(3/4 \\\\right)}/5'
     >>> value_tex(sp.Integer(1))
     '1'
     """
-    text = sp.latex(value)
-    if text.startswith(r"\frac"):
-        text = r"\tfrac" + text[5:]
-    return text
+    # Slashed fractions: legible in table cells and edge labels, and pdftotext gives
+    # back "2/5" as printed in the paper.
+    return sp.latex(value, fold_short_frac=True).replace(" / ", "/")
 
 
 def _graph(mdp):
@@ -157,8 +158,8 @@ def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
     n_rows = max(r for _, r in pos.values()) + 1
     n_cols = max(c for c, _ in pos.values()) + 1
     # Columns 2.1 cm apart leave room for an edge label; shrink to fit the page.
-    xunit = min(2.1, max_width_cm / max(n_cols, 1))
-    yunit = min(1.25, max_height_cm / max(n_rows, 1))
+    xunit = min(2.6, max_width_cm / max(n_cols, 1))
+    yunit = min(1.35, max_height_cm / max(n_rows, 1))
     initials = [i for i in range(mdp.n_states) if mdp.initial[i] != 0]
     lines = [r"\begin{tikzpicture}[>=stealth, every node/.style={font=\small},",
              r"  st/.style={draw, rounded corners=2pt, align=center, inner sep=2pt, fill=white},",
@@ -185,7 +186,10 @@ def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
         lines.append(rf"\node[{style}] ({ids[n]}) at {xy} {{{text}}};")
     for src, dst, _, label, kind in edges:
         end = "" if nodes[dst]["kind"] == "action" else "->"
-        lines.append(rf"\draw[{end or '-'}] ({ids[src]}) -- node[lbl, sloped, above=1pt] "
+        # Outcome labels sit near the action dot, where the edges still diverge; labels
+        # at the midpoint collide where outcome edges of two actions cross.
+        where = "pos=0.38, " if kind == "outcome" else ""
+        lines.append(rf"\draw[{end or '-'}] ({ids[src]}) -- node[lbl, {where}sloped, above=1pt] "
                      rf"{{{label}}} ({ids[dst]});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)

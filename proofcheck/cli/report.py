@@ -1,0 +1,82 @@
+"""``proofcheck report PATH... -o reports/NAME``: LaTeX/PDF, JSON and Markdown reports.
+
+Prints the same per-case tables as ``proofcheck verify`` and returns the same exit codes
+(0: every expectation holds, 1: one does not, 2: bad input).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..model.casefile import find_case_files, load_case
+from ..reports.progress import Progress
+from ..reports.report import ReportInputError, load_experiment, output_stem, write_report
+from ..verification import verify_case
+from .verify import format_case
+
+__all__ = ["add_parser", "run", "DEFAULT_OUTPUT"]
+
+DEFAULT_OUTPUT = "reports/report"
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "report", help="write a LaTeX/PDF, JSON and Markdown report of case files",
+        description="Verify case files and write NAME.tex, NAME.json, NAME.md and, when pdflatex "
+        "is installed, NAME.pdf. Exit 0 when every expectation holds, 1 when one fails, "
+        "2 on bad input.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="case files (*.toml) or folders")
+    p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="NAME",
+                   help=f"output file stem (default {DEFAULT_OUTPUT}); suffixes are added")
+    p.add_argument("--experiment", metavar="FILE.json",
+                   help="add the incoherence/effective-horizon figure from `proofcheck experiment` JSON")
+    p.add_argument("--claim", action="append", dest="claims", metavar="ID",
+                   help="run only this claim (repeatable)")
+    p.add_argument("--no-pdf", action="store_true", help="write .tex/.json/.md only")
+    p.add_argument("--timings", action="store_true",
+                   help="keep timings in the JSON (the committed report leaves them out)")
+    p.set_defaults(func=run)
+
+
+def _command(args):
+    # The output location is left out so that a report regenerated elsewhere (the
+    # staleness test writes to a temporary folder) has the same text.
+    parts = ["proofcheck", "report", *args.paths, "-o", "<folder>/" + os.path.basename(output_stem(args.output))]
+    if args.experiment:
+        parts += ["--experiment", args.experiment]
+    for c in args.claims or ():
+        parts += ["--claim", c]
+    return " ".join(parts)
+
+
+def run(args):
+    files = find_case_files(args.paths)
+    if args.experiment and os.path.realpath(args.experiment) == os.path.realpath(output_stem(args.output) + ".json"):
+        raise ReportInputError(f"--experiment {args.experiment} is also the report's JSON output "
+                               f"(-o {args.output}); choose another -o name")
+    experiment = load_experiment(args.experiment) if args.experiment else None
+    progress = Progress()
+    results = []
+    try:
+        for n, f in enumerate(files):
+            case = load_case(f)
+            tag = f"[{n + 1}/{len(files)}] {case.name}"
+            results.append(verify_case(case, args.claims, progress=lambda m: progress.update(f"{tag}: {m}")))
+            progress.done()
+            print(format_case(results[-1]))
+            print()
+        progress.update("writing the report")
+        out = write_report(results, args.output, experiment=experiment,
+                           experiment_name=args.experiment or "", pdf=not args.no_pdf,
+                           timings=args.timings, command=_command(args))
+    finally:
+        progress.done()
+    ok = all(r.expectations_hold for r in results)
+    n = sum(len(r.expectations) for r in results)
+    bad = sum(1 for r in results for e in r.expectations if e.ok is not True)
+    print(f"{len(results)} case(s), {n} expectation(s): " + ("all hold" if ok else f"{bad} did not hold"))
+    print("wrote " + ", ".join(p for p in out["written"] if not p.endswith(".pdf")))
+    print(out["pdf_status"])
+    sys.stdout.flush()
+    return 0 if ok else 1

@@ -1,0 +1,8 @@
+"""Fuzzing with hypothesis: counterexample search over random MDPs, hostile inputs.
+
+The strategies themselves are public in :mod:`proofcheck.strategies`.
+"""
+
+from .search import ClaimStats, search_claim, search_claims
+
+__all__ = ["ClaimStats", "search_claim", "search_claims"]

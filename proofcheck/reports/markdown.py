@@ -1,0 +1,58 @@
+"""A short Markdown summary of a verification run (for READMEs, issues, pull requests)."""
+
+from __future__ import annotations
+
+from .tables import decimal
+
+__all__ = ["report_markdown", "md_cell"]
+
+_MARK = {"holds": "holds", "fails": "**FAILS**", "undecided": "undecided", "not-applicable": "n/a"}
+
+
+def md_cell(value, limit=140):
+    """Text safe inside a Markdown table cell (pipes escaped, one line, clipped).
+
+    Examples
+    --------
+    >>> md_cell("a | b\\nc")
+    'a \\\\| b c'
+    >>> print(md_cell("2*log(3/4) pi_1"))
+    2\\*log(3/4) pi\\_1
+    """
+    s = " ".join(str(value).split())
+    for ch in "\\|*_`<[":  # Markdown would read these as markup
+        s = s.replace(ch, "\\" + ch)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def report_markdown(results, tables, *, name="report", experiment_name=""):
+    """The Markdown summary: per case the model, the expectations, the claim verdicts
+    and the first re-training steps."""
+    ok = all(r.expectations_hold for r in results)
+    out = [f"# proofcheck report: {md_cell(name)}", "",
+           "Karwowski & Douglas, *Incoherence in Goal-Conditioned Autoregressive Models* "
+           "(AISTATS 2026, arXiv:2510.06545). Full report: "
+           f"`{md_cell(name)}.pdf` / `{md_cell(name)}.tex`; every number: `{md_cell(name)}.json`.", "",
+           "All case-file expectations hold." if ok else "**Some case-file expectations do not hold.**", ""]
+    for res, t in zip(results, tables):
+        c, m = res.case, res.case.mdp
+        kind = "deterministic" if m.deterministic else "stochastic"
+        out += [f"## {md_cell(c.title or c.name)}", "",
+                f"`{md_cell(c.path or c.name)}`: {m.n_states} states, {m.n_pairs} pairs, T = {m.horizon}, "
+                f"{kind}. Conventions: "
+                + ", ".join(f"{k}={v}" for k, v in c.conventions.as_dict().items()) + ".", ""]
+        n_ok = sum(1 for e in res.expectations if e.ok is True)
+        out += [f"Expectations: {n_ok}/{len(res.expectations)} hold.", "",
+                "| claim | verdict | result |", "|---|---|---|"]
+        out += [f"| {md_cell(r.label)} | {_MARK[r.verdict.value]} | {md_cell(r.summary)} |"
+                for r in res.claims]
+        a = t["actions"][0]
+        steps = t["rows"][:4]
+        out += ["", f"Re-training at `{md_cell(t['state'])}`: "
+                + ", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {r['policy'][a]}" for r in steps)
+                + "; S = " + ", ".join(str(r["S"]) for r in steps)
+                + (f"; kappa_1 = " + ", ".join(decimal(r["kappa"][1]) for r in steps)
+                   if steps and 1 in steps[0]["kappa"] else "") + ".", ""]
+    if experiment_name:
+        out += [f"Experiment data: `{md_cell(experiment_name)}` (figure in the PDF).", ""]
+    return "\n".join(out).rstrip() + "\n"

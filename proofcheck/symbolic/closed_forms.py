@@ -1,0 +1,714 @@
+"""Closed forms in the iteration count ``k`` and in the temperature (issue 3, items 1-2).
+
+Every soft value of the prior in the MDP with likelihoods ``q ** x`` is a finite sum
+``sum_i c_i * b_i ** x`` over the distinct likelihood products ``b_i`` of the completions
+(trajectory tails), with ``c_i`` the prior-and-dynamics mass of the completions whose
+product is ``b_i``.  :class:`ExpSum` holds such a sum with equal bases merged, and
+:class:`ExpSumBackend` lets the engine's own backward pass
+(:func:`proofcheck.engine.soft_values`) compute them: nothing here re-implements a
+Bellman loop, and the cost is one backward pass times the number of distinct bases.
+
+Closed forms derived here
+-------------------------
+* ``pi_alpha(a|s) = N_s,a(alpha) / D_s(alpha)``, any dynamics, ``alpha > 0``;
+* deterministic dynamics: ``pi^G_k = pi^F_k = pi_{alpha=k}`` for every integer ``k >= 1``,
+  proved by induction on ``k`` with the engine's ``G`` applied to the symbolic closed
+  form (:func:`prove_retraining_identity`);
+* stochastic dynamics: ``pi^G_k`` where ``Zq`` does not depend on the policy, and the
+  exact first ``k`` at which re-training and temperature part ways;
+* ``pi^delta`` (Boltzmann) of a fixed policy and the Boltzmann-coherent fixed point as
+  functions of ``delta``; the cumulative fold's inverse temperature per indexing.
+
+Identities in ``k`` are decided by *lifting*: every power ``b ** (m k + c)`` with
+rational ``b`` becomes ``b**c * prod_p X_p ** (m e_p)`` with one fresh symbol
+``X_p = p ** k`` per prime ``p`` (symbolic bases become one symbol each); an expression
+that cancels to 0 as a rational function of the ``X`` vanishes for every ``k``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..engine import get_backend, goal_condition, retrain, soft_values, tempered_policy
+from ..engine.backends import Backend
+from ..errors import ProofcheckError, UndecidedError
+from ..model.conventions import H_INDEXINGS, Conventions
+from ..model.mdp import Policy
+from ..numerics.exact_sign import exact_sign
+
+__all__ = [
+    "K", "ALPHA", "BETA", "DELTA", "X",
+    "ExpSum", "ExpSumBackend", "ClosedForm", "exp_sums", "tempered_closed_form",
+    "retraining_closed_form", "prove_retraining_identity", "lift_powers", "is_identity",
+    "first_divergence", "cumulative_fold_temperature", "boltzmann_closed_form",
+    "boltzmann_fixed_point", "evaluate_policy_values",
+]
+
+#: The iteration count: a positive integer symbol (so ``0**k`` evaluates to 0).
+K = sp.Symbol("k", integer=True, positive=True)
+#: Inverse temperature, temperature and Boltzmann temperature.
+ALPHA = sp.Symbol("alpha", positive=True)
+BETA = sp.Symbol("beta", positive=True)
+DELTA = sp.Symbol("delta", positive=True)
+#: The generic positive exponent the DP works with.
+X = sp.Symbol("x", positive=True)
+
+_ZERO, _ONE = sp.Integer(0), sp.Integer(1)
+
+
+def _key(base):
+    """Canonical form of a base so that equal bases merge."""
+    if base.is_Rational:
+        return base
+    return sp.factor(sp.cancel(base))
+
+
+def _compare(a, b):
+    """-1, 0, 1 for two non-negative bases; UndecidedError when parametric and undecidable."""
+    if a == b:
+        return 0
+    d = sp.cancel(a - b) if (a.free_symbols or b.free_symbols) else a - b
+    # Parametric differences go through exact_sign too: inside a parametric claim run it
+    # answers with the current case of the sign split, elsewhere it raises UndecidedError.
+    return exact_sign(d)
+
+
+class ExpSum:
+    """``sum_i c_i * b_i ** x`` with distinct non-negative bases ``b_i`` (``x > 0``).
+
+    Bases equal to 0 are dropped: ``0 ** x = 0`` for every ``x > 0``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s = ExpSum({sp.Rational(3, 4): sp.Rational(1, 2)}) + ExpSum.constant(sp.Rational(1, 4))
+    >>> s.expr(K)
+    (3/4)**k/2 + 1/4
+    >>> s.dominant()
+    (1, 1/4)
+    """
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms=None):
+        self.terms = {}
+        for b, c in (terms or {}).items():
+            self._add(sp.sympify(b), sp.sympify(c))
+
+    def _add(self, b, c):
+        if b == 0 or c == 0:
+            return
+        b = _key(b)
+        new = self.terms.get(b, _ZERO) + c
+        if new.free_symbols:
+            new = sp.cancel(new)
+        if new == 0:
+            self.terms.pop(b, None)
+        else:
+            self.terms[b] = new
+
+    @classmethod
+    def constant(cls, c):
+        return cls({_ONE: c})
+
+    def __add__(self, other):
+        if not isinstance(other, ExpSum):
+            other = ExpSum.constant(sp.sympify(other))
+        out = ExpSum()
+        out.terms = dict(self.terms)
+        for b, c in other.terms.items():
+            out._add(b, c)
+        return out
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        if not isinstance(other, ExpSum):
+            other = ExpSum.constant(sp.sympify(other))
+        out = ExpSum()
+        for b1, c1 in self.terms.items():
+            for b2, c2 in other.terms.items():
+                out._add(b1 * b2, c1 * c2)
+        return out
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other):
+        return isinstance(other, ExpSum) and self.terms == other.terms
+
+    def __hash__(self):  # pragma: no cover - not used as a key
+        return id(self)
+
+    @property
+    def is_zero(self):
+        return not self.terms
+
+    def expr(self, x):
+        """The SymPy expression ``sum c * b ** x``."""
+        return sp.Add(*[c * b ** x for b, c in self.terms.items()])
+
+    def at(self, value):
+        """Exact value at a number ``x = value`` (value > 0)."""
+        return sp.Add(*[c * b ** value for b, c in self.terms.items()])
+
+    def mass(self):
+        """``sum_i c_i``: the limit ``x -> 0+`` (every positive base tends to 1)."""
+        return sp.Add(*self.terms.values())
+
+    def sorted_bases(self):
+        """Bases from largest to smallest (exact comparisons)."""
+        import functools
+        return sorted(self.terms, key=functools.cmp_to_key(lambda a, b: _compare(b, a)))
+
+    def maximal_bases(self):
+        """All bases equal to the largest one (several only when parametric bases tie)."""
+        best = []
+        for b in self.terms:
+            c = _compare(b, best[0]) if best else 1
+            if c > 0:
+                best = [b]
+            elif c == 0:
+                best.append(b)
+        return best
+
+    def dominant(self):
+        """``(b_max, c_max)``: the largest base and its total coefficient; ``(0, 0)`` if empty.
+
+        Bases that differ as expressions but are equal (a parametric case such as
+        ``p = 3/4``) are tied: their coefficients add up.
+        """
+        if not self.terms:
+            return _ZERO, _ZERO
+        best = self.maximal_bases()
+        return best[0], sp.Add(*[self.terms[b] for b in best])
+
+    def __repr__(self):
+        return f"ExpSum({self.expr(X)})"
+
+
+class _Exponent:
+    """Marker for the symbolic exponent inside :class:`ExpSumBackend`."""
+
+    def __init__(self, symbol):
+        self.symbol = symbol
+
+
+class ExpSumBackend(Backend):
+    """Backend whose numbers are :class:`ExpSum` in the exponent ``x``.
+
+    Model constants ``c`` become ``c * 1**x``; ``B.power(q, x)`` turns ``q`` into
+    ``1 * q**x``.  With it, ``soft_values(mdp, backend=ExpSumBackend(), alpha=X)``
+    returns the tempered soft values of the prior as sums of exponentials.
+    """
+
+    name = "expsum"
+    exact = False
+
+    @property
+    def inf(self):  # pragma: no cover - soft values never produce infinities
+        raise UndecidedError("ExpSum numbers have no infinity")
+
+    def _convert(self, value):
+        if isinstance(value, ExpSum):
+            return value
+        if isinstance(value, sp.Symbol) and value == X:
+            return _Exponent(value)
+        return ExpSum.constant(sp.sympify(value))
+
+    def _is_zero(self, x):
+        return isinstance(x, ExpSum) and x.is_zero
+
+    def _pow(self, x, y):
+        if not isinstance(y, _Exponent):
+            raise UndecidedError("ExpSumBackend only raises model constants to the symbolic exponent")
+        if set(x.terms) != {_ONE}:
+            raise UndecidedError("ExpSumBackend only raises model constants to the symbolic exponent")
+        return ExpSum({x.terms[_ONE]: _ONE})
+
+    def describe(self):
+        return "exact sums of exponentials (SymPy coefficients and bases)"
+
+
+def exp_sums(mdp, policy=None):
+    """``(zq, zv)``: the soft values of ``policy`` (default the prior) under ``q ** x``.
+
+    Each entry is an :class:`ExpSum` in ``x``; ``zq[j] = q_j ** x * sum tau * zv[next]``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> m = mountain_race()
+    >>> zq, zv = exp_sums(m)
+    >>> zv[m.index["start"]].expr(X)
+    (3/4)**x/2 + 1/4
+    """
+    B = ExpSumBackend()
+    pol = policy or mdp.prior_policy()
+    if pol.backend is not None:
+        raise ProofcheckError("exp_sums needs an exact policy; pass an exact Policy")
+    pol = Policy(mdp, B.array(pol.values), B)
+    sv = soft_values(mdp, pol, backend=B, alpha=X)
+    return sv.zq, sv.zv
+
+
+class ClosedForm:
+    """A policy given pair by pair as ``N_j(x) / D_s(x)`` with :class:`ExpSum` parts.
+
+    ``fallback[j]`` is the value used where ``D_s = 0`` (success impossible): the
+    convention ``impossible`` decides it.  ``variable`` names what ``x`` stands for.
+    """
+
+    def __init__(self, mdp, num, den, fallback, variable, domain):
+        self.mdp, self.num, self.den, self.fallback = mdp, num, den, fallback
+        self.variable, self.domain = variable, domain
+
+    def ratio(self, state, action):
+        j = self.mdp.pair(state, action)
+        return self.num[j], self.den[j]
+
+    def expr(self, state, action, var=None, simplify=True):
+        """The closed form as a SymPy expression in ``var`` (default: ``variable``)."""
+        var = self.variable if var is None else var
+        num, den = self.ratio(state, action)
+        j = self.mdp.pair(state, action)
+        if num is None:
+            return None
+        if den.is_zero:
+            return self.fallback[j]
+        if num.is_zero:
+            return _ZERO
+        if not simplify:
+            return num.expr(var) / den.expr(var)
+        # Divide by the dominant term of the denominator: the form reads as
+        # 1 / (1 + sum r_i (b_i/b_max)**k) whose limit is visible.
+        try:
+            bmax, cmax = den.dominant()
+        except UndecidedError:
+            return num.expr(var) / den.expr(var)
+        if cmax.free_symbols:
+            cmax = _ONE  # a parametric coefficient may vanish somewhere in its range
+        n = sp.Add(*[(c / cmax) * (b / bmax) ** var for b, c in num.terms.items()])
+        d = sp.Add(*[(c / cmax) * (b / bmax) ** var for b, c in den.terms.items()])
+        return n / d
+
+    def at(self, state, action, value):
+        """Exact value at ``x = value`` (a positive number)."""
+        num, den = self.ratio(state, action)
+        j = self.mdp.pair(state, action)
+        if num is None:
+            return None
+        if den.is_zero:
+            return self.fallback[j]
+        v = num.at(value) / den.at(value)
+        return sp.cancel(v) if v.free_symbols else v
+
+    def policy_at(self, value):
+        """The exact :class:`Policy` at ``x = value``."""
+        m = self.mdp
+        vals = []
+        for j in range(m.n_pairs):
+            s = m.states[m.pair_state[j]]
+            vals.append(self.at(s, m.pair_action[j], value))
+        return Policy(m, _obj(vals))
+
+    def symbolic_policy(self, var=None):
+        """A :class:`Policy` whose values are the closed forms in ``var``."""
+        m = self.mdp
+        vals = [self.expr(m.states[m.pair_state[j]], m.pair_action[j], var, simplify=False)
+                for j in range(m.n_pairs)]
+        return Policy(m, _obj(vals))
+
+
+def _obj(values):
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
+def _fallback(mdp, impossible):
+    pi = mdp.prior_policy().values if impossible == "keep" else mdp.uniform_policy().values
+    return pi
+
+
+def tempered_closed_form(mdp, conventions=None):
+    """``pi_alpha`` as a :class:`ClosedForm` in ``alpha`` (any dynamics, ``alpha > 0``).
+
+    The trajectory posterior ``p(xi) tau(xi) q(xi)**alpha`` marginalised at each state:
+    ``pi_alpha(a|s) = p(a|s) Zq_alpha(s,a) / Zv_alpha(s)``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import stochastic_counterexample
+    >>> cf = tempered_closed_form(stochastic_counterexample())
+    >>> cf.at("start", "a1", 2)
+    7/17
+    """
+    conv = conventions or Conventions()
+    zq, zv = exp_sums(mdp)
+    prior = mdp.prior
+    num = [zq[j] * prior[j] for j in range(mdp.n_pairs)]
+    den = [zv[mdp.pair_state[j]] for j in range(mdp.n_pairs)]
+    return ClosedForm(mdp, num, den, _fallback(mdp, conv.impossible), ALPHA,
+                      "alpha > 0 (any dynamics); as alpha -> 0+ zero-likelihood completions keep weight 0")
+
+
+def _policy_free(mdp):
+    """Per state: True when ``Zq_pi(s, .)`` does not depend on ``pi`` (no later choices)."""
+    free = np.zeros(mdp.n_states, dtype=bool)
+    for i in range(mdp.n_states - 1, -1, -1):
+        if mdp.terminal[i]:
+            free[i] = True
+            continue
+        ok = True
+        for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+            for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+                t = mdp.edge_target[e]
+                if not free[t] or (not mdp.terminal[t] and mdp.state_ptr[t + 1] - mdp.state_ptr[t] > 1):
+                    ok = False
+        free[i] = ok
+    return free
+
+
+def retraining_closed_form(mdp, conventions=None):
+    """``pi^G_k`` as a :class:`ClosedForm` in the positive integer ``k``, where one exists.
+
+    Deterministic dynamics: ``pi^G_k(a|s) = sum_{xi through (s,a)} p q^k / sum_{xi from s} p q^k``
+    at every state.  Stochastic dynamics: at states whose ``Zq`` does not depend on the
+    policy, ``pi^G_k(a|s) = p(a|s) Zq(s,a)^k / sum_b p(b|s) Zq(s,b)^k``; elsewhere no
+    closed form is derived and the entry is ``None``.
+
+    Returns
+    -------
+    ClosedForm
+        ``num[j]``/``den[j]`` are ``None`` for pairs without a closed form.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> cf = retraining_closed_form(mountain_race())
+    >>> cf.expr("start", "up")
+    1/(2*(3/4)**k + 1)
+    >>> cf.domain
+    'integers k >= 1 (terms 0**k dropped; kept with 0**0 = 1 the sum also gives pi^G_0 = p)'
+    """
+    conv = conventions or Conventions()
+    if mdp.deterministic:
+        cf = tempered_closed_form(mdp, conv)
+        zero_base = any(m == 0 for m in list(mdp.likelihood) + list(mdp.success))
+        # The printed form drops the completions with likelihood 0 (0**k = 0 for k >= 1);
+        # at k = 0 they would count with 0**0 = 1, so the printed form is wrong there.
+        domain = ("integers k >= 1 (terms 0**k dropped; kept with 0**0 = 1 the sum also gives pi^G_0 = p)"
+                  if zero_base else "integers k >= 0 (no likelihood is 0, so 0**k never occurs)")
+        num, den = list(cf.num), list(cf.den)
+        if conv.impossible == "uniform" and any(v == 0 for v in mdp.prior):
+            # Uniform at a dead state can put mass on an action the prior excludes and
+            # revive the state at the next step: no p q^k form there.
+            for j in range(mdp.n_pairs):
+                if den[j].is_zero:
+                    num[j] = den[j] = None
+        return ClosedForm(mdp, num, den, cf.fallback, K, domain)
+    sv = soft_values(mdp)
+    free = _policy_free(mdp)
+    num, den = [None] * mdp.n_pairs, [None] * mdp.n_pairs
+    for i in range(mdp.n_states):
+        if mdp.terminal[i] or not free[i]:
+            continue
+        js = range(mdp.state_ptr[i], mdp.state_ptr[i + 1])
+        total = ExpSum()
+        parts = {}
+        for j in js:
+            parts[j] = ExpSum({sv.zq[j]: mdp.prior[j]})
+            total = total + parts[j]
+        for j in js:
+            num[j], den[j] = parts[j], total
+    return ClosedForm(mdp, num, den, _fallback(mdp, conv.impossible), K,
+                      "integers k >= 1, at states whose Zq does not depend on the policy; "
+                      "no closed form elsewhere (stochastic dynamics)")
+
+
+# ------------------------------------------------------------------ identities in k
+
+def _prime_powers(b):
+    """``{prime_or_atom: exponent}`` with ``b = prod atom ** exponent``."""
+    if b.is_Rational:
+        out = {}
+        for p, e in sp.factorint(b.p).items():
+            out[sp.Integer(p)] = out.get(sp.Integer(p), 0) + e
+        for p, e in sp.factorint(b.q).items():
+            out[sp.Integer(p)] = out.get(sp.Integer(p), 0) - e
+        return out, _ONE
+    coeff, rest = b.as_coeff_Mul()
+    out, _ = _prime_powers(coeff) if coeff != 1 else ({}, None)
+    for atom, e in rest.as_powers_dict().items():
+        out[atom] = out.get(atom, 0) + e
+    return out, _ONE
+
+
+def lift_powers(expr, var):
+    """Replace powers with ``var`` in the exponent by monomials in fresh symbols.
+
+    ``b ** (m var + c)`` becomes ``b ** c * prod_p X_p ** (m e_p)`` where
+    ``b = prod_p p ** e_p`` and ``X_p`` stands for ``p ** var``.  Raises UndecidedError
+    for exponents not affine in ``var``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> e = sp.Rational(3, 4) ** (K + 1) - sp.Rational(3, 4) * sp.Rational(3, 4) ** K
+    >>> sp.cancel(lift_powers(e, K))
+    0
+    """
+    cache = {}
+
+    def sym(atom):
+        if atom not in cache:
+            cache[atom] = sp.Dummy(f"X_{atom}", positive=True)
+        return cache[atom]
+
+    def walk(e):
+        if not e.has(var):
+            return e
+        if e.is_Pow:
+            b, ex = e.args
+            if not ex.has(var):
+                return walk(b) ** ex
+            if b.has(var):
+                raise UndecidedError(f"cannot lift {e}: the base depends on {var}")
+            poly = sp.Poly(sp.expand(ex), var)
+            if poly.degree() > 1:
+                raise UndecidedError(f"cannot lift {e}: exponent not affine in {var}")
+            m, c = poly.coeff_monomial(var), poly.coeff_monomial(1)
+            powers, _ = _prime_powers(b)
+            out = b ** c
+            for atom, e_p in powers.items():
+                out *= sym(atom) ** (m * e_p)
+            return out
+        if isinstance(e, sp.exp):
+            raise UndecidedError(f"cannot lift {e}")
+        return e.func(*[walk(a) for a in e.args])
+
+    return walk(sp.sympify(expr))
+
+
+def is_identity(lhs, rhs, var):
+    """True when ``lhs - rhs`` vanishes identically in ``var`` (lifted, cancelled).
+
+    False means the lifted rational function is not zero; the caller should then look
+    for a concrete witness.
+    """
+    d = lift_powers(sp.sympify(lhs) - sp.sympify(rhs), var)
+    return sp.cancel(sp.together(d)) == 0
+
+
+def prove_retraining_identity(mdp, conventions=None):
+    """Prove ``pi^G_k = pi^F_k = pi_{alpha=k}`` for all integers ``k >= 1`` (deterministic).
+
+    Returns a dict of proof steps, each ``True`` (proved), ``False`` (refuted by the
+    symbolic difference) or a string (undecided, with the reason):
+
+    * ``"G base"``: the closed form at ``k = 1`` equals the engine's ``G(p)``;
+    * ``"G step"``: the engine's ``G`` applied to the closed form at ``k`` equals the
+      closed form at ``k + 1`` as an identity in ``k`` (induction);
+    * ``"F step"``: one step of the non-cumulative fold (fold term per conventions)
+      applied to the closed form at ``k`` gives the closed form at ``k + 1``;
+    * ``"alpha"``: the engine's ``pi_alpha`` for symbolic ``alpha``, with ``alpha = k``
+      substituted, equals the closed form identically.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> prove_retraining_identity(mountain_race())
+    {'G base': True, 'G step': True, 'F step': True, 'alpha': True}
+    """
+    conv = conventions or Conventions()
+    if not mdp.deterministic:
+        raise ProofcheckError(f"model {mdp.name!r} has stochastic dynamics; the identity "
+                              "pi^G_k = pi_alpha=k is only claimed for deterministic ones")
+    cf = retraining_closed_form(mdp, conv)
+    m = mdp
+    pol_k = cf.symbolic_policy(K)
+    ck = pol_k.values
+    if any(v is None for v in ck):
+        why = ("undecided: no closed form at dead states (impossible = 'uniform' with a prior "
+               "that excludes actions)")
+        return {"G base": why, "G step": why, "F step": why, "alpha": why}
+    ck1 = _obj([sp.sympify(v).subs(K, K + 1) for v in ck])
+    out = {}
+
+    def compare_all(a_vals, b_vals, var):
+        for a, b in zip(a_vals, b_vals):
+            try:
+                if not is_identity(a, b, var):
+                    return False
+            except UndecidedError as exc:
+                return f"undecided: {exc}"
+        return True
+
+    g1 = goal_condition(m, conventions=conv).values
+    out["G base"] = all(sp.cancel(cf.at(m.states[m.pair_state[j]], m.pair_action[j], 1) - g1[j]) == 0
+                        for j in range(m.n_pairs))
+    gk = goal_condition(m, pol_k, conventions=conv).values
+    out["G step"] = compare_all(gk, ck1, K)
+    prior = m.prior
+    q0 = m.likelihood
+    if conv.fold_term == "ratio":
+        term = _obj([_ZERO if prior[j] == 0 else ck[j] / prior[j] for j in range(m.n_pairs)])
+    else:
+        term = ck
+    fk = goal_condition(m, None, likelihood=_obj([q0[j] * term[j] for j in range(m.n_pairs)]),
+                        conventions=conv).values
+    out["F step"] = compare_all(fk, ck1, K)
+    ta = tempered_policy(m, ALPHA, conventions=conv).values
+    out["alpha"] = compare_all([sp.sympify(v).subs(ALPHA, K) for v in ta], ck, K)
+    return out
+
+
+def first_divergence(mdp, k_max=10, conventions=None):
+    """The smallest ``k`` with ``pi^G_k != pi_{alpha=k}``, exactly, or None up to ``k_max``.
+
+    ``pi^G_k`` comes from the step-by-step exact iteration, ``pi_{alpha=k}`` from the
+    closed form :func:`tempered_closed_form` (an independent route).
+
+    Returns
+    -------
+    dict
+        ``{"k", "state", "action", "retrained", "tempered", "agree": [k, ...]}``, with
+        ``k`` None when they agree for ``k = 1..k_max``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import stochastic_counterexample
+    >>> d = first_divergence(stochastic_counterexample())
+    >>> d["k"], d["retrained"], d["tempered"], d["agree"]
+    (2, 25/61, 7/17, [1])
+    """
+    conv = conventions or Conventions()
+    seq = retrain(mdp, k_max, conventions=conv)
+    cf = tempered_closed_form(mdp, conv)
+    agree = []
+    for k in range(1, k_max + 1):
+        for j in range(mdp.n_pairs):
+            s, a = mdp.states[mdp.pair_state[j]], mdp.pair_action[j]
+            g, t = seq[k].values[j], cf.at(s, a, k)
+            d = sp.cancel(g - t) if (g - t).free_symbols else g - t
+            if d != 0:
+                if d.free_symbols:
+                    raise UndecidedError(f"pi^G_{k} - pi_alpha={k} at ({s}, {a}) = {d} depends on the parameters")
+                return {"k": k, "state": s, "action": a, "retrained": g, "tempered": t, "agree": agree}
+        agree.append(k)
+    return {"k": None, "state": None, "action": None, "retrained": None, "tempered": None,
+            "agree": agree}
+
+
+def cumulative_fold_temperature(h_indexing, fold_term="ratio"):
+    """The inverse temperature ``alpha`` that ``pi^H_k`` equals (deterministic dynamics).
+
+    Derivation: with the ratio fold term, the raw cumulative sequence has trajectory
+    weights ``h_j ∝ p q^{a_j}`` with ``E_0 = 1``, ``a_{j+1} = E_j``, ``E_j = E_{j-1} + a_j``
+    (``E_j``: exponent of ``q`` in the folded likelihood ``q_j``).  Solving the recurrence
+    gives ``a_j = 2^(j-1)`` for ``j >= 1``; the indexing offset maps ``k`` to ``j``.
+
+    Returns
+    -------
+    (sympy.Expr or None, str)
+        ``alpha(k)`` and the range of ``k`` where it applies (None when the fold term
+        is not ``ratio``: then the prior enters more than once and no temperature matches
+        in general).
+
+    Examples
+    --------
+    >>> cumulative_fold_temperature("zero-is-first-conditioned")
+    (2**k, 'k >= 0')
+    >>> cumulative_fold_temperature("one-is-first-conditioned")
+    (2**(k - 1), 'k >= 1 (pi^H_0 = prior)')
+    """
+    if fold_term != "ratio":
+        return None, "fold term 'posterior' folds p into the reward again: pi^H_k ∝ p^(m) q^(n) with m > 1"
+    j = sp.Symbol("j", integer=True, nonnegative=True)
+    E = sp.Function("E")
+    # E_j = E_{j-1} + a_j and a_j = E_{j-1}  =>  E_j = 2 E_{j-1}, E_0 = 1.
+    Ej = sp.rsolve(E(j) - 2 * E(j - 1), E(j), {E(0): 1})
+    a_j = sp.simplify(Ej.subs(j, j - 1))  # a_j = E_{j-1}, j >= 1
+    off = H_INDEXINGS[h_indexing]
+    alpha = sp.simplify(a_j.subs(j, K + off))
+    first = max(0, 1 - off)
+    note = {1: "k >= 0", 0: "k >= 1 (pi^H_0 = prior)", -1: "k >= 2 (pi^H_1 = prior)"}[off]
+    assert first >= 0
+    return alpha, note
+
+
+# ------------------------------------------------------------------ temperature delta
+
+def boltzmann_closed_form(mdp, policy=None):
+    """``pi^delta`` of ``policy`` (default the prior) as a :class:`ClosedForm` in ``x = 1/delta``.
+
+    ``pi^delta(a|s) = Zq(s,a)^(1/delta) / sum_b Zq(s,b)^(1/delta)``; use
+    ``cf.expr(s, a, 1/DELTA)``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> cf = boltzmann_closed_form(mountain_race())
+    >>> cf.expr("start", "up", 1 / DELTA)
+    (2/3)**(1/delta)/((2/3)**(1/delta) + 1)
+    """
+    pol = policy or mdp.prior_policy()
+    sv = soft_values(mdp, pol)
+    num, den = [None] * mdp.n_pairs, [None] * mdp.n_pairs
+    for i in range(mdp.n_states):
+        if mdp.terminal[i]:
+            continue
+        js = range(mdp.state_ptr[i], mdp.state_ptr[i + 1])
+        total = ExpSum()
+        for j in js:
+            total = total + ExpSum({sv.zq[j]: _ONE})
+        for j in js:
+            num[j], den[j] = ExpSum({sv.zq[j]: _ONE}), total
+    return ClosedForm(mdp, num, den, pol.values, X, "delta > 0")
+
+
+def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
+    """The Boltzmann-coherent fixed point as exact expressions in symbolic ``delta``.
+
+    Iterates the engine's Boltzmann map ``T + 1`` times with ``delta`` a positive symbol
+    (each iterate fixes one more height level, as in
+    :func:`proofcheck.engine.coherence_fixed_point`).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> fp = boltzmann_fixed_point(mountain_race())
+    >>> fp["start"]["up"]
+    1/((3/4)**(1/delta) + 1)
+    """
+    from ..engine.coherence import _boltzmann  # the engine's one Boltzmann map
+    conv = conventions or Conventions()
+    if mdp.n_pairs > max_pairs:
+        raise UndecidedError(f"{mdp.n_pairs} state-action pairs exceed the symbolic fixed-point "
+                             f"limit {max_pairs}")
+    B = get_backend("exact")
+    pi = (policy or mdp.prior_policy()).values
+    for _ in range(mdp.horizon + 1):
+        zq = soft_values(mdp, Policy(mdp, pi)).zq
+        pi = _boltzmann(mdp, pi, zq, B, DELTA, conv.impossible)
+        pi = _obj([_tidy(v) for v in pi])
+    return Policy(mdp, pi)
+
+
+def _tidy(v):
+    v = sp.sympify(v)
+    if not v.has(DELTA):
+        return v
+    return sp.powsimp(sp.together(v), force=False)
+
+
+def evaluate_policy_values(values, var, value, dps=50):
+    """Evaluate symbolic policy values at ``var = value`` with mpmath at ``dps`` digits."""
+    import mpmath
+    out = []
+    with mpmath.workdps(dps):
+        for v in values:
+            f = sp.lambdify(var, sp.sympify(v), "mpmath")
+            out.append(f(mpmath.mpf(value)))
+    return out

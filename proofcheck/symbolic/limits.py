@@ -1,0 +1,297 @@
+"""Limits of the closed forms by dominant-term analysis (issue 3, item 3).
+
+For a ratio of sums of exponentials ``sum_i c_i b_i^x / sum_j d_j e_j^x`` with
+non-negative bases (zero bases already dropped, ``x > 0``):
+
+* ``x -> inf``: only the largest base ``B`` of the denominator survives; the limit is
+  ``c_B / d_B`` (``c_B = 0`` when the numerator has no term with base ``B``; the
+  numerator never has a larger base because it is a part of the denominator);
+* ``x -> 0+``: every positive base tends to 1; the limit is ``sum c_i / sum d_j``.
+
+``k -> inf`` and ``alpha -> inf`` are ``x -> inf``; ``alpha -> 0`` is ``x -> 0+``; for
+``pi^delta`` the exponent is ``x = 1/delta``, so ``delta -> 0`` is ``x -> inf`` and
+``delta -> inf`` is ``x -> 0+``.  Every comparison of bases is exact
+(:func:`proofcheck.numerics.exact_sign.exact_sign`); on parametric models the order of
+the bases is resolved into regions of one parameter with SymPy's univariate inequality
+solver, or reported undecided.
+
+Each limit can be checked against an mpmath evaluation of the closed form far along
+the parameter (:func:`numeric_check`).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..engine import coherence_fixed_point, get_backend, soft_values
+from ..errors import UndecidedError
+from ..model.conventions import Conventions
+from ..model.mdp import Policy
+from .closed_forms import ExpSum, _compare, _obj
+
+__all__ = ["ratio_limit", "piecewise_ratio_limit", "policy_limit", "numeric_check", "numeric_expr_check", "fixed_point_limit",
+           "dominant_regions", "DIRECTIONS"]
+
+#: Direction names: the exponent ``x`` goes to infinity or to 0 from above.
+DIRECTIONS = ("inf", "zero")
+
+_ZERO, _ONE = sp.Integer(0), sp.Integer(1)
+
+
+def ratio_limit(num, den, direction):
+    """Exact limit of ``num(x) / den(x)`` (both :class:`ExpSum`) as ``x -> inf`` or ``0+``.
+
+    Returns None when ``den`` is identically 0 (the convention value applies).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from proofcheck.symbolic.closed_forms import ExpSum
+    >>> num = ExpSum({1: sp.Rational(1, 4)})
+    >>> den = num + ExpSum({sp.Rational(3, 4): sp.Rational(1, 2)})
+    >>> ratio_limit(num, den, "inf"), ratio_limit(num, den, "zero")
+    (1, 1/3)
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r} must be 'inf' or 'zero'")
+    if den.is_zero:
+        return None
+    if direction == "zero":
+        v = num.mass() / den.mass()
+    else:
+        tied = den.maximal_bases()
+        v = sp.Add(*[num.terms.get(b, _ZERO) for b in tied]) / sp.Add(*[den.terms[b] for b in tied])
+    return sp.cancel(v) if v.free_symbols else v
+
+
+def _real_roots(expr, symbol, dom):
+    expr = sp.cancel(sp.together(expr))
+    if not expr.free_symbols:
+        return set()
+    n, _ = sp.fraction(expr)
+    poly = sp.Poly(n, symbol)
+    return {r for r in sp.real_roots(poly) if dom.contains(r) is sp.true}
+
+
+def piecewise_ratio_limit(num, den, direction, symbol, low, high):
+    """``[(set, limit), ...]``: the limit of ``num/den`` on the pieces of ``[low, high]``.
+
+    For one parameter: the order of the bases and the vanishing of the coefficients only
+    change at the real roots of the differences of bases and of the coefficients, so the
+    range splits into those points and the open intervals between them; on each piece the
+    tied maximal bases are found at an exact sample point and the limit is the ratio of
+    their total coefficients, as an expression in the parameter.
+
+    Examples
+    --------
+    >>> p = sp.Symbol("p", real=True)
+    >>> num = ExpSum({p: 1})
+    >>> den = num + ExpSum({sp.Rational(3, 4): 1})
+    >>> piecewise_ratio_limit(num, den, "inf", p, 0, 1)
+    [(Interval.Ropen(0, 3/4), 0), ({3/4}, 1/2), (Interval.Lopen(3/4, 1), 1)]
+    """
+    dom = sp.Interval(low, high)
+    bases = list(den.terms)
+    crit = set()
+    for i, b in enumerate(bases):
+        crit |= _real_roots(den.terms[b], symbol, dom) | _real_roots(b, symbol, dom)
+        for c in bases[i + 1:]:
+            crit |= _real_roots(b - c, symbol, dom)
+    pts = sorted(crit | {sp.sympify(low), sp.sympify(high)}, key=lambda r: float(r))
+    pieces = []
+    for i, a in enumerate(pts):
+        pieces.append((sp.FiniteSet(a), a))
+        if i + 1 < len(pts):
+            b = pts[i + 1]
+            mid = (a + b) / 2 if (a.is_Rational and b.is_Rational) else sp.nsimplify(sp.N((a + b) / 2, 30), rational=True)
+            pieces.append((sp.Interval.open(a, b), mid))
+    out = []
+    for piece, t in pieces:
+        vals = {b: sp.simplify(b.subs(symbol, t)) if b.free_symbols else b for b in bases}
+        live = [b for b in bases if sp.simplify(den.terms[b].subs(symbol, t)) != 0 and vals[b] != 0]
+        if not live:
+            out.append((piece, None))
+            continue
+        if direction == "zero":
+            tied = live  # every positive base tends to 1 as x -> 0+
+        else:
+            top = max(vals[b] for b in live)
+            tied = [b for b in live if sp.simplify(vals[b] - top) == 0]
+        lim = sp.cancel(sp.Add(*[num.terms.get(b, _ZERO) for b in tied]) / sp.Add(*[den.terms[b] for b in tied]))
+        if isinstance(piece, sp.FiniteSet):
+            lim = sp.simplify(lim.subs(symbol, t))
+        out.append((piece, lim))
+    # Merge neighbours with the same limit.
+    merged = []
+    for piece, lim in out:
+        if merged and merged[-1][1] == lim or (merged and lim is not None and merged[-1][1] is not None
+                                               and sp.simplify(merged[-1][1] - lim) == 0 and not
+                                               (isinstance(piece, sp.FiniteSet) and lim.free_symbols)):
+            merged[-1] = (sp.Union(merged[-1][0], piece), merged[-1][1])
+        else:
+            merged.append((piece, lim))
+    return merged
+
+
+def policy_limit(cf, direction):
+    """The limit policy of a :class:`~proofcheck.symbolic.closed_forms.ClosedForm`.
+
+    Pairs without a closed form (``num`` None) get None.
+    """
+    m = cf.mdp
+    vals = []
+    for j in range(m.n_pairs):
+        if cf.num[j] is None:
+            vals.append(None)
+            continue
+        v = ratio_limit(cf.num[j], cf.den[j], direction)
+        vals.append(cf.fallback[j] if v is None else v)
+    return Policy(m, _obj(vals))
+
+
+def _mp(v):
+    v = sp.sympify(v)
+    if v.is_Rational:
+        return mpmath.mpf(int(v.p)) / int(v.q)
+    if v.free_symbols:
+        raise UndecidedError(f"cannot evaluate the parametric value {v} numerically")
+    return mpmath.mpf(sp.N(v, mpmath.mp.dps + 5))
+
+
+def _eval_expsum(s, x):
+    return mpmath.fsum(_mp(c) * _mp(b) ** x for b, c in s.terms.items())
+
+
+def numeric_check(num, den, limit, point, dps=50):
+    """Evaluate ``num(x)/den(x)`` at ``x = point`` with mpmath and its distance to ``limit``.
+
+    The distance is evaluated as ``(num - limit * den)(x) / den(x)``, where the dominant
+    terms cancel *exactly* (ExpSum arithmetic) before any rounding, so it is accurate even
+    when it is far below the working precision.  mpmath at ``dps`` digits, plain
+    floating point (not interval-certified): relative rounding error about ``10**(5-dps)``.
+
+    Returns
+    -------
+    (str, str)
+        The value (20 digits) and the distance (2 digits).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from proofcheck.symbolic.closed_forms import ExpSum
+    >>> num = ExpSum({1: sp.Rational(1, 4)})
+    >>> den = num + ExpSum({sp.Rational(3, 4): sp.Rational(1, 2)})
+    >>> numeric_check(num, den, 1, 10**6)
+    ('1.0', '3.7e-124939')
+    """
+    with mpmath.workdps(dps):
+        x = mpmath.mpf(point) if not isinstance(point, sp.Basic) else _mp(point)
+        d = _eval_expsum(den, x)
+        v = _eval_expsum(num, x) / d
+        diff = _eval_expsum(num + den * (-sp.sympify(limit)), x) / d
+        return mpmath.nstr(v, 20), mpmath.nstr(abs(diff), 2)
+
+
+def numeric_expr_check(expr, var, point, limit, dps=50):
+    """Evaluate a closed-form expression at ``var = point`` with mpmath (``dps`` digits).
+
+    For nested forms (the Boltzmann fixed point) where no exact cancellation is set up:
+    the distance ``|value - limit|`` is reported as ``"< 1e-{dps}"`` when it is below the
+    working precision.
+
+    Examples
+    --------
+    >>> from proofcheck.symbolic.closed_forms import DELTA
+    >>> numeric_expr_check(1 / (1 + sp.Rational(3, 4) ** (1 / DELTA)), DELTA, 10**4, sp.Rational(1, 2))[1]
+    '7.2e-6'
+    """
+    with mpmath.workdps(dps + 10):
+        f = sp.lambdify(var, sp.sympify(expr), "mpmath")
+        v = f(mpmath.mpf(point) if not isinstance(point, sp.Basic) else _mp(point))
+        dist = abs(v - _mp(limit))
+        text = f"< 1e-{dps}" if dist < mpmath.mpf(10) ** (-dps) else mpmath.nstr(dist, 2)
+        return mpmath.nstr(v, 20), text
+
+
+def fixed_point_limit(mdp, direction, conventions=None):
+    """Limit of the Boltzmann-coherent fixed point as ``delta -> 0`` or ``delta -> inf``.
+
+    ``delta -> 0`` (``x = 1/delta -> inf``): bottom-up, uniform over the argmax of the
+    limit soft Q, i.e. the engine's argmax-coherent fixed point with uniform ties.  The
+    soft values of the Boltzmann iterates approach their limits geometrically in ``x``,
+    so ``(Zq_a / Zq_b) ** x -> 1`` for actions tied in the limit.
+
+    ``delta -> inf`` (``x -> 0+``): bottom-up, uniform over the actions with ``Zq > 0``
+    (the support of every Boltzmann policy, independent of ``delta``).
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> fixed_point_limit(mountain_race(), "inf").prob("start", "up")
+    1
+    >>> fixed_point_limit(mountain_race(), "zero").prob("start", "up")
+    1/2
+    """
+    conv = conventions or Conventions()
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r} must be 'inf' or 'zero'")
+    from ..engine.coherence import _normalise_per_state
+    B = get_backend("exact")
+    # Start from the uniform policy: after T + 1 sweeps each level depends only on the
+    # levels below, so the start matters only at dead states (every Zq = 0), patched below
+    # with the convention; a numeric start also keeps parametric priors out of the argmax.
+    start = mdp.uniform_policy()
+    if direction == "inf":
+        pol = coherence_fixed_point(mdp, start, "argmax", conventions=conv.replace(argmax_ties="uniform"))
+        pi = pol.values.copy()
+    else:
+        pi = start.values
+        for _ in range(mdp.horizon + 1):
+            zq = soft_values(mdp, Policy(mdp, pi)).zq
+            w = _obj([_ZERO if v == 0 else _ONE for v in zq])
+            pi = _normalise_per_state(mdp, w, pi, B, conv.impossible)
+    zq = soft_values(mdp, Policy(mdp, pi)).zq
+    keep = mdp.prior if conv.impossible == "keep" else mdp.uniform_policy().values
+    pi = pi.copy()
+    for i in range(mdp.n_states):
+        js = range(mdp.state_ptr[i], mdp.state_ptr[i + 1])
+        if not mdp.terminal[i] and all(zq[j] == 0 for j in js):
+            for j in js:
+                pi[j] = keep[j]
+    return Policy(mdp, pi)
+
+
+def dominant_regions(bases, symbol, low, high):
+    """Split ``[low, high]`` into regions by which of ``bases`` is largest (one parameter).
+
+    Returns a list of ``(set, base)``; regions may share boundary points (ties there).
+    Uses :func:`sympy.solve_univariate_inequality` on the cancelled differences.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> p = sp.Symbol("p", real=True)
+    >>> dominant_regions([p, 1 - p], p, 0, 1)
+    [(Interval(1/2, 1), p), (Interval(0, 1/2), 1 - p)]
+    """
+    dom = sp.Interval(low, high)
+    out = []
+    for b in bases:
+        region = dom
+        for other in bases:
+            if other is b:
+                continue
+            d = sp.cancel(sp.together(b - other))
+            if not d.free_symbols:
+                if d < 0:
+                    region = sp.EmptySet
+                continue
+            if d.free_symbols - {symbol} or not d.is_rational_function(symbol):
+                raise UndecidedError(f"cannot order {b} and {other}: not a rational function of {symbol}")
+            region = region.intersect(
+                sp.solve_univariate_inequality(d >= 0, symbol, relational=False, domain=dom))
+        if region is not sp.EmptySet:
+            out.append((region, b))
+    return out

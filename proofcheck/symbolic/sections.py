@@ -1,0 +1,232 @@
+"""The verify extension: closed forms, identities and limits for one case.
+
+:func:`extend` is called by :func:`proofcheck.verification.verify_case`; it sets
+``result.sections["symbolic"]`` to ``{"title": "Closed forms", "lines": [...],
+"forms": [...], ...}`` where each form carries ``str`` and ``sympy.latex`` of the
+closed form, its variable, domain and limits, so the report writer can typeset it.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..engine import retrain, soft_values
+from ..errors import ProofcheckError, UndecidedError
+from .closed_forms import (ALPHA, BETA, DELTA, K, X, boltzmann_closed_form, boltzmann_fixed_point,
+                           cumulative_fold_temperature, first_divergence, prove_retraining_identity,
+                           retraining_closed_form, tempered_closed_form)
+from .limits import (fixed_point_limit, numeric_check, numeric_expr_check, piecewise_ratio_limit,
+                     ratio_limit)
+
+__all__ = ["extend", "symbolic_section"]
+
+#: Models above this many state-action pairs get only the linear-cost parts.
+MAX_PAIRS_FOR_PROOFS = 60
+#: Far points of the numeric limit checks.
+FAR = {"k": 10 ** 6, "alpha": 10 ** 4, "alpha0": sp.Rational(1, 10 ** 4),
+       "delta0": sp.Rational(1, 10 ** 4), "delta_inf": 10 ** 4}
+
+
+def _form(name, state, action, expr, variable, domain, limits=None):
+    return {"name": name, "state": str(state), "action": str(action), "variable": str(variable),
+            "expr": str(expr), "latex": sp.latex(expr), "domain": domain, "limits": limits or {}}
+
+
+def _limit_text(num, den, direction, far, mdp, label=None):
+    """``(limit, text)`` for one ratio; parametric orders become regions or 'undecided'.
+
+    ``far`` is the point in the exponent ``x``; ``label`` says it in the user's variable.
+    """
+    parametric = any(b.free_symbols or c.free_symbols for b, c in den.terms.items())
+    if parametric and len(mdp.parameters) == 1:
+        (sym, (lo, hi)), = mdp.parameters.items()
+        try:
+            pieces = piecewise_ratio_limit(num, den, direction, sym, lo, hi)
+        except (UndecidedError, NotImplementedError, sp.PolynomialError) as exc:
+            return None, f"undecided ({exc})"
+        if len(pieces) == 1:
+            return pieces[0][1], str(pieces[0][1])
+        return None, "piecewise: " + "; ".join(
+            f"{'convention' if v is None else v} on {_set_text(r)}" for r, v in pieces)
+    try:
+        lim = ratio_limit(num, den, direction)
+    except UndecidedError as exc:
+        return None, f"undecided ({exc})"
+    if lim is None:
+        return None, "convention value (success impossible)"
+    if parametric or lim.free_symbols:
+        return lim, str(lim)
+    value, dist = numeric_check(num, den, lim, far)
+    return lim, f"{lim} (mpmath 50 digits at {label or far}: distance {dist})"
+
+
+def _set_text(r):
+    if isinstance(r, sp.FiniteSet):
+        return "{" + ", ".join(map(str, r)) + "}"
+    if isinstance(r, sp.Interval):
+        return f"{'(' if r.left_open else '['}{r.start}, {r.end}{')' if r.right_open else ']'}"
+    return str(r)
+
+
+def _initial_states(mdp):
+    return [s for s in mdp.initial_states() if not mdp.terminal[mdp.index[s]]]
+
+
+def symbolic_section(mdp, conventions):
+    """The section dict for one model (see the module docstring).
+
+    Examples
+    --------
+    >>> from proofcheck import load_case
+    >>> c = load_case("cases/mountain_race.toml")
+    >>> sec = symbolic_section(c.mdp, c.conventions)
+    >>> sec["forms"][0]["expr"], sec["forms"][0]["limits"]["k->inf"]
+    ('1/(2*(3/4)**k + 1)', '1')
+    """
+    lines, forms, data = [], [], {}
+    small = mdp.n_pairs <= MAX_PAIRS_FOR_PROOFS
+    starts = _initial_states(mdp)
+    K_MAX = conventions.k_max
+
+    # -- re-training in k --------------------------------------------------------
+    cf = retraining_closed_form(mdp, conventions)
+    seq = retrain(mdp, K_MAX, conventions=conventions)
+    agree = all(cf.at(mdp.states[mdp.pair_state[j]], mdp.pair_action[j], k) is None or
+                sp.cancel(cf.at(mdp.states[mdp.pair_state[j]], mdp.pair_action[j], k) - seq[k].values[j]) == 0
+                for k in range(1, K_MAX + 1) for j in range(mdp.n_pairs))
+    for s in starts:
+        for a in mdp.actions(s):
+            num, den = cf.ratio(s, a)
+            if num is None:
+                lines.append(f"pi^G_k({a}|{s}): no closed form in k (stochastic dynamics, later choices)")
+                continue
+            e = cf.expr(s, a)
+            lim, text = _limit_text(num, den, "inf", FAR["k"], mdp, "k = 10^6") if not den.is_zero else (None, "convention")
+            forms.append(_form("pi^G_k", s, a, e, K, cf.domain, {"k->inf": str(lim) if lim is not None else text}))
+            lines.append(f"pi^G_k({a}|{s}) = {e}")
+            lines.append(f"    k -> inf: {text}")
+    if forms:
+        lines.append(f"    valid for {cf.domain}")
+    lines.append(f"    closed form = step-by-step exact re-training for k = 1..{K_MAX}: "
+                 + ("yes" if agree else "NO"))
+    data["closed_form_matches_iteration"] = agree
+
+    if mdp.deterministic:
+        if small:
+            proof = prove_retraining_identity(mdp, conventions)
+            ok = all(v is True for v in proof.values())
+            data["identity_proof"] = {k: (v if isinstance(v, bool) else str(v)) for k, v in proof.items()}
+            steps = ", ".join(f"{k}: {'proved' if v is True else ('REFUTED' if v is False else v)}"
+                              for k, v in proof.items())
+            lines.append("pi^G_k = pi^F_k = pi_(alpha=k) for all integers k >= 1: "
+                         + ("proved symbolically" if ok else "NOT proved"))
+            lines.append("    induction on k (base and step of G and of the fold F, engine's G on the symbolic form) and "
+                         "pi_alpha at alpha = k; " + ("all steps proved" if ok else steps))
+        alpha_k, note = cumulative_fold_temperature(conventions.h_indexing, conventions.fold_term)
+        if alpha_k is not None:
+            lines.append(f"cumulative fold: pi^H_k = pi_(alpha = {alpha_k}) for {note} "
+                         f"(h_indexing = {conventions.h_indexing})")
+            data["cumulative_fold_alpha"] = {"alpha": str(alpha_k), "latex": sp.latex(alpha_k), "range": note}
+        else:
+            lines.append(f"cumulative fold: no inverse temperature matches pi^H_k ({note})")
+    else:
+        div = first_divergence(mdp, K_MAX, conventions)
+        data["first_divergence"] = {k: (str(v) if v is not None else None) for k, v in div.items()}
+        if div["k"] is None:
+            lines.append(f"re-training and temperature agree for k = 1..{K_MAX} (pi^G_k = pi_(alpha=k))")
+        else:
+            lines.append(f"re-training and temperature part ways first at k = {div['k']}: "
+                         f"pi^G_{div['k']}({div['action']}|{div['state']}) = {div['retrained']} vs "
+                         f"pi_(alpha={div['k']}) = {div['tempered']}")
+            lines.append(f"    they agree for k = {div['agree']} (exact: iteration vs closed form of pi_alpha)")
+
+    # -- temperature alpha ---------------------------------------------------------
+    tf = tempered_closed_form(mdp, conventions)
+    for s in starts:
+        for a in mdp.actions(s):
+            num, den = tf.ratio(s, a)
+            if den.is_zero:
+                continue
+            e = tf.expr(s, a)
+            l_inf = _limit_text(num, den, "inf", FAR["alpha"], mdp, "alpha = 1e4")
+            l_0 = _limit_text(num, den, "zero", FAR["alpha0"], mdp, "alpha = 1e-4")
+            if l_0[0] is not None and not l_0[0].free_symbols and l_0[0] != mdp.prior[mdp.pair(s, a)]:
+                l_0 = (l_0[0], l_0[1] + f"; != prior {mdp.prior[mdp.pair(s, a)]} (q = 0 completions weigh 0 for alpha > 0)")
+            eb = e.subs(ALPHA, 1 / BETA)
+            forms.append(_form("pi_alpha", s, a, e, ALPHA, tf.domain,
+                               {"alpha->inf": l_inf[1], "alpha->0": l_0[1]}))
+            forms.append(_form("pi_beta", s, a, eb, BETA, "beta = 1/alpha > 0", {}))
+            lines.append(f"pi_alpha({a}|{s}) = {e};  in beta = 1/alpha: {eb}")
+            lines.append(f"    alpha -> inf: {l_inf[1]}")
+            lines.append(f"    alpha -> 0: {l_0[1]}")
+
+    # -- Boltzmann pi^delta of the prior and the coherent fixed point ----------------
+    bf = boltzmann_closed_form(mdp)
+    for s in starts:
+        for a in mdp.actions(s):
+            num, den = bf.ratio(s, a)
+            if den.is_zero:
+                continue
+            e = bf.expr(s, a, 1 / DELTA)
+            l0 = _limit_text(num, den, "inf", 1 / FAR["delta0"], mdp, "delta = 1e-4")
+            li = _limit_text(num, den, "zero", 1 / sp.Integer(FAR["delta_inf"]), mdp, "delta = 1e4")
+            forms.append(_form("pi^delta(prior)", s, a, e, DELTA, "delta > 0",
+                               {"delta->0": l0[1], "delta->inf": li[1]}))
+            lines.append(f"Boltzmann policy of the prior: pi^delta({a}|{s}) = {e}")
+            lines.append(f"    delta -> 0: {l0[1]}")
+            lines.append(f"    delta -> inf: {li[1]}")
+    if small and mdp.horizon <= 6:
+        try:
+            fp = boltzmann_fixed_point(mdp, conventions=conventions)
+            try:
+                lim0 = fixed_point_limit(mdp, "inf", conventions)
+                limi = fixed_point_limit(mdp, "zero", conventions)
+            except UndecidedError as exc:
+                lim0 = limi = None
+                why = str(exc)
+            at_conv = [sp.simplify(sp.sympify(v).subs(DELTA, conventions.delta)) for v in fp.values]
+            data["fixed_point_at_delta"] = {"delta": str(conventions.delta)}
+            for s in starts:
+                for a in mdp.actions(s):
+                    j = mdp.pair(s, a)
+                    e = fp.values[j]
+                    if lim0 is None or (sp.sympify(e).free_symbols - {DELTA}):
+                        forms.append(_form("Boltzmann-coherent fixed point", s, a, e, DELTA, "delta > 0", {}))
+                        lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {e}")
+                        lines.append("    limits delta -> 0, inf: " + (f"undecided ({why})" if lim0 is None else
+                                     f"{lim0.values[j]}, {limi.values[j]} (no numeric check: parametric)"))
+                        continue
+                    v0 = numeric_expr_check(e, DELTA, FAR["delta0"], lim0.values[j]) if e.has(DELTA) else (str(e), "exact")
+                    vi = numeric_expr_check(e, DELTA, FAR["delta_inf"], limi.values[j]) if e.has(DELTA) else (str(e), "exact")
+                    forms.append(_form("Boltzmann-coherent fixed point", s, a, e, DELTA, "delta > 0",
+                                       {"delta->0": str(lim0.values[j]), "delta->inf": str(limi.values[j])}))
+                    lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {e}")
+                    lines.append(f"    delta -> 0: {lim0.values[j]} (mpmath at delta = 1e-4: distance {v0[1]}); "
+                                 f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance {vi[1]})")
+                    lines.append(f"    at delta = {conventions.delta}: {at_conv[j]}")
+            others = [s for i, s in enumerate(mdp.states) if not mdp.terminal[i] and s not in starts]
+            if others and len(others) <= 6:
+                lines.append("    elsewhere: " + "; ".join(
+                    f"{s}: " + ", ".join(f"{a}={sp.sympify(fp.prob(s, a))}" for a in mdp.actions(s))
+                    for s in others))
+        except UndecidedError as exc:
+            lines.append(f"Boltzmann-coherent fixed point in delta: undecided ({exc})")
+
+    # -- soft values in the declared parameters --------------------------------------
+    sv = soft_values(mdp)
+    for s in starts:
+        zv = sv.Zv(s)
+        forms.append(_form("Zv[prior]", s, "", zv, ",".join(p.name for p in mdp.parameters) or "-",
+                           "declared parameter ranges", {}))
+        if mdp.parameters:
+            lines.append(f"soft value of the prior: Zv({s}) = {zv} (in {', '.join(p.name for p in mdp.parameters)})")
+    return {"title": "Closed forms", "lines": lines, "forms": forms, **data}
+
+
+def extend(case, result):
+    """Add ``result.sections["symbolic"]`` for ``case`` (called by verify_case)."""
+    try:
+        section = symbolic_section(case.mdp, case.conventions)
+    except (UndecidedError, ProofcheckError) as exc:
+        section = {"title": "Closed forms", "lines": [f"closed forms: undecided ({exc})"], "forms": []}
+    result.sections["symbolic"] = section

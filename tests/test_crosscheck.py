@@ -1,0 +1,132 @@
+"""The trajectory cross-check: exact vs mpmath vs interval (vs closed forms).
+
+Reference values are computed by hand: on Example 3 the successors of the start are
+leaves, so Zq(a1) = 3/4*1/3 + 1/4*2/3 = 5/12 and Zq(a2) = 1/2*1/3 + 1/2*2/3 = 1/2 do not
+depend on the policy, and pi^G_k(a1|start) = 5^k / (5^k + 6^k).
+"""
+
+import json
+
+import mpmath
+import networkx as nx
+import pytest
+import sympy as sp
+
+import proofcheck.numerics.crosscheck as cc
+from proofcheck import load_case
+from proofcheck.engine.backends import IntervalBackend, MpmathBackend
+from proofcheck.model.mdp import from_graph
+from proofcheck.numerics.crosscheck import crosscheck_case
+from proofcheck.verification import verify_case
+
+EX1 = "cases/mountain_race.toml"
+EX3 = "cases/stochastic_counterexample.toml"
+
+
+def _rat(raw):
+    """An mpmath raw mpf tuple as an exact rational (no rounding)."""
+    x = mpmath.mp.make_mpf(raw)
+    return sp.Integer(int(x.man)) * sp.Integer(2) ** int(x.exp)
+
+
+@pytest.fixture(scope="module")
+def ex3_table():
+    return crosscheck_case(load_case(EX3), n=20, dps=50)
+
+
+def test_example3_k0_to_20_matches_hand_formula(ex3_table):
+    t = ex3_table
+    assert t.ok and t.dps == 50 and t.n == 20
+    rows = [r for r in t.rows if r.quantity == "pi^G_k(a1|start)"]
+    assert [r.k for r in rows] == list(range(21))
+    for r in rows:
+        hand = sp.Rational(5 ** r.k, 5 ** r.k + 6 ** r.k)
+        assert r.exact == hand
+        assert abs(_rat(r.mpmath._mpf_) - hand) < sp.Rational(1, 10 ** 45)
+        lo, hi = (_rat(x) for x in r.interval._mpi_)
+        assert lo <= hand <= hi
+        assert r.deviation <= r.bound  # bound = 1e-45 * max(1, |x|) = 1e-45 for probabilities
+        assert abs(r.bound - mpmath.mpf(10) ** -45) < mpmath.mpf(10) ** -60
+    # every quantity is present for every k
+    for q in ("pi^G_k(a2|start)", "S", "J", "kappa_delta"):
+        assert [r.k for r in t.rows if r.quantity == q] == list(range(21))
+
+
+def test_example3_success_probability_by_hand(ex3_table):
+    # S(pi) = pi(a1) * 5/12 + pi(a2) * 1/2
+    for r in (r for r in ex3_table.rows if r.quantity == "S"):
+        p = sp.Rational(5 ** r.k, 5 ** r.k + 6 ** r.k)
+        assert r.exact == p * sp.Rational(5, 12) + (1 - p) * sp.Rational(1, 2)
+
+
+def test_summary_lines_state_precision_and_bound(ex3_table):
+    lines = ex3_table.lines()
+    assert len(lines) == 6  # four quantities... two actions + S + J + kappa, plus precision
+    assert all(line.startswith("ok: ") for line in lines[:5])
+    assert "50 digits" in lines[-1]
+    assert "bound 1.0e-45" in lines[0]
+    json.dumps(ex3_table.as_dict())
+
+
+def test_mountain_race_infinities_compare_equal():
+    t = crosscheck_case(load_case(EX1), n=3, dps=30)
+    assert t.ok
+    j0 = [r for r in t.rows if r.quantity == "J" and r.k == 0][0]
+    k0 = [r for r in t.rows if r.quantity == "kappa_delta" and r.k == 0][0]
+    assert j0.exact == -sp.oo and j0.mpmath == -mpmath.inf and j0.ok
+    assert k0.exact == sp.oo and k0.ok
+
+
+def test_a_wrong_mpmath_value_fails_loudly(monkeypatch):
+    real = cc.success_probability
+
+    def skewed(mdp, policy=None, *, backend=None, **kw):
+        v = real(mdp, policy, backend=backend, **kw)
+        if isinstance(backend, MpmathBackend):
+            return v + backend.ctx.mpf(10) ** -20  # beyond the 1e-25 bound at 30 digits
+        return v
+
+    monkeypatch.setattr(cc, "success_probability", skewed)
+    t = crosscheck_case(load_case(EX3), n=2, dps=30)
+    assert not t.ok and {r.quantity for r in t.failures} == {"S"}
+    lines = t.lines()
+    assert lines[0].startswith("FAILED X.numeric: 3 value(s)")
+    assert any(line.startswith("FAILED: S") for line in lines)
+    res = t.claim_result()
+    assert res.claim_id == "X.numeric" and res.verdict.value == "fails"
+
+
+def test_an_enclosure_missing_the_exact_value_fails(monkeypatch):
+    real = cc.additive_return
+
+    def shifted(mdp, policy=None, *, backend=None, **kw):
+        v = real(mdp, policy, backend=backend, **kw)
+        if isinstance(backend, IntervalBackend):
+            return v + backend.ctx.mpf(10) ** -20
+        return v
+
+    monkeypatch.setattr(cc, "additive_return", shifted)
+    t = crosscheck_case(load_case(EX3), n=1, dps=30)
+    bad = [r for r in t.rows if not r.ok]
+    assert bad and all(r.quantity == "J" and not r.interval_ok for r in bad)
+    assert "EXACT OUTSIDE AN ENCLOSURE" in " ".join(t.lines())
+
+
+def test_parametric_model_is_skipped_with_a_reason():
+    G = nx.MultiDiGraph(initial="s", parameters={"p": (0, 1)})
+    G.add_edge("s", "w", key="a", prior="p")
+    G.add_edge("s", "l", key="b", prior="1 - p", q="1/2")
+    t = crosscheck_case(from_graph(G), n=2)
+    assert t.skipped and "substitute" in t.skipped
+    assert t.claim_result().verdict.value == "undecided"
+
+
+def test_verify_adds_section_and_claim():
+    res = verify_case(load_case(EX3))
+    sec = res.sections["crosscheck"]
+    assert sec["title"] == "Numeric cross-check"
+    assert len(sec["rows"]) == 21 * 5
+    ids = [r.claim_id for r in res.claims]
+    assert "X.numeric" in ids and "P5.4.certified" in ids
+    json.dumps(res.sections)  # the section is JSON-able as it is
+    json.dumps(res.as_dict(), default=str)
