@@ -85,6 +85,9 @@ def main(argv=None):
     ap.add_argument("--successors", type=int, default=1)
     ap.add_argument("--dps", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--certified-states", type=int, default=2000,
+                    help="also run the certified (interval) P5.4 check on a stochastic model this size (0: skip)")
+    ap.add_argument("--certified-k", type=int, default=3)
     a = ap.parse_args(argv)
     print(f"# bench_scale: seed {a.seed}, {a.actions} actions, {a.successors} successor(s) per action, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -99,6 +102,15 @@ def main(argv=None):
             print(f"{B.name:<12} {mm.n_states:>9} {mm.n_pairs:>9} {mm.horizon:>4} {op:<24} {sec:>8.3f} {cpu:>7.3f} "
                   f"{mm.n_pairs / sec:>15.3e} {nbytes / sec / 1e6:>13.1f}")
         print(f"#   kappa_delta(G(p)) = {B.to_sympy(kappa)}  J(G(p)) = {B.to_sympy(J)}  [{B.describe()}]")
+    if a.certified_states > 0:
+        from proofcheck.numerics.certified import certified_return_improvement
+        m = random_layered_mdp(a.certified_states, a.actions, width=max(1, a.certified_states // 100),
+                               seed=a.seed, successors=max(a.successors, 2))
+        t = _now()
+        r = certified_return_improvement(m, a.certified_k, dps=a.dps)
+        sec, cpu = _now() - t
+        print(f"# certified P5.4 [J] on {m!r}, k = 0..{a.certified_k}, interval {a.dps} digits: "
+              f"{r.verdict.value} ({r.summary}) in {sec:.2f} s ({cpu:.2f} s CPU)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"# peak RSS {rss:.0f} MB")
 

@@ -130,3 +130,34 @@ def test_verify_adds_section_and_claim():
     assert "X.numeric" in ids and "P5.4.certified" in ids
     json.dumps(res.sections)  # the section is JSON-able as it is
     json.dumps(res.as_dict(), default=str)
+
+
+def test_a_deviation_inside_the_bound_passes(monkeypatch):
+    # 1e-28 is inside the 10**(-30 + 5) = 1e-25 bound at 30 digits: not a failure
+    real = cc.success_probability
+
+    def nudged(mdp, policy=None, *, backend=None, **kw):
+        v = real(mdp, policy, backend=backend, **kw)
+        return v + backend.ctx.mpf(10) ** -28 if isinstance(backend, MpmathBackend) else v
+
+    monkeypatch.setattr(cc, "success_probability", nudged)
+    t = crosscheck_case(load_case(EX3), n=2, dps=30)
+    assert t.ok
+    dev = max(r.deviation for r in t.rows if r.quantity == "S")
+    assert mpmath.mpf(10) ** -29 < dev < mpmath.mpf(10) ** -27
+
+
+def test_random_stochastic_model_crosschecks():
+    from proofcheck.numerics.layered import random_layered_mdp
+    m = random_layered_mdp(13, 3, horizon=3, seed=4, successors=2, values="exact")
+    t = crosscheck_case(m, n=4, dps=40)
+    assert t.ok, t.lines()
+    assert len(t.rows) == 5 * (3 + 3)
+
+
+def test_large_model_is_skipped_with_a_reason():
+    from proofcheck.numerics.layered import random_layered_mdp
+    m = random_layered_mdp(40, 3, horizon=3, seed=0, values="exact")
+    t = crosscheck_case(m, n=2, max_pairs=10)
+    assert t.skipped.startswith(f"{m.n_pairs} state-action pairs > 10")
+    assert t.lines() == [f"cross-check skipped: {t.skipped}"]

@@ -41,8 +41,12 @@ def _pair(n, A, T, K, seed):
             random_layered_mdp(n, A, values="exact", **kw))
 
 
+@pytest.mark.parametrize("csr", [False, True])
 @pytest.mark.parametrize("n,A,T,K,seed", [(13, 3, 3, 1, 0), (13, 3, 3, 2, 1), (21, 2, 4, 3, 7)])
-def test_float_path_matches_exact_within_float64_bound(n, A, T, K, seed):
+def test_float_path_matches_exact_within_float64_bound(n, A, T, K, seed, csr, monkeypatch):
+    if csr:  # force the scipy.sparse path even on a small model
+        pytest.importorskip("scipy.sparse")
+        monkeypatch.setattr(FloatBackend, "CSR_MIN_EDGES", 0)
     fm, em = _pair(n, A, T, K, seed)
     M = 4 * (T * (A + K + 4) + fm.n_pairs)
     g = gamma(M)
@@ -83,6 +87,7 @@ def test_float_path_never_falls_back_to_object_arrays(monkeypatch):
         raise AssertionError("object-array fallback hit on the float path")
 
     monkeypatch.setattr(Backend, "map", boom)
+    monkeypatch.setattr(FloatBackend, "map", boom)
     monkeypatch.setattr(FloatBackend, "_convert", boom)
     sv = soft_values(m, backend=F)
     g = goal_condition(m, backend=F)
@@ -169,3 +174,22 @@ def test_layer_sizes_and_determinism():
     assert a.n_states == 50 and a.n_pairs == 3 * (50 - layer_sizes(50, width=7)[-1])
     with pytest.raises(ModelError):
         random_layered_mdp(1, 2, horizon=1)
+
+
+def test_float_map_returns_float64():
+    out = FloatBackend().map(lambda a, b: a * b, np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    assert out.dtype == np.float64 and list(out) == [3.0, 8.0]
+
+
+def test_sparse_and_numpy_float_paths_agree(monkeypatch):
+    pytest.importorskip("scipy.sparse")
+    m = random_layered_mdp(3001, 4, width=300, seed=2, successors=3)  # 36000 edges: CSR path
+    assert len(m.edge_target) >= FloatBackend.CSR_MIN_EDGES
+    F = get_backend("float")
+    sparse = soft_values(m, backend=F)
+    assert "float64:csr-levels" in m._converted  # the CSR path was taken
+    monkeypatch.setattr(FloatBackend, "CSR_MIN_EDGES", 10 ** 12)
+    dense = soft_values(m, backend=F)
+    # same sums in possibly another order: a few ulps at most (relative 2**-50)
+    assert np.all(np.abs(sparse.zv - dense.zv) <= 2.0 ** -50 * np.abs(dense.zv))
+    assert np.all(np.abs(sparse.zq - dense.zq) <= 2.0 ** -50 * np.abs(dense.zq))

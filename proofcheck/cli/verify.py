@@ -27,7 +27,9 @@ _MARK = {"holds": "holds", "fails": "FAILS", "undecided": "undecided", "not-appl
 
 
 def _clip(text, n):
-    text = " ".join(str(text).split())
+    text = str(text)
+    indent = text[: len(text) - len(text.lstrip(" "))]  # keep continuation indents
+    text = indent + " ".join(text.split())
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
@@ -40,10 +42,13 @@ def format_case(res):
              + (", parametric in " + ", ".join(s.name for s in m.parameters) if m.parameters else "")
              + ("" if m.exact else ", INEXACT (float inputs)"),
              "   conventions: " + ", ".join(f"{k}={v}" for k, v in c.conventions.as_dict().items()),
-             "", f"   {'claim':<11} {'verdict':<10} evidence"]
+             ""]
+    width = max([11] + [len(r.label) for r in res.claims])
+    lines.append(f"   {'claim':<{width}} {'verdict':<10} evidence")
     for r in res.claims:
-        lines.append(f"   {r.label:<11} {_MARK[r.verdict.value]:<10} {_clip(r.summary, 110)}")
+        lines.append(f"   {r.label:<{width}} {_MARK[r.verdict.value]:<10} {_clip(r.summary, 110)}")
     for name, section in res.sections.items():
+        lines += ["", f"   -- {section.get('title', name)}"]
         for row in section.get("lines", []):
             lines.append(f"   {_clip(row, 130)}")
     if res.expectations:

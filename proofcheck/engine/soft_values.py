@@ -77,9 +77,8 @@ def _soft_values(mdp, pi, q, success, B):
     term = mdp.terminal
     zv[term] = success[term]
     for blk in mdp.blocks[1:]:
-        e, p, s = blk.edges, blk.pairs, blk.states
-        inflow = ep[e] * zv[mdp.edge_target[e]]
-        zq[p] = q[p] * B.segment_sum(inflow, mdp.pair_ptr[p.start:p.stop] - e.start)
+        p, s = blk.pairs, blk.states
+        zq[p] = q[p] * B.edge_sum(mdp, blk, ep, zv)
         zv[s] = B.segment_sum(pi[p] * zq[p], mdp.state_ptr[s.start:s.stop] - p.start)
     return zq, zv
 

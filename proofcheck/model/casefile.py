@@ -102,12 +102,20 @@ def _short(value):
     return r if len(r) <= 60 else r[:57] + "..."
 
 
+def _k(key):
+    """A key as it may appear in a one-line message (untrusted keys: quoted, clipped)."""
+    key = str(key)
+    return key if key.isprintable() and len(key) <= 60 else _short(key)
+
+
 def _name(value, where):
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise CaseFileError(f"{where}: a state name must be a string, got {_short(value)}")
     value = str(value)
     if not value or len(value) > 200:
         raise CaseFileError(f"{where}: state name {_short(value)} must have 1 to 200 characters")
+    if not value.isprintable():  # newlines etc. would break one-line messages and reports
+        raise CaseFileError(f"{where}: state name {_short(value)} contains control characters; use printable text")
     return value
 
 
@@ -129,18 +137,18 @@ def case_to_graph(doc, where="case"):
     if "parameters" in doc:
         params = {}
         for pname, rng in _table(doc["parameters"], f"{where}: [parameters]").items():
-            pw = f"{where}: parameters.{pname}"
+            pw = f"{where}: parameters.{_k(pname)}"
             rng = _table(rng, pw, 'a table such as { min = "0", max = "1" }')
             _unknown(rng, {"min", "max"}, pw)
             if "min" not in rng or "max" not in rng:
-                raise CaseFileError(f'{pw}: give both min and max, e.g. {pname} = {{ min = "0", max = "1" }}')
+                raise CaseFileError(f'{pw}: give both min and max, e.g. {_k(pname)} = {{ min = "0", max = "1" }}')
             params[pname] = (_number(rng["min"], f"{pw}.min"), _number(rng["max"], f"{pw}.max"))
         G.graph["parameters"] = params
         symbols = {s.name: s for s in _parse_parameters(params, f"{where}: [parameters]")}
     if "initial" in mdp_t:
         init = mdp_t["initial"]
         if isinstance(init, dict):
-            G.graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{k}", symbols)
+            G.graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{_k(k)}", symbols)
                                   for k, v in init.items()}
         else:
             G.graph["initial"] = _name(init, f"{where}: mdp.initial")
@@ -162,7 +170,7 @@ def case_to_graph(doc, where="case"):
     if not states:
         raise CaseFileError(f"{where}: no [states.NAME] tables; describe at least one state with actions")
     for sname, st in states.items():
-        sw = f"{where}: states.{sname}"
+        sw = f"{where}: states.{_k(sname)}"
         s = _name(sname, sw)
         st = _table(st, sw)
         _unknown(st, _STATE, sw)
@@ -172,7 +180,7 @@ def case_to_graph(doc, where="case"):
         if "initial" in st:
             G.nodes[s]["initial"] = _number(st["initial"], f"{sw}.initial", symbols)
         for aname, act in _table(st.get("actions", {}), f"{sw}.actions").items():
-            aw = f"{sw}.actions.{aname}"
+            aw = f"{sw}.actions.{_k(aname)}"
             act = _table(act, aw)
             _unknown(act, _ACTION, aw)
             if "next" not in act:
@@ -180,7 +188,7 @@ def case_to_graph(doc, where="case"):
                                     'or outcomes, e.g. next = { s1 = "3/4", s2 = "1/4" }')
             nxt = act["next"]
             outs = ({_name(nxt, f"{aw}.next"): sp.Integer(1)} if not isinstance(nxt, dict)
-                    else {_name(k, f"{aw}.next"): _number(v, f"{aw}.next.{k}", symbols) for k, v in nxt.items()})
+                    else {_name(k, f"{aw}.next"): _number(v, f"{aw}.next.{_k(k)}", symbols) for k, v in nxt.items()})
             if not outs:
                 raise CaseFileError(f"{aw}.next: empty outcome table; name at least one next state")
             first = True

@@ -83,9 +83,18 @@ def _to_expr(value, symbols, where):
     if isinstance(value, str):
         return parse_expression(value, symbols, where=where)
     raise ModelError(
-        f"{where}: unsupported value {value!r} of type {type(value).__name__}; "
+        f"{where}: unsupported value {_safe_repr(value)} of type {type(value).__name__}; "
         "give a number, a fraction string such as '1/2', or a SymPy expression"
     )
+
+
+def _safe_repr(value, n=60):
+    """A short repr, safe for deeply nested or huge values from untrusted input."""
+    try:
+        r = repr(value)
+    except RecursionError:
+        return f"<deeply nested {type(value).__name__}>"
+    return r if len(r) <= n else r[: n - 3] + "..."
 
 
 def _is_float(expr):
@@ -634,6 +643,9 @@ class Policy:
 
 def _parse_parameters(raw, where):
     params = {}
+    if raw is not None and not isinstance(raw, dict):
+        raise ModelError(f"{where}: expected a dict name -> (low, high), got {type(raw).__name__}; "
+                         "e.g. {'p': (0, 1)}")
     for name, rng in (raw or {}).items():
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise ModelError(f"{where}: parameter name {name!r} is not an identifier; use letters, digits and _")
@@ -719,6 +731,11 @@ def from_graph(graph, *, name=None, validate=True):
         (u, v, d.get("action", v), d) for u, v, d in graph.edges(data=True))
     declared = {}
     for u, v, a, data in edges:
+        try:
+            hash(a)
+        except TypeError:
+            raise ModelError(f"edge {u!r} -> {v!r}: action {_safe_repr(a)} is not hashable; "
+                             "name actions with strings") from None
         where = f"edge {u!r} -> {v!r} (action {a!r})"
         unknown = set(data) - {"prob", "prior", "q", "reward", "action"}
         if unknown:
@@ -814,7 +831,7 @@ def from_graph(graph, *, name=None, validate=True):
 
 #: Largest number of edges :func:`unroll` builds (a small cyclic file could otherwise
 #: ask for |S| * horizon states with all their edges).
-UNROLL_EDGE_LIMIT = 200_000
+UNROLL_EDGE_LIMIT = 100_000
 
 
 def unroll(graph, horizon):
@@ -838,6 +855,7 @@ def unroll(graph, horizon):
     starts = init if isinstance(init, dict) else {init: 1}
     out.graph["initial"] = {(s, 0): m for s, m in starts.items()}
     frontier = set(starts)
+    n_edges = 0
     for t in range(horizon):
         nxt = set()
         for s in frontier:
@@ -848,7 +866,8 @@ def unroll(graph, horizon):
                 attrs = {k: val for k, val in d.items() if k != "action"}
                 out.add_edge((u, t), (v, t + 1), key=a, **attrs)
                 nxt.add(v)
-            if out.number_of_edges() > UNROLL_EDGE_LIMIT:  # bound the work of hostile inputs
+                n_edges += 1
+            if n_edges > UNROLL_EDGE_LIMIT:  # bound the work of hostile inputs
                 raise ModelError(
                     f"unrolling to horizon {horizon} exceeds {UNROLL_EDGE_LIMIT} edges (at step {t}); "
                     "use a smaller horizon or fewer states"

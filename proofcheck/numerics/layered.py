@@ -49,7 +49,6 @@ def layer_sizes(n_states, horizon=None, width=None):
     if width is not None:
         if int(width) < 1:
             raise ModelError(f"random_layered_mdp: width = {width!r} must be >= 1")
-        horizon = -(-rest // int(width))
         return [1] + [int(width)] * (rest // int(width)) + ([rest % int(width)] if rest % int(width) else [])
     if int(horizon) < 1 or int(horizon) > rest:
         raise ModelError(f"random_layered_mdp: horizon = {horizon!r} must be in 1..{rest} for {n_states} states")

@@ -111,6 +111,9 @@ def math_value(value, *, long=LONG_MATH):
 def _cell_exact_decimal(value):
     """Exact value (when short) and its decimal, for the table of exact values."""
     body = value_tex(value)
+    if value.free_symbols:
+        # Parametric values are rational functions: display style keeps them legible.
+        return (rf"$\displaystyle {body}$" if len(body) <= 3 * LONG_MATH else r"\dag") + " & --"
     if value.is_Rational and not value.is_Integer:
         return f"${body}$ & {_dec(value)}"
     if len(body) <= LONG_MATH:
@@ -260,18 +263,19 @@ def _symbolic(res):
 def _exact_values(table, mdp):
     """Display of exact values of our own tables at k = 1 and 2 (via sympy.latex)."""
     s = escape_tex(table["state"])
+    end = r" \\[6pt]" if mdp.parameters else r" \\"
     lines = [r"\begin{center}\small\fitwidth{\begin{tabular}{lll}\toprule",
              r"Quantity & Exact value & Decimal \\\midrule"]
     for r in table["rows"][:3]:
         k = r["k"]
         for a, v in r["policy"].items():
             lines.append(rf"$\pi^G_{{{k}}}(\text{{{escape_tex(a)}}}\mid\text{{{s}}})$ & "
-                         + _cell_exact_decimal(v) + r" \\")
-        lines.append(rf"$S(\pi^G_{{{k}}})$ & " + _cell_exact_decimal(r["S"]) + r" \\")
-        lines.append(rf"$J(\pi^G_{{{k}}})$ & " + _cell_exact_decimal(r["J"]) + r" \\")
+                         + _cell_exact_decimal(v) + end)
+        lines.append(rf"$S(\pi^G_{{{k}}})$ & " + _cell_exact_decimal(r["S"]) + end)
+        lines.append(rf"$J(\pi^G_{{{k}}})$ & " + _cell_exact_decimal(r["J"]) + end)
         for d, v in r["kappa"].items():
-            lines.append(rf"$\kappa_{{{value_tex(d)}}}(\pi^G_{{{k}}})$ & " + _cell_exact_decimal(v) + r" \\")
-        lines.append(r"\addlinespace")
+            lines.append(rf"$\kappa_{{{value_tex(d)}}}(\pi^G_{{{k}}})$ & " + _cell_exact_decimal(v) + end)
+        lines.append(r"\addlinespace[6pt]" if mdp.parameters else r"\addlinespace")
     lines.append(r"\bottomrule\end{tabular}}\end{center}")
     return "\n".join(lines)
 
@@ -283,11 +287,12 @@ def _retraining_tables(table):
     out = [r"\begin{center}\small\fitwidth{\begin{tabular}{r" + "l" * (len(acts) + 1) + r"}\toprule",
            rf"$k$ & {head} & $S(\pi^G_k)$ \\\midrule"]
     for r in table["rows"]:
-        cells = [f"${value_tex(r['policy'][a])}$" if len(value_tex(r['policy'][a])) <= LONG_MATH
+        style = r"\displaystyle " if table["parametric"] else ""
+        cells = [f"${style}{value_tex(r['policy'][a])}$" if len(value_tex(r['policy'][a])) <= LONG_MATH
                  else _dec(r["policy"][a]) for a in acts]
         sv = value_tex(r["S"])
-        cells.append(f"${sv}$" if len(sv) <= LONG_MATH else _dec(r["S"]))
-        out.append(f"{r['k']} & " + " & ".join(cells) + r" \\")
+        cells.append(f"${style}{sv}$" if len(sv) <= LONG_MATH else _dec(r["S"]))
+        out.append(f"{r['k']} & " + " & ".join(cells) + (r" \\[8pt]" if style else r" \\"))
     out.append(r"\bottomrule\end{tabular}}\end{center}")
     if table["parametric"]:
         return "\n".join(out)
