@@ -85,19 +85,20 @@ def _value(draw, pool, parametric):
     return draw(st.sampled_from(pool))
 
 
-def _distribution(draw, n, *, allow_zero, parametric, max_weight=3):
+def _distribution(draw, n, *, allow_zero, parametric, uniform=False, max_weight=3):
     """``n`` exact probabilities summing to 1; shrinks towards the uniform distribution."""
     if n == 1:
         return [Fraction(1)]
+    if uniform:
+        return [Fraction(1, n)] * n
     if parametric and n == 2 and draw(st.booleans()):
         return ["p", "1 - p"]
     if not draw(st.booleans()):  # False is what hypothesis shrinks to: uniform
         return [Fraction(1, n)] * n
-    lo = 0 if allow_zero else 1
-    # drawn as an offset from 1 so that shrinking (towards 0) gives weight 1 = uniform
+    # drawn as an offset from 1 so that shrinking (towards 0) gives weight 1 = uniform;
+    # with zeros allowed the largest draw wraps round to weight 0
     weights = [(1 + draw(st.integers(0, max_weight))) % (max_weight + 1) if allow_zero
                else 1 + draw(st.integers(0, max_weight - 1)) for _ in range(n)]
-    weights = [max(w, lo) for w in weights]
     if sum(weights) == 0:
         weights[0] = 1
     total = sum(weights)
@@ -119,15 +120,15 @@ def _graph(draw, depth, branching, outcomes, max_states, regime, merging, prior,
     uses_p = False
     for t in range(T):
         nxt = []
-        for idx, s in enumerate(layer):
-            # the first state of a layer always expands, so the horizon is exactly T;
-            # others may stop early (shrinking prefers stopping: smaller models)
-            if idx > 0 and not draw(st.booleans()):
+        for s in layer:
+            # below the root a state may stay terminal; shrinking prefers that (smaller
+            # models), so T is only an upper bound on the horizon
+            if t > 0 and draw(st.integers(0, 3)) == 0:  # expand w.p. ~3/4; shrinks to stop
                 continue
             if n_states + worst > max_states:
                 continue
             n_act = draw(st.integers(min_actions, branching))
-            pri = _distribution(draw, n_act, allow_zero=prior == "any",
+            pri = _distribution(draw, n_act, allow_zero=True, uniform=prior == "uniform",
                                 parametric=parametric and prior == "any")
             for a in range(n_act):
                 if regime == "deterministic":
@@ -176,7 +177,7 @@ def graphs(*, depth=2, branching=2, outcomes=2, max_states=30, regime="any", mer
     Parameters
     ----------
     depth : int
-        Largest horizon ``T`` (1..8); the drawn horizon shrinks towards 1.
+        Largest horizon ``T`` (1..8); the horizon shrinks towards 1.
     branching : int
         Largest number of actions per state (1..6); actions are ``a0, a1, ...``.
     outcomes : int

@@ -23,9 +23,11 @@ import proofcheck as pc
 from proofcheck.fuzzing import hostile
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = settings(max_examples=200, deadline=timedelta(seconds=5), database=None,
+# the default suite is reproducible (derandomized); the slow run explores fresh inputs
+FAST = settings(max_examples=200, deadline=timedelta(seconds=5), database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
+LONG = settings(FAST, max_examples=2000, derandomize=False)
 PER_EXAMPLE_SECONDS = 10
 
 
@@ -123,6 +125,21 @@ def test_graph_constructor_wrong_attribute_types(attr, value):
     _load_graph(G)
 
 
+@pytest.mark.slow
+@LONG
+@given(st.one_of(hostile.case_documents().map(hostile.to_toml), hostile.mutated_documents().map(hostile.to_toml),
+                 hostile.toml_texts(), hostile.deep_toml()))
+def test_slow_loader_fresh_random_inputs(text):
+    _load_text(text)
+
+
+@pytest.mark.slow
+@LONG
+@given(hostile.hostile_graphs())
+def test_slow_graph_constructor_fresh_random_inputs(G):
+    _load_graph(G)
+
+
 def test_graph_constructor_deeply_nested_value():
     deep = []
     for _ in range(5000):
@@ -144,6 +161,19 @@ def test_found_bugs_stay_fixed():
             lines += [f"[states.s{i}.actions.a{j}]", f'next = "s{j}"', 'prior = "1/30"']
     err = _load_text("\n".join(lines))
     assert isinstance(err, pc.ModelError) and "edges" in str(err)
+    # delta = 1e-400 loaded, then Zq**(1/delta) = Zq**(10**400) hung every Boltzmann claim
+    err = _load_text('[conventions]\ndelta = "1e-400"\n[states.s.actions.a]\nnext = "t"\nprior = 1\n')
+    assert isinstance(err, pc.CaseFileError) and "delta" in str(err)
+    # parameters given as a string, unhashable actions: AttributeError / TypeError before
+    G = nx.MultiDiGraph(parameters="p")
+    G.add_edge("s", "t", key="a", prior=1)
+    assert isinstance(_load_graph(G), pc.ModelError)
+    G = nx.DiGraph()
+    G.add_edge("s", "t", action=["a"], prior=1)
+    assert isinstance(_load_graph(G), pc.ModelError)
+    # a newline in a state name made a multi-line message
+    err = _load_text('[states."a\\nb".actions.x]\nnext = "t"\nprior = 1\n')
+    assert isinstance(err, pc.CaseFileError) and "control characters" in str(err)
 
 
 @pytest.mark.parametrize("injection", hostile.INJECTIONS)

@@ -32,7 +32,9 @@ from proofcheck.reports.tikz import layout, mdp_drawing
 from proofcheck.verification import verify_case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REGENERATE = "python -m proofcheck report cases/ -o reports/example"
+#: The case paths of the bundled report (one place: the staleness test uses the same).
+BUNDLED_PATHS = ["cases/"]
+REGENERATE = f"python -m proofcheck report {' '.join(BUNDLED_PATHS)} -o reports/example"
 HAVE_TEX = shutil.which("pdflatex") is not None and shutil.which("pdftotext") is not None
 NO_TEX = "pdflatex or pdftotext not installed (CI installs TeX Live via .ci/run)"
 R = sp.Rational
@@ -280,7 +282,7 @@ def test_bundled_report_is_current(tmp_path):
     committed = {s: os.path.join(ROOT, "reports", "example" + s) for s in (".tex", ".json")}
     for path in committed.values():
         assert os.path.exists(path), f"{path} missing; regenerate it with `{REGENERATE}`"
-    proc = subprocess.run([sys.executable, "-m", "proofcheck", "report", "cases/", "-o",
+    proc = subprocess.run([sys.executable, "-m", "proofcheck", "report", *BUNDLED_PATHS, "-o",
                            str(tmp_path / "example"), "--no-pdf"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -320,3 +322,45 @@ def test_progress_shown_on_a_terminal():
     p.done()
     out = p.stream.getvalue()
     assert "claim P4.2 (1/20)" in out and "claim P4.3 (2/20)" in out and out.endswith("\r")
+
+
+@pytest.mark.slow
+def test_report_does_not_depend_on_the_hash_seed(tmp_path):
+    # A committed report is only reproducible if no verdict text depends on set/dict
+    # iteration order of strings (randomised per process by PYTHONHASHSEED).
+    texts = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = tmp_path / seed / "example"
+        proc = subprocess.run([sys.executable, "-m", "proofcheck", "report", *BUNDLED_PATHS, "-o", str(out),
+                               "--no-pdf"], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        texts.append((tmp_path / seed / "example.json").read_text(encoding="utf-8"))
+    if texts[0] != texts[1]:
+        a, b = texts[0].splitlines(), texts[1].splitlines()
+        first = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+        pytest.fail(f"report differs between PYTHONHASHSEED=1 and 2 at JSON line {first + 1}: "
+                    f"{a[first].strip()[:160]!r} vs {b[first].strip()[:160]!r}")
+
+
+def test_parallel_edges_and_merging_dag_are_drawn(tmp_path):
+    import networkx as nx
+    from proofcheck.model.mdp import from_graph
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "m", key="left", prior="1/2")
+    G.add_edge("s", "m", key="right", prior="1/2")   # parallel: same successor
+    G.add_edge("m", "x", key="go", prior="1")
+    G.add_edge("s2", "x", key="go", prior="1")       # a second root merging into x
+    G.graph["initial"] = {"s": "1/2", "s2": "1/2"}
+    m = from_graph(G)
+    pos = layout(m)
+    col = {st: pos[("s", m.index[st])][0] for st in m.states}
+    # Columns are longest distances from a root (two per deterministic step): x is 4, not 2.
+    assert col == {"s": 0, "m": 2, "x": 4, "s2": 0}
+    tex = mdp_drawing(m)
+    assert "bend left=12" in tex and "bend right=12" in tex
+    if HAVE_TEX:
+        from proofcheck.reports.latex import _PREAMBLE
+        compile_pdf(_PREAMBLE + "\\begin{document}\n" + tex + "\n\\end{document}\n",
+                    tmp_path / "d.pdf", name="d")
+        assert (tmp_path / "d.pdf").stat().st_size > 1000

@@ -29,7 +29,8 @@ def check_global_local(mdp, conventions, objective=None):
             glob[path] = glob.get(path, 0) + w
     local = trajectory_distribution(mdp, goal_condition(mdp, conventions=conventions), limit=TRAJECTORY_LIMIT)
     bad = None
-    for path in sorted(set(glob) | set(local), key=len):
+    # shortest first, then by name: the reported counterexample must not depend on hashing
+    for path in sorted(set(glob) | set(local), key=lambda p: (len(p), tuple(map(str, p)))):
         g, l = glob.get(path, sp.Integer(0)), local.get(path, sp.Integer(0))
         if not equal(g, l):
             bad = {"trajectory": " ".join(map(str, path)), "global posterior": g, "local product": l}

@@ -119,7 +119,9 @@ def run_claim(claim_id, mdp, conventions, objective=None):
     try:
         if mdp.parameters:  # verdicts become exact conditions on a parameter (symbolic/parametric.py)
             from ..symbolic.parametric import run_parametric
-            res = run_parametric(lambda: c.check(mdp, conventions, objective), mdp.parameters)
+            at_point = lambda v: c.check(mdp.substitute({next(iter(mdp.parameters)): v}), conventions, objective)
+            res = run_parametric(lambda: c.check(mdp, conventions, objective), mdp.parameters,
+                                 at_point=at_point if len(mdp.parameters) == 1 else None)
         else:
             res = c.check(mdp, conventions, objective)
     except UndecidedError as exc:

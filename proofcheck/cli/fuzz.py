@@ -11,8 +11,6 @@ import json
 import sys
 import time
 
-from ..fuzzing.search import parse_conventions, search_claims
-
 __all__ = ["add_parser", "run", "format_row", "HEADER"]
 
 HEADER = (f"{'claim':<11} {'tried':>5} {'holds':>5} {'fails':>5} {'undec':>5} {'n/a':>5} "
@@ -30,6 +28,8 @@ def add_parser(sub):
                    help="search only this claim (repeatable; default: every claim)")
     p.add_argument("--regime", choices=["any", "deterministic", "stochastic"], default="any",
                    help="dynamics of the random models (default: any)")
+    p.add_argument("--prior", choices=["any", "uniform"], default="any",
+                   help="priors of the random models: any (zeros included) or uniform (default: any)")
     p.add_argument("--examples", type=int, default=100, metavar="N",
                    help="random models per claim (default: 100)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed; a run is reproducible from it")
@@ -72,12 +72,25 @@ def _check(args):
         raise ConventionError(f"--shrink-seconds {args.shrink_seconds} must be in [0, 36000]")
 
 
+def _search_module():
+    try:
+        import hypothesis  # noqa: F401
+    except ModuleNotFoundError:
+        from ..errors import ProofcheckError
+        raise ProofcheckError("proofcheck fuzz needs hypothesis; install it with "
+                              "pip install 'proofcheck[fuzz]' (or pip install hypothesis)") from None
+    from ..fuzzing import search
+    return search
+
+
 def run(args):
     _check(args)
+    search = _search_module()
+    parse_conventions, search_claims = search.parse_conventions, search.search_claims
     conventions = parse_conventions(args.conventions)
     t0 = time.perf_counter()
     if not args.json:
-        print(f"proofcheck fuzz: regime {args.regime}, {args.examples} examples per claim, "
+        print(f"proofcheck fuzz: regime {args.regime}, prior {args.prior}, {args.examples} examples per claim, "
               f"seed {args.seed}")
         print(HEADER)
 
@@ -89,11 +102,12 @@ def run(args):
                           seed=args.seed, conventions=conventions, timeout=args.timeout,
                           shrink_seconds=args.shrink_seconds,
                           out=None if args.no_write else args.out,
-                          beyond_hypothesis=args.beyond_hypothesis, progress=progress)
+                          beyond_hypothesis=args.beyond_hypothesis, prior=args.prior,
+                          progress=progress)
     total = time.perf_counter() - t0
     crashed = [s for s in stats if s.errors]
     if args.json:
-        json.dump({"regime": args.regime, "examples": args.examples, "seed": args.seed,
+        json.dump({"regime": args.regime, "prior": args.prior, "examples": args.examples, "seed": args.seed,
                    "conventions": conventions.as_dict(), "seconds": round(total, 3),
                    "claims": [s.as_dict() for s in stats]}, sys.stdout, indent=2)
         print()

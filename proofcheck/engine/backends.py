@@ -265,7 +265,11 @@ class ExactBackend(Backend):
         return sp.Pow(x, y)
 
     def _is_zero(self, x):
-        return x.is_zero is True
+        z = x.is_zero
+        if z is None and x.free_symbols:  # parametric: a case split inside claim runs
+            from ..symbolic.parametric import assumed_zero
+            z = assumed_zero(x)
+        return z is True
 
     def _sign(self, x):
         return exact_sign(x)

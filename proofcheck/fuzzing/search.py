@@ -74,6 +74,7 @@ class ClaimStats:
     objective: str | None
     regime: str
     seed: int
+    prior: str = "any"
     tried: int = 0
     counts: dict = field(default_factory=lambda: {v.value: 0 for v in Verdict})
     timeouts: int = 0
@@ -98,14 +99,14 @@ class ClaimStats:
 
     def as_dict(self):
         return {"claim": self.claim_id, "objective": self.objective, "label": self.label,
-                "regime": self.regime, "seed": self.seed, "tried": self.tried,
+                "regime": self.regime, "prior": self.prior, "seed": self.seed, "tried": self.tried,
                 "counts": dict(self.counts), "timeouts": self.timeouts, "errors": self.errors,
                 "first_error": self.first_error, "na_conclusion_fails": self.na_conclusion_fails,
                 "seconds": round(self.seconds, 3), "summary": self.summary, "path": self.path,
                 "reproduced": self.reproduced}
 
 
-def fuzz_strategy(regime="any", *, depth=3, branching=3, max_states=24):
+def fuzz_strategy(regime="any", *, prior="any", depth=3, branching=3, max_states=24):
     """The model stream of ``proofcheck fuzz``: trees first, then DAGs with merging states,
     any priors (zeros included) and likelihoods; shrinks to trees of depth 1.
 
@@ -115,7 +116,7 @@ def fuzz_strategy(regime="any", *, depth=3, branching=3, max_states=24):
     >>> find(fuzz_strategy("deterministic"), lambda m: True)
     <MDP 'fuzz': 2 states, 1 state-action pairs, horizon 1, deterministic>
     """
-    kw = dict(depth=depth, branching=branching, max_states=max_states, regime=regime, prior="any")
+    kw = dict(depth=depth, branching=branching, max_states=max_states, regime=regime, prior=prior)
     return st.one_of(pst.mdps(merging=False, **kw), pst.mdps(merging=True, **kw))
 
 
@@ -153,8 +154,9 @@ def _slug(text):
     return re.sub(r"[^A-Za-z0-9.=_-]+", "_", str(text))
 
 
-def case_filename(claim_id, objective, regime, seed, conventions):
-    """Deterministic file name from the claim, objective, regime, seed and non-default conventions.
+def case_filename(claim_id, objective, regime, seed, conventions, *, prior="any", beyond=False):
+    """Deterministic file name from the claim, objective, regime, prior, seed, non-default
+    conventions, and ``beyond`` (a not-applicable model where the conclusion fails).
 
     Examples
     --------
@@ -163,11 +165,14 @@ def case_filename(claim_id, objective, regime, seed, conventions):
     >>> case_filename("P5.4", "return", "stochastic", 7, Conventions())
     'P5.4-J-stochastic-seed7.toml'
     """
-    parts = [claim_id] + ([_OBJ_SHORT[objective]] if objective else []) + [regime, f"seed{seed}"]
+    parts = [claim_id] + ([_OBJ_SHORT[objective]] if objective else []) + [regime]
+    parts += (["uniform-prior"] if prior == "uniform" else []) + [f"seed{seed}"]
     default = Conventions().as_dict()
     for k, v in conventions.as_dict().items():
         if v != default[k]:
             parts.append(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}")
+    if beyond:
+        parts.append("beyond-hypothesis")
     return _slug("-".join(parts)) + ".toml"
 
 
@@ -179,7 +184,7 @@ def _conclusion_fails(res):
     return res.verdict == Verdict.NOT_APPLICABLE and res.counterexample is not None
 
 
-def _run(claim_id, mdp, conventions, objective, timeout, stats=None):
+def _run(claim_id, mdp, conventions, objective, timeout):
     """``(verdict or "timeout"/"error", result or message)`` of one claim run, time-bounded."""
     try:
         with warnings.catch_warnings():
@@ -195,7 +200,7 @@ def _run(claim_id, mdp, conventions, objective, timeout, stats=None):
 
 def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0,
                  conventions=None, timeout=5.0, shrink_seconds=60.0, out=None,
-                 beyond_hypothesis=False, strategy=None):
+                 beyond_hypothesis=False, prior="any", strategy=None):
     """Search for a counterexample to one claim; return its :class:`ClaimStats`.
 
     Parameters
@@ -220,8 +225,10 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
         Also shrink and save models where the verdict is ``not-applicable`` but the
         conclusion fails (the hypothesis is needed); their expectation is
         ``not-applicable``.
+    prior : {"any", "uniform"}
+        Priors of the random models (see :data:`proofcheck.strategies.PRIORS`).
     strategy : hypothesis strategy of MDPs, optional
-        Defaults to :func:`fuzz_strategy` for ``regime``.
+        Defaults to :func:`fuzz_strategy` for ``regime`` and ``prior``.
 
     Examples
     --------
@@ -236,10 +243,12 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
         raise ConventionError(f"claim {claim_id} depends on the objective; pass objective='return' or 'success'")
     if regime not in pst.REGIMES:
         raise ConventionError(f"regime {regime!r} is not one of {list(pst.REGIMES)}")
+    if prior not in pst.PRIORS:
+        raise ConventionError(f"prior {prior!r} is not one of {list(pst.PRIORS)}")
     conventions = conventions or Conventions()
     objective = objective if CLAIMS[claim_id].uses_objective else None
-    strategy = strategy or fuzz_strategy(regime)
-    stats = ClaimStats(claim_id, objective, regime, seed)
+    strategy = fuzz_strategy(regime, prior=prior) if strategy is None else strategy
+    stats = ClaimStats(claim_id, objective, regime, seed, prior=prior)
     cache = {}
     t0 = time.perf_counter()
 
@@ -311,13 +320,19 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
 def _write(stats, mdp, verdict, conventions, out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    fname = case_filename(stats.claim_id, stats.objective, stats.regime, stats.seed, conventions)
+    fname = case_filename(stats.claim_id, stats.objective, stats.regime, stats.seed, conventions,
+                          prior=stats.prior, beyond=verdict != Verdict.FAILS.value)
     name = fname[:-len(".toml")]
     mdp.name = "found_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
     kind = "counterexample to" if verdict == Verdict.FAILS.value else "the hypothesis is needed for"
     title = f"Shrunk {kind} {stats.label} (proofcheck fuzz, {stats.regime}, seed {stats.seed})"
+    conv = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in conventions.as_dict().items() if v != Conventions().as_dict()[k])
     desc = (f"Found by: proofcheck fuzz --claim {stats.claim_id} --regime {stats.regime} "
-            f"--seed {stats.seed}. Verdict {verdict}: {stats.summary}")
+            f"--prior {stats.prior} --seed {stats.seed}"
+            + (f" --conventions {conv}" if conv else "")
+            + (" --beyond-hypothesis" if verdict != Verdict.FAILS.value else "")
+            + f". Verdict {verdict}: {stats.summary}")
     text = dump_case(mdp, conventions=conventions, expectations=[(stats.quantity, verdict)],
                      title=title, description=" ".join(desc.split())[:2000])
     # reproduce from the text itself before reporting the file
@@ -333,7 +348,7 @@ def _write(stats, mdp, verdict, conventions, out):
 
 def search_claims(claim_ids=None, *, regime="any", examples=100, seed=0, conventions=None,
                   timeout=5.0, shrink_seconds=60.0, out=None, beyond_hypothesis=False,
-                  progress=None):
+                  prior="any", progress=None):
     """Run :func:`search_claim` for several claims (every registered claim by default),
     once per objective in ``conventions.objectives`` for objective-dependent claims."""
     from ..claims import checks  # noqa: F401
@@ -348,7 +363,7 @@ def search_claims(claim_ids=None, *, regime="any", examples=100, seed=0, convent
         for obj in objs:
             s = search_claim(cid, objective=obj, regime=regime, examples=examples, seed=seed,
                              conventions=conventions, timeout=timeout, shrink_seconds=shrink_seconds,
-                             out=out, beyond_hypothesis=beyond_hypothesis)
+                             out=out, beyond_hypothesis=beyond_hypothesis, prior=prior)
             out_stats.append(s)
             if progress is not None:
                 progress(s)

@@ -208,6 +208,10 @@ def _parse_conventions(raw, where):
     _unknown(raw, Conventions.field_names(), f"{where}: [conventions]")
     if "delta" in raw:
         raw["delta"] = _number(raw["delta"], f"{where}: conventions.delta")
+        d = raw["delta"]
+        if d.is_Rational and (abs(d.p) > 1000 or d.q > 1000):  # Zq**(1/delta): bound the work
+            raise CaseFileError(f"{where}: conventions.delta = {_short(str(d))}: a rational delta needs numerator "
+                                "and denominator <= 1000 (the exponent 1/delta bounds exact work); use e.g. 1/100")
     if "objectives" in raw:
         obj = raw["objectives"]
         raw["objectives"] = tuple(obj) if isinstance(obj, list) else obj
@@ -296,12 +300,17 @@ def load_case(path):
 
 
 def find_case_files(paths):
-    """Expand files and folders (``*.toml``, recursively, sorted) into case file paths."""
+    """Expand files and folders into case file paths.
+
+    A folder contributes the ``*.toml`` files directly inside it, sorted; subfolders are
+    not searched, so ``cases/`` is the bundled cases and ``cases/found/`` (fuzzer output)
+    is verified only when named.
+    """
     out = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(x for x in p.rglob("*.toml") if x.is_file()))
+            out.extend(sorted(x for x in p.glob("*.toml") if x.is_file()))
         elif p.exists():
             out.append(p)
         else:

@@ -20,8 +20,11 @@ Grammar (``^`` is accepted as a synonym of ``**``)::
     NAME       := a letter followed by letters, digits or "_" (declared parameters only)
 
 Decimal literals are exact: ``"0.1"`` is ``Rational(1, 10)``.  The work done for
-one expression is bounded (text length, nesting depth, literal size, exponents and
-the size of every intermediate number), so hostile input cannot hang the parser.
+one expression is bounded: the text length, nesting depth, literal sizes,
+exponents, the size of every intermediate number and of the expanded expression
+are limited, and each limit is checked before SymPy gets a chance to do the
+expensive work (SymPy evaluates automatically, and some of its simplifications,
+such as factoring numbers under roots or expanding powers of sums, are costly).
 """
 
 __all__ = ["parse_expression"]
@@ -45,6 +48,8 @@ MAX_NUMERIC_BASE_EXPONENT = 1000  # |exponent| when the base is a number other t
 MAX_RESULT_DIGITS = 2000  # digits of any numerator or denominator
 MAX_EXP_ARGUMENT = 10_000  # |x| in exp(x) for a number x
 MAX_ROOT_DIGITS = 100  # digits of numbers under sqrt, fractional powers and exp
+MAX_SYMBOLIC_POWER = 100  # |numerator| of a numeric exponent on a base containing parameters
+MAX_TERMS = 2000  # terms of the expression when fully multiplied out
 
 _DIGIT_LIMIT = 10**MAX_RESULT_DIGITS  # an integer >= this has more than 2000 digits
 _ROOT_LIMIT = 10**MAX_ROOT_DIGITS
@@ -129,10 +134,14 @@ def _show_text(text, col=None, width=60):
 
 def _show_value(value, limit=60):
     """``str`` of a SymPy value, shortened for messages."""
-    if value.is_Integer and abs(value.p) >= 10**limit:
-        return f"<an integer with about {len(str(abs(value.p)))} digits>"
-    s = str(value)
-    return s if len(s) <= limit else s[: limit - 3] + "..."
+    if value.is_Rational and max(abs(value.p), value.q) >= 10**limit:
+        digits = int(max(abs(value.p), value.q).bit_length() * math.log10(2)) + 1
+        return f"<a number with about {digits} digits>"
+    try:
+        text = str(value)
+    except Exception:  # noqa: BLE001 - e.g. integers beyond Python's str() limit
+        return "<a large expression>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _exceeds(expr, limit):
@@ -219,6 +228,34 @@ def _power_bits(base):
     if base.is_Mul:
         return sum(_power_bits(factor) for factor in base.args)
     return 0.0
+
+
+def _expanded_terms(expr, cap=MAX_TERMS + 1, memo=None):
+    """Upper bound (saturating at ``cap``) on the terms of ``expand(expr)``.
+
+    SymPy expands powers of sums internally (for example to split a logarithm into
+    real and imaginary parts), so expressions such as ``((p + q + 1)**100 + 1)**100``
+    are rejected before anything multiplies them out.
+    """
+    if memo is None:
+        memo = {}
+    if expr in memo:
+        return memo[expr]
+    if expr.is_Add:
+        count = min(cap, sum(_expanded_terms(a, cap, memo) for a in expr.args))
+    elif expr.is_Mul:
+        count = 1
+        for a in expr.args:
+            count = min(cap, count * _expanded_terms(a, cap, memo))
+    elif expr.is_Pow and expr.exp.is_Integer and expr.exp != 0:
+        base_terms = _expanded_terms(expr.base, cap, memo)
+        n = abs(int(expr.exp))
+        # a sum of t terms to the power n has at most C(n + t - 1, t - 1) terms
+        count = 1 if base_terms == 1 else min(cap, math.comb(n + base_terms - 1, min(n, base_terms - 1)))
+    else:
+        count = 1
+    memo[expr] = count
+    return count
 
 
 class _Parser:
@@ -362,7 +399,7 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             self.fail(
-                f"nesting deeper than {MAX_DEPTH} levels at {_quote_token(tok.text)}",
+                f"nesting deeper than {MAX_DEPTH} levels ({_quote_token(tok.text)})",
                 tok.col,
                 "simplify the expression (parentheses, function calls, signs and powers count)",
             )
@@ -402,7 +439,7 @@ class _Parser:
             else:
                 if right.is_zero is True:
                     self.fail(
-                        f"division by zero (the divisor {_show_value(right)} is zero) at '/'",
+                        f"division by zero in '/' (the divisor {_show_value(right)} is zero)",
                         tok.col,
                         "use a non-zero divisor",
                     )
@@ -604,17 +641,19 @@ class _Parser:
                 tok.col,
                 f"use exp(x) with |x| <= {MAX_EXP_ARGUMENT}",
             )
+        # exp() looks for c*log(a) anywhere in its argument (via logcombine) and
+        # turns it into a**c, so every product with a logarithm is a potential power.
         radical_bits = 0.0
-        for term in sympy.Add.make_args(x):
-            coeff, rest = term.as_coeff_Mul()
-            factors = sympy.Mul.make_args(rest)
-            logs = [f for f in factors if isinstance(f, sympy.log)]
-            others = [f for f in factors if not isinstance(f, sympy.log)]
-            if len(logs) == 1 and all(f.is_number for f in others):
-                power = coeff * sympy.Mul(*others)
-                self.check_power(logs[0].args[0], power, tok)
-                if power.is_Rational:
-                    radical_bits += _radical_bits(logs[0].args[0], power)
+        for node in sympy.preorder_traversal(x):
+            if not node.is_Mul:
+                continue
+            factors = node.args
+            for i, factor in enumerate(factors):
+                if isinstance(factor, sympy.log):
+                    power = sympy.Mul(*(factors[:i] + factors[i + 1 :]))
+                    self.check_power(factor.args[0], power, tok)
+                    if power.is_Rational:
+                        radical_bits += _radical_bits(factor.args[0], power)
         if radical_bits > _RADICAL_BITS_LIMIT:
             self.fail(
                 f"fractional powers of numbers too large inside {name}",
@@ -629,22 +668,35 @@ class _Parser:
             sign = _numeric_sign(base)
             if sign is None or sign < 0:
                 self.fail(
-                    f"negative number {_show_value(base)} raised to a non-integer power at {op}",
+                    f"negative number {_show_value(base)} raised to a non-integer power in {op}",
                     tok.col,
                     "use a non-negative base or an integer exponent (complex results are not supported)",
                 )
         if base is sympy.S.Exp1:
             self.check_exp_argument(exponent, tok)  # exp(1)**x is exp(x)
+        if exponent.is_Rational and abs(exponent.p) > MAX_SYMBOLIC_POWER and base.free_symbols:
+            self.fail(
+                f"exponent too large ({_show_value(exponent)}) for an expression with parameters in {op}",
+                tok.col,
+                f"powers of expressions with parameters are limited to exponents "
+                f"with numerator at most {MAX_SYMBOLIC_POWER}",
+            )
+        # SymPy may merge exponents: (b**e)**x -> b**(e*x), exp(y)**x -> exp(x*y).
+        for factor in sympy.Mul.make_args(base):
+            if factor.is_Pow:
+                self.check_power(factor.base, factor.exp * exponent, tok)
+            elif isinstance(factor, sympy.exp):
+                self.check_exp_argument(factor.args[0] * exponent, tok)
         if exponent.is_number:
             if exponent.is_Rational and (abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT):
                 self.fail(
-                    f"exponent too large ({_show_value(exponent)}) at {op}",
+                    f"exponent too large ({_show_value(exponent)}) in {op}",
                     tok.col,
                     f"use exponents whose numerator and denominator are at most {MAX_EXPONENT}",
                 )
             if _exceeds(exponent, MAX_EXPONENT):
                 self.fail(
-                    f"exponent too large ({_show_value(exponent)}) at {op}",
+                    f"exponent too large ({_show_value(exponent)}) in {op}",
                     tok.col,
                     f"use exponents with absolute value <= {MAX_EXPONENT}",
                 )
@@ -654,7 +706,7 @@ class _Parser:
                 and _exceeds(exponent, MAX_NUMERIC_BASE_EXPONENT)
             ):
                 self.fail(
-                    f"exponent too large ({_show_value(exponent)}) for the number {_show_value(base)} at {op}",
+                    f"exponent too large ({_show_value(exponent)}) for the number {_show_value(base)} in {op}",
                     tok.col,
                     f"powers of numbers are limited to exponents of absolute value <= {MAX_NUMERIC_BASE_EXPONENT}",
                 )
@@ -666,23 +718,27 @@ class _Parser:
                 )
         if not exponent.is_Integer and _has_big_rational(base):
             self.fail(
-                f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) at {op}",
+                f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) in {op}",
                 tok.col,
                 f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
             )
         if exponent.is_Rational and _radical_bits(base, exponent) > _RADICAL_BITS_LIMIT:
             self.fail(
                 f"fractional power of a number too large ({_show_value(base)} to the power "
-                f"{_show_value(exponent)}) at {op}",
+                f"{_show_value(exponent)}) in {op}",
                 tok.col,
                 "use smaller numbers or simpler fractions in the exponent",
             )
+        if not exponent.is_Number and base.is_number and base not in (
+            sympy.S.Zero,
+            sympy.S.One,
+            sympy.S.NegativeOne,
+        ):
+            # A sum in the exponent: SymPy keeps the power unevaluated, but it computes
+            # base**c for the rational term c when it normalises or expands powers,
+            # and substituting parameter values computes the rest.
+            self.check_symbolic_exponent(base, exponent, tok)
         if not exponent.is_number:
-            # Symbolic exponent: SymPy keeps the power unevaluated, but it computes
-            # base**c for the constant term c of the exponent when it normalises
-            # powers, and substituting parameter values computes the rest.
-            if base.is_number and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
-                self.check_symbolic_exponent(base, exponent, tok)
             return
         if exponent.is_Number:
             magnitude = float(abs(exponent))
@@ -699,12 +755,12 @@ class _Parser:
             )
 
     def check_symbolic_exponent(self, base, exponent, tok):
-        """Bounds for a number raised to an exponent that contains parameters."""
+        """Bounds for a number raised to a sum or an expression with parameters."""
         for atom in exponent.atoms(sympy.Rational):
             if abs(atom.p) > MAX_EXPONENT or atom.q > MAX_EXPONENT:
                 self.fail(
                     f"number too large ({_show_value(atom)}) in the exponent of {_show_value(base)} "
-                    f"at {_quote_token(tok.text)}",
+                    f"in {_quote_token(tok.text)}",
                     tok.col,
                     f"numbers in exponents are limited to numerators and denominators of at most {MAX_EXPONENT}",
                 )
@@ -718,40 +774,48 @@ class _Parser:
             if node.is_Number:
                 if node is sympy.S.NaN or node.is_finite is False:
                     self.fail(
-                        f"undefined or infinite result at {_quote_token(tok.text)}",
+                        f"undefined or infinite result in {_quote_token(tok.text)}",
                         tok.col,
                         "avoid division by zero and log(0)",
                     )
                 if node.is_Rational and (abs(node.p) >= _DIGIT_LIMIT or node.q >= _DIGIT_LIMIT):
                     self.fail(
-                        f"number too large (more than {MAX_RESULT_DIGITS} digits) at {_quote_token(tok.text)}",
+                        f"number too large (more than {MAX_RESULT_DIGITS} digits) in {_quote_token(tok.text)}",
                         tok.col,
                         "use smaller numbers",
                     )
             elif node.is_Pow:
                 b, e = node.args
-                if b.is_Number and not e.is_number and b not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
+                if b.is_Number and not e.is_Number and b not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
                     self.check_symbolic_exponent(b, e, tok)
+                if e.is_Rational and abs(e.p) > MAX_SYMBOLIC_POWER and b.free_symbols:
+                    self.fail(
+                        f"exponent too large ({_show_value(e)}) for an expression with parameters "
+                        f"in {_quote_token(tok.text)}",
+                        tok.col,
+                        f"powers of expressions with parameters are limited to exponents "
+                        f"with numerator at most {MAX_SYMBOLIC_POWER}",
+                    )
                 if e.is_Number and (
                     abs(e) > MAX_EXPONENT
                     or (e.is_Rational and (abs(e.p) > MAX_EXPONENT or e.q > MAX_EXPONENT))
                 ):
                     self.fail(
-                        f"exponent too large ({_show_value(e)}) at {_quote_token(tok.text)}",
+                        f"exponent too large ({_show_value(e)}) in {_quote_token(tok.text)}",
                         tok.col,
                         f"use exponents whose numerator and denominator are at most {MAX_EXPONENT}",
                     )
                 if b.is_Rational and e.is_Rational and _radical_bits(b, e) > _RADICAL_BITS_LIMIT:
                     self.fail(
                         f"fractional power of a number too large ({_show_value(b)} to the power "
-                        f"{_show_value(e)}) at {_quote_token(tok.text)}",
+                        f"{_show_value(e)}) in {_quote_token(tok.text)}",
                         tok.col,
                         "use smaller numbers or simpler fractions in the exponent",
                     )
                 if b.is_Rational and not e.is_Integer and (abs(b.p) >= _ROOT_LIMIT or b.q >= _ROOT_LIMIT):
                     self.fail(
                         f"number too large under a fractional power (more than {MAX_ROOT_DIGITS} digits) "
-                        f"at {_quote_token(tok.text)}",
+                        f"in {_quote_token(tok.text)}",
                         tok.col,
                         f"numbers inside exp, sqrt and fractional powers are limited to {MAX_ROOT_DIGITS} digits",
                     )
@@ -759,10 +823,17 @@ class _Parser:
                 (x,) = node.args
                 if x.is_Number and abs(x) > MAX_EXP_ARGUMENT:
                     self.fail(
-                        f"exp argument too large ({_show_value(x)}) at {_quote_token(tok.text)}",
+                        f"exp argument too large ({_show_value(x)}) in {_quote_token(tok.text)}",
                         tok.col,
                         f"use exp(x) with |x| <= {MAX_EXP_ARGUMENT}",
                     )
+        if _expanded_terms(value) > MAX_TERMS:
+            self.fail(
+                f"expression too large when multiplied out (more than {MAX_TERMS} terms) "
+                f"in {_quote_token(tok.text)}",
+                tok.col,
+                "use lower powers of sums",
+            )
         return value
 
 
@@ -817,14 +888,34 @@ def parse_expression(text, symbols=None, *, where="expression"):
     ------
     proofcheck.errors.ExpressionError
         With a one-line message naming the location, the offending token and its
-        column, and a fix, if the text is not in the grammar (unknown names or
-        functions, unsupported characters such as quotes, ``.``, ``[``, ``;``), is
-        empty, divides by an exact zero, takes ``log(0)``, or exceeds a work bound:
-        more than 1000 characters, nesting deeper than 50, a literal with more than
-        100 digits, an exponent above 10000 in absolute value (1000 for a numeric
-        base other than 0 and +-1), ``exp(x)`` with a number ``|x| > 10000``, or any
-        intermediate numerator/denominator with more than 2000 digits.  Booleans,
-        NaN, infinities and other types are rejected too.
+        column, and a fix, if
+
+        * the text is not in the grammar: unknown names or functions, unsupported
+          characters (quotes, ``.`` outside numbers, brackets, ``;``, ``=``, ...),
+          missing operands or parentheses; or it is empty;
+        * it divides by an exact zero, takes ``log`` of a number that is not
+          positive, or ``sqrt`` or a fractional power of a negative number (complex
+          results are not supported);
+        * it exceeds a work bound: more than 1000 characters; nesting deeper than 50
+          (parentheses, calls, signs, powers); a literal with more than 100 digits;
+          a numeric exponent whose numerator or denominator exceeds 10000, or whose
+          absolute value exceeds 1000 for a numeric base other than 0 and +-1, or
+          whose numerator exceeds 100 for a base containing parameters; ``exp(x)``
+          with a number ``|x| > 10000``; a number of more than 100 digits under
+          ``sqrt``, ``exp`` or a fractional power; any numerator or denominator of
+          more than 2000 digits; more than 2000 terms when multiplied out.
+
+        Booleans, NaN, infinities and values of other types are rejected too.
+
+    Notes
+    -----
+    Parameters are treated as real numbers: the expression is built from real
+    stand-ins for the declared symbols (SymPy's automatic simplification can take
+    exponential time on symbols with other assumptions) and the declared symbols
+    are substituted back at the end without re-evaluation.  The result is therefore
+    equal to, but occasionally less simplified than, the same expression built
+    directly from the declared symbols (e.g. ``sqrt(p**2)`` stays
+    ``Abs(p)`` even for ``positive=True``).
 
     Examples
     --------
@@ -899,26 +990,28 @@ def _restore(expr, restore):
 
 
 def _stand_ins(symbols):
-    """Assumption-free stand-ins for declared symbols, and the map back.
+    """Real stand-ins without further assumptions for the declared symbols.
 
-    SymPy's assumption queries on symbols with assumptions (``positive=True``) can
-    take very long, e.g. ``((p + 1000)**1000 - 1).is_zero`` computes the real roots
-    of a degree-999 polynomial; ``log`` asks such questions of its argument.  The
-    expression is therefore built with plain symbols of the same names (so the
-    canonical ordering of terms is the same) and the declared symbols are put back
-    at the end, unevaluated.
+    SymPy's automatic simplification asks questions whose cost depends on the
+    symbols' assumptions and can explode: with ``positive=True``,
+    ``((p + 1000)**1000 - 1).is_zero`` computes the real roots of a degree-999
+    polynomial; without ``real=True``, ``sqrt((1 - p**10000)**7)`` expands
+    ``(a + b)**10000`` to split real and imaginary parts.  The expression is
+    therefore built from symbols that are only known to be real, with the same names
+    (so terms sort the same way), and the declared symbols are put back at the end
+    without evaluating anything.  Parameters are thereby treated as real numbers.
+
+    Returns ``(table, restore)``: the name -> stand-in mapping used for parsing and the
+    stand-in -> declared symbol mapping applied to the result.
     """
     table, restore = {}, {}
     names = [v.name for v in symbols.values() if isinstance(v, sympy.Symbol)]
     for key, value in symbols.items():
-        if (
-            type(value) is sympy.Symbol
-            and value.assumptions0
-            and names.count(value.name) == 1
-        ):
-            plain = sympy.Symbol(value.name)
-            table[key] = plain
-            restore[plain] = value
+        if type(value) is sympy.Symbol and names.count(value.name) == 1:
+            real = sympy.Symbol(value.name, real=True)
+            table[key] = real
+            if real != value:
+                restore[real] = value
         else:
             table[key] = value
     return table, restore

@@ -411,9 +411,16 @@ def _overview(results):
         exp = sum(1 for e in res.expectations if e.ok is True)
         rows.append(rf"{text(res.case.title or res.case.name)} & {n['holds']} & {n['fails']} & "
                     rf"{n['undecided']} & {n['not-applicable']} & {exp}/{len(res.expectations)} \\")
-    return "\n".join([r"\begin{center}\small\fitwidth{\begin{tabular}{lrrrrr}\toprule",
-                      r"Case & holds & fails & undecided & n/a & expectations met \\\midrule", *rows,
-                      r"\bottomrule\end{tabular}}\end{center}"])
+    table = "\n".join([r"\begin{center}\small\fitwidth{\begin{tabular}{lrrrrr}\toprule",
+                       r"Case & holds & fails & undecided & n/a & expectations met \\\midrule", *rows,
+                       r"\bottomrule\end{tabular}}\end{center}"])
+    fails = [(res.case, r) for res in results for r in res.claims if r.verdict.value == "fails"]
+    if not fails:
+        return table + "\nNo claim fails on these cases."
+    items = [r"\item " + text(c.title or c.name) + r": \textbf{" + text(r.label, False) + "} "
+             + text(r.summary) for c, r in fails]
+    return "\n".join([table, r"Claims that fail (details and counterexamples in each case's section):",
+                      r"\begin{itemize}\setlength{\itemsep}{0pt}\small", *items, r"\end{itemize}"])
 
 
 def _experiment_section(data, source_name):

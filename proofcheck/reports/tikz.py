@@ -184,8 +184,22 @@ def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
             if len(initials) > 1:
                 text += r"\\ $\mu=" + value_tex(mdp.initial[i]) + "$"
         lines.append(rf"\node[{style}] ({ids[n]}) at {xy} {{{text}}};")
+    seen = defaultdict(int)
+    multiplicity = defaultdict(int)
+    for src, dst, _, _, _ in edges:
+        multiplicity[(src, dst)] += 1
     for src, dst, _, label, kind in edges:
         end = "" if nodes[dst]["kind"] == "action" else "->"
+        n_par, i_par = multiplicity[(src, dst)], seen[(src, dst)]
+        seen[(src, dst)] += 1
+        if n_par > 1:
+            # Parallel edges (two actions with the same successor) fan out symmetrically.
+            angle = int(round(24 * (i_par - (n_par - 1) / 2)))
+            bend = f"bend left={angle}" if angle >= 0 else f"bend right={-angle}"
+            side = "above" if angle >= 0 else "below"
+            lines.append(rf"\draw[{end or '-'}] ({ids[src]}) to[{bend}] node[lbl, sloped, {side}=1pt] "
+                         rf"{{{label}}} ({ids[dst]});")
+            continue
         # Outcome labels sit near the action dot, where the edges still diverge; labels
         # at the midpoint collide where outcome edges of two actions cross.
         where = "pos=0.38, " if kind == "outcome" else ""

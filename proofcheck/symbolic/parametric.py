@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 __all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "assumed_sign",
-           "run_parametric", "combine_cases", "RELATIONS"]
+           "assumed_zero", "run_parametric", "combine_cases", "RELATIONS"]
 
 RELATIONS = {">=": lambda v: v >= 0, ">": lambda v: v > 0, "<=": lambda v: v <= 0,
              "<": lambda v: v < 0, "==": lambda v: v == 0, "!=": lambda v: v != 0}
@@ -149,6 +149,29 @@ def _sorted_exact(points):
     return pts
 
 
+_FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
+
+
+def _log_condition(f, relation, parameters, statement):
+    """``k * log(g) rel 0`` with ``g`` rational: the same as ``g rel' 1`` where ``g > 0``."""
+    for comb in (f, sp.logcombine(f, force=True), sp.logcombine(sp.expand_log(f, force=True), force=True)):
+        k, rest = comb.as_coeff_Mul()
+        if k.is_Rational and k != 0 and isinstance(rest, sp.log):
+            break
+    else:
+        return None
+    g = rest.args[0]
+    x = next(iter(f.free_symbols))
+    if not g.is_rational_function(x):
+        return None
+    rel = relation if k > 0 else _FLIP[relation]
+    inner = parametric_condition(g, rel, 1, parameters)
+    defined = parametric_condition(g, ">", 0, parameters)
+    out = conjunction([inner, defined], statement=statement)
+    out.undefined = sorted(set(out.undefined) | set(inner.undefined), key=lambda r: sp.N(r, 30))
+    return out
+
+
 class _NotRational(Exception):
     pass
 
@@ -198,6 +221,8 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
     >>> c = parametric_condition(2 * p / (3 - p), "==", sp.Rational(2, 5), {p: (0, 1)})
     >>> c.text, c.witness_inside
     ('p = 1/2 (on [0, 1])', 1/2)
+    >>> parametric_condition(sp.log(2 * p), ">=", 0, {p: (0, 1)}).text
+    'p >= 1/2 (on [0, 1])'
     >>> parametric_condition(sp.log(p), ">=", -1, {p: (0, 1)}).reason
     'log(p) + 1 is not a rational function of p; only rational functions are solved exactly'
     """
@@ -232,6 +257,9 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
     dom = _param_domain(parameters, x)
     f = sp.together(f)
     if not f.is_rational_function(x):
+        via_log = _log_condition(f, relation, parameters, statement)
+        if via_log is not None:
+            return via_log
         return Condition(statement, x, dom, reason=f"{f} is not a rational function of {x}; "
                          "only rational functions are solved exactly")
     num, den = sp.fraction(sp.cancel(f))
@@ -321,27 +349,44 @@ _REL = {1: ">", 0: "==", -1: "<"}
 
 
 class _Branch(BaseException):
-    """A sign no earlier case decided: the driver splits on it.  A BaseException so that
-    no ``except Exception`` inside a check swallows it."""
+    """A sign the current case does not decide: the driver splits on it.  A BaseException
+    so that no ``except Exception`` inside a check swallows it."""
 
-    def __init__(self, expr):
+    def __init__(self, expr, cases):
         super().__init__(str(expr))
-        self.expr = expr
+        self.expr, self.cases = expr, cases
 
 
 @dataclass
 class _Run:
     parameters: dict
-    script: list
-    pos: int = 0
+    decisions: dict
+    cond: object
+    memo: dict
+
+
+def _sign_cases(run, expr):
+    """``[(sign, Condition)]`` for the signs of ``expr`` compatible with the current case."""
+    out = []
+    for sign, rel in _REL.items():
+        key = (expr, rel)
+        if key not in run.memo:
+            run.memo[key] = parametric_condition(expr, rel, 0, run.parameters)
+        c = run.memo[key]
+        if not c.derived:
+            return None
+        new = c if run.cond is None else conjunction([run.cond, c])
+        if new.solution != sp.S.EmptySet:
+            out.append((sign, new))
+    return out
 
 
 def assumed_sign(expr):
     """The sign of a parametric ``expr`` in the current case of :func:`run_parametric`.
 
-    Returns None outside such a run or for an expression in several parameters (the
-    caller then raises its UndecidedError).  Exact signs and equality tests call this
-    hook just before they would give up.
+    Returns None outside such a run, for an expression in several parameters or one
+    whose sign condition cannot be derived (the caller then raises its UndecidedError).
+    Exact signs and the claims' equality tests call this hook just before giving up.
     """
     st = _STATE.get()
     if st is None:
@@ -350,21 +395,65 @@ def assumed_sign(expr):
     syms = expr.free_symbols
     if len(syms) != 1 or not syms <= set(st.parameters):
         return None
-    if st.pos < len(st.script):
-        sign = st.script[st.pos][1]
-        st.pos += 1
-        return sign
-    raise _Branch(expr)
+    if expr in st.decisions:
+        return st.decisions[expr]
+    cases = _sign_cases(st, expr)
+    if cases is None:
+        return None
+    if len(cases) == 1:  # implied by the signs decided so far
+        return cases[0][0]
+    raise _Branch(expr, cases)
 
 
-def run_parametric(check, parameters, max_cases=256):
+def assumed_zero(expr):
+    """Whether a parametric ``expr`` is 0 in the current case of :func:`run_parametric`.
+
+    Zero tests decide conventions (``0 * log 0 = 0``, ``Zv = 0`` keeps the policy), so a
+    value that vanishes somewhere in the range (``1 - p`` at ``p = 1``) splits the run
+    into the cases "= 0" and "!= 0".  None outside a run or when undecidable.
+    """
+    st = _STATE.get()
+    if st is None:
+        return None
+    expr = sp.sympify(expr)
+    syms = expr.free_symbols
+    if len(syms) != 1 or not syms <= set(st.parameters):
+        return None
+    key = (expr, "zero")
+    if key in st.decisions:
+        return st.decisions[key]
+    if (expr, "==") not in st.memo:
+        st.memo[(expr, "==")] = parametric_condition(expr, "==", 0, st.parameters)
+    eq = st.memo[(expr, "==")]
+    if not eq.derived:
+        return None
+    if eq.solution == sp.S.EmptySet:
+        return False
+    if (expr, "!=") not in st.memo:
+        st.memo[(expr, "!=")] = parametric_condition(expr, "!=", 0, st.parameters)
+    cases = []
+    for flag, c in ((True, eq), (False, st.memo[(expr, "!=")])):
+        new = c if st.cond is None else conjunction([st.cond, c])
+        if new.solution != sp.S.EmptySet:
+            cases.append((flag, new))
+    if len(cases) == 1:
+        return cases[0][0]
+    raise _Branch(key, cases)
+
+
+def run_parametric(check, parameters, max_cases=64, at_point=None):
     """Run ``check()`` (a claim check) once per case of the parameter's sign conditions.
 
     Every comparison the check cannot decide because it depends on the parameter is
-    split into its three cases (``> 0``, ``= 0``, ``< 0``); cases whose condition is
-    empty on the range are pruned, the others re-run the check with that sign fixed.
-    Each leaf is an exact condition with the check's result under it; they are combined
-    by :func:`combine_cases` into one verdict "holds iff <condition>".
+    split into its cases ``> 0``, ``= 0``, ``< 0``; cases whose condition is empty on
+    the range (given the signs already fixed) are pruned, the others re-run the check
+    with that sign fixed.  Each leaf is an exact condition with the check's result under
+    it; :func:`combine_cases` turns them into one verdict "holds iff <condition>".
+
+    ``at_point(value)``, when given, runs the same check on the model with the parameter
+    substituted: every case is confirmed at a rational point of its condition, and a
+    case whose symbolic verdict disagrees with the substituted one becomes UNDECIDED
+    (symbolic infinities such as ``log(p) + oo`` can otherwise mislead a check).
 
     Examples
     --------
@@ -380,23 +469,19 @@ def run_parametric(check, parameters, max_cases=256):
     from ..claims.registry import ClaimResult, Verdict
     from ..errors import UndecidedError
     params = dict(parameters)
-    stack, leaves, runs = [([], None)], [], 0
+    memo = {}
+    stack, leaves, runs = [({}, None)], [], 0
     while stack:
-        script, cond = stack.pop()
+        decisions, cond = stack.pop()
         runs += 1
         if runs > max_cases:
             raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived")
-        token = _STATE.set(_Run(params, script))
+        token = _STATE.set(_Run(params, decisions, cond, memo))
         try:
             res = check()
         except _Branch as b:
-            for sign in (1, 0, -1):
-                c = parametric_condition(b.expr, _REL[sign], 0, params)
-                if not c.derived:
-                    raise UndecidedError(f"the sign of {b.expr} depends on the parameters; {c.reason}") from None
-                new = c if cond is None else conjunction([cond, c])
-                if new.solution != sp.S.EmptySet:
-                    stack.append((script + [(b.expr, sign)], new))
+            for sign, new in reversed(b.cases):
+                stack.append(({**decisions, b.expr: sign}, new))
             continue
         except UndecidedError as exc:
             res = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
@@ -405,7 +490,27 @@ def run_parametric(check, parameters, max_cases=256):
         leaves.append((cond, res))
     if len(leaves) == 1 and leaves[0][0] is None:
         return leaves[0][1]
+    if at_point is not None:
+        leaves = [(c, _confirm(c, r, at_point)) for c, r in leaves]
     return combine_cases(leaves)
+
+
+def _confirm(cond, res, at_point):
+    from ..claims.registry import ClaimResult, Verdict
+    from ..errors import UndecidedError
+    point = cond.witness_inside
+    if point is None:
+        return res
+    try:
+        ref = at_point(point)
+    except UndecidedError as exc:
+        ref = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
+    if ref.verdict == res.verdict or ref.verdict == Verdict.UNDECIDED:
+        return res
+    return ClaimResult("", "", "", Verdict.UNDECIDED,
+                       f"the symbolic case {cond.text} gives {res.verdict.value} but the model with "
+                       f"{cond.symbol} = {point} gives {ref.verdict.value}; not decided",
+                       evidence=list(res.evidence), scope=res.scope)
 
 
 def _witness(cond):
@@ -445,9 +550,24 @@ def combine_cases(leaves):
     out.scope = (base.scope + "; " if base.scope else "") + scope
     out.evidence = list(base.evidence) + rows
     if verdicts == {Verdict.NOT_APPLICABLE}:
-        concl = region(lambda r: not r.counterexample)
-        out.summary = (f"{base.summary.split(';')[0]}; on this model the conclusion holds iff "
-                       f"{describe_set(concl, x, dom)}")
+        groups = {}
+        for c, r in leaves:
+            groups.setdefault(r.summary, []).append(c.solution)
+        out.summary = "; ".join(f"[{describe_set(sp.Union(*sets), x, dom)}] {summ}"
+                                for summ, sets in groups.items())
+        return out
+    undecided = region(lambda r: r.verdict == Verdict.UNDECIDED)
+    if undecided != sp.S.EmptySet:  # say exactly what is known where
+        fails = region(lambda r: r.verdict == Verdict.FAILS)
+        und = next(r for c, r in leaves if r.verdict == Verdict.UNDECIDED)
+        parts = ([f"holds for {text}"] if holds != sp.S.EmptySet else []) + \
+                ([f"fails for {describe_set(fails, x, dom)}"] if fails != sp.S.EmptySet else []) + \
+                [f"undecided for {describe_set(undecided, x, dom)} ({und.summary})"]
+        out.verdict = Verdict.UNDECIDED
+        out.summary = "; ".join(parts)
+        bad = next(((c, r) for c, r in leaves if r.verdict == Verdict.FAILS), None)
+        out.counterexample = ({str(x): _witness(bad[0]), **(bad[1].counterexample or {}), "there": bad[1].summary}
+                              if bad else None)
         return out
     if holds == dom:
         out.verdict = Verdict.HOLDS

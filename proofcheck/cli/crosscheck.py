@@ -1,0 +1,61 @@
+"""``proofcheck crosscheck --storm CASE``: compare ``S(pi)`` with the model checker Storm.
+
+Exports the Markov chain that a policy (default: the prior) induces to the PRISM
+language and, when stormpy is installed, compares Storm's exact ``P=? [F "success"]``
+(a rational function of the parameters) with proofcheck's ``S(pi)``.  Exit 0 when they
+agree (or when stormpy is absent: a one-line notice, the PRISM file is still written
+with ``-o``), 1 when they differ, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import CaseFileError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub):
+    p = sub.add_parser("crosscheck", help="cross-check S(pi) with the Storm model checker",
+                       description="Export the Markov chain a policy induces to PRISM and compare Storm's "
+                       "success probability with proofcheck's. Exit 0 on agreement (or without stormpy), "
+                       "1 on disagreement, 2 on bad input.")
+    p.add_argument("case", metavar="CASE", help="case file (*.toml)")
+    p.add_argument("--storm", action="store_true", help="cross-check with Storm (stormpy, optional extra 'storm')")
+    p.add_argument("--policy", default="prior", metavar="NAME",
+                   help="policy: prior (default), uniform, pi_1, pi_G[k], pi_F[k], pi_H[k], pi_B[i], "
+                        "pi_alpha[x], pi_delta[x], optimal_S, optimal_J")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the PRISM model to FILE")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    from ..claims.quantities import PolicyCache, parse_quantity
+    from ..model.casefile import load_case
+    from ..storm import StormUnavailable, crosscheck_storm, export_prism, have_stormpy
+    if not args.storm:
+        raise CaseFileError("choose a cross-check: --storm (the only one available)")
+    case = load_case(args.case)
+    spec = parse_quantity(f"S({args.policy})", where="--policy").policy
+    policy = PolicyCache(case.mdp, case.conventions).get(spec)
+    text = export_prism(case.mdp, policy, name=case.name)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    if not have_stormpy():
+        where = f"; PRISM model written to {args.output}" if args.output else ""
+        print(f"stormpy is not installed (pip install 'proofcheck[storm]'): Storm cross-check skipped{where}")
+        return 0
+    try:
+        res = crosscheck_storm(case.mdp, policy, policy_name=args.policy)
+    except StormUnavailable as exc:  # pragma: no cover - import succeeded above
+        print(f"{exc}: Storm cross-check skipped")
+        return 0
+    mark = "agree" if res["equal"] else "DIFFER"
+    print(f"{case.name}: S({args.policy}) proofcheck = {res['ours']}")
+    print(f"{case.name}: P=? [F \"success\"] Storm  = {res['storm']}")
+    print(f"exact comparison: {mark}" + (f" (PRISM model: {args.output})" if args.output else ""))
+    if not res["equal"]:
+        print(f"difference: {res['ours'] - res['storm']}", file=sys.stderr)
+    return 0 if res["equal"] else 1

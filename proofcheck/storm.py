@@ -1,0 +1,250 @@
+"""Cross-check with the probabilistic model checker Storm (optional extra ``storm``).
+
+A policy ``pi`` turns an MDP into a Markov chain.  "Success" (every optimality variable
+is 1 and the leaf succeeds) is reachability in that chain once failures are routed to a
+sink: from a state ``s`` the chain moves to ``s'`` with probability
+``sum_a pi(a|s) q(s, a) tau(s'|s, a)`` and to ``fail`` with ``sum_a pi(a|s) (1 - q(s, a))``;
+a leaf moves to ``success`` with its success probability and to ``fail`` otherwise.  So
+``P(F "success") = S(pi)``, which Storm computes as a rational function of the model's
+parameters, by an algorithm (state elimination) that shares nothing with ours.
+
+:func:`export_prism` writes the chain in the PRISM language (no Storm needed);
+:func:`storm_success` runs stormpy on it when stormpy is installed.
+
+Examples
+--------
+>>> from proofcheck.examples import mountain_race
+>>> text = export_prism(mountain_race())
+>>> print(text.splitlines()[0])
+dtmc
+>>> check_prism_sums(text)
+9
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from .errors import ConventionError, ProofcheckError
+
+__all__ = ["export_prism", "check_prism_sums", "have_stormpy", "storm_success", "crosscheck_storm",
+           "StormUnavailable"]
+
+
+class StormUnavailable(ProofcheckError):
+    """stormpy is not installed."""
+
+
+class _PrismPrinter(StrPrinter):
+    """PRISM expression syntax: ``pow(x, n)`` for powers, everything else as SymPy prints it."""
+
+    def _print_Pow(self, expr):
+        b, e = expr.as_base_exp()
+        if e.is_Integer and e > 0:
+            return f"pow({self._print(b)}, {e})"
+        if e.is_Integer and e < 0:
+            return f"1/pow({self._print(b)}, {-e})"
+        raise ConventionError(f"value {expr} is not a rational function; a PRISM DTMC needs rational "
+                              "transition probabilities (substitute the parameters or drop exp/log/sqrt)")
+
+    def _print_Rational(self, expr):
+        return f"({expr.p}/{expr.q})"
+
+    def _print_Function(self, expr):
+        raise ConventionError(f"value {expr} is not a rational function; a PRISM DTMC needs rational "
+                              "transition probabilities (substitute the parameters)")
+
+    _print_exp = _print_log = _print_Function
+
+
+def _prism(expr):
+    expr = sp.sympify(expr)
+    if expr.has(sp.Float):
+        raise ConventionError(f"value {expr} is a float; export exact values (fractions) to PRISM")
+    if not expr.is_rational_function():
+        raise ConventionError(f"value {expr} is not a rational function of the parameters; a PRISM DTMC "
+                              "needs rational transition probabilities (substitute the parameters)")
+    return _PrismPrinter().doprint(expr)
+
+
+def _chain(mdp, policy):
+    """``(rows, n_states, success_index, fail_index, start_index)``; rows[i] = {j: prob}."""
+    pol = (policy or mdp.prior_policy()).values
+    n = mdp.n_states
+    SUCC, FAIL = n, n + 1
+    rows = []
+    for i in range(n):
+        row = {}
+        if mdp.terminal[i]:
+            row[SUCC] = mdp.success[i]
+            row[FAIL] = 1 - mdp.success[i]
+        else:
+            for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+                w = sp.sympify(pol[j])
+                if w == 0:
+                    continue
+                q = mdp.likelihood[j]
+                row[FAIL] = row.get(FAIL, 0) + w * (1 - q)
+                for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+                    t = int(mdp.edge_target[e])
+                    row[t] = row.get(t, 0) + w * q * mdp.edge_prob[e]
+        rows.append({k: sp.cancel(v) for k, v in row.items() if sp.cancel(v) != 0})
+    rows.append({SUCC: sp.Integer(1)})
+    rows.append({FAIL: sp.Integer(1)})
+    init = [(i, m) for i, m in enumerate(mdp.initial) if m != 0]
+    start = init[0][0] if len(init) == 1 and init[0][1] == 1 else None
+    if start is None:  # a distribution over initial states: one extra state draws from it
+        start = len(rows)
+        rows.append({i: m for i, m in init})
+    return rows, SUCC, FAIL, start
+
+
+def export_prism(mdp, policy=None, *, name=None):
+    """The Markov chain ``policy`` (default: the prior) induces on ``mdp``, in the PRISM language.
+
+    States are numbered as in ``mdp.states`` (a comment lists the names); ``success``
+    and ``fail`` are two absorbing states, and the label ``"success"`` marks the first.
+    Parameters become undefined constants (``const double p;``), so Storm treats the
+    chain as parametric.
+
+    Raises
+    ------
+    ConventionError
+        When a transition probability is not a rational function (``exp``/``log``).
+    """
+    rows, SUCC, FAIL, start = _chain(mdp, policy)
+    last = len(rows) - 1
+    lines = ["dtmc", "", f"// proofcheck export of {name or mdp.name}: the Markov chain induced by a policy;",
+             "// P=? [ F \"success\" ] is the success probability S(pi)."]
+    for s in mdp.parameters:
+        lines.append(f"const double {s.name};")
+    lines += ["", "module chain", f"  s : [0..{last}] init {start};"]
+    for i, row in enumerate(rows):
+        if i < mdp.n_states:
+            lines.append(f"  // {i} = {mdp.states[i]!r}")
+        elif i == SUCC:
+            lines.append(f"  // {i} = success (absorbing)")
+        elif i == FAIL:
+            lines.append(f"  // {i} = fail (absorbing)")
+        else:
+            lines.append(f"  // {i} = start (draws the initial state)")
+        body = " + ".join(f"({_prism(p)}) : (s'={j})" for j, p in sorted(row.items()))
+        lines.append(f"  [] s={i} -> {body};")
+    lines += ["endmodule", "", f'label "success" = s={SUCC};', f'label "fail" = s={FAIL};', ""]
+    return "\n".join(lines)
+
+
+_CMD = re.compile(r"^\s*\[\]\s*s=(\d+)\s*->\s*(.*);\s*$")
+
+
+def check_prism_sums(text, parameters=None):
+    """Parse an exported chain back (our own output format only) and check that each
+    state's probabilities sum to exactly 1; returns the number of states.
+
+    Probabilities are read with the allow-listed expression grammar
+    (:func:`proofcheck.model.expressions.parse_expression`), never ``eval``.
+    """
+    from .model.expressions import parse_expression
+    symbols = {s.name: s for s in (parameters or {})}
+    for m in re.finditer(r"const double (\w+);", text):
+        symbols.setdefault(m[1], sp.Symbol(m[1], real=True))
+    seen = set()
+    for line in text.splitlines():
+        m = _CMD.match(line)
+        if not m:
+            continue
+        total = sp.Integer(0)
+        for part in _top_level_split(m[2]):
+            prob, _, target = part.rpartition(" : ")
+            if not re.fullmatch(r"\(s'=\d+\)", target.strip()):
+                raise ConventionError(f"unexpected PRISM update {part!r}")
+            total += _parse_with_pow(prob, symbols)
+        if sp.cancel(total - 1) != 0:
+            raise ConventionError(f"state {m[1]}: probabilities sum to {sp.cancel(total)}, not 1")
+        seen.add(int(m[1]))
+    return len(seen)
+
+
+def _top_level_split(text):
+    parts, depth, cur = [], 0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and text.startswith(" + ", i):
+            parts.append(cur)
+            cur, i = "", i + 3
+            continue
+        cur += ch
+        i += 1
+    return parts + [cur]
+
+
+def _parse_with_pow(text, symbols):
+    from .model.expressions import parse_expression
+    # pow(b, n) -> (b)^(n): our exporter only writes integer exponents
+    prev = None
+    while prev != text:
+        prev = text
+        text = re.sub(r"pow\(([^(),]*(?:\([^()]*\)[^(),]*)*),\s*(\d+)\)", r"((\1)^\2)", text)
+    return parse_expression(text, symbols)
+
+
+def have_stormpy():
+    """True when stormpy can be imported."""
+    try:
+        import stormpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def storm_success(prism_text, parameters=None):
+    """Storm's exact ``P=? [F "success"]`` from the initial state, as a SymPy expression.
+
+    Parametric chains use Storm's rational-function engine, constant ones its exact
+    (GMP rational) engine.  Raises :class:`StormUnavailable` without stormpy.
+    """
+    try:
+        import stormpy
+    except ImportError as exc:
+        raise StormUnavailable(f"stormpy is not installed ({exc}); pip install 'proofcheck[storm]'") from None
+    try:  # the number-type dispatch of stormpy 2
+        from stormpy.numbers.developer.cln import FactorizedRationalFunction
+        from stormpy.numbers.developer.gmp import Rational
+    except ImportError:
+        raise StormUnavailable("the installed stormpy is older than 2.0; pip install 'stormpy>=2.0'") from None
+    from .model.expressions import parse_expression
+    fd, path = tempfile.mkstemp(suffix=".prism")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(prism_text)
+        prog = stormpy.parse_prism_program(path)
+        props = stormpy.parse_properties('P=? [F "success"]', prog)
+        kind = FactorizedRationalFunction if prog.has_undefined_constants else Rational
+        model = stormpy.build_model[kind](prog, props)
+        result = stormpy.model_checking(model, props[0]).get_value(model.initial_states[0])
+    finally:
+        os.unlink(path)
+    symbols = {s.name: s for s in (parameters or {})}
+    if kind is Rational:
+        return sp.Rational(str(result))
+    num, den = str(result.numerator), str(result.denominator)
+    return parse_expression(num, symbols) / parse_expression(den, symbols)
+
+
+def crosscheck_storm(mdp, policy=None, *, policy_name="prior"):
+    """Compare Storm's ``P(F success)`` with our ``S(pi)``: a dict with both values and
+    ``equal`` (exact: the difference cancels to 0)."""
+    from .engine import success_probability
+    text = export_prism(mdp, policy)
+    ours = success_probability(mdp, policy)
+    ours = sp.cancel(ours) if ours.free_symbols else ours
+    theirs = storm_success(text, mdp.parameters)
+    equal = sp.cancel(sp.together(ours - theirs)) == 0
+    return {"policy": policy_name, "ours": ours, "storm": sp.cancel(theirs), "equal": equal, "prism": text}

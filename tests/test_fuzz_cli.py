@@ -1,0 +1,114 @@
+"""``proofcheck fuzz`` and the counterexample search behind it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from proofcheck import dump_case, load_case, loads_case
+from proofcheck.cli import main
+from proofcheck.claims.registry import Verdict, run_claim
+from proofcheck.fuzzing import search_claim
+from proofcheck.fuzzing.search import case_filename, fuzz_strategy, parse_conventions
+from proofcheck.verification import check_expectations
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTERIOR = parse_conventions(["fold_term=posterior", "k_max=3"])
+
+
+def test_search_finds_and_shrinks_the_posterior_fold_counterexample(tmp_path):
+    # one-step models, so that the shrunk example can be checked by hand below
+    st = search_claim("T5.9.B", examples=30, seed=1, conventions=POSTERIOR, out=tmp_path,
+                      strategy=fuzz_strategy("any", depth=1))
+    assert st.tried == 30 and sum(st.counts.values()) == 30
+    assert st.counts["fails"] > 0 and st.reproduced is True
+    m = st.counterexample
+    # shrunk: all likelihoods 1, non-uniform prior, at most three actions
+    assert m.horizon == 1 and m.n_states <= 4
+    assert set(m.likelihood) == {1} and set(m.success) == {1} and len(set(m.prior)) > 1
+    # by hand: G keeps the prior (every Zq = 1); the posterior fold turns r_1 = log pi^F_1 =
+    # log p into pi^F_2 ∝ p * p, so the first difference is at k = 2 with p^2 / sum(p^2)
+    cex = run_claim("T5.9.B", m, POSTERIOR).counterexample
+    prior = m.prior_policy()[cex["state"]]
+    pa = prior[cex["action"]]
+    assert cex["k"] == 2 and cex["pi^G_k"] == pa
+    assert cex["pi^F_k"] == pa ** 2 / sum(x ** 2 for x in prior.values())
+    path = Path(st.path)
+    assert path.name == "T5.9.B-any-seed1-fold_term=posterior-k_max=3.toml"
+    case = load_case(path)
+    assert [e.ok for e in check_expectations(case)] == [True]
+    assert case.conventions.fold_term == "posterior"
+
+
+def test_search_is_reproducible_from_its_seed():
+    a = search_claim("P4.16", examples=25, seed=5)
+    b = search_claim("P4.16", examples=25, seed=5)
+    assert a.counts == b.counts
+    assert (a.counterexample is None) == (b.counterexample is None)
+    if a.counterexample is not None:
+        assert dump_case(a.counterexample) == dump_case(b.counterexample)
+
+
+def test_not_applicable_is_not_a_counterexample():
+    st = search_claim("T5.9.C", regime="stochastic", examples=20, seed=3)
+    assert st.counts["not-applicable"] == 20 and st.counterexample is None
+    st = search_claim("T5.9.C", regime="stochastic", examples=20, seed=3, beyond_hypothesis=True)
+    if st.na_conclusion_fails:
+        assert st.counterexample is not None
+        assert run_claim("T5.9.C", st.counterexample, None).verdict == Verdict.NOT_APPLICABLE
+
+
+def test_case_filenames_are_deterministic():
+    assert case_filename("P5.4", "return", "any", 1, parse_conventions([])) == "P5.4-J-any-seed1.toml"
+    assert case_filename("P4.16", None, "stochastic", 0, parse_conventions(["delta=1/2"])) == \
+        "P4.16-stochastic-seed0-delta=1_2.toml"
+
+
+def test_cli_fuzz_writes_cases_that_verify_reproduces(tmp_path, capsys):
+    rc = main(["fuzz", "--claim", "P4.16", "--regime", "stochastic", "--examples", "30",
+               "--seed", "1", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    row = next(line for line in out.splitlines() if line.startswith("P4.16"))
+    cells = row.split()
+    tried, holds, fails, undec, na = map(int, cells[1:6])
+    assert tried == 30 and holds + fails + undec + na == 30 and fails > 0
+    files = sorted(tmp_path.glob("*.toml"))
+    assert [f.name for f in files] == ["P4.16-stochastic-seed1.toml"]
+    text = files[0].read_text()
+    assert '"verdict(P4.16)" = "fails"' in text
+    case = loads_case(text)
+    assert case.mdp.horizon == 1 and not case.mdp.deterministic and case.mdp.n_states <= 5
+    res = subprocess.run([sys.executable, "-m", "proofcheck", "verify", str(files[0]), "--claim", "P4.16"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "verdict(P4.16)" in res.stdout and "fails" in res.stdout
+
+
+def test_cli_json_statistics(tmp_path, capsys):
+    import json
+    rc = main(["fuzz", "--claim", "P4.2", "--examples", "10", "--seed", "2", "--json", "--no-write"])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["claims"][0]["counts"]["holds"] == 10 and data["claims"][0]["tried"] == 10
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--claim", "P9.99"], "unknown claim 'P9.99'"),
+    (["--conventions", "fold_term"], "write key=value"),
+    (["--conventions", "fold_term=sideways"], "fold_term"),
+    (["--conventions", "colour=red"], "unknown convention 'colour'"),
+    (["--examples", "0"], "--examples 0"),
+])
+def test_cli_bad_input_exit_2_one_line(argv, fragment, capsys):
+    rc = main(["fuzz", "--no-write", "--examples", "1", *argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and fragment in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cases" / "found").glob("*.toml")), ids=lambda p: p.name)
+def test_saved_counterexamples_reproduce(path):
+    case = load_case(path)
+    results = check_expectations(case)
+    assert results and all(r.ok is True for r in results), [(r.quantity, r.computed) for r in results]

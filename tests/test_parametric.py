@@ -1,0 +1,132 @@
+"""Parametric verdicts: conditions checked by substitution on both sides of every boundary."""
+
+import networkx as nx
+import pytest
+import sympy as sp
+
+from proofcheck import load_case
+from proofcheck.claims import run_claims
+from proofcheck.symbolic.parametric import RELATIONS, conjunction, parametric_condition
+
+R = sp.Rational
+p = sp.Symbol("p", real=True)
+RANGE = {p: (0, 1)}
+
+
+def _probe_points(cond, lo=R(0), hi=R(1)):
+    """Rationals on both sides of every boundary of the condition, plus a grid."""
+    pts = {lo, hi} | {lo + (hi - lo) * R(k, 37) for k in range(38)}
+    bounds = set()
+    for piece in (cond.solution.args if isinstance(cond.solution, sp.Union) else (cond.solution,)):
+        if isinstance(piece, sp.Interval):
+            bounds |= {piece.start, piece.end}
+        elif isinstance(piece, sp.FiniteSet):
+            bounds |= set(piece)
+    for b in bounds:
+        for eps in (R(1, 10 ** 6), R(1, 10 ** 3)):
+            approx = sp.Rational(sp.N(b, 40)) if not b.is_Rational else b
+            pts |= {approx - eps, approx + eps}
+        if b.is_Rational:
+            pts.add(b)
+    return sorted(t for t in pts if lo <= t <= hi)
+
+
+def _check_against_substitution(f, relation, cond):
+    holds = RELATIONS[relation]
+    for t in _probe_points(cond):
+        val = f.subs(p, t)
+        if val.has(sp.zoo, sp.nan) or (val.is_number and not val.is_finite):
+            continue  # a pole: excluded from the condition by construction
+        expected = holds(sp.nsimplify(val) if val.is_Float else val)
+        assert (cond.solution.contains(t) == sp.true) == bool(expected), (f, relation, t, val)
+
+
+@pytest.mark.parametrize("f", [
+    2 * p - 1,
+    (p - R(1, 3)) * (p - R(3, 4)),
+    (3 * p - 1) / (4 * p - 3),
+    p ** 2 - R(1, 2),                       # irrational boundary sqrt(2)/2
+    (p - R(1, 2)) ** 2,                      # touches zero without a sign change
+    -(p ** 3) + 2 * p ** 2 - p + R(1, 10),
+    p / (p + 1),
+])
+@pytest.mark.parametrize("relation", [">=", ">", "<=", "<", "==", "!="])
+def test_conditions_match_substitution(f, relation):
+    cond = parametric_condition(f, relation, 0, RANGE)
+    assert cond.derived
+    _check_against_substitution(f, relation, cond)
+    if cond.witness_inside is not None:
+        assert RELATIONS[relation](f.subs(p, cond.witness_inside))
+    if cond.witness_outside is not None:
+        assert not RELATIONS[relation](f.subs(p, cond.witness_outside))
+
+
+def test_condition_texts():
+    assert parametric_condition(2 * p - 1, ">=", 0, RANGE).text == "p >= 1/2 (on [0, 1])"
+    assert parametric_condition(p, ">=", 0, RANGE).text == "all p in [0, 1]"
+    assert parametric_condition(p + 1, "<", 0, RANGE).text == "never (on [0, 1])"
+    c = parametric_condition((p - R(1, 3)) * (p - R(3, 4)), ">", 0, RANGE)
+    assert c.text == "p < 1/3 or p > 3/4 (on [0, 1])"
+
+
+def test_log_and_constant_factor_forms():
+    # log(2p) >= 0  iff  2p >= 1 (where defined, p > 0)
+    c = parametric_condition(sp.log(2 * p), ">=", 0, RANGE)
+    assert c.text == "p >= 1/2 (on [0, 1])"
+    # a common transcendental factor log(3/4) < 0 flips the sense
+    c = parametric_condition(sp.log(R(3, 4)) * (p - R(1, 3)), ">=", 0, RANGE)
+    assert c.text == "p <= 1/3 (on [0, 1])"
+
+
+def test_not_derived_says_why():
+    q = sp.Symbol("q", real=True)
+    c = parametric_condition(p - q, ">=", 0, {p: (0, 1), q: (0, 1)})
+    assert not c.derived and "several parameters" in c.reason
+    c = parametric_condition(sp.log(p) + p, ">=", 0, RANGE)
+    assert not c.derived and "not a rational function" in c.reason
+
+
+def test_conjunction():
+    a = parametric_condition(p, ">=", R(1, 4), RANGE)
+    b = parametric_condition(p, "<", R(3, 4), RANGE)
+    c = conjunction([a, b])
+    assert c.text == "1/4 <= p < 3/4 (on [0, 1])"
+    assert c.witness_outside is not None and not (R(1, 4) <= c.witness_outside < R(3, 4))
+
+
+def _substituted(case, value):
+    return case.mdp.substitute({"p": value})
+
+
+def test_p52_condition_on_the_bundled_case_matches_substitution():
+    case = load_case("cases/parametric_prior.toml")
+    (res,) = run_claims(case.mdp, case.conventions, ["P5.2"])
+    assert res.summary == "holds iff 0 < p <= 3/4 (on [0, 1])"
+    assert res.verdict.value == "undecided"
+    assert res.counterexample["p"] in (0,) or res.counterexample["p"] > R(3, 4)
+    # both sides of both boundaries, on the substituted (non-parametric) model
+    for value, inside in [(R(0), False), (R(1, 1000), True), (R(1, 2), True), (R(3, 4), True),
+                          (R(3, 4) + R(1, 1000), False), (R(1), False)]:
+        (r,) = run_claims(_substituted(case, value), case.conventions, ["P5.2"])
+        assert (r.verdict.value == "holds") == inside, (value, r.summary)
+
+
+def test_stochastic_lemma_c_condition_matches_substitution():
+    G = nx.MultiDiGraph(initial="start", parameters={"p": (0, 1)})
+    G.add_edge("start", "s1", key="a1", prior="1/2", prob="p")
+    G.add_edge("start", "s2", key="a1", prob="1 - p")
+    G.add_edge("start", "s1", key="a2", prior="1/2", prob="1/2")
+    G.add_edge("start", "s2", key="a2", prob="1/2")
+    G.nodes["s1"]["success"] = "1/3"
+    G.nodes["s2"]["success"] = "2/3"
+    from proofcheck.model.conventions import Conventions
+    from proofcheck.model.mdp import from_graph
+    m = from_graph(G)
+    conv = Conventions(k_max=3)
+    (res,) = run_claims(m, conv, ["T5.9.C"])
+    assert res.verdict.value == "not-applicable"
+    # the conclusion pi^F_k = pi_{alpha=k} holds exactly at p = 1/2 (a1 and a2 coincide)
+    assert "[p = 1/2 (on [0, 1])]" in res.summary
+    for value, holds in [(R(1, 2), True), (R(1, 2) - R(1, 1000), False), (R(1, 2) + R(1, 1000), False)]:
+        (r,) = run_claims(m.substitute({"p": value}), conv, ["T5.9.C"])
+        assert (r.counterexample is None) == holds, (value, r.summary)
