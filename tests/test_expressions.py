@@ -173,7 +173,7 @@ HOSTILE = [
     "１",
     "1\x00",
     "exp(log(12)*999/1000)",
-    "p**101",
+    "p**65",
     "(p + 1)**10000",
     "((p + 1)**50 + 1)**50",
     "2**(p - 1234567890123)",
@@ -239,10 +239,10 @@ def test_unknown_name_lists_declared_parameters():
 
 @pytest.mark.parametrize("assumptions", [{}, {"real": True}, {"positive": True}, {"integer": True}])
 def test_expensive_simplifications_are_avoided(assumptions):
-    # With positive=True SymPy would compute real roots of a degree-99 polynomial here.
+    # With positive=True SymPy would compute real roots of a degree-63 polynomial here.
     p = sympy.Symbol("p", **assumptions)
     start = time.perf_counter()
-    value = parse("1/(sqrt(0.5) - log((1000 + p)**99)) + log(sqrt(2) - (p + 1)**100)", {"p": p})
+    value = parse("1/(sqrt(0.5) - log((1000 + p)**64)) + log(sqrt(2) - (p + 1)**64)", {"p": p})
     assert time.perf_counter() - start < 2
     assert value.free_symbols == {p}
 
@@ -257,7 +257,7 @@ def test_allowed_sizes():
     assert parse("2**1000") == 2**1000
     assert parse("2**-1000") == sympy.Rational(1, 2**1000)
     assert parse("exp(10000)") == sympy.exp(10000)
-    assert parse("p**100", {"p": P}) == P**100
+    assert parse("p**64", {"p": P}) == P**64
     assert parse("2**(p/2 + 1000)", {"p": P}) == 2**(P / 2 + 1000)
     assert parse("(" * 50 + "1" + ")" * 50) == 1
     assert parse("1+" * 499 + "1") == 500  # 999 characters

@@ -101,9 +101,9 @@ def _substituted(case, value):
 def test_p52_condition_on_the_bundled_case_matches_substitution():
     case = load_case("cases/parametric_prior.toml")
     (res,) = run_claims(case.mdp, case.conventions, ["P5.2"])
-    assert res.summary == "holds iff 0 < p <= 3/4 (on [0, 1])"
+    # P5.2 is existential: where the model is no witness the verdict is undecided, not fails
+    assert res.summary.startswith("holds for 0 < p <= 3/4 (on [0, 1]); undecided for p = 0 or p > 3/4 (on [0, 1])")
     assert res.verdict.value == "undecided"
-    assert res.counterexample["p"] in (0,) or res.counterexample["p"] > R(3, 4)
     # both sides of both boundaries, on the substituted (non-parametric) model
     for value, inside in [(R(0), False), (R(1, 1000), True), (R(1, 2), True), (R(3, 4), True),
                           (R(3, 4) + R(1, 1000), False), (R(1), False)]:
@@ -130,3 +130,27 @@ def test_stochastic_lemma_c_condition_matches_substitution():
     for value, holds in [(R(1, 2), True), (R(1, 2) - R(1, 1000), False), (R(1, 2) + R(1, 1000), False)]:
         (r,) = run_claims(m.substitute({"p": value}), conv, ["T5.9.C"])
         assert (r.counterexample is None) == holds, (value, r.summary)
+
+
+def test_zero_tests_split_the_range():
+    # J(prior) = -oo exactly when the chasm (success 0) is reachable, i.e. iff p < 1
+    from proofcheck.claims._common import result
+    from proofcheck.claims.registry import Verdict
+    from proofcheck.engine import additive_return
+    from proofcheck.model.mdp import from_graph
+    from proofcheck.symbolic.parametric import run_parametric
+    G = nx.MultiDiGraph(initial="s", parameters={"p": (0, 1)})
+    G.add_edge("s", "gold", key="up", prior="p")
+    G.add_edge("s", "chasm", key="down", prior="1 - p")
+    G.nodes["chasm"]["success"] = 0
+    m = from_graph(G)
+
+    def check(mdp=m):
+        J = additive_return(mdp)
+        return result(Verdict.HOLDS if J == -sp.oo else Verdict.FAILS, f"J = {J}")
+
+    res = run_parametric(check, m.parameters, at_point=lambda v: check(m.substitute({"p": v})))
+    assert res.summary == "holds iff p < 1 (on [0, 1])"
+    assert res.counterexample["p"] == 1
+    for value, inside in [(R(0), True), (R(999, 1000), True), (R(1), False)]:
+        assert (check(m.substitute({"p": value})).verdict.value == "holds") == inside

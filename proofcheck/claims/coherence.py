@@ -42,32 +42,26 @@ def check_kl_forms(mdp, conventions, objective=None):
                   evidence=rows, route="enumeration vs dynamic programming")
 
 
-def _unique_maxima(mdp, pol):
-    """True when Q_pol has a unique maximiser at every state ``pol`` visits."""
+def _visited_argmax(mdp, pol):
+    """For each state ``pol`` visits: its pair range and the mask of argmax_a Q_pol(s, a)."""
     sv = soft_values(mdp, pol)
     d = occupancy(mdp, pol)
     for i in range(mdp.n_states):
         if mdp.terminal[i] or d[i] == 0:
             continue
         lo, hi = mdp.state_ptr[i], mdp.state_ptr[i + 1]
-        mask = EXACT.segment_argmax(sv.zq[lo:hi], [0], [hi - lo])
-        if mask.sum() > 1:
-            return False
-    return True
+        yield lo, hi, EXACT.segment_argmax(sv.zq[lo:hi], [0], [hi - lo])
+
+
+def _unique_maxima(mdp, pol):
+    """True when Q_pol has a unique maximiser at every state ``pol`` visits."""
+    return all(mask.sum() == 1 for _, _, mask in _visited_argmax(mdp, pol))
 
 
 def _greedy(mdp, pol):
     """pol puts mass only on argmax_a Q_pol(s, a) at the states it visits."""
-    sv = soft_values(mdp, pol)
-    d = occupancy(mdp, pol)
-    for i in range(mdp.n_states):
-        if mdp.terminal[i] or d[i] == 0:
-            continue
-        lo, hi = mdp.state_ptr[i], mdp.state_ptr[i + 1]
-        mask = EXACT.segment_argmax(sv.zq[lo:hi], [0], [hi - lo])
-        if any(pol.values[lo + k] != 0 and not mask[k] for k in range(hi - lo)):
-            return False
-    return True
+    return all(pol.values[lo + k] == 0 or mask[k]
+               for lo, hi, mask in _visited_argmax(mdp, pol) for k in range(hi - lo))
 
 
 @claim("P4.8", "argmax-coherent iff greedy on own soft Q (deterministic)",

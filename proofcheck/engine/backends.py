@@ -291,15 +291,41 @@ class ExactBackend(Backend):
         return "exact (SymPy rational and symbolic arithmetic)"
 
 
-class MpmathBackend(Backend):
-    """mpmath multi-precision floats in a private context of ``dps`` decimal digits."""
+class _MpmathFamily(Backend):
+    """What the mpmath float and interval backends share: a private context and its functions."""
 
     exact = False
 
-    def __init__(self, dps=50):
+    def __init__(self, dps, ctx):
         self.dps = dps
-        self.ctx = mpmath.MPContext()
-        self.ctx.dps = dps
+        self.ctx = ctx
+
+    def _number(self, value):
+        value = sp.sympify(value)
+        if value.free_symbols:
+            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
+                                 "substitute the parameters first (MDP.substitute)")
+        return value
+
+    def from_floats(self, values):
+        # a float is an exact binary number: converting it loses nothing (and, for
+        # intervals, its point interval is a rigorous enclosure)
+        return _obj([self.ctx.mpf(float(v)) for v in values])
+
+    def _log(self, x):
+        return self.ctx.log(x)
+
+    def _exp(self, x):
+        return self.ctx.exp(x)
+
+
+class MpmathBackend(_MpmathFamily):
+    """mpmath multi-precision floats in a private context of ``dps`` decimal digits."""
+
+    def __init__(self, dps=50):
+        ctx = mpmath.MPContext()
+        ctx.dps = dps
+        super().__init__(dps, ctx)
 
     @property
     def name(self):
@@ -310,22 +336,10 @@ class MpmathBackend(Backend):
         return self.ctx.inf
 
     def _convert(self, value):
-        value = sp.sympify(value)
-        if value.free_symbols:
-            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
-                                 "substitute the parameters first (MDP.substitute)")
+        value = self._number(value)
         if value.is_Rational:
             return self.ctx.mpf(int(value.p)) / int(value.q)
         return self.ctx.mpf(sp.Float(value, self.dps + 15)._mpf_)
-
-    def from_floats(self, values):
-        return _obj([self.ctx.mpf(float(v)) for v in values])
-
-    def _log(self, x):
-        return self.ctx.log(x)
-
-    def _exp(self, x):
-        return self.ctx.exp(x)
 
     def _pow(self, x, y):
         return self.ctx.power(x, y)
@@ -343,14 +357,11 @@ class MpmathBackend(Backend):
         return f"mpmath, {self.dps} significant decimal digits (rounding error not bounded; see interval backend)"
 
 
-class IntervalBackend(Backend):
+class IntervalBackend(_MpmathFamily):
     """mpmath interval arithmetic: every number is a rigorous enclosure."""
 
-    exact = False
-
     def __init__(self, dps=50):
-        self.dps = dps
-        self.ctx = interval_context(dps)
+        super().__init__(dps, interval_context(dps))
 
     @property
     def name(self):
@@ -361,21 +372,7 @@ class IntervalBackend(Backend):
         return self.ctx.mpf(mpmath.inf)
 
     def _convert(self, value):
-        value = sp.sympify(value)
-        if value.free_symbols:
-            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
-                                 "substitute the parameters first (MDP.substitute)")
-        return interval_eval(value, self.ctx)
-
-    def from_floats(self, values):
-        # a float is an exact binary number: its point interval is a rigorous enclosure
-        return _obj([self.ctx.mpf(float(v)) for v in values])
-
-    def _log(self, x):
-        return self.ctx.log(x)
-
-    def _exp(self, x):
-        return self.ctx.exp(x)
+        return interval_eval(self._number(value), self.ctx)
 
     def _pow(self, x, y):
         return self.ctx.exp(y * self.ctx.log(x)) if not (isinstance(y, int)) else x ** y

@@ -32,6 +32,7 @@ __all__ = ["parse_expression"]
 import functools
 import math
 import operator
+import time
 from collections.abc import Mapping
 
 import sympy
@@ -48,8 +49,9 @@ MAX_NUMERIC_BASE_EXPONENT = 1000  # |exponent| when the base is a number other t
 MAX_RESULT_DIGITS = 2000  # digits of any numerator or denominator
 MAX_EXP_ARGUMENT = 10_000  # |x| in exp(x) for a number x
 MAX_ROOT_DIGITS = 100  # digits of numbers under sqrt, fractional powers and exp
-MAX_SYMBOLIC_POWER = 100  # |numerator| of a numeric exponent on a base containing parameters
+MAX_SYMBOLIC_POWER = 64  # |numerator| of a numeric exponent on a base containing parameters
 MAX_TERMS = 2000  # terms of the expression when fully multiplied out
+MAX_SECONDS = 2.0  # wall-clock budget, checked after every operation (a safety net)
 
 _DIGIT_LIMIT = 10**MAX_RESULT_DIGITS  # an integer >= this has more than 2000 digits
 _ROOT_LIMIT = 10**MAX_ROOT_DIGITS
@@ -266,6 +268,7 @@ class _Parser:
         self.tokens = []
         self.pos = 0
         self.depth = 0
+        self.deadline = time.perf_counter() + MAX_SECONDS
 
     # ------------------------------------------------------------------ errors
     def fail(self, what, col, fix):
@@ -624,6 +627,12 @@ class _Parser:
                 tok.col,
                 "simplify the expression",
             )
+        if time.perf_counter() > self.deadline:
+            self.fail(
+                f"expression too expensive to evaluate (more than {MAX_SECONDS:g} s) in {_quote_token(tok.text)}",
+                tok.col,
+                "simplify the expression",
+            )
         return self.check(value, tok)
 
     def check_exp_argument(self, x, tok):
@@ -682,11 +691,14 @@ class _Parser:
                 f"with numerator at most {MAX_SYMBOLIC_POWER}",
             )
         # SymPy may merge exponents: (b**e)**x -> b**(e*x), exp(y)**x -> exp(x*y).
+        # SymPy may also distribute the power over a product: (2*p)**x -> 2**x*p**x.
         for factor in sympy.Mul.make_args(base):
             if factor.is_Pow:
                 self.check_power(factor.base, factor.exp * exponent, tok)
             elif isinstance(factor, sympy.exp):
                 self.check_exp_argument(factor.args[0] * exponent, tok)
+            elif factor.is_number and factor is not base:
+                self.check_power(factor, exponent, tok)
         if exponent.is_number:
             if exponent.is_Rational and (abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT):
                 self.fail(
@@ -786,8 +798,10 @@ class _Parser:
                     )
             elif node.is_Pow:
                 b, e = node.args
-                if b.is_Number and not e.is_Number and b not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
-                    self.check_symbolic_exponent(b, e, tok)
+                if not e.is_Number:
+                    for factor in sympy.Mul.make_args(b):
+                        if factor.is_Number and factor not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
+                            self.check_symbolic_exponent(factor, e, tok)
                 if e.is_Rational and abs(e.p) > MAX_SYMBOLIC_POWER and b.free_symbols:
                     self.fail(
                         f"exponent too large ({_show_value(e)}) for an expression with parameters "
@@ -900,10 +914,11 @@ def parse_expression(text, symbols=None, *, where="expression"):
           (parentheses, calls, signs, powers); a literal with more than 100 digits;
           a numeric exponent whose numerator or denominator exceeds 10000, or whose
           absolute value exceeds 1000 for a numeric base other than 0 and +-1, or
-          whose numerator exceeds 100 for a base containing parameters; ``exp(x)``
+          whose numerator exceeds 64 for a base containing parameters; ``exp(x)``
           with a number ``|x| > 10000``; a number of more than 100 digits under
           ``sqrt``, ``exp`` or a fractional power; any numerator or denominator of
-          more than 2000 digits; more than 2000 terms when multiplied out.
+          more than 2000 digits; more than 2000 terms when multiplied out; and,
+          as a safety net, more than 2 seconds of evaluation.
 
         Booleans, NaN, infinities and values of other types are rejected too.
 

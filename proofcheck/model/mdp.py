@@ -852,7 +852,15 @@ def unroll(graph, horizon):
         init = node_init
     if init is None:
         raise ModelError("a cyclic graph needs an explicit initial state or distribution (graph attribute 'initial')")
-    starts = init if isinstance(init, dict) else {init: 1}
+    try:
+        starts = init if isinstance(init, dict) else {init: 1}
+        unknown = [s for s in starts if s not in graph]
+    except TypeError:  # unhashable names
+        raise ModelError(f"initial state(s) {_safe_repr(init)} are not states; give a state or a dict "
+                         "state -> probability") from None
+    if unknown:
+        raise ModelError(f"initial distribution names unknown state {_safe_repr(unknown[0])}; "
+                         f"states are {_preview(graph.nodes)}")
     out.graph["initial"] = {(s, 0): m for s, m in starts.items()}
     frontier = set(starts)
     n_edges = 0

@@ -365,20 +365,75 @@ class _Run:
     memo: dict
 
 
-def _sign_cases(run, expr):
-    """``[(sign, Condition)]`` for the signs of ``expr`` compatible with the current case."""
-    out = []
-    for sign, rel in _REL.items():
+_UNDEFINED = "undefined"
+
+
+class _Undefined(BaseException):
+    """The current case is a region where a compared value is undefined (a pole, a log
+    of a non-positive number)."""
+
+
+def _remainder(run, conds, expr):
+    """The part of the current case that none of ``conds`` covers (where ``expr`` is
+    undefined), as a Condition, or None."""
+    base = run.cond.solution if run.cond is not None else conds[0].domain
+    covered = sp.Union(*[c.solution for c in conds])
+    rest = base - covered
+    if rest == sp.S.EmptySet:
+        return None
+    c0 = conds[0]
+    pts = list(rest) if isinstance(rest, sp.FiniteSet) else []
+    inside = next((t for t in pts if t.is_Rational), None)
+    return Condition(f"{expr} undefined", c0.symbol, c0.domain, rest, witness_inside=inside,
+                     candidates=[t for t in pts if t.is_Rational])
+
+
+def _cases(run, expr, rels):
+    """``[(decision, Condition)]`` for the outcomes ``rels`` (decision -> relation) of a
+    question about ``expr`` compatible with the current case, plus the region where
+    ``expr`` is undefined; None when a condition cannot be derived."""
+    out, conds = [], []
+    for decision, rel in rels:
         key = (expr, rel)
         if key not in run.memo:
             run.memo[key] = parametric_condition(expr, rel, 0, run.parameters)
         c = run.memo[key]
         if not c.derived:
             return None
+        conds.append(c)
         new = c if run.cond is None else conjunction([run.cond, c])
         if new.solution != sp.S.EmptySet:
-            out.append((sign, new))
+            out.append((decision, new))
+    rest = _remainder(run, conds, expr)
+    if rest is not None:
+        out.append((_UNDEFINED, rest))
     return out
+
+
+def _decide(st, key, expr, rels):
+    if key in st.decisions:
+        if st.decisions[key] == _UNDEFINED:
+            raise _Undefined()
+        return st.decisions[key]
+    cases = _cases(st, expr, rels)
+    if cases is None:
+        return None
+    if len(cases) == 1:  # implied by the decisions taken so far
+        if cases[0][0] == _UNDEFINED:
+            raise _Undefined()
+        return cases[0][0]
+    raise _Branch(key, cases)
+
+
+def _active(expr):
+    st = _STATE.get()
+    if st is None:
+        return None, None
+    expr = sp.sympify(expr)
+    syms = expr.free_symbols
+    if len(syms) != 1 or not syms <= set(st.parameters):
+        return None, None
+    return st, expr
 
 
 def assumed_sign(expr):
@@ -388,21 +443,10 @@ def assumed_sign(expr):
     whose sign condition cannot be derived (the caller then raises its UndecidedError).
     Exact signs and the claims' equality tests call this hook just before giving up.
     """
-    st = _STATE.get()
+    st, expr = _active(expr)
     if st is None:
         return None
-    expr = sp.sympify(expr)
-    syms = expr.free_symbols
-    if len(syms) != 1 or not syms <= set(st.parameters):
-        return None
-    if expr in st.decisions:
-        return st.decisions[expr]
-    cases = _sign_cases(st, expr)
-    if cases is None:
-        return None
-    if len(cases) == 1:  # implied by the signs decided so far
-        return cases[0][0]
-    raise _Branch(expr, cases)
+    return _decide(st, expr, expr, [(s, r) for s, r in _REL.items()])
 
 
 def assumed_zero(expr):
@@ -412,33 +456,19 @@ def assumed_zero(expr):
     value that vanishes somewhere in the range (``1 - p`` at ``p = 1``) splits the run
     into the cases "= 0" and "!= 0".  None outside a run or when undecidable.
     """
-    st = _STATE.get()
+    st, expr = _active(expr)
     if st is None:
         return None
-    expr = sp.sympify(expr)
-    syms = expr.free_symbols
-    if len(syms) != 1 or not syms <= set(st.parameters):
-        return None
     key = (expr, "zero")
-    if key in st.decisions:
-        return st.decisions[key]
-    if (expr, "==") not in st.memo:
-        st.memo[(expr, "==")] = parametric_condition(expr, "==", 0, st.parameters)
-    eq = st.memo[(expr, "==")]
-    if not eq.derived:
-        return None
-    if eq.solution == sp.S.EmptySet:
-        return False
-    if (expr, "!=") not in st.memo:
-        st.memo[(expr, "!=")] = parametric_condition(expr, "!=", 0, st.parameters)
-    cases = []
-    for flag, c in ((True, eq), (False, st.memo[(expr, "!=")])):
-        new = c if st.cond is None else conjunction([st.cond, c])
-        if new.solution != sp.S.EmptySet:
-            cases.append((flag, new))
-    if len(cases) == 1:
-        return cases[0][0]
-    raise _Branch(key, cases)
+    if key not in st.decisions:  # the common case: no root in the range, no split
+        if (expr, "==") not in st.memo:
+            st.memo[(expr, "==")] = parametric_condition(expr, "==", 0, st.parameters)
+        eq = st.memo[(expr, "==")]
+        if not eq.derived:
+            return None
+        if eq.solution == sp.S.EmptySet and not eq.undefined:
+            return False
+    return _decide(st, key, expr, [(True, "=="), (False, "!=")])
 
 
 def run_parametric(check, parameters, max_cases=64, at_point=None):
@@ -483,10 +513,29 @@ def run_parametric(check, parameters, max_cases=64, at_point=None):
             for sign, new in reversed(b.cases):
                 stack.append(({**decisions, b.expr: sign}, new))
             continue
+        except _Undefined:
+            # a compared value is undefined here: exact points are decided on the model
+            # with the parameter substituted, anything else stays undecided
+            _STATE.reset(token)
+            token = None
+            pts = list(cond.solution) if isinstance(cond.solution, sp.FiniteSet) else []
+            if at_point is not None and pts and all(t.is_Rational for t in pts):
+                for t in pts:
+                    one = Condition(f"{cond.symbol} = {t}", cond.symbol, cond.domain, sp.FiniteSet(t),
+                                    witness_inside=t, candidates=[t])
+                    try:
+                        leaves.append((one, at_point(t)))
+                    except UndecidedError as exc:
+                        leaves.append((one, ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")))
+            else:
+                leaves.append((cond, ClaimResult("", "", "", Verdict.UNDECIDED,
+                                                 f"undecided: a compared value is undefined for {cond.text}")))
+            continue
         except UndecidedError as exc:
             res = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
         finally:
-            _STATE.reset(token)
+            if token is not None:
+                _STATE.reset(token)
         leaves.append((cond, res))
     if len(leaves) == 1 and leaves[0][0] is None:
         return leaves[0][1]
@@ -530,9 +579,13 @@ def combine_cases(leaves):
     the model does not meet the claim's hypothesis (NOT_APPLICABLE in every case) the
     summary says where the conclusion holds (cases without counterexample).
     """
-    from ..claims.registry import Verdict
+    from ..claims.registry import ClaimResult, Verdict
     cond0 = leaves[0][0]
     x, dom = cond0.symbol, cond0.domain
+    missing = dom - sp.Union(*[c.solution for c, _ in leaves])
+    if missing != sp.S.EmptySet:  # never report a verdict for values no case looked at
+        leaves = list(leaves) + [(Condition("not covered", x, dom, missing), ClaimResult(
+            "", "", "", Verdict.UNDECIDED, "undecided: no case of the split covers these values"))]
 
     def region(pred):
         sets = [c.solution for c, r in leaves if pred(r)]
