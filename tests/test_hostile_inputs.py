@@ -171,6 +171,12 @@ def test_found_bugs_stay_fixed():
     G = nx.DiGraph()
     G.add_edge("s", "t", action=["a"], prior=1)
     assert isinstance(_load_graph(G), pc.ModelError)
+    # cyclic graphs are unrolled before the initial state is checked: unknown or
+    # unhashable initial states raised NetworkXError / KeyError / TypeError there
+    for init in (0, "nowhere", ["s"], {"t": 1}):
+        G = nx.DiGraph(horizon=3, initial=init)
+        G.add_edge("s", "s", prior=1)
+        assert isinstance(_load_graph(G), pc.ModelError), init
     # a newline in a state name made a multi-line message
     err = _load_text('[states."a\\nb".actions.x]\nnext = "t"\nprior = 1\n')
     assert isinstance(err, pc.CaseFileError) and "control characters" in str(err)

@@ -126,6 +126,10 @@ def _kl_causal(mdp, policy, other, B):
     d = occupancy(mdp, policy, backend=B)
     terms = B.rel_entr(pi, other.in_backend(B))
     weighted = B.weight(d[mdp.pair_state], terms)
+    if B.exact and any(t == sp.oo for t in weighted):
+        # every term is >= 0, so one infinite term makes the sum infinite; SymPy cannot
+        # simplify "finite symbolic expression + oo" to oo by itself
+        return sp.oo
     return B.segment_sum(weighted, np.array([0]))[0] if len(weighted) else B.zero
 
 

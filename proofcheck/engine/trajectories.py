@@ -14,6 +14,13 @@ import sympy as sp
 from ..errors import UndecidedError
 from .backends import get_backend
 
+_EXACT = get_backend("exact")
+
+
+def _zero(x):
+    # through the backend so that parametric claim runs see their case assumptions
+    return _EXACT._is_zero(sp.sympify(x))
+
 __all__ = ["TooManyTrajectories", "count_trajectories", "enumerate_trajectories",
            "trajectory_distribution", "trajectory_kl"]
 
@@ -80,7 +87,7 @@ def trajectory_distribution(mdp, policy=None, *, limit=100_000):
     out = {}
     for path, prob, _ in enumerate_trajectories(mdp, policy, limit=limit):
         prob = sp.nsimplify(prob) if prob.free_symbols == set() and not prob.is_Rational else prob
-        if prob != 0:
+        if not _zero(prob):
             out[path] = out.get(path, 0) + prob
     return out
 
@@ -95,7 +102,7 @@ def trajectory_kl(mdp, policy, other, *, limit=100_000):
     total = sp.Integer(0)
     for path, p in P.items():
         qv = Q.get(path, sp.Integer(0))
-        if qv == 0:
+        if _zero(qv):
             return sp.oo
         total += p * sp.log(p / qv)
     return total

@@ -18,6 +18,11 @@ Claims on parametric models run through :func:`run_parametric` (wired into
 decide (:func:`~proofcheck.numerics.exact_sign.exact_sign`, the claims' ``equal``) is
 split into its cases ``> 0``, ``= 0``, ``< 0``; each non-empty case re-runs the check with
 that sign fixed, and the verdicts of all cases combine into "holds iff <condition>".
+Zero tests (the engine's ``0 * log 0 = 0`` and ``Zv = 0`` conventions) split the same
+way; values undefined on part of the range (poles, logarithms of non-positive numbers)
+are decided at those exact points on the substituted model; every case is confirmed
+by one run on the substituted model at a rational point of its condition, and a case
+whose symbolic and substituted verdicts disagree is reported undecided, never guessed.
 
 Examples
 --------
