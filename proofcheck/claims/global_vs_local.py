@@ -40,7 +40,7 @@ def check_global_local(mdp, conventions, objective=None):
     if not mdp.deterministic:
         what = "agree" if holds else f"differ (the global posterior also conditions the environment: {bad['trajectory']}: {bad['global posterior']} vs {bad['local product']})"
         return result(Verdict.NOT_APPLICABLE, f"stochastic dynamics; the two distributions {what}",
-                      evidence=ev + ([bad] if bad else []), route="trajectory enumeration")
+                      evidence=ev, counterexample=bad, route="trajectory enumeration")
     if holds:
         return result(Verdict.HOLDS, f"the two trajectory distributions agree on all {len(glob)} successful trajectories",
                       evidence=ev, route="trajectory enumeration")
