@@ -13,7 +13,7 @@ from proofcheck import strategies as pst
 
 QUICK = settings(max_examples=40, deadline=None, database=None, derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow])
-FIND = settings(max_examples=500, database=None, deadline=None,
+FIND = settings(max_examples=500, database=None, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 
 
