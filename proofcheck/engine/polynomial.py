@@ -71,6 +71,8 @@ class FlintRational:
 
     Examples
     --------
+    >>> if not HAVE_FLINT:
+    ...     import pytest; pytest.skip("python-flint is not installed")
     >>> x = FlintRational.from_sympy(sp.Symbol("p") / 2)
     >>> y = (x * 2 - 1) / (x * 4 - 2)
     >>> y, y == FlintRational.from_sympy(sp.Rational(1, 2))
@@ -393,6 +395,13 @@ class RationalFunctionBackend(Backend):
                 f"get_backend('rational') accepts one parameter per value, got {sorted(map(str, syms))}; "
                 "use RationalFunctionBackend.for_model(mdp), which knows every parameter")
         (x,) = syms
+        if self._fields and x not in self._fields:
+            # fields of different parameters do not mix: without for_model the backend
+            # is univariate, like the flint path
+            raise ConventionError(
+                f"get_backend('rational') holds one parameter, got {x} after "
+                f"{next(iter(self._fields))}; use RationalFunctionBackend.for_model(mdp), "
+                "which knows every parameter")
         if x not in self._fields:
             self._fields[x] = sp.QQ.frac_field(x)
         return self._fields[x]
