@@ -37,6 +37,8 @@ from ..model.conventions import H_INDEXINGS, Conventions
 from ..model.mdp import Policy
 from ..numerics.exact_sign import exact_sign
 
+_REGULAR = object()  # sentinel: the closed form is a plain ratio
+
 __all__ = [
     "K", "ALPHA", "BETA", "DELTA", "X",
     "ExpSum", "ExpSumBackend", "ClosedForm", "exp_sums", "tempered_closed_form",
@@ -267,15 +269,22 @@ class ClosedForm:
         j = self.mdp.pair(state, action)
         return self.num[j], self.den[j]
 
+    def _parts(self, state, action):
+        """``(num, den, _REGULAR)``, or ``(.., .., value)`` where no ratio applies: None
+        without a closed form, the convention's fallback where the denominator vanishes."""
+        num, den = self.ratio(state, action)
+        if num is None:
+            return num, den, None
+        if den.is_zero:
+            return num, den, self.fallback[self.mdp.pair(state, action)]
+        return num, den, _REGULAR
+
     def expr(self, state, action, var=None, simplify=True):
         """The closed form as a SymPy expression in ``var`` (default: ``variable``)."""
         var = self.variable if var is None else var
-        num, den = self.ratio(state, action)
-        j = self.mdp.pair(state, action)
-        if num is None:
-            return None
-        if den.is_zero:
-            return self.fallback[j]
+        num, den, special = self._parts(state, action)
+        if special is not _REGULAR:
+            return special
         if num.is_zero:
             return _ZERO
         if not simplify:
@@ -294,12 +303,9 @@ class ClosedForm:
 
     def at(self, state, action, value):
         """Exact value at ``x = value`` (a positive number)."""
-        num, den = self.ratio(state, action)
-        j = self.mdp.pair(state, action)
-        if num is None:
-            return None
-        if den.is_zero:
-            return self.fallback[j]
+        num, den, special = self._parts(state, action)
+        if special is not _REGULAR:
+            return special
         v = num.at(value) / den.at(value)
         return sp.cancel(v) if v.free_symbols else v
 
