@@ -93,7 +93,7 @@ def _chain(mdp, policy):
                 for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
                     t = int(mdp.edge_target[e])
                     row[t] = row.get(t, 0) + w * q * mdp.edge_prob[e]
-        rows.append({k: sp.cancel(v) for k, v in row.items() if sp.cancel(v) != 0})
+        rows.append({k: c for k, v in row.items() if (c := sp.cancel(v)) != 0})
     rows.append({SUCC: sp.Integer(1)})
     rows.append({FAIL: sp.Integer(1)})
     init = [(i, m) for i, m in enumerate(mdp.initial) if m != 0]
@@ -149,7 +149,6 @@ def check_prism_sums(text, parameters=None):
     Probabilities are read with the allow-listed expression grammar
     (:func:`proofcheck.model.expressions.parse_expression`), never ``eval``.
     """
-    from .model.expressions import parse_expression
     symbols = {s.name: s for s in (parameters or {})}
     for m in re.finditer(r"const double (\w+);", text):
         symbols.setdefault(m[1], sp.Symbol(m[1], real=True))
@@ -238,11 +237,12 @@ def storm_success(prism_text, parameters=None):
     return parse_expression(num, symbols) / parse_expression(den, symbols)
 
 
-def crosscheck_storm(mdp, policy=None, *, policy_name="prior"):
+def crosscheck_storm(mdp, policy=None, *, policy_name="prior", prism=None):
     """Compare Storm's ``P(F success)`` with our ``S(pi)``: a dict with both values and
-    ``equal`` (exact: the difference cancels to 0)."""
+    ``equal`` (exact: the difference cancels to 0).  ``prism``: the chain's text when
+    :func:`export_prism` has already written it for the same ``mdp`` and ``policy``."""
     from .engine import success_probability
-    text = export_prism(mdp, policy)
+    text = prism if prism is not None else export_prism(mdp, policy)
     ours = success_probability(mdp, policy)
     ours = sp.cancel(ours) if ours.free_symbols else ours
     theirs = storm_success(text, mdp.parameters)

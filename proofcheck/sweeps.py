@@ -177,6 +177,13 @@ def _num_text(value):
     return str(v)
 
 
+def _check_k_max(k_max):
+    """``None`` (the conventions' default) or a valid ``k_max`` (ConventionError otherwise)."""
+    if k_max is not None:
+        from .model.conventions import Conventions
+        Conventions(k_max=k_max)
+
+
 def claim_tasks(claims, *, families, per_family, deltas=("1",), betas=None, seed=0, k_max=None):
     """Tasks for the grid claims x families x instances x deltas (x betas).
 
@@ -195,6 +202,7 @@ def claim_tasks(claims, *, families, per_family, deltas=("1",), betas=None, seed
         parse_family(f)
     if isinstance(per_family, bool) or not isinstance(per_family, int) or per_family < 1:
         raise ConventionError(f"per-family count {per_family!r} must be a positive integer")
+    _check_k_max(k_max)
     deltas = [_num_text(d) for d in deltas]
     betas = [None] if not betas else [_num_text(b) for b in betas]
     tasks = []
@@ -279,6 +287,7 @@ def fuzz_tasks(claims, seeds, *, examples=50, regime="any", timeout=5.0, shrink_
     from .claims import CLAIMS
     from .claims import checks  # noqa: F401  (registers the checks)
     from .model.conventions import OBJECTIVES
+    _check_k_max(k_max)
     tasks = []
     for c in claims:
         if c not in CLAIMS:
@@ -312,7 +321,7 @@ def _run_claims_task(p):
     from .model.conventions import Conventions
     mdp = family_mdp(p["family"], p["index"], p["seed"])
     conv = Conventions(delta=sp.Rational(p["delta"]))
-    if p.get("k_max"):
+    if p.get("k_max") is not None:
         conv = conv.replace(k_max=int(p["k_max"]))
     res = run_claims(mdp, conv, [p["claim"]])
     out = {"mdp": repr(mdp),
@@ -342,7 +351,7 @@ def _run_discussion_task(p):
 def _run_fuzz_task(p):
     from .fuzzing import search_claim
     from .model.conventions import Conventions
-    conv = Conventions(k_max=int(p["k_max"])) if p.get("k_max") else None
+    conv = Conventions(k_max=int(p["k_max"])) if p.get("k_max") is not None else None
     stats = search_claim(p["claim"], objective=p["objective"], regime=p["regime"],
                          examples=p["examples"], seed=p["seed"], conventions=conv,
                          timeout=p["timeout"], shrink_seconds=p["shrink_seconds"])

@@ -59,6 +59,7 @@ def test_certified_p54_agrees_with_exact_check_on_paper_examples(build, objectiv
     cert = certified_return_improvement(m, 6, dps=40, objective=objective, conventions=conv)
     assert cert.verdict == exact.verdict
     assert cert.claim_id == "P5.4.certified" and "interval" in cert.route
+    assert cert.objective == objective and cert.conventions == conv.as_dict() and cert.scope == "i = 0..5"
 
 
 def test_certified_p54_finds_the_exact_counterexample_also_from_float_inputs():

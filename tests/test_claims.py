@@ -99,3 +99,9 @@ def test_p410_bound_is_tight_on_mountain_race():
     r = verdicts(mountain_race(), ids=["P4.10"])["P4.10"]
     rows = {row["quantity"]: row["first coherent iterate"] for row in r.evidence}
     assert rows["boltzmann(delta=1) from prior"] == 2  # = T
+
+
+def test_lemma_a_without_pi_h0_and_k_max_1_is_undecided():
+    # one-is-prior leaves pi^H_0 undefined; with k_max = 1 nothing is left to compare
+    r = verdicts(mountain_race(), Conventions(h_indexing="one-is-prior", k_max=1), ["T5.9.A"])["T5.9.A"]
+    assert r.verdict is Verdict.UNDECIDED and "k_max = 1" in r.summary

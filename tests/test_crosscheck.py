@@ -161,3 +161,21 @@ def test_large_model_is_skipped_with_a_reason():
     t = crosscheck_case(m, n=2, max_pairs=10)
     assert t.skipped.startswith(f"{m.n_pairs} state-action pairs > 10")
     assert t.lines() == [f"cross-check skipped: {t.skipped}"]
+
+
+def test_a_finite_mpmath_value_for_an_infinite_exact_one_fails_loudly(monkeypatch):
+    # Example 1 has J(pi^G_0) = -inf; an mpmath route returning a finite J must be reported,
+    # and the summary (digits of agreement) must not crash on the infinite deviation
+    real = cc.additive_return
+
+    def finite(mdp, policy=None, *, backend=None, **kw):
+        v = real(mdp, policy, backend=backend, **kw)
+        if isinstance(backend, MpmathBackend) and v == -backend.ctx.inf:
+            return backend.ctx.mpf(-1)
+        return v
+
+    monkeypatch.setattr(cc, "additive_return", finite)
+    t = crosscheck_case(load_case(EX1), n=1, dps=30)
+    assert not t.ok and {r.quantity for r in t.failures} == {"J"}
+    assert any(line.startswith("FAILED: J") and "0 digits agree" in line for line in t.lines())
+    assert t.claim_result().verdict.value == "fails"

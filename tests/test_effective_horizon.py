@@ -129,6 +129,16 @@ def test_log_linear_exact_tie():
     assert cc["agree"] and cc["max_value_deviation"] < 1e-45
 
 
+def test_exact_sign_reads_floats_exactly():
+    from proofcheck.numerics.exact_sign import exact_sign
+    # 0.1 * 3 rounds up in float arithmetic to 0.30000000000000004, but exactly the two
+    # binary numbers differ by 2**-55: the log form is negative, not 0
+    e = (sp.Mul(sp.Float(0.1), sp.log(8), evaluate=False)
+         - sp.Mul(sp.Float(0.30000000000000004), sp.log(2), evaluate=False))
+    assert exact_sign(e) == -1
+    assert exact_sign(sp.Float(0.5) * sp.log(4) - sp.log(2)) == 0
+
+
 def test_tolerance_mimics_reference_code():
     # T = 2.  s0: a0 -> s1, a1 -> s2 (0).  s1: ends with 1 or -1 (mean 0).  s2: both end with
     # 1 - 2^-20 (exact in float32).  Q^rand(s0) = (0, 1 - 2^-20): greedy a1.

@@ -148,6 +148,61 @@ def test_impossible_conditioning_conventions():
     assert uni["s"] == {"a": R(1, 2), "b": R(1, 2)}
 
 
+def test_uniform_fallback_and_policy_in_every_backend():
+    # states with 1, 2 and 3 actions, all doomed: the uniform rule gives 1/count per state
+    import networkx as nx
+    import numpy as np
+    G = nx.MultiDiGraph(initial="s", default_prior="uniform")
+    for a in "abc":
+        G.add_edge("s", "t" + a, key=a)
+    for a in "ab":
+        G.add_edge("ta", "u" + a, key=a)
+    G.add_edge("tb", "v", key="a")
+    for leaf in ("tc", "ua", "ub", "v"):
+        G.nodes[leaf]["success"] = 0
+    m = pc.from_graph(G)
+    conv = Conventions(impossible="uniform")
+    exact = goal_condition(m, conventions=conv)
+    assert exact["s"] == {a: R(1, 3) for a in "abc"} and exact["ta"] == {"a": R(1, 2), "b": R(1, 2)}
+    assert exact["tb"] == {"a": 1}
+    assert list(m.uniform_policy().values) == list(exact.values)
+    for backend in ("float", "mpmath:30", "interval:30"):
+        got = goal_condition(m, backend=backend, conventions=conv)
+        B = got.backend
+        assert [float(B.to_sympy(v)) for v in got.values] == [float(v) for v in exact.values]
+    # a float64 model's uniform policy is float64, like its prior policy
+    fm = pc.MDP.from_arrays(state_ptr=[0, 3, 3, 3, 3], pair_ptr=[0, 1, 2, 3], edge_target=[1, 2, 3],
+                            edge_prob=np.ones(3), prior=np.full(3, 1 / 3), likelihood=np.ones(3),
+                            initial=np.array([1.0, 0, 0, 0]))
+    assert fm.uniform_policy().values.dtype == np.float64
+    assert np.array_equal(fm.uniform_policy().values, np.full(3, 1 / 3))
+
+
+def test_numeric_backends_evaluate_closed_form_values():
+    # q = exp(-1/2) (from a reward) and sqrt(2)/2 are not rationals: mpmath evaluates them
+    import networkx as nx
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "a", key="x", prior="1/2", reward="-1/2")
+    G.add_edge("s", "b", key="y", prior="1/2", q="sqrt(2)/2")
+    m = pc.from_graph(G)
+    exact = success_probability(m)
+    for backend in ("float", "mpmath:40", "interval:40"):
+        B = pc.engine.get_backend(backend)
+        got = B.to_sympy(success_probability(m, backend=B))
+        assert abs(float(sp.N(got - exact, 50))) < (1e-35 if backend != "float" else 1e-15)
+
+
+def test_policy_conversion_is_cached_per_backend():
+    m = stochastic_counterexample()
+    pol = m.prior_policy()
+    assert m.prior_policy() is pol  # one shared prior policy per model
+    F = pc.engine.get_backend("float")
+    first = pol.in_backend(F)
+    assert pol.in_backend(F) is first
+    assert pol.in_backend(pc.engine.get_backend("mpmath:20")) is not first
+    assert pol.in_backend(pc.engine.get_backend("exact")) is pol.values
+
+
 # ---------------------------------------------------------------- numeric backends
 
 @pytest.mark.parametrize("backend", ["float", "mpmath:40", "interval:40"])

@@ -79,3 +79,26 @@ def test_cli_writes_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "-0.016" in text and "+0.320" in text
     assert main(["experiment", "--seed", "1", "--per-family", "0"]) == 2
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["experiment", "--seed", "-1", "--per-family", "1"], "--seed -1"),
+    (["experiment", "--seed", "0", "--per-family", "1", "--bootstrap", "-1"], "--bootstrap -1"),
+    (["experiment", "--seed", "0", "--per-family", "1", "--bootstrap", "5", "-o", "{tmp}/no/x.json"], "-o "),
+    (["horizon", "cases/mountain_race.toml", "--check-backend", "mpmath:x"], "--check-backend mpmath:x"),
+    (["horizon", "cases/mountain_race.toml", "--backend", "interval:0"], "--backend interval:0"),
+    (["horizon", "cases/mountain_race.toml", "--backend", "interval:30"], "exact ties"),
+    (["horizon", "cases/mountain_race.toml", "--tolerance", "nan"], "--tolerance nan"),
+    (["horizon", "cases/mountain_race.toml", "--tolerance", "-1"], "--tolerance -1"),
+    (["horizon", "cases/mountain_race.toml", "--gorp-runs", "-1"], "--gorp-runs -1"),
+    (["crosscheck", "--storm", "cases/mountain_race.toml", "-o", "{tmp}/no/x.prism"], "-o "),
+    (["crosscheck", "--storm", "cases/mountain_race.toml", "-o", "{tmp}"], "-o "),
+    (["report", "cases/mountain_race.toml", "--no-pdf", "-o", "{tmp}/dir"], "cannot write"),
+    (["sweep", "--k-max", "0", "--workers", "1"], "k_max = 0"),
+    (["sweep", "--claims", "", "--discussion", "1", "--seed", "-1", "--workers", "1"], "--seed -1"),
+])
+def test_cli_bad_option_values_exit_2_one_line(argv, fragment, tmp_path, capsys):
+    (tmp_path / "dir.tex").mkdir()  # the report's .tex path is taken by a folder
+    rc = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and fragment in err and len(err.strip().splitlines()) == 1, err

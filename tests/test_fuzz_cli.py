@@ -107,6 +107,21 @@ def test_cli_bad_input_exit_2_one_line(argv, fragment, capsys):
     assert rc == 2 and fragment in err and len(err.strip().splitlines()) == 1
 
 
+def test_zero_shrink_budget_keeps_the_first_failure():
+    # a spent budget must not drop the failure found in the statistics pass
+    st = search_claim("P4.16", examples=30, seed=1, shrink_seconds=0)
+    assert st.counts["fails"] >= 1 and st.counterexample is not None
+
+
+def test_cli_unwritable_out_exit_2_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    rc = main(["fuzz", "--claim", "P4.16", "--examples", "30", "--seed", "1", "--shrink-seconds", "0",
+               "--out", str(blocker)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--out" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "cases" / "found").glob("*.toml")), ids=lambda p: p.name)
 def test_saved_counterexamples_reproduce(path):
     case = load_case(path)

@@ -5,10 +5,8 @@ hypothesis's deadline), never code execution.
 """
 
 import os
-import signal
 import subprocess
 import sys
-import threading
 import warnings
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,6 +19,7 @@ from hypothesis import strategies as st
 
 import proofcheck as pc
 from proofcheck.fuzzing import hostile
+from proofcheck.fuzzing.search import _Timeout, _time_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 # the default suite is reproducible (derandomized); the slow run explores fresh inputs
@@ -31,55 +30,42 @@ LONG = settings(FAST, max_examples=2000, derandomize=False)
 PER_EXAMPLE_SECONDS = 10
 
 
-class _Hang(BaseException):
-    pass
-
-
 @contextmanager
 def _bounded(seconds=PER_EXAMPLE_SECONDS):
     """Fail (not hang) when one input takes longer than ``seconds``."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise _Hang()
-
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
-    except _Hang:
+        with _time_limit(seconds):
+            yield
+    except _Timeout:
         pytest.fail(f"an input took longer than {seconds} s")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
-def _load_text(text):
-    """Case or ProofcheckError with a one-line message; anything else fails the test."""
+def _model_or_error(load, arg):
+    """``load(arg)``, or the ProofcheckError it raised (with a one-line message)."""
     with _bounded(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            case = pc.loads_case(text)
+            return load(arg)
         except pc.ProofcheckError as exc:
             msg = str(exc)
             assert msg and "\n" not in msg, repr(msg)
             return exc
+
+
+def _load_text(text):
+    """Case or ProofcheckError with a one-line message; anything else fails the test."""
+    case = _model_or_error(pc.loads_case, text)
+    if isinstance(case, pc.ProofcheckError):
+        return case
     assert isinstance(case, pc.Case)
     assert isinstance(case.mdp, pc.MDP) and case.mdp.n_states >= 1
     return case
 
 
 def _load_graph(G):
-    with _bounded(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            mdp = pc.from_graph(G)
-        except pc.ProofcheckError as exc:
-            msg = str(exc)
-            assert msg and "\n" not in msg, repr(msg)
-            return exc
+    mdp = _model_or_error(pc.from_graph, G)
+    if isinstance(mdp, pc.ProofcheckError):
+        return mdp
     assert isinstance(mdp, pc.MDP)
     return mdp
 

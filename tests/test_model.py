@@ -179,3 +179,12 @@ def test_case_file_error_names_file(tmp_path):
     f.write_text(GOOD.replace('"3/4"', '"3/5"', 1))
     with pytest.raises(ModelError, match=rf"{f}: state 'start', action 'a1': transition probabilities sum to 17/20"):
         pc.load_case(f)
+
+
+def test_conventions_delta_strings_use_the_safe_parser():
+    from proofcheck.errors import ConventionError
+    assert pc.Conventions(delta="1/2").delta == R(1, 2)
+    assert pc.Conventions(delta=np.int64(3)).delta == 3
+    for bad in ("__import__('os').getcwd()", "x", float("inf"), sp.oo, True, None, [1]):
+        with pytest.raises(ConventionError, match="delta"):
+            pc.Conventions(delta=bad)

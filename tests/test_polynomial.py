@@ -153,3 +153,14 @@ def test_flint_rational_field_axioms_against_sympy():
     assert (els[3] * els[1]) / els[1] == els[3]
     with pytest.raises(ConventionError, match="cannot combine"):
         FlintRational.from_sympy(sp.Symbol("q")) + els[0]
+
+
+@pytest.mark.skipif(not HAVE_FLINT, reason="python-flint not installed")
+def test_flint_power_zero_is_the_canonical_one():
+    x = sp.Symbol("p", real=True)
+    one = FlintRational.from_sympy(R(1))
+    for e in [x, (x + 1) / (x - 2), R(5, 3)]:
+        y = FlintRational.from_sympy(e) ** 0
+        assert y == one and y.is_constant() and y.v is None
+    B = RationalFunctionBackend(symbols=(x,))
+    assert B.compare(B.array([(x + 1) / (x - 2)])[0] ** 0, B.one) == 0

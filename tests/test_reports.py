@@ -364,3 +364,13 @@ def test_parallel_edges_and_merging_dag_are_drawn(tmp_path):
         compile_pdf(_PREAMBLE + "\\begin{document}\n" + tex + "\n\\end{document}\n",
                     tmp_path / "d.pdf", name="d")
         assert (tmp_path / "d.pdf").stat().st_size > 1000
+
+
+def test_report_of_a_leaf_initial_state(tmp_path):
+    # horizon 0: the initial state has no actions, so the tables have no policy column
+    case = loads_case('[case]\nname = "leaf"\n[mdp]\ninitial = "s"\n[states.s]\nsuccess = "1/2"\n')
+    res = verify_case(case, extensions=False)
+    out = write_report([res], tmp_path / "leaf", pdf=False, k_max=2)
+    md = (tmp_path / "leaf.md").read_text()
+    assert "Re-training at `s`: S = 1/2, 1/2, 1/2" in md
+    assert r"$k$ & $S(\pi^G_k)$ \\" in out["tex"]

@@ -193,3 +193,9 @@ def test_sparse_and_numpy_float_paths_agree(monkeypatch):
     # same sums in possibly another order: a few ulps at most (relative 2**-50)
     assert np.all(np.abs(sparse.zv - dense.zv) <= 2.0 ** -50 * np.abs(dense.zv))
     assert np.all(np.abs(sparse.zq - dense.zq) <= 2.0 ** -50 * np.abs(dense.zq))
+
+
+def test_random_layered_mdp_rejects_q_min_out_of_range():
+    for bad in (9, -1, 1.5):
+        with pytest.raises(ModelError, match="q_min"):
+            random_layered_mdp(9, 2, horizon=2, q_min=bad)

@@ -44,16 +44,8 @@ def policy_differences(mdp, pa, pb, *, only_reachable_by=None, limit=3):
     return rows
 
 
-def first_state_row(mdp, policy, state):
-    return {a: v for a, v in policy[state].items()}
-
-
 def result(verdict, summary, **kw):
     return ClaimResult("", "", "", verdict, summary, **kw)
-
-
-def deterministic_or_na(mdp):
-    return mdp.deterministic
 
 
 __all__ = ["equal", "policy_differences", "result", "Verdict", "fmt"]

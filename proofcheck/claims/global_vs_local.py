@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..engine import (additive_return, coherence_fixed_point, enumerate_trajectories,
-                      goal_condition, incoherence, success_probability, trajectory_distribution,
-                      trajectory_kl)
+                      goal_condition, success_probability, trajectory_distribution)
+from ..engine.coherence import kl_causal
 from ..errors import UndecidedError
 from ._common import EXACT, equal, policy_differences, result, Verdict
 from .registry import claim
@@ -50,8 +50,7 @@ def check_global_local(mdp, conventions, objective=None):
 
 def _regularised(mdp, pol):
     """E[sum r] - KL(pi || p) along trajectories (causal KL, exact); leaf success is a reward."""
-    from ..engine.coherence import _kl_causal
-    return additive_return(mdp, pol) - _kl_causal(mdp, pol, mdp.prior_policy(), EXACT)
+    return additive_return(mdp, pol) - kl_causal(mdp, pol, mdp.prior_policy())
 
 
 def _one_step_maximiser(mdp):

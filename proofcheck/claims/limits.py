@@ -17,13 +17,12 @@ import sympy as sp
 from ..engine import (additive_return, argmax_policy, boltzmann_policy, get_backend,
                       goal_condition, incoherence, occupancy, optimal_policy, optimal_values,
                       retrain, soft_values, success_probability)
-from ..engine.coherence import _kl_causal
-from ..errors import UndecidedError
+from ..engine.coherence import kl_causal
 from ..model.mdp import Policy
 from ..symbolic.closed_forms import (ALPHA, boltzmann_closed_form, retraining_closed_form,
                                      tempered_closed_form, _obj)
 from ..symbolic.limits import numeric_check, policy_limit
-from ._common import EXACT, policy_differences, result, Verdict
+from ._common import EXACT, result, Verdict
 from .registry import claim
 
 __all__ = ["check_p413", "check_c414", "check_c415", "check_p55", "check_c510", "check_c511",
@@ -71,7 +70,7 @@ def limit_incoherence(mdp, policy):
     state (its Boltzmann probability then decays like ``r^(1/delta)``, so the KL term grows
     like ``1/delta``); otherwise the KL to the limit, by continuity.
     """
-    return _kl_causal(mdp, policy, boltzmann_limit(mdp, policy), EXACT)
+    return kl_causal(mdp, policy, boltzmann_limit(mdp, policy))
 
 
 def _is_optimal(mdp, policy, objective, best=None):

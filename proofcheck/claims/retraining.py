@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import sympy as sp
-
 from ..engine import (additive_return, cumulative_fold, noncumulative_fold, retrain,
                       success_probability, tempered_policy)
 from ._common import EXACT, policy_differences, result, Verdict
@@ -96,6 +94,9 @@ def check_t59_a(mdp, conventions, objective=None):
     H = cumulative_fold(mdp, ks[-1], conventions=conventions)
     if H[0] is None:
         ks = ks[1:]
+        if not ks:
+            return result(Verdict.UNDECIDED, f"pi^H_0 is undefined under h_indexing = {conventions.h_indexing} "
+                          f"and k_max = {conventions.k_max} leaves no k >= 1 to compare")
     named = [("pi_alpha=2^k", lambda k: tempered_policy(mdp, 2 ** k, conventions=conventions)),
              ("pi^H_k", lambda k: H[k])]
     rows, cex = _compare_sequences(mdp, named, ks, "A")

@@ -199,13 +199,28 @@ def enumeration_goal_condition(mdp):
     return out, len(trajectories)
 
 
+def _same_pi1(case, mdp, pol, vals):
+    """Check the DP policy ``pol`` against the enumeration ``vals`` on every pair that
+    enumeration reaches; returns how many pairs were compared (at least one)."""
+    bad = [j for j in range(mdp.n_pairs) if vals[j] is not None and vals[j] != pol.values[j]]
+    n_cmp = sum(v is not None for v in vals)
+    if bad or n_cmp == 0:
+        if not bad:
+            raise BenchmarkMismatch(f"{case}: enumeration reaches no state-action pair; nothing to compare")
+        j = bad[0]
+        raise BenchmarkMismatch(
+            f"{case}: exact DP and enumeration differ at state {mdp.states[mdp.pair_state[j]]}, "
+            f"action {mdp.pair_action[j]}: {pol.values[j]} vs {vals[j]}")
+    return n_cmp
+
+
 def _bench_exact_vs_enumeration(quick, rows, log):
-    from ..engine import count_trajectories, get_backend, goal_condition
+    from ..engine import count_trajectories, goal_condition
     from ..sweeps import derive_seed, random_tree_mdp
     section = "exact DP vs enumeration"
     Ts, As = (range(2, 5), range(2, 4)) if quick else (range(2, 9), range(2, 5))
     cap = 10 ** 3 if quick else 10 ** 5
-    rational, rat_err = _optional("flint")
+    rational, _ = _optional("flint")
     for A in As:
         for T in Ts:
             seed = derive_seed("bench-tree", T, A)
@@ -235,13 +250,7 @@ def _bench_exact_vs_enumeration(quick, rows, log):
                 continue
             t_en, (vals, n) = _best_time(lambda: enumeration_goal_condition(mdp), budget=budget, reps=3)
             assert n == n_traj
-            bad = [j for j in range(mdp.n_pairs) if vals[j] is not None and vals[j] != pol.values[j]]
-            n_cmp = sum(v is not None for v in vals)
-            if bad or n_cmp == 0:
-                j = bad[0] if bad else 0
-                raise BenchmarkMismatch(
-                    f"{case}: exact DP and enumeration differ at state {mdp.states[mdp.pair_state[j]]}, "
-                    f"action {mdp.pair_action[j]}: {pol.values[j]} vs {vals[j]}")
+            n_cmp = _same_pi1(case, mdp, pol, vals)
             rows.append(Row(section, case, size, ours, f"{_t(t_en)} (SymPy)", _ratio(t_en / t_dp),
                             f"identical pi_1 ({n_cmp} of {mdp.n_pairs} pairs reachable)"))
             log(f"  {case}: DP {_t(t_dp)}, enumeration {_t(t_en)} ({time.perf_counter() - t0:.1f} s)")
@@ -265,11 +274,7 @@ def _bench_dag_vs_enumeration(quick, rows, log):
         t_dp, pol = _best_time(lambda m: goal_condition(m, backend="exact"), budget=budget,
                                setup=lambda: _fresh(mdp))
         t_en, (vals, _) = _best_time(lambda: enumeration_goal_condition(mdp), budget=budget, reps=3)
-        bad = [j for j in range(mdp.n_pairs) if vals[j] is not None and vals[j] != pol.values[j]]
-        n_cmp = sum(v is not None for v in vals)
-        if bad or n_cmp == 0:
-            raise BenchmarkMismatch(f"{case}: exact DP and enumeration differ at pair {bad[:1]} "
-                                    f"({n_cmp} pairs comparable)")
+        n_cmp = _same_pi1(case, mdp, pol, vals)
         log(f"  {case}: DP {_t(t_dp)}, enumeration {_t(t_en)}")
         rows.append(Row(section, case, f"{mdp.n_states} states, {n_traj} traj.", f"{_t(t_dp)} (SymPy)",
                         f"{_t(t_en)} (SymPy)", _ratio(t_en / t_dp),

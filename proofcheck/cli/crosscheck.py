@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import CaseFileError
+from . import write_output
 
 __all__ = ["add_parser", "run"]
 
@@ -41,14 +42,13 @@ def run(args):
     policy = PolicyCache(case.mdp, case.conventions).get(spec)
     text = export_prism(case.mdp, policy, name=case.name)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_output(args.output, text)
     if not have_stormpy():
         where = f"; PRISM model written to {args.output}" if args.output else ""
         print(f"stormpy is not installed (pip install 'proofcheck[storm]'): Storm cross-check skipped{where}")
         return 0
     try:
-        res = crosscheck_storm(case.mdp, policy, policy_name=args.policy)
+        res = crosscheck_storm(case.mdp, policy, policy_name=args.policy, prism=text)
     except StormUnavailable as exc:  # pragma: no cover - import succeeded above
         print(f"{exc}: Storm cross-check skipped")
         return 0

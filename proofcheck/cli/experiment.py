@@ -11,6 +11,7 @@ import json
 import sys
 import time
 
+from . import write_output
 from ..experiments.discussion import DELTAS, FAMILIES, format_summary, run_experiment
 
 __all__ = ["add_parser", "run"]
@@ -39,9 +40,7 @@ def run(args):
     for line in format_summary(out):
         print(line)
     if args.output:
-        with open(args.output, "w") as fh:
-            json.dump(out, fh, indent=2, sort_keys=True)
-            fh.write("\n")
+        write_output(args.output, json.dumps(out, indent=2, sort_keys=True) + "\n")
         print(f"wrote {args.output}")
     print(f"({len(out['rows'])} MDPs in {elapsed:.1f} s wall time)", file=sys.stderr)
     return 0

@@ -12,7 +12,7 @@ import math
 import sys
 
 from ..engine.effective_horizon import cross_check, tabular_problem, time_expand
-from ..errors import ModelError
+from ..errors import ConventionError, ModelError, UndecidedError
 
 __all__ = ["add_parser", "run", "load_problem"]
 
@@ -58,9 +58,32 @@ def _fmt(x):
     return f"{float(x):.4f}" if not isinstance(x, int) else str(x)
 
 
+def _check(args):
+    from ..engine.backends import get_backend
+    for option, spec in (("--backend", args.backend), ("--check-backend", args.check_backend)):
+        digits = spec.partition(":")[2]
+        try:
+            if spec.startswith(("mpmath", "interval")) and digits and int(digits) < 1:
+                raise ValueError(digits)
+            get_backend(spec)
+        except ValueError:  # e.g. mpmath:x (get_backend's int(digits)) or mpmath:0
+            raise ConventionError(f"{option} {spec}: the digits after ':' must be a positive integer, "
+                                  "e.g. mpmath:50") from None
+    if args.tolerance is not None and not 0 <= args.tolerance < math.inf:
+        raise ConventionError(f"--tolerance {args.tolerance} must be a finite non-negative number, e.g. 1e-4")
+    if args.gorp_runs < 0:
+        raise ConventionError(f"--gorp-runs {args.gorp_runs} must be a non-negative number of runs (0: skip)")
+
+
 def run(args):
+    _check(args)
     P = load_problem(args.path, args.horizon)
-    cc = cross_check(P, (args.backend, args.check_backend), tolerance=args.tolerance)
+    try:
+        cc = cross_check(P, (args.backend, args.check_backend), tolerance=args.tolerance)
+    except UndecidedError as exc:  # interval backends: too few digits, or an exact tie
+        raise ConventionError(f"--backend {args.backend} / --check-backend {args.check_backend}: "
+                              f"a comparison was undecided ({exc}); an interval backend cannot settle "
+                              "exact ties: use exact or mpmath[:DIGITS]") from None
     main, other = cc["results"]
     gorp = []
     if args.gorp_runs > 0:

@@ -57,6 +57,8 @@ def add_parser(sub):
 def run(args):
     if args.discussion < 0 or args.fuzz < 0:
         raise ConventionError("--discussion and --fuzz take a non-negative count")
+    if not 0 <= args.seed < 2 ** 63:
+        raise ConventionError(f"--seed {args.seed} must be a non-negative integer below 2**63")
     if args.workers is not None and args.workers < 1:
         raise ConventionError(f"--workers {args.workers}: give a positive number of processes")
     tasks = []

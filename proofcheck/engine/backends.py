@@ -62,6 +62,14 @@ class Backend:
     def _convert(self, value):
         raise NotImplementedError
 
+    def _number(self, value):
+        """``value`` as a SymPy number, for the numeric backends' ``_convert``."""
+        value = sp.sympify(value)
+        if value.free_symbols:
+            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
+                                 "substitute the parameters first (MDP.substitute)")
+        return value
+
     def _log(self, x):
         raise NotImplementedError
 
@@ -300,13 +308,6 @@ class _MpmathFamily(Backend):
         self.dps = dps
         self.ctx = ctx
 
-    def _number(self, value):
-        value = sp.sympify(value)
-        if value.free_symbols:
-            raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
-                                 "substitute the parameters first (MDP.substitute)")
-        return value
-
     def from_floats(self, values):
         # a float is an exact binary number: converting it loses nothing (and, for
         # intervals, its point interval is a rigorous enclosure)
@@ -339,6 +340,10 @@ class MpmathBackend(_MpmathFamily):
         value = self._number(value)
         if value.is_Rational:
             return self.ctx.mpf(int(value.p)) / int(value.q)
+        if not value.is_Float:  # a closed form such as exp(-1/2): evaluate with guard digits
+            value = sp.N(value, self.dps + 15)
+            if not value.is_Float:
+                raise UndecidedError(f"numeric backend {self.name} cannot evaluate {value} to a real number")
         return self.ctx.mpf(sp.Float(value, self.dps + 15)._mpf_)
 
     def _pow(self, x, y):
@@ -405,8 +410,11 @@ class IntervalBackend(_MpmathFamily):
         return (oa > ob) - (oa < ob)
 
     def to_sympy(self, x):
-        mid = (x.a + x.b) / 2
-        return sp.Float(mpmath.mpf(mid.a), self.dps)
+        # the midpoint at the interval's own precision (plus guard bits): mpmath.mpf at
+        # the global precision would round it to about 15 digits
+        with mpmath.workprec(self.ctx.prec + 10):
+            mid = (mpmath.mpf(x.a) + mpmath.mpf(x.b)) / 2
+            return sp.Float(mid, self.dps)
 
     def radius(self, x):
         return float((x.b - x.a) / 2)
@@ -435,11 +443,7 @@ class FloatBackend(Backend):
         return 1.0
 
     def _convert(self, value):
-        value = sp.sympify(value)
-        if value.free_symbols:
-            raise UndecidedError(f"numeric backend float64 got a parametric value {value}; "
-                                 "substitute the parameters first (MDP.substitute)")
-        return float(value)
+        return float(self._number(value))
 
     def array(self, values):
         if _is_float_array(values):

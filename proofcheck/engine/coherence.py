@@ -16,7 +16,7 @@ import sympy as sp
 from ..model.conventions import Conventions
 from ..model.mdp import Policy
 from .backends import get_backend
-from .goal_conditioning import _uniform_values, _wrap
+from .goal_conditioning import _divide_per_state, _wrap
 from .soft_values import _soft_values, likelihoods, occupancy
 
 __all__ = [
@@ -35,13 +35,7 @@ def _normalise_per_state(mdp, w, pi, B, impossible):
     total = B.segment_sum(w, mdp.state_ptr[:-1][~mdp.terminal])
     tot_state = B.empty(mdp.n_states)
     tot_state[~mdp.terminal] = total
-    tot_pair = tot_state[mdp.pair_state]
-    dead = B.is_zero(tot_pair)
-    new = w / B.where(dead, B.one, tot_pair)
-    if dead.any():
-        fallback = pi if impossible == "keep" else _uniform_values(mdp, B)
-        new = B.where(dead, fallback, new)
-    return B.normalize_array(new)
+    return _divide_per_state(mdp, w, tot_state[mdp.pair_state], pi, B, impossible)
 
 
 def _boltzmann(mdp, pi, zq, B, delta, impossible):
@@ -187,3 +181,22 @@ def incoherent_states(mdp, policy, f="boltzmann", *, backend=None, conventions=N
 def is_coherent(mdp, policy, f="boltzmann", *, backend=None, conventions=None):
     """True when ``kappa_f(policy) = 0``: see :func:`incoherent_states`."""
     return not incoherent_states(mdp, policy, f, backend=backend, conventions=conventions)
+
+
+def kl_causal(mdp, policy, other, *, backend=None):
+    """``sum_s d_policy(s) KL(policy(.|s) || other(.|s))`` (``+inf`` where ``other`` lacks
+    support): the causal KL between two given policies, without a soft policy in between."""
+    return _kl_causal(mdp, policy, other, get_backend(backend))
+
+
+def boltzmann_step(mdp, values, zq, delta, *, impossible="keep", backend=None):
+    """One Boltzmann map on raw pair arrays: ``values ∝ zq ** (1/delta)`` per state, with
+    ``impossible`` at states where every ``zq`` is 0.  Unlike :func:`boltzmann_policy`,
+    ``delta`` is used as given, so it may be a SymPy symbol (closed forms in ``delta``)."""
+    return _boltzmann(mdp, values, zq, get_backend(backend), delta, impossible)
+
+
+def normalise_per_state(mdp, weights, values=None, *, impossible="keep", backend=None):
+    """``weights`` normalised per state; where a state's weights are all 0: ``values``
+    (``impossible="keep"``) or uniform."""
+    return _normalise_per_state(mdp, weights, values, get_backend(backend), impossible)

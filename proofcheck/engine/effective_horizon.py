@@ -57,7 +57,7 @@ import sympy as sp
 
 from ..errors import ModelError, UndecidedError
 from ..numerics.exact_sign import exact_sign
-from .backends import MpmathBackend, get_backend
+from .backends import get_backend
 
 __all__ = ["Layer", "TimeExpandedMDP", "time_expand", "tabular_problem", "HorizonValues",
            "horizon_values", "qvi_sequence", "solvability", "min_k", "planning_window",
@@ -137,12 +137,7 @@ class TimeExpandedMDP:
 
 def _scalar(B, v):
     """A SymPy constant as one of ``B``'s numbers."""
-    v = sp.sympify(v)
-    if isinstance(B, MpmathBackend) and not v.is_Rational:
-        # MpmathBackend converts numbers, not closed forms such as log(3/4): evaluate
-        # with guard digits first
-        v = sp.N(v, B.dps + 15)
-    return B.array([v])[0]
+    return B.array([sp.sympify(v)])[0]
 
 
 def _log(x):
@@ -233,24 +228,11 @@ def tabular_problem(transitions, rewards, horizon, *, initial=0, name="tabular")
     >>> list(P.layers[0].reward)
     [1/2, 0]
     """
-    tr = np.asarray(transitions)
-    rw = np.asarray(rewards)
-    if tr.ndim != 2 or rw.shape != tr.shape:
-        raise ModelError(f"transitions {tr.shape} and rewards {rw.shape} must be 2-D arrays of the "
-                         "same shape (S, A)")
-    if not np.issubdtype(tr.dtype, np.integer):
-        raise ModelError(f"transitions have dtype {tr.dtype}; give integer next states (-1 = terminal)")
+    from ..model.bridge import check_tabular
+    tr, rw = check_tabular(transitions, rewards, f"tabular MDP {name!r}")
     S, A = tr.shape
-    if S == 0 or A == 0:
-        raise ModelError(f"the tabular MDP has shape {tr.shape}; it needs at least one state and action")
-    if tr.min() < -1 or tr.max() >= S:
-        bad = tuple(int(x) for x in np.argwhere((tr < -1) | (tr >= S))[0])
-        raise ModelError(f"transitions[{bad[0]}, {bad[1]}] = {tr[bad]} is not a state in [0, {S}) "
-                         "or -1 (terminal); fix the array")
-    if not np.all(np.isfinite(rw)):
-        bad = tuple(int(x) for x in np.argwhere(~np.isfinite(rw))[0])
-        raise ModelError(f"rewards[{bad[0]}, {bad[1]}] = {rw[bad]} is not finite; BRIDGE rewards must be finite")
-    if isinstance(horizon, bool) or int(horizon) != horizon or horizon < 1:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer)) \
+            or not math.isfinite(horizon) or int(horizon) != horizon or horizon < 1:
         raise ModelError(f"horizon {horizon!r} must be a positive integer (BRIDGE stores it separately)")
     if not 0 <= initial < S:
         raise ModelError(f"initial state {initial} is not in [0, {S})")

@@ -28,21 +28,27 @@ __all__ = [
 
 
 def _uniform_values(mdp, B):
+    """The uniform policy in ``B``'s numbers (one conversion per distinct action count)."""
     counts = np.diff(mdp.state_ptr)[mdp.pair_state]
-    return B.array([sp.Rational(1, int(c)) for c in counts])
+    distinct, inverse = np.unique(counts, return_inverse=True)
+    return B.array([sp.Rational(1, int(c)) for c in distinct])[inverse.reshape(-1)]
 
 
 def _condition(mdp, pi, q, success, B, impossible):
     """``G`` on raw arrays: ``(new_pi, zq, zv)``."""
     zq, zv = _soft_values(mdp, pi, q, success, B)
-    zv_pair = zv[mdp.pair_state]
-    dead = B.is_zero(zv_pair)
-    safe = B.where(dead, B.one, zv_pair)
-    new = pi * zq / safe
+    return _divide_per_state(mdp, pi * zq, zv[mdp.pair_state], pi, B, impossible), zq, zv
+
+
+def _divide_per_state(mdp, w, total, pi, B, impossible):
+    """``w / total`` per pair, where ``total`` (over pairs) is the sum of ``w`` over the
+    pair's state; where it is 0 the :attr:`Conventions.impossible` rule applies."""
+    dead = B.is_zero(total)
+    new = w / B.where(dead, B.one, total)
     if dead.any():
         fallback = pi if impossible == "keep" else _uniform_values(mdp, B)
         new = B.where(dead, fallback, new)
-    return B.normalize_array(new), zq, zv
+    return B.normalize_array(new)
 
 
 def _wrap(mdp, values, B):

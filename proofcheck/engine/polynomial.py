@@ -230,6 +230,8 @@ class FlintRational:
         if not isinstance(k, (int, np.integer)):
             return NotImplemented
         k = int(k)
+        if k == 0:  # x**0 = 1, canonical (d ** 0 would be the polynomial 1, not None)
+            return FlintRational(_flint.fmpq_poly([1]))
         if k < 0:
             return (FlintRational(_flint.fmpq_poly([1])) / self) ** (-k)
         return FlintRational(self.n ** k, None if self.d is None else self.d ** k,

@@ -247,6 +247,10 @@ def run_experiment(seed=0, per_family=20, *, families=FAMILIES, width=4, delta=1
     """
     if per_family < 1:
         raise ConventionError(f"--per-family {per_family}: give a positive number of MDPs per family")
+    if not 0 <= seed < 2 ** 63:
+        raise ConventionError(f"--seed {seed}: give a non-negative integer seed below 2**63")
+    if bootstrap < 0:
+        raise ConventionError(f"--bootstrap {bootstrap}: give a non-negative number of resamples")
     if delta <= 0 or any(d <= 0 for d in deltas):
         raise ConventionError(f"temperatures {delta}, {list(deltas)} must be positive")
     rows, kappa_dev = [], 0.0

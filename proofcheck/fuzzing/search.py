@@ -150,6 +150,13 @@ def parse_conventions(items):
     return Conventions(**raw)
 
 
+def _non_default(conventions):
+    """``["k=v", ...]`` for the conventions that differ from the defaults (lists comma-joined)."""
+    default = Conventions().as_dict()
+    return [f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in conventions.as_dict().items() if v != default[k]]
+
+
 def _slug(text):
     return re.sub(r"[^A-Za-z0-9.=_-]+", "_", str(text))
 
@@ -167,10 +174,7 @@ def case_filename(claim_id, objective, regime, seed, conventions, *, prior="any"
     """
     parts = [claim_id] + ([_OBJ_SHORT[objective]] if objective else []) + [regime]
     parts += (["uniform-prior"] if prior == "uniform" else []) + [f"seed{seed}"]
-    default = Conventions().as_dict()
-    for k, v in conventions.as_dict().items():
-        if v != default[k]:
-            parts.append(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}")
+    parts += _non_default(conventions)
     if beyond:
         parts.append("beyond-hypothesis")
     return _slug("-".join(parts)) + ".toml"
@@ -252,8 +256,8 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
     cache = {}
     t0 = time.perf_counter()
 
-    def evaluate(mdp):
-        k = _key(mdp)
+    def evaluate(mdp, k=None):
+        k = _key(mdp) if k is None else k
         if k not in cache:
             cache[k] = _run(claim_id, mdp, conventions, objective, timeout)
         return cache[k]
@@ -290,14 +294,19 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
         pass
     if found[0]:
         shrink_start = [None]
+        accepted = set()  # keys answered True: the same answer again (else hypothesis: Flaky)
 
         def condition(mdp):
-            verdict, res = evaluate(mdp)
-            hit = target(verdict, res)
-            if hit and shrink_start[0] is None:
-                shrink_start[0] = time.perf_counter()
+            k = _key(mdp)
+            if k in accepted:
+                return True
             if shrink_start[0] is not None and time.perf_counter() - shrink_start[0] > shrink_seconds:
                 return False  # budget spent: keep the smallest failure found so far
+            hit = target(*evaluate(mdp, k))
+            if hit:
+                accepted.add(k)
+                if shrink_start[0] is None:  # the budget starts at the first failure
+                    shrink_start[0] = time.perf_counter()
             return hit
 
         try:
@@ -319,15 +328,18 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
 
 def _write(stats, mdp, verdict, conventions, out):
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ProofcheckError(f"--out {out}: cannot create the folder ({exc.strerror}); "
+                              "choose a writable folder") from None
     fname = case_filename(stats.claim_id, stats.objective, stats.regime, stats.seed, conventions,
                           prior=stats.prior, beyond=verdict != Verdict.FAILS.value)
     name = fname[:-len(".toml")]
     mdp.name = "found_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
     kind = "counterexample to" if verdict == Verdict.FAILS.value else "the hypothesis is needed for"
     title = f"Shrunk {kind} {stats.label} (proofcheck fuzz, {stats.regime}, seed {stats.seed})"
-    conv = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
-                    for k, v in conventions.as_dict().items() if v != Conventions().as_dict()[k])
+    conv = " ".join(_non_default(conventions))
     desc = (f"Found by: proofcheck fuzz --claim {stats.claim_id} --regime {stats.regime} "
             f"--prior {stats.prior} --seed {stats.seed}"
             + (f" --conventions {conv}" if conv else "")
@@ -342,7 +354,11 @@ def _write(stats, mdp, verdict, conventions, out):
     if not stats.reproduced:
         raise ProofcheckError(f"{fname}: the saved case gives verdict {rerun}, not {verdict}; "
                               "not written (please report this)")
-    (out / fname).write_text(text, encoding="utf-8")
+    try:
+        (out / fname).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ProofcheckError(f"--out {out}: cannot write {fname} ({exc.strerror}); "
+                              "choose a writable folder") from None
     stats.path = str(out / fname)
 
 

@@ -59,29 +59,37 @@ class BridgeMDP:
         return self.transitions.shape
 
 
-def _validate(transitions, rewards, where):
+def check_tabular(transitions, rewards, where, error=ModelError):
+    """Check a tabular deterministic MDP: ``(S, A)`` integer next states in ``[-1, S)`` and
+    finite real rewards of the same shape; raise ``error`` naming the first bad entry."""
     tr, rw = np.asarray(transitions), np.asarray(rewards)
     if tr.ndim != 2 or tr.shape != rw.shape:
-        raise CaseFileError(f"{where}: transitions {tr.shape} and rewards {rw.shape} must be (S, A) "
-                            "arrays of one shape")
+        raise error(f"{where}: transitions {tr.shape} and rewards {rw.shape} must be (S, A) "
+                    "arrays of one shape")
     if not np.issubdtype(tr.dtype, np.integer):
-        raise CaseFileError(f"{where}: transitions have dtype {tr.dtype}; BRIDGE stores integer next "
-                            "states (-1 = terminal)")
-    if not np.issubdtype(rw.dtype, np.floating):
-        raise CaseFileError(f"{where}: rewards have dtype {rw.dtype}; BRIDGE stores float32 rewards")
+        raise error(f"{where}: transitions have dtype {tr.dtype}; give integer next states (-1 = terminal)")
+    if rw.dtype.kind not in "iuf":
+        raise error(f"{where}: rewards have dtype {rw.dtype}; give real numbers")
     S = tr.shape[0]
     if S == 0 or tr.shape[1] == 0:
-        raise CaseFileError(f"{where}: empty MDP of shape {tr.shape}; it needs states and actions")
+        raise error(f"{where}: empty MDP of shape {tr.shape}; it needs states and actions")
     bad = np.argwhere((tr < -1) | (tr >= S))
     if len(bad):
         s, a = (int(x) for x in bad[0])
-        raise CaseFileError(f"{where}: transitions[{s}, {a}] = {tr[s, a]} is neither a state in "
-                            f"[0, {S}) nor -1 (terminal)")
+        raise error(f"{where}: transitions[{s}, {a}] = {tr[s, a]} is neither a state in "
+                    f"[0, {S}) nor -1 (terminal)")
     bad = np.argwhere(~np.isfinite(rw))
     if len(bad):
         s, a = (int(x) for x in bad[0])
-        raise CaseFileError(f"{where}: rewards[{s}, {a}] = {rw[s, a]} is not finite")
+        raise error(f"{where}: rewards[{s}, {a}] = {rw[s, a]} is not finite")
     return tr, rw
+
+
+def _validate(transitions, rewards, where):
+    rw = np.asarray(rewards)
+    if not np.issubdtype(rw.dtype, np.floating):
+        raise CaseFileError(f"{where}: rewards have dtype {rw.dtype}; BRIDGE stores float32 rewards")
+    return check_tabular(transitions, rw, where, CaseFileError)
 
 
 def load_npz(path):

@@ -45,7 +45,7 @@ import sympy as sp
 from ..errors import CaseFileError, ConventionError, ModelError, ProofcheckError
 from .conventions import Conventions
 from .expressions import parse_expression
-from .mdp import from_graph, _parse_parameters
+from .mdp import _parse_parameters, _safe_repr, from_graph
 
 __all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case"]
 
@@ -98,8 +98,7 @@ def _text(value, where):
 
 
 def _short(value):
-    r = repr(value)
-    return r if len(r) <= 60 else r[:57] + "..."
+    return _safe_repr(value, 60)
 
 
 def _k(key):

@@ -6,10 +6,11 @@ Every verdict records the :class:`Conventions` it was computed under.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from numbers import Real
 
 import sympy as sp
 
-from ..errors import ConventionError
+from ..errors import ConventionError, ProofcheckError
 
 __all__ = ["Conventions", "IMPOSSIBLE", "FOLD_TERMS", "H_INDEXINGS", "OBJECTIVES"]
 
@@ -33,6 +34,22 @@ H_INDEXINGS = {"zero-is-first-conditioned": 1, "one-is-first-conditioned": 0, "o
 OBJECTIVES = ("return", "success")
 
 ARGMAX_TIES = ("uniform", "first")
+
+
+def _delta_value(value):
+    """``delta`` as a SymPy number; strings go through the allow-listed parser (never
+    ``sympify``), anything unreadable is a ConventionError."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, str):
+        from .expressions import parse_expression
+        try:
+            return parse_expression(value, {}, where="conventions.delta")
+        except ProofcheckError as exc:
+            raise ConventionError(str(exc)) from None
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ConventionError(f"conventions.delta = {value!r} must be a positive number, e.g. 1 or 1/2")
+    return sp.nsimplify(value)
 
 
 @dataclass(frozen=True)
@@ -75,8 +92,8 @@ class Conventions:
             if o not in OBJECTIVES:
                 raise ConventionError(f"conventions.objectives: unknown objective {o!r}; use {list(OBJECTIVES)}")
         object.__setattr__(self, "objectives", objs)
-        delta = self.delta if isinstance(self.delta, sp.Basic) else sp.nsimplify(self.delta)
-        if not (delta.is_number and delta.is_positive):
+        delta = _delta_value(self.delta)
+        if not (delta.is_number and delta.is_positive and delta.is_finite):
             raise ConventionError(f"conventions.delta = {self.delta!r} must be a positive number, e.g. 1 or 1/2")
         object.__setattr__(self, "delta", delta)
         if isinstance(self.k_max, bool) or not isinstance(self.k_max, int) or not 1 <= self.k_max <= 1000:

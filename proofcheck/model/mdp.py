@@ -157,7 +157,6 @@ class MDP:
         order = sorted(states, key=lambda s: (-height[s], _sort_key(s)))
         self.states = tuple(order)
         self.index = {s: i for i, s in enumerate(order)}
-        n = len(order)
         pair_state, pair_action, state_ptr = [], [], [0]
         edge_target, edge_pair, edge_prob, pair_ptr = [], [], [], [0]
         prior_v, q_v = [], []
@@ -187,23 +186,8 @@ class MDP:
         self.height = np.array([height[s] for s in order], dtype=np.int64)
         self.terminal = self.state_ptr[1:] == self.state_ptr[:-1]
         self._pair_index = {(order[pair_state[j]], pair_action[j]): j for j in range(len(pair_state))}
-        self._blocks = self._make_blocks()
+        self._blocks = _blocks_from_heights(self.height, self.state_ptr, self.pair_ptr)
         self._converted = {}
-
-    def _make_blocks(self):
-        blocks = []
-        n = len(self.states)
-        start = 0
-        while start < n:
-            h = self.height[start]
-            stop = start
-            while stop < n and self.height[stop] == h:
-                stop += 1
-            p0, p1 = self.state_ptr[start], self.state_ptr[stop]
-            e0, e1 = self.pair_ptr[p0], self.pair_ptr[p1]
-            blocks.append(_Block(int(h), slice(start, stop), slice(int(p0), int(p1)), slice(int(e0), int(e1))))
-            start = stop
-        return tuple(reversed(blocks))  # height 0 first
 
     @classmethod
     def from_arrays(cls, *, state_ptr, pair_ptr, edge_target, edge_prob, prior, likelihood,
@@ -415,12 +399,20 @@ class MDP:
         return [s for s, m in zip(self.states, self.initial) if m != 0]
 
     def uniform_policy(self):
-        """The uniform policy over each state's actions, exact."""
+        """The uniform policy over each state's actions: exact, or float64 for a model
+        whose values are float64 arrays (like :meth:`prior_policy` there)."""
         counts = np.diff(self.state_ptr)[self.pair_state]
-        return Policy(self, _obj([sp.Rational(1, int(c)) for c in counts]))
+        if self.prior.dtype.kind == "f":
+            return Policy(self, 1.0 / counts)
+        return Policy(self, _uniform_rationals(counts))
 
     def prior_policy(self):
-        return Policy(self, self.prior.copy())
+        """The prior ``p(a|s)`` as a :class:`Policy` (one shared object per model, so its
+        conversions into numeric backends are cached)."""
+        pol = self._converted.get("policy:prior")
+        if pol is None:
+            pol = self._converted["policy:prior"] = Policy(self, self.prior.copy())
+        return pol
 
     def policy(self, table):
         """Build a :class:`Policy` from ``{state: {action: prob}}`` (missing pairs get 0)."""
@@ -471,6 +463,12 @@ def _ranges(starts, lengths):
     return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + (np.arange(total) - offsets)
 
 
+def _uniform_rationals(counts):
+    """``1/c`` as SymPy rationals for each count (one Rational per distinct count)."""
+    distinct, inverse = np.unique(counts, return_inverse=True)
+    return _obj([sp.Rational(1, int(c)) for c in distinct])[inverse.reshape(-1)]
+
+
 def _heights(n, state_ptr, pair_ptr, edge_src, edge_target):
     """Longest path to a terminal, by peeling levels of the reversed DAG (each edge once)."""
     out_deg = pair_ptr[state_ptr[1:]] - pair_ptr[state_ptr[:-1]]
@@ -495,7 +493,11 @@ def _heights(n, state_ptr, pair_ptr, edge_src, edge_target):
 
 
 def _blocks_from_heights(height, state_ptr, pair_ptr):
+    """Height levels as slices of states, pairs and edges, height 0 first (states are
+    sorted by decreasing height)."""
     n = len(height)
+    if n == 0:
+        return ()
     cuts = np.concatenate([[0], np.flatnonzero(np.diff(height)) + 1, [n]])
     blocks = []
     for a, b in zip(cuts[:-1], cuts[1:]):
@@ -601,18 +603,24 @@ class Policy:
     over pairs, in the MDP's pair order, in whatever number type computed it.
     """
 
-    __slots__ = ("mdp", "values", "backend")
+    __slots__ = ("mdp", "values", "backend", "_converted")
 
     def __init__(self, mdp, values, backend=None):
         self.mdp = mdp
-        self.values = values
+        self.values = values  # treated as immutable: conversions are cached
         self.backend = backend  # None: exact SymPy values
+        self._converted = {}
 
     def in_backend(self, backend):
-        """The values as an array of ``backend``'s numbers (exact policies convert to any)."""
+        """The values as an array of ``backend``'s numbers (exact policies convert to any;
+        each conversion is done once per backend and cached)."""
         if self.backend is None:
-            native = backend.exact and getattr(backend, "sympy_values", True)
-            return self.values if native else backend.array(self.values)
+            if backend.exact and getattr(backend, "sympy_values", True):
+                return self.values
+            hit = self._converted.get(backend.key)
+            if hit is None or hit[0] is not self.values:
+                hit = self._converted[backend.key] = (self.values, backend.array(self.values))
+            return hit[1]
         if self.backend.key == backend.key:
             return self.values
         raise ValueError(

@@ -233,6 +233,7 @@ def certified_return_improvement(mdp, k_max=10, *, dps=50, objective="return", c
     res.title = "Strong return improvement, certified by interval arithmetic"
     res.statement = "J(pi^G_{i+1}) >= J(pi^G_i) for all i."
     res.objective = objective
+    res.conventions = conventions.as_dict()
     return res
 
 

@@ -131,7 +131,10 @@ class CrossCheckTable:
             worst = max(finite, key=lambda r: r.deviation / r.bound if r.bound else 0, default=None)
             rad = max((r.interval_radius for r in rows if r.interval_radius is not None), default=mpmath.mpf(0))
             scale = max((abs(_num(r.exact)) for r in finite if _num(r.exact) is not None), default=1)
-            digits = int(-mpmath.log10(dev / max(1, scale))) if dev > 0 else None
+            if mpmath.isinf(dev):  # a route gave a different infinity or a non-finite value
+                digits = 0
+            else:
+                digits = int(-mpmath.log10(dev / max(1, scale))) if dev > 0 else None
             cf = [r.closed_ok for r in rows if r.closed_ok is not None]
             out.append({"quantity": q, "max_deviation": dev,
                         "bound": worst.bound if worst is not None else None,

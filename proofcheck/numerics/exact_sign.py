@@ -28,6 +28,11 @@ def _log_linear_terms(expr):
     """``(c0, [(c, r), ...])`` if ``expr`` is rational-log-linear, else None."""
     c0 = sp.Integer(0)
     terms = []
+    # a Float is the exact binary number it stores (as in interval_eval): make it a
+    # Rational first, so that expand never cancels terms in rounded float arithmetic
+    floats = expr.atoms(sp.Float)
+    if floats:
+        expr = expr.xreplace({f: sp.Rational(f) for f in floats})
     for t in sp.Add.make_args(sp.expand(expr)):
         if t.is_Rational:
             c0 += t

@@ -25,13 +25,13 @@ happens on small hand-made MDPs) the estimate may land on either side.  Everythi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.effective_horizon import TimeExpandedMDP, horizon_values
 from ..errors import ModelError
+from .sampling import wilson_interval as _wilson
 
 __all__ = ["gorp_run", "gorp_success_rate", "wilson_interval", "estimate_m", "MEstimate"]
 
@@ -75,8 +75,11 @@ def _sequences(P, R, t, s, k):
     return frontier
 
 
-def gorp_run(P, k, m, rng, *, values=None):
+def gorp_run(P, k, m, rng, *, values=None, rewards=None):
     """One run of GORP(k, m).  Returns ``(actions, success)``.
+
+    ``values``/``rewards`` (exact horizon values, float64 rewards per layer) are computed
+    when not given; pass them to repeated runs on the same problem.
 
     Examples
     --------
@@ -89,7 +92,7 @@ def gorp_run(P, k, m, rng, *, values=None):
     if P.layers[0].n_states != 1:
         raise ModelError(f"GORP needs one initial state; {P.name!r} has {P.layers[0].n_states}")
     values = values or horizon_values(P)
-    R = _float_layers(P)
+    R = _float_layers(P) if rewards is None else rewards
     s, actions, ok = 0, [], True
     for t in range(P.horizon):
         seqs = _sequences(P, R, t, s, k)
@@ -115,7 +118,8 @@ def gorp_run(P, k, m, rng, *, values=None):
 def gorp_success_rate(P, k, m, runs, rng, *, values=None):
     """Number of successful runs out of ``runs``."""
     values = values or horizon_values(P)
-    return sum(gorp_run(P, k, m, rng, values=values)[1] for _ in range(runs))
+    R = _float_layers(P)  # once, not per run
+    return sum(gorp_run(P, k, m, rng, values=values, rewards=R)[1] for _ in range(runs))
 
 
 def wilson_interval(successes, n, z=1.959963984540054):
@@ -127,13 +131,7 @@ def wilson_interval(successes, n, z=1.959963984540054):
     >>> round(lo, 4), round(hi, 4)
     (0.4038, 0.5962)
     """
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
+    return _wilson(successes, n, z)  # one Wilson formula: proofcheck.numerics.sampling
 
 
 @dataclass

@@ -94,6 +94,8 @@ def random_layered_mdp(n_states, n_actions=4, *, horizon=None, width=None, seed=
         raise ModelError(f"random_layered_mdp: values = {values!r}; use 'float' or 'exact'")
     if int(n_actions) < 1 or int(successors) < 1:
         raise ModelError(f"random_layered_mdp: n_actions = {n_actions!r} and successors = {successors!r} must be >= 1")
+    if isinstance(q_min, bool) or not isinstance(q_min, (int, np.integer)) or not 0 <= q_min <= 8:
+        raise ModelError(f"random_layered_mdp: q_min = {q_min!r} must be an integer in 0..8 (q = c / 8)")
     sizes = np.array(layer_sizes(n_states, horizon, width), dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     n = int(offsets[-1])

@@ -48,10 +48,11 @@ def wilson_interval(count, n, z=1.96):
     """
     count, n = np.asarray(count, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, count / np.where(n > 0, n, 1), 0.5)
-        denom = 1 + z * z / np.where(n > 0, n, 1)
-        centre = (p + z * z / (2 * np.where(n > 0, n, 1))) / denom
-        half = z * np.sqrt(p * (1 - p) / np.where(n > 0, n, 1) + z * z / (4 * np.where(n > 0, n, 1) ** 2)) / denom
+        nn = np.where(n > 0, n, 1)  # n = 0 is patched below
+        p = np.where(n > 0, count / nn, 0.5)
+        denom = 1 + z * z / nn
+        centre = (p + z * z / (2 * nn)) / denom
+        half = z * np.sqrt(p * (1 - p) / nn + z * z / (4 * nn ** 2)) / denom
     lo = np.where(n > 0, np.maximum(0.0, centre - half), 0.0)
     hi = np.where(n > 0, np.minimum(1.0, centre + half), 1.0)
     if lo.ndim == 0:

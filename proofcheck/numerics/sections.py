@@ -62,5 +62,4 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
         r = certified_return_improvement(mdp, k_max, dps=dps, objective=objective,
                                          conventions=case.conventions)
         r.seconds = time.perf_counter() - t0
-        r.conventions = case.conventions.as_dict()
         result.claims.append(r)

@@ -92,7 +92,7 @@ def math_value(value, *, long=LONG_MATH):
         return "yes" if value else "no"
     if isinstance(value, int):
         value = sp.Integer(value)
-    if isinstance(value, sp.Basic) and not isinstance(value, (sp.Symbol,)) or isinstance(value, sp.Symbol):
+    if isinstance(value, sp.Basic):
         body = value_tex(value)
         if len(body) <= long:
             return f"${body}$"
@@ -283,9 +283,9 @@ def _exact_values(table, mdp):
 def _retraining_tables(table):
     s = escape_tex(table["state"])
     acts = table["actions"]
-    head = " & ".join(rf"$\pi^G_k(\text{{{escape_tex(a)}}}\mid\text{{{s}}})$" for a in acts)
+    heads = [rf"$\pi^G_k(\text{{{escape_tex(a)}}}\mid\text{{{s}}})$" for a in acts]  # none at a leaf
     out = [r"\begin{center}\small\fitwidth{\begin{tabular}{r" + "l" * (len(acts) + 1) + r"}\toprule",
-           rf"$k$ & {head} & $S(\pi^G_k)$ \\\midrule"]
+           " & ".join(["$k$", *heads, r"$S(\pi^G_k)$"]) + r" \\\midrule"]
     for r in table["rows"]:
         style = r"\displaystyle " if table["parametric"] else ""
         cells = [f"${style}{value_tex(r['policy'][a])}$" if len(value_tex(r['policy'][a])) <= LONG_MATH
@@ -297,12 +297,12 @@ def _retraining_tables(table):
     if table["parametric"]:
         return "\n".join(out)
     ds = table["deltas"]
-    head = " & ".join(rf"$\kappa_{{{value_tex(d)}}}$" for d in ds)
-    out += [r"\begin{center}\small\fitwidth{\begin{tabular}{r" + "r" * (len(ds) + 5) + r"}\toprule",
-            rf"$k$ & $\pi^G_k(\text{{{escape_tex(acts[0])}}}\mid\text{{{s}}})$ & $S$ & $J$ & {head} & "
-            r"$\Delta J_k$ & $k\,\Delta J_k$ \\\midrule"]
+    first = acts[:1]  # the decimal table shows the first action's probability
+    heads = heads[:1] + ["$S$", "$J$"] + [rf"$\kappa_{{{value_tex(d)}}}$" for d in ds]
+    out += [r"\begin{center}\small\fitwidth{\begin{tabular}{r" + "r" * (len(heads) + 2) + r"}\toprule",
+            " & ".join(["$k$", *heads, r"$\Delta J_k$", r"$k\,\Delta J_k$"]) + r" \\\midrule"]
     for r in table["rows"]:
-        cells = [_dec(r["policy"][acts[0]]), _dec(r["S"]), _dec(r["J"])]
+        cells = [_dec(r["policy"][a]) for a in first] + [_dec(r["S"]), _dec(r["J"])]
         cells += [_dec(r["kappa"][d]) for d in ds]
         cells += ["--" if r["dJ"] is None else _dec(r["dJ"]),
                   "--" if r["k_dJ"] is None else _dec(r["k_dJ"])]

@@ -46,11 +46,12 @@ def report_markdown(results, tables, *, name="report", experiment_name=""):
                 "| claim | verdict | result |", "|---|---|---|"]
         out += [f"| {md_cell(r.label)} | {_MARK[r.verdict.value]} | {md_cell(r.summary)} |"
                 for r in res.claims]
-        a = t["actions"][0]
+        first = t["actions"][:1]  # none when the initial state is a leaf
         steps = t["rows"][:4]
         out += ["", f"Re-training at `{md_cell(t['state'])}`: "
-                + ", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {r['policy'][a]}" for r in steps)
-                + "; S = " + ", ".join(str(r["S"]) for r in steps)
+                + "".join(", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {r['policy'][a]}" for r in steps) + "; "
+                          for a in first)
+                + "S = " + ", ".join(str(r["S"]) for r in steps)
                 + (f"; kappa_1 = " + ", ".join(decimal(r["kappa"][1]) for r in steps)
                    if steps and 1 in steps[0]["kappa"] else "") + ".", ""]
     if experiment_name:

@@ -91,7 +91,11 @@ def write_report(results, output, *, experiment=None, experiment_name="", pdf=Tr
     md = report_markdown(results, tables, name=name, experiment_name=experiment_name)
     written = []
     for suffix, content in ((".tex", tex), (".json", dumps(doc)), (".md", md)):
-        atomic_write(stem + suffix, content)
+        try:
+            atomic_write(stem + suffix, content)
+        except OSError as exc:
+            raise ReportInputError(f"-o {output}: cannot write {stem + suffix} ({exc.strerror}); "
+                                   "choose a writable location") from None
         written.append(stem + suffix)
     out = {"written": written, "pdf": None, "pdf_status": "", "tex": tex}
     if not pdf:

@@ -376,6 +376,23 @@ def _policy_free(mdp):
     return free
 
 
+def _state_ratios(mdp, zq, weight, states=None):
+    """``num[j] = weight[j] zq[j]**x`` and ``den[j]`` its sum over the actions of the state,
+    at the non-terminal states (those with ``states[i]`` true when given); None elsewhere."""
+    num, den = [None] * mdp.n_pairs, [None] * mdp.n_pairs
+    for i in range(mdp.n_states):
+        if mdp.terminal[i] or (states is not None and not states[i]):
+            continue
+        js = range(mdp.state_ptr[i], mdp.state_ptr[i + 1])
+        parts = {j: ExpSum({zq[j]: weight[j]}) for j in js}
+        total = ExpSum()
+        for j in js:
+            total = total + parts[j]
+        for j in js:
+            num[j], den[j] = parts[j], total
+    return num, den
+
+
 def retraining_closed_form(mdp, conventions=None):
     """``pi^G_k`` as a :class:`ClosedForm` in the positive integer ``k``, where one exists.
 
@@ -414,20 +431,7 @@ def retraining_closed_form(mdp, conventions=None):
                 if den[j].is_zero:
                     num[j] = den[j] = None
         return ClosedForm(mdp, num, den, cf.fallback, K, domain)
-    sv = soft_values(mdp)
-    free = _policy_free(mdp)
-    num, den = [None] * mdp.n_pairs, [None] * mdp.n_pairs
-    for i in range(mdp.n_states):
-        if mdp.terminal[i] or not free[i]:
-            continue
-        js = range(mdp.state_ptr[i], mdp.state_ptr[i + 1])
-        total = ExpSum()
-        parts = {}
-        for j in js:
-            parts[j] = ExpSum({sv.zq[j]: mdp.prior[j]})
-            total = total + parts[j]
-        for j in js:
-            num[j], den[j] = parts[j], total
+    num, den = _state_ratios(mdp, soft_values(mdp).zq, mdp.prior, _policy_free(mdp))
     return ClosedForm(mdp, num, den, _fallback(mdp, conv.impossible), K,
                       "integers k >= 1, at states whose Zq does not depend on the policy; "
                       "no closed form elsewhere (stochastic dynamics)")
@@ -660,17 +664,7 @@ def boltzmann_closed_form(mdp, policy=None):
     (2/3)**(1/delta)/((2/3)**(1/delta) + 1)
     """
     pol = policy or mdp.prior_policy()
-    sv = soft_values(mdp, pol)
-    num, den = [None] * mdp.n_pairs, [None] * mdp.n_pairs
-    for i in range(mdp.n_states):
-        if mdp.terminal[i]:
-            continue
-        js = range(mdp.state_ptr[i], mdp.state_ptr[i + 1])
-        total = ExpSum()
-        for j in js:
-            total = total + ExpSum({sv.zq[j]: _ONE})
-        for j in js:
-            num[j], den[j] = ExpSum({sv.zq[j]: _ONE}), total
+    num, den = _state_ratios(mdp, soft_values(mdp, pol).zq, [_ONE] * mdp.n_pairs)
     return ClosedForm(mdp, num, den, pol.values, X, "delta > 0")
 
 
@@ -688,7 +682,7 @@ def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
     >>> fp["start"]["up"]
     1/((3/4)**(1/delta) + 1)
     """
-    from ..engine.coherence import _boltzmann  # the engine's one Boltzmann map
+    from ..engine.coherence import boltzmann_step  # the engine's one Boltzmann map
     conv = conventions or Conventions()
     if mdp.n_pairs > max_pairs:
         raise UndecidedError(f"{mdp.n_pairs} state-action pairs exceed the symbolic fixed-point "
@@ -697,7 +691,7 @@ def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
     pi = (policy or mdp.prior_policy()).values
     for _ in range(mdp.horizon + 1):
         zq = soft_values(mdp, Policy(mdp, pi)).zq
-        pi = _boltzmann(mdp, pi, zq, B, DELTA, conv.impossible)
+        pi = boltzmann_step(mdp, pi, zq, DELTA, impossible=conv.impossible, backend=B)
         pi = _obj([_tidy(v) for v in pi])
     return Policy(mdp, pi)
 

@@ -22,14 +22,13 @@ the parameter (:func:`numeric_check`).
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from ..engine import coherence_fixed_point, get_backend, soft_values
 from ..errors import UndecidedError
 from ..model.conventions import Conventions
 from ..model.mdp import Policy
-from .closed_forms import ExpSum, _compare, _obj
+from .closed_forms import ExpSum, _obj  # ExpSum: the input type (doctests)
 
 __all__ = ["ratio_limit", "piecewise_ratio_limit", "policy_limit", "numeric_check", "numeric_expr_check", "fixed_point_limit",
            "dominant_regions", "DIRECTIONS"]
@@ -61,9 +60,13 @@ def ratio_limit(num, den, direction):
     if direction == "zero":
         v = num.mass() / den.mass()
     else:
-        tied = den.maximal_bases()
-        v = sp.Add(*[num.terms.get(b, _ZERO) for b in tied]) / sp.Add(*[den.terms[b] for b in tied])
+        v = _tied_ratio(num, den, den.maximal_bases())
     return sp.cancel(v) if v.free_symbols else v
+
+
+def _tied_ratio(num, den, tied):
+    """``sum_{b in tied} num_b / sum_{b in tied} den_b``: the ratio of the dominant terms."""
+    return sp.Add(*[num.terms.get(b, _ZERO) for b in tied]) / sp.Add(*[den.terms[b] for b in tied])
 
 
 def _real_roots(expr, symbol, dom):
@@ -119,7 +122,7 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
         else:
             top = max(vals[b] for b in live)
             tied = [b for b in live if sp.simplify(vals[b] - top) == 0]
-        lim = sp.cancel(sp.Add(*[num.terms.get(b, _ZERO) for b in tied]) / sp.Add(*[den.terms[b] for b in tied]))
+        lim = sp.cancel(_tied_ratio(num, den, tied))
         if isinstance(piece, sp.FiniteSet):
             lim = sp.simplify(lim.subs(symbol, t))
         out.append((piece, lim))
@@ -237,7 +240,7 @@ def fixed_point_limit(mdp, direction, conventions=None):
     conv = conventions or Conventions()
     if direction not in DIRECTIONS:
         raise ValueError(f"direction {direction!r} must be 'inf' or 'zero'")
-    from ..engine.coherence import _normalise_per_state
+    from ..engine.coherence import normalise_per_state
     B = get_backend("exact")
     # Start from the uniform policy: after T + 1 sweeps each level depends only on the
     # levels below, so the start matters only at dead states (every Zq = 0), patched below
@@ -251,7 +254,7 @@ def fixed_point_limit(mdp, direction, conventions=None):
         for _ in range(mdp.horizon + 1):
             zq = soft_values(mdp, Policy(mdp, pi)).zq
             w = _obj([_ZERO if v == 0 else _ONE for v in zq])
-            pi = _normalise_per_state(mdp, w, pi, B, conv.impossible)
+            pi = normalise_per_state(mdp, w, pi, impossible=conv.impossible, backend=B)
     zq = soft_values(mdp, Policy(mdp, pi)).zq
     keep = mdp.prior if conv.impossible == "keep" else mdp.uniform_policy().values
     pi = pi.copy()

@@ -38,7 +38,6 @@ Examples
 from __future__ import annotations
 
 import contextvars
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp

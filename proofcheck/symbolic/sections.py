@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..engine import retrain, soft_values
 from ..errors import ProofcheckError, UndecidedError
-from .closed_forms import (ALPHA, BETA, DELTA, K, X, boltzmann_closed_form, boltzmann_fixed_point,
+from .closed_forms import (ALPHA, BETA, DELTA, K, boltzmann_closed_form, boltzmann_fixed_point,
                            cumulative_fold_temperature, first_divergence, prove_retraining_identity,
                            retraining_closed_form, tempered_closed_form)
 from .limits import (fixed_point_limit, numeric_check, numeric_expr_check, piecewise_ratio_limit,
@@ -91,9 +91,12 @@ def symbolic_section(mdp, conventions):
     # -- re-training in k --------------------------------------------------------
     cf = retraining_closed_form(mdp, conventions)
     seq = retrain(mdp, K_MAX, conventions=conventions)
-    agree = all(cf.at(mdp.states[mdp.pair_state[j]], mdp.pair_action[j], k) is None or
-                sp.cancel(cf.at(mdp.states[mdp.pair_state[j]], mdp.pair_action[j], k) - seq[k].values[j]) == 0
-                for k in range(1, K_MAX + 1) for j in range(mdp.n_pairs))
+
+    def matches(k, j):  # closed form (None: none for this pair) = iteration at k
+        v = cf.at(mdp.states[mdp.pair_state[j]], mdp.pair_action[j], k)
+        return v is None or sp.cancel(v - seq[k].values[j]) == 0
+
+    agree = all(matches(k, j) for k in range(1, K_MAX + 1) for j in range(mdp.n_pairs))
     for s in starts:
         for a in mdp.actions(s):
             num, den = cf.ratio(s, a)
@@ -184,7 +187,6 @@ def symbolic_section(mdp, conventions):
             except UndecidedError as exc:
                 lim0 = limi = None
                 why = str(exc)
-            at_conv = [sp.simplify(sp.sympify(v).subs(DELTA, conventions.delta)) for v in fp.values]
             data["fixed_point_at_delta"] = {"delta": str(conventions.delta)}
             for s in starts:
                 for a in mdp.actions(s):
@@ -203,7 +205,8 @@ def symbolic_section(mdp, conventions):
                     lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {e}")
                     lines.append(f"    delta -> 0: {lim0.values[j]} (mpmath at delta = 1e-4: distance {v0[1]}); "
                                  f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance {vi[1]})")
-                    lines.append(f"    at delta = {conventions.delta}: {at_conv[j]}")
+                    lines.append(f"    at delta = {conventions.delta}: "
+                                 f"{sp.simplify(sp.sympify(e).subs(DELTA, conventions.delta))}")
             others = [s for i, s in enumerate(mdp.states) if not mdp.terminal[i] and s not in starts]
             if others and len(others) <= 6:
                 lines.append("    elsewhere: " + "; ".join(
