@@ -105,3 +105,15 @@ def test_lemma_a_without_pi_h0_and_k_max_1_is_undecided():
     # one-is-prior leaves pi^H_0 undefined; with k_max = 1 nothing is left to compare
     r = verdicts(mountain_race(), Conventions(h_indexing="one-is-prior", k_max=1), ["T5.9.A"])["T5.9.A"]
     assert r.verdict is Verdict.UNDECIDED and "k_max = 1" in r.summary
+
+
+def test_float_inputs_are_computed_exactly_for_their_binary_values():
+    G = mountain_race_graph()
+    G.edges["start", "mountain", "up"]["prior"] = 0.1 + 0.2  # 0.30000000000000004
+    G.edges["start", "forest", "down"]["prior"] = 0.7
+    m = pc.from_graph(G)
+    assert not m.exact  # still reported as float input
+    assert m.prior[m.pair("start", "up")] == R(0.1 + 0.2)  # the double's exact value
+    v = verdicts(m, ids=["P4.2", "P4.3", "T5.9.B"])
+    # before, rounding in Float arithmetic made the two routes of P4.3 disagree
+    assert all(r.verdict is Verdict.HOLDS for r in v.values()), {k: r.summary for k, r in v.items()}

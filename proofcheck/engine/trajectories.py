@@ -86,7 +86,6 @@ def trajectory_distribution(mdp, policy=None, *, limit=100_000):
     """``{path: probability}`` over all trajectories with positive probability."""
     out = {}
     for path, prob, _ in enumerate_trajectories(mdp, policy, limit=limit):
-        prob = sp.nsimplify(prob) if prob.free_symbols == set() and not prob.is_Rational else prob
         if not _zero(prob):
             out[path] = out.get(path, 0) + prob
     return out

@@ -368,6 +368,8 @@ class MDP:
     @property
     def exact(self):
         """False when some value was given as a float."""
+        if getattr(self, "_float_inputs", False):
+            return False
         if any(getattr(self, a).dtype != object for a in ("edge_prob", "prior", "likelihood")):
             return False  # float64 arrays from MDP.from_arrays
         return not any(_is_float(v) for arr in (self.edge_prob, self.prior, self.likelihood,
@@ -834,7 +836,26 @@ def from_graph(graph, *, name=None, validate=True):
               tolerance=tol, source=gattr.get("source"))
     if validate:
         _validate_model(mdp)
+    _exact_binary_values(mdp)
     return mdp
+
+
+def _exact_binary_values(mdp):
+    """Replace float inputs by the exact rationals they store (after validation, which
+    applies the model's tolerance to them).  Every later computation is then exact for the
+    numbers actually given, so two routes to the same quantity cannot disagree by rounding;
+    ``mdp.exact`` still reports that the inputs were floats."""
+    found = False
+    for attr in ("edge_prob", "prior", "likelihood", "success", "initial"):
+        arr = getattr(mdp, attr)
+        for i, v in enumerate(arr):
+            floats = v.atoms(sp.Float)
+            if floats:
+                arr[i] = v.xreplace({f: sp.Rational(f) for f in floats})
+                found = True
+    if found:
+        mdp._float_inputs = True
+        mdp._converted = {}
 
 
 #: Largest number of edges :func:`unroll` builds (a small cyclic file could otherwise
