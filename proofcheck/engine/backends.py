@@ -575,6 +575,10 @@ def get_backend(spec=None):
         from .polynomial import RationalFunctionBackend
         _CACHE[spec] = RationalFunctionBackend(impl=digits or "auto")
         return _CACHE[spec]
+    if digits and not (digits.isdigit() and 5 <= int(digits) <= 10_000):
+        from ..errors import ConventionError
+        raise ConventionError(f"backend {spec!r}: digits {digits!r} must be a whole number from 5 to "
+                              "10000, e.g. mpmath:50")
     dps = int(digits) if digits else 50
     if kind == "exact":
         b = ExactBackend()
