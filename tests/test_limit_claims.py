@@ -143,3 +143,19 @@ def test_p55_not_applicable_without_full_support():
     # the limit avoids the dead branch x (S = 0 there under the prior's support) and goes to y
     lim, _ = retraining_limit(dead_state_model(), Conventions())
     assert lim.prob("r", "b") == 1
+
+
+def test_c510_resolves_fast_decaying_improvements_with_more_digits():
+    # pi^G_k ∝ ((1/2)**k, (1/8)**k): Delta J_k decays like (1/4)**k, i.e. ~1e-96 at k = 160,
+    # below 80-digit resolution of J ~ log(1/2); the check must raise its precision and
+    # measure the ratio Delta J_161 / Delta J_160 = 1/4 instead of dividing 0 by 0
+    import proofcheck as pc
+    from proofcheck.claims import Verdict, run_claims
+    case = pc.loads_case(
+        '[mdp]\ninitial = "s0"\n'
+        '[states.s0.actions.a0]\nnext = "s1"\nprior = "1/2"\n'
+        '[states.s0.actions.a1]\nnext = "s2"\nprior = "1/2"\nq = "1/2"\n'
+        '[states.s1]\nsuccess = "1/2"\n[states.s2]\nsuccess = "1/4"\n')
+    (r,) = run_claims(case, ids=["C5.10"])
+    assert r.verdict is Verdict.FAILS
+    assert r.counterexample["Delta J_{k+1}/Delta J_k"].startswith("0.25")

@@ -146,6 +146,9 @@ def run_claims(mdp, conventions=None, ids=None):
     """
     from ..model.conventions import Conventions
     from . import checks  # noqa: F401  (registers the checks)
+    if hasattr(mdp, "mdp") and hasattr(mdp, "conventions"):  # a loaded Case
+        conventions = conventions or mdp.conventions
+        mdp = mdp.mdp
     conventions = conventions or Conventions()
     ids = list(CLAIMS) if ids is None else ids
     out = []
