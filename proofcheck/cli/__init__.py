@@ -49,7 +49,15 @@ def _one_line_warning(message, category, filename, lineno, line=None):
 
 def main(argv=None):
     import warnings
-    warnings.formatwarning = _one_line_warning
+    previous = warnings.formatwarning
+    warnings.formatwarning = _one_line_warning  # restored below: main() may run in-process
+    try:
+        return _main(argv)
+    finally:
+        warnings.formatwarning = previous
+
+
+def _main(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
