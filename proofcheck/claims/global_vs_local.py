@@ -8,6 +8,7 @@ from ..engine import (additive_return, coherence_fixed_point, enumerate_trajecto
                       goal_condition, success_probability, trajectory_distribution)
 from ..engine.coherence import kl_causal
 from ..errors import UndecidedError
+from ..model.mdp import Policy, _obj
 from ._common import EXACT, equal, policy_differences, result, Verdict
 from .registry import claim
 from .soft_value_semantics import TRAJECTORY_LIMIT
@@ -72,11 +73,7 @@ def _one_step_maximiser(mdp):
         values += [sp.radsimp(sp.simplify(w[j] / z)) if z != 0 else mdp.prior[j] for j in range(lo, hi)]
         if mdp.initial[i] != 0:
             best += mdp.initial[i] * (sp.log(z) if z != 0 else -sp.oo)
-    import numpy as np
-    from ..model.mdp import Policy
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    return Policy(mdp, arr), best
+    return Policy(mdp, _obj(values)), best
 
 
 @claim("P4.16", "One step: the Boltzmann-coherent policy maximises E[r] - KL(pi||p)",
