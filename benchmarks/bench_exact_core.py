@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sympy as sp  # noqa: E402
 
 from proofcheck.engine import get_backend, goal_condition, soft_values  # noqa: E402
-from proofcheck.engine.polynomial import HAVE_FLINT, RationalFunctionBackend, binary_tree_mdp  # noqa: E402
+from proofcheck.engine.backends.rational import HAVE_FLINT, RationalFunctionBackend, binary_tree_mdp  # noqa: E402
 
 __all__ = ["root_closed_forms", "main"]
 

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from proofcheck.engine import (additive_return, get_backend, goal_condition, incoherence,  # noqa: E402
                                soft_values)
-from proofcheck.numerics.layered import random_layered_mdp  # noqa: E402
+from proofcheck.model.generators import random_layered_mdp  # noqa: E402
 
 
 def _now():
@@ -103,7 +103,7 @@ def main(argv=None):
                   f"{mm.n_pairs / sec:>15.3e} {nbytes / sec / 1e6:>13.1f}")
         print(f"#   kappa_delta(G(p)) = {B.to_sympy(kappa)}  J(G(p)) = {B.to_sympy(J)}  [{B.describe()}]")
     if a.certified_states > 0:
-        from proofcheck.numerics.certified import certified_return_improvement
+        from proofcheck.claims.numeric import certified_return_improvement
         m = random_layered_mdp(a.certified_states, a.actions, width=max(1, a.certified_states // 100),
                                seed=a.seed, successors=max(a.successors, 2))
         t = _now()

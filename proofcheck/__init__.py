@@ -20,17 +20,18 @@ Examples
 
 __version__ = "0.1.0"
 
-from .claims import CLAIMS, ClaimResult, Verdict, run_claims
-from .engine import (additive_return, argmax_policy, boltzmann_policy, coherence_fixed_point,
+from proofcheck.claims import CLAIMS, ClaimResult, Verdict, run_claims
+from proofcheck.engine import (additive_return, argmax_policy, boltzmann_policy, coherence_fixed_point,
                      cumulative_fold, get_backend, goal_condition, incoherence, is_coherent,
                      iterate_coherence, noncumulative_fold, occupancy, optimal_policy,
                      optimal_values, retrain, soft_values, success_probability,
                      tempered_policy)
-from .errors import (CaseFileError, ConventionError, ExpressionError, ModelError,
+from proofcheck.errors import (CaseFileError, ConventionError, ExpressionError, ModelError,
                      ProofcheckError)
-from .model import MDP, Conventions, Policy, from_graph, to_graph
-from .model.casefile import Case, dump_case, load_case, loads_case
-from .verification import verify_case, verify_model
+from proofcheck.model import MDP, Conventions, Policy, from_graph, to_graph
+from proofcheck.io.casefile import Case, dump_case
+from proofcheck.verify import load_case, loads_case
+from proofcheck.verify import verify_case, verify_model
 
 __all__ = [
     "__version__", "MDP", "Policy", "Conventions", "Case", "from_graph", "to_graph",

@@ -11,7 +11,17 @@ __all__ = [
     "CaseFileError",
     "ExpressionError",
     "ConventionError",
+    "OptionError",
+    "BackendError",
+    "UnknownClaimError",
+    "NonUniqueError",
+    "StormUnavailable",
+    "ReportInputError",
+    "TexError",
     "UndecidedError",
+    "TooManyTrajectories",
+    "UnreachableStateWarning",
+    "UncertifiedRangeWarning",
 ]
 
 
@@ -35,8 +45,49 @@ class ConventionError(ProofcheckError, ValueError):
     """An unknown or inconsistent convention was requested."""
 
 
+class OptionError(ProofcheckError, ValueError):
+    """An option or argument value is out of range: a count, a size, a precision, a path."""
+
+
+class BackendError(OptionError):
+    """An unknown number backend, or bad digits for one (``mpmath:3``)."""
+
+
+class UnknownClaimError(OptionError):
+    """A claim id that no claim is registered under."""
+
+
+class NonUniqueError(ProofcheckError):
+    """The stationary soft Bellman system of a policy has no unique solution."""
+
+
+class StormUnavailable(ProofcheckError):
+    """stormpy (the optional extra ``storm``) is not installed."""
+
+
+class ReportInputError(ProofcheckError):
+    """A report option or input file is unusable."""
+
+
+class TexError(ProofcheckError):
+    """The TeX engine rejected the generated document (a bug, or a TeX installation
+    missing a package); the ``.tex`` is still written."""
+
+
 class UndecidedError(Exception):
     """A comparison could not be decided (intervals overlap, symbolic sign unknown).
 
     Not a user error: claim checks catch it and report the verdict as undecided.
     """
+
+
+class TooManyTrajectories(UndecidedError):
+    """Trajectory enumeration would exceed its limit."""
+
+
+class UnreachableStateWarning(UserWarning):
+    """Some states cannot be reached from the initial distribution."""
+
+
+class UncertifiedRangeWarning(UserWarning):
+    """A parametric value could not be certified to lie in its range."""

@@ -6,7 +6,7 @@ routes give identical models.
 
 import networkx as nx
 
-from .model.mdp import from_graph
+from proofcheck.model.mdp import from_graph
 
 __all__ = ["mountain_race_graph", "mountain_race", "stochastic_counterexample_graph",
            "stochastic_counterexample"]

@@ -30,8 +30,9 @@ import sympy as sp
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .errors import ProofcheckError
-from .model.mdp import from_graph
+from proofcheck.errors import ProofcheckError
+from proofcheck.model.mdp import from_graph
+from proofcheck.model.mdp import MDP
 
 __all__ = ["graphs", "mdps", "policies", "REGIMES", "PRIORS"]
 
@@ -274,7 +275,6 @@ def policies(mdp, *, allow_zero=True):
     >>> find(policies(mountain_race()), lambda pol: True)["start"]
     {'up': 1/2, 'down': 1/2}
     """
-    from .model.mdp import MDP
     if not isinstance(mdp, MDP):
         raise _InvalidArgument(f"policies(mdp) needs a proofcheck MDP, got {type(mdp).__name__}; "
                                "build one with proofcheck.from_graph")

@@ -48,7 +48,13 @@ from fractions import Fraction
 import networkx as nx
 import sympy as sp
 
-from .errors import ConventionError, ProofcheckError
+from proofcheck.errors import ConventionError, ProofcheckError
+from proofcheck.model.mdp import from_graph
+from proofcheck.claims import CLAIMS, run_claims
+from proofcheck.model.conventions import OBJECTIVES, Conventions
+from proofcheck.engine import incoherence, tempered_policy
+from proofcheck.fuzzing import search_claim
+from proofcheck.io.casefile import dump_case
 
 __all__ = [
     "parse_family", "derive_seed", "random_tree_graph", "random_tree_mdp", "family_mdp",
@@ -146,7 +152,6 @@ def random_tree_mdp(T, A, seed, *, stochastic=0.25, validate=True):
     >>> random_tree_mdp(2, 3, seed=0, stochastic=0)
     <MDP 'tree2x3-0': 13 states, 12 state-action pairs, horizon 2, deterministic>
     """
-    from .model.mdp import from_graph
     return from_graph(random_tree_graph(T, A, seed, stochastic=stochastic), validate=validate)
 
 
@@ -180,7 +185,6 @@ def _num_text(value):
 def _check_k_max(k_max):
     """``None`` (the conventions' default) or a valid ``k_max`` (ConventionError otherwise)."""
     if k_max is not None:
-        from .model.conventions import Conventions
         Conventions(k_max=k_max)
 
 
@@ -193,8 +197,6 @@ def claim_tasks(claims, *, families, per_family, deltas=("1",), betas=None, seed
     ...                 deltas=["1/2", "1", "2"]))
     60
     """
-    from .claims import CLAIMS
-    from .claims import checks  # noqa: F401  (registers the checks)
     for c in claims:
         if c not in CLAIMS:
             raise ConventionError(f"unknown claim {c!r}; known claims: {', '.join(CLAIMS)}")
@@ -284,9 +286,6 @@ def fuzz_tasks(claims, seeds, *, examples=50, regime="any", timeout=5.0, shrink_
     ['fuzz|P5.4|return|any|seed=000003', 'fuzz|P5.4|success|any|seed=000003']
     """
     _lazy("proofcheck.fuzzing")
-    from .claims import CLAIMS
-    from .claims import checks  # noqa: F401  (registers the checks)
-    from .model.conventions import OBJECTIVES
     _check_k_max(k_max)
     tasks = []
     for c in claims:
@@ -316,9 +315,6 @@ def _jsonable(value):
 
 
 def _run_claims_task(p):
-    from .claims import run_claims
-    from .engine import incoherence, tempered_policy
-    from .model.conventions import Conventions
     mdp = family_mdp(p["family"], p["index"], p["seed"])
     conv = Conventions(delta=sp.Rational(p["delta"]))
     if p.get("k_max") is not None:
@@ -349,8 +345,6 @@ def _run_discussion_task(p):
 
 
 def _run_fuzz_task(p):
-    from .fuzzing import search_claim
-    from .model.conventions import Conventions
     conv = Conventions(k_max=int(p["k_max"])) if p.get("k_max") is not None else None
     stats = search_claim(p["claim"], objective=p["objective"], regime=p["regime"],
                          examples=p["examples"], seed=p["seed"], conventions=conv,
@@ -358,7 +352,6 @@ def _run_fuzz_task(p):
     out = stats.as_dict()
     out.pop("seconds", None)  # wall time is not a result
     if stats.counterexample is not None:
-        from .model.casefile import dump_case
         out["counterexample_case"] = dump_case(stats.counterexample)
     return out
 

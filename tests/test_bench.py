@@ -92,9 +92,9 @@ def test_machine_info_and_table_format():
 
 def test_missing_modules_give_not_available_rows(monkeypatch):
     # None in sys.modules makes the import fail as if the module were not there
-    monkeypatch.setitem(sys.modules, "proofcheck.numerics.layered", None)
+    monkeypatch.setitem(sys.modules, "proofcheck.model.generators", None)
     rows = run_benchmarks(quick=True, sections=["float"])
-    assert len(rows) == 1 and rows[0].check.startswith("not available (module proofcheck.numerics.layered")
+    assert len(rows) == 1 and rows[0].check.startswith("not available (module proofcheck.model.generators")
 
 
 def test_a_disagreeing_baseline_voids_the_benchmark(monkeypatch):

@@ -9,7 +9,7 @@ from proofcheck.engine import goal_condition
 from proofcheck.engine.effective_horizon import effective_horizon
 from proofcheck.errors import CaseFileError, ModelError
 from proofcheck.examples import mountain_race
-from proofcheck.model.bridge import (BridgeMDP, bridge_problem, bridge_to_mdp, case_to_bridge,
+from proofcheck.io.bridge import (BridgeMDP, bridge_problem, bridge_to_mdp, case_to_bridge,
                                      load_npz, save_npz)
 from proofcheck.model.mdp import from_graph
 

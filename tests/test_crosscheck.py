@@ -13,11 +13,12 @@ import pytest
 import sympy as sp
 
 import proofcheck.numerics.crosscheck as cc
+from proofcheck.claims.numeric import crosscheck_result
 from proofcheck import load_case
 from proofcheck.engine.backends import IntervalBackend, MpmathBackend
 from proofcheck.model.mdp import from_graph
 from proofcheck.numerics.crosscheck import crosscheck_case
-from proofcheck.verification import verify_case
+from proofcheck.verify import verify_case
 
 EX1 = "cases/mountain_race.toml"
 EX3 = "cases/stochastic_counterexample.toml"
@@ -92,7 +93,7 @@ def test_a_wrong_mpmath_value_fails_loudly(monkeypatch):
     lines = t.lines()
     assert lines[0].startswith("FAILED X.numeric: 3 value(s)")
     assert any(line.startswith("FAILED: S") for line in lines)
-    res = t.claim_result()
+    res = crosscheck_result(t)
     assert res.claim_id == "X.numeric" and res.verdict.value == "fails"
 
 
@@ -118,7 +119,7 @@ def test_parametric_model_is_skipped_with_a_reason():
     G.add_edge("s", "l", key="b", prior="1 - p", q="1/2")
     t = crosscheck_case(from_graph(G), n=2)
     assert t.skipped and "substitute" in t.skipped
-    assert t.claim_result().verdict.value == "undecided"
+    assert crosscheck_result(t).verdict.value == "undecided"
 
 
 def test_verify_adds_section_and_claim():
@@ -148,7 +149,7 @@ def test_a_deviation_inside_the_bound_passes(monkeypatch):
 
 
 def test_random_stochastic_model_crosschecks():
-    from proofcheck.numerics.layered import random_layered_mdp
+    from proofcheck.model.generators import random_layered_mdp
     m = random_layered_mdp(13, 3, horizon=3, seed=4, successors=2, values="exact")
     t = crosscheck_case(m, n=4, dps=40)
     assert t.ok, t.lines()
@@ -156,7 +157,7 @@ def test_random_stochastic_model_crosschecks():
 
 
 def test_large_model_is_skipped_with_a_reason():
-    from proofcheck.numerics.layered import random_layered_mdp
+    from proofcheck.model.generators import random_layered_mdp
     m = random_layered_mdp(40, 3, horizon=3, seed=0, values="exact")
     t = crosscheck_case(m, n=2, max_pairs=10)
     assert t.skipped.startswith(f"{m.n_pairs} state-action pairs > 10")
@@ -178,4 +179,4 @@ def test_a_finite_mpmath_value_for_an_infinite_exact_one_fails_loudly(monkeypatc
     t = crosscheck_case(load_case(EX1), n=1, dps=30)
     assert not t.ok and {r.quantity for r in t.failures} == {"J"}
     assert any(line.startswith("FAILED: J") and "0 digits agree" in line for line in t.lines())
-    assert t.claim_result().verdict.value == "fails"
+    assert crosscheck_result(t).verdict.value == "fails"

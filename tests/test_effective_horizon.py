@@ -130,7 +130,7 @@ def test_log_linear_exact_tie():
 
 
 def test_exact_sign_reads_floats_exactly():
-    from proofcheck.numerics.exact_sign import exact_sign
+    from proofcheck.exact.sign import exact_sign
     # 0.1 * 3 rounds up in float arithmetic to 0.30000000000000004, but exactly the two
     # binary numbers differ by 2**-55: the log form is negative, not 0
     e = (sp.Mul(sp.Float(0.1), sp.log(8), evaluate=False)
@@ -249,7 +249,7 @@ def test_cli_horizon(tmp_path, capsys):
     from pathlib import Path
 
     from proofcheck.cli import main
-    from proofcheck.model.bridge import save_npz
+    from proofcheck.io.bridge import save_npz
     case = Path(__file__).parents[1] / "cases" / "mountain_race.toml"
     assert main(["horizon", str(case), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -12,7 +12,7 @@ from proofcheck.cli import main
 from proofcheck.claims.registry import Verdict, run_claim
 from proofcheck.fuzzing import search_claim
 from proofcheck.fuzzing.search import case_filename, fuzz_strategy, parse_conventions
-from proofcheck.verification import check_expectations
+from proofcheck.verify.case import check_expectations
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTERIOR = parse_conventions(["fold_term=posterior", "k_max=3"])

@@ -6,7 +6,7 @@ import sympy as sp
 
 from proofcheck import load_case
 from proofcheck.claims import run_claims
-from proofcheck.symbolic.parametric import RELATIONS, conjunction, parametric_condition
+from proofcheck.exact.conditions import RELATIONS, conjunction, parametric_condition
 
 R = sp.Rational
 p = sp.Symbol("p", real=True)
@@ -138,7 +138,7 @@ def test_zero_tests_split_the_range():
     from proofcheck.claims.registry import Verdict
     from proofcheck.engine import additive_return
     from proofcheck.model.mdp import from_graph
-    from proofcheck.symbolic.parametric import run_parametric
+    from proofcheck.claims.parametric import run_parametric
     G = nx.MultiDiGraph(initial="s", parameters={"p": (0, 1)})
     G.add_edge("s", "gold", key="up", prior="p")
     G.add_edge("s", "chasm", key="down", prior="1 - p")

@@ -21,15 +21,15 @@ import sympy as sp
 
 from proofcheck import load_case
 from proofcheck.cli import main
-from proofcheck.model.casefile import loads_case
+from proofcheck.io.casefile import loads_case
 from proofcheck.reports.build import atomic_write, compile_pdf
 from proofcheck.reports.escape import escape_tex
 from proofcheck.reports.json_report import report_json
 from proofcheck.reports.latex import report_document
 from proofcheck.reports.report import write_report
-from proofcheck.reports.tables import decimal, retraining_table
+from proofcheck.verify.tables import decimal, retraining_table
 from proofcheck.reports.tikz import layout, mdp_drawing
-from proofcheck.verification import verify_case
+from proofcheck.verify import verify_case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: The case paths of the bundled report (one place: the staleness test uses the same).

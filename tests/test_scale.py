@@ -26,7 +26,7 @@ from proofcheck.engine import (FloatBackend, additive_return, get_backend, goal_
 from proofcheck.engine.backends import Backend
 from proofcheck.errors import ModelError
 from proofcheck.model.mdp import MDP, from_graph
-from proofcheck.numerics.layered import layer_sizes, random_layered_mdp
+from proofcheck.model.generators import layer_sizes, random_layered_mdp
 
 U = 2.0 ** -53
 

@@ -12,7 +12,7 @@ from proofcheck.engine import retrain, success_probability
 from proofcheck.errors import ConventionError
 from proofcheck.model.expressions import parse_expression
 from proofcheck.model.mdp import from_graph
-from proofcheck.storm import _parse_with_pow, _top_level_split, check_prism_sums, export_prism
+from proofcheck.io.storm import _parse_with_pow, _top_level_split, check_prism_sums, export_prism
 
 CASES = ["cases/mountain_race.toml", "cases/stochastic_counterexample.toml", "cases/parametric_prior.toml"]
 
@@ -66,7 +66,7 @@ def test_non_rational_probabilities_are_refused():
 
 
 def test_cli_without_stormpy_writes_the_file(tmp_path, monkeypatch, capsys):
-    import proofcheck.storm as storm
+    import proofcheck.io.storm as storm
     monkeypatch.setattr(storm, "have_stormpy", lambda: False)
     out = tmp_path / "m.prism"
     assert main(["crosscheck", "--storm", "cases/mountain_race.toml", "-o", str(out)]) == 0
@@ -82,7 +82,7 @@ def test_cli_bad_policy_exits_2(capsys):
 @pytest.mark.parametrize("path", CASES)
 def test_storm_agrees(path):
     pytest.importorskip("stormpy")
-    from proofcheck.storm import crosscheck_storm
+    from proofcheck.numerics.storm_check import crosscheck_storm
     m = load_case(path).mdp
     for pol in retrain(m, 1):
         res = crosscheck_storm(m, pol)

@@ -19,7 +19,7 @@ from proofcheck.symbolic.closed_forms import (ALPHA, DELTA, K, ExpSum, boltzmann
                                               tempered_closed_form)
 from proofcheck.symbolic.limits import (fixed_point_limit, numeric_check, piecewise_ratio_limit,
                                         policy_limit, ratio_limit)
-from proofcheck.symbolic.sections import symbolic_section
+from proofcheck.verify.symbolic_section import symbolic_section
 
 R = sp.Rational
 

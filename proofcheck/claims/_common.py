@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import get_backend, occupancy
-from ..errors import UndecidedError
-from .registry import ClaimResult, Verdict, fmt
+from proofcheck.engine import get_backend, occupancy
+from proofcheck.errors import UndecidedError
+from proofcheck.claims.registry import ClaimResult, Verdict, fmt
+from proofcheck.exact.assumptions import assumed_sign
 
 EXACT = get_backend("exact")
 
@@ -17,7 +18,6 @@ def equal(a, b):
         d = sp.cancel(sp.together(a - b)) if (a - b).is_rational_function() else sp.simplify(a - b)
         if d == 0:
             return True
-        from ..symbolic.parametric import assumed_sign
         branch = assumed_sign(d)  # inside a parametric claim run: one case of a case split
         if branch is not None:
             return branch == 0

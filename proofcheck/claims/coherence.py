@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import (argmax_policy, boltzmann_policy, coherence_fixed_point, goal_condition,
+from proofcheck.engine import (argmax_policy, boltzmann_policy, coherence_fixed_point, goal_condition,
                       incoherent_states, iterate_coherence, occupancy,
                       optimal_policy, retrain, soft_values, trajectory_kl)
-from ..engine.coherence import kl_causal
-from ..numerics.exact_sign import exact_sign
-from ._common import EXACT, equal, result, Verdict
-from .registry import claim
-from .soft_value_semantics import TRAJECTORY_LIMIT
+from proofcheck.engine.coherence import kl_causal
+from proofcheck.exact.sign import exact_sign
+from proofcheck.claims._common import EXACT, equal, result, Verdict
+from proofcheck.claims.registry import claim
+from proofcheck.claims.soft_value_semantics import TRAJECTORY_LIMIT
 
 __all__ = ["check_kl_forms", "check_argmax_coherence", "check_iterated_coherence",
            "check_goal_conditioned_incoherent"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import (additive_return, coherence_fixed_point, enumerate_trajectories,
+from proofcheck.engine import (additive_return, coherence_fixed_point, enumerate_trajectories,
                       goal_condition, success_probability, trajectory_distribution)
-from ..engine.coherence import kl_causal
-from ..errors import UndecidedError
-from ..model.mdp import Policy, _obj
-from ._common import EXACT, equal, policy_differences, result, Verdict
-from .registry import claim
-from .soft_value_semantics import TRAJECTORY_LIMIT
+from proofcheck.engine.coherence import kl_causal
+from proofcheck.errors import UndecidedError
+from proofcheck.model.mdp import Policy, _obj
+from proofcheck.claims._common import EXACT, equal, policy_differences, result, Verdict
+from proofcheck.claims.registry import claim
+from proofcheck.claims.soft_value_semantics import TRAJECTORY_LIMIT
+from proofcheck.exact.intervals import interval_context, interval_eval
 
 __all__ = ["check_global_local", "check_one_step_objective"]
 
@@ -93,7 +94,6 @@ def check_one_step_objective(mdp, conventions, objective=None):
         formula_ok = EXACT.compare(obj_max, best) == 0
     except UndecidedError:
         # algebraic numbers inside logarithms: no exact zero test; certify to 100 digits
-        from ..numerics.intervals import interval_context, interval_eval
         enc = interval_eval(obj_max - best, interval_context(110))
         formula_ok = bool(abs(enc.a) < sp.Float("1e-100") and abs(enc.b) < sp.Float("1e-100"))
         ev.append({"quantity": "objective at p exp(r)/Z minus bound",

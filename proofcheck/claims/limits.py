@@ -14,16 +14,16 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..engine import (additive_return, argmax_policy, boltzmann_policy, get_backend,
+from proofcheck.engine import (additive_return, argmax_policy, boltzmann_policy, get_backend,
                       goal_condition, incoherence, occupancy, optimal_policy, optimal_values,
                       retrain, soft_values, success_probability)
-from ..engine.coherence import kl_causal
-from ..model.mdp import Policy
-from ..symbolic.closed_forms import (ALPHA, boltzmann_closed_form, retraining_closed_form,
+from proofcheck.engine.coherence import kl_causal
+from proofcheck.model.mdp import Policy
+from proofcheck.symbolic.closed_forms import (ALPHA, boltzmann_closed_form, retraining_closed_form,
                                      tempered_closed_form, _obj)
-from ..symbolic.limits import numeric_check, policy_limit
-from ._common import EXACT, result, Verdict
-from .registry import claim
+from proofcheck.symbolic.limits import numeric_check, policy_limit
+from proofcheck.claims._common import EXACT, result, Verdict
+from proofcheck.claims.registry import claim
 
 __all__ = ["check_p413", "check_c414", "check_c415", "check_p55", "check_c510", "check_c511",
            "check_d1", "boltzmann_limit", "limit_incoherence", "retraining_limit"]

@@ -16,109 +16,62 @@ registered with :func:`claim`.  Verdicts:
 
 from __future__ import annotations
 
-import enum
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import sympy as sp
+from proofcheck._validation import did_you_mean
+from proofcheck.claims.parametric import run_parametric
+from proofcheck.claims.result import ClaimResult, Verdict, fmt
+from proofcheck.errors import UndecidedError, UnknownClaimError
+from proofcheck.model.conventions import Conventions
 
-from ..errors import UndecidedError
-
-__all__ = ["Verdict", "ClaimResult", "Claim", "claim", "CLAIMS", "run_claim", "run_claims",
-           "fmt"]
-
-
-class Verdict(str, enum.Enum):
-    HOLDS = "holds"
-    FAILS = "fails"
-    UNDECIDED = "undecided"
-    NOT_APPLICABLE = "not-applicable"
-
-    def __str__(self):
-        return self.value
-
-
-def fmt(value):
-    """Short text for a number, expression or policy row."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, sp.Basic):
-        return str(value)
-    return str(value)
-
-
-@dataclass
-class ClaimResult:
-    """The outcome of one check on one model."""
-
-    claim_id: str
-    title: str
-    statement: str
-    verdict: Verdict
-    summary: str
-    evidence: list = field(default_factory=list)  # rows: {"quantity", "value"/"lhs"/"rhs", "equal"}
-    counterexample: dict | None = None
-    objective: str | None = None
-    scope: str = ""
-    conventions: dict = field(default_factory=dict)
-    hypothesis: str = ""
-    route: str = ""
-    seconds: float = 0.0
-
-    @property
-    def label(self):
-        return f"{self.claim_id} [{'J' if self.objective == 'return' else 'S'}]" if self.objective else self.claim_id
-
-    def as_dict(self):
-        def conv(v):
-            if isinstance(v, dict):
-                return {str(k): conv(x) for k, x in v.items()}
-            if isinstance(v, (list, tuple)):
-                return [conv(x) for x in v]
-            if isinstance(v, (bool, int, float, str)) or v is None:
-                return v
-            return fmt(v)
-        return {
-            "claim": self.claim_id, "label": self.label, "title": self.title,
-            "statement": self.statement, "verdict": self.verdict.value, "summary": self.summary,
-            "evidence": conv(self.evidence), "counterexample": conv(self.counterexample),
-            "objective": self.objective, "scope": self.scope, "conventions": self.conventions,
-            "hypothesis": self.hypothesis, "route": self.route, "seconds": round(self.seconds, 4),
-        }
+__all__ = ["Verdict", "ClaimResult", "Claim", "claim", "CLAIMS", "claim_objectives", "run_claim",
+           "run_claims", "fmt"]
 
 
 @dataclass(frozen=True)
 class Claim:
+    """A registered claim: its id, title, statement and check function.
+
+    ``default``: whether :func:`run_claims` runs it when no ids are given (the numeric
+    claims run in ``verify``'s numeric section instead).
+    """
+
     id: str
     title: str
     statement: str
-    check: object
+    check: Callable[..., ClaimResult]
     uses_objective: bool = False
     hypothesis: str = ""
+    default: bool = True
 
 
-CLAIMS: dict = {}
+CLAIMS: dict[str, Claim] = {}
 
 
-def claim(id, title, statement, *, uses_objective=False, hypothesis=""):
+def claim(id: str, title: str, statement: str, *, uses_objective: bool = False,
+          hypothesis: str = "", default: bool = True) -> Callable:
     """Register a check function under a claim id."""
     def deco(fn):
-        CLAIMS[id] = Claim(id, title, statement, fn, uses_objective, hypothesis)
+        CLAIMS[id] = Claim(id, title, statement, fn, uses_objective, hypothesis, default)
         return fn
     return deco
 
 
+def claim_objectives() -> dict[str, bool]:
+    """Every registered claim id and whether it depends on the objective (in case files,
+    ``verdict(ID, J)`` needs the objective exactly when this says True)."""
+    return {cid: c.uses_objective for cid, c in CLAIMS.items()}
+
+
 def run_claim(claim_id, mdp, conventions, objective=None):
     """Run one claim; undecidable situations become an ``undecided`` verdict, never a crash."""
-    from ..model.conventions import Conventions
     conventions = conventions or Conventions()
     c = CLAIMS[claim_id]
     t0 = time.perf_counter()
     try:
-        if mdp.parameters:  # verdicts become exact conditions on a parameter (symbolic/parametric.py)
-            from ..symbolic.parametric import run_parametric
+        if mdp.parameters:  # verdicts become exact conditions on a parameter (claims/parametric.py)
             at_point = lambda v: c.check(mdp.substitute({next(iter(mdp.parameters)): v}), conventions, objective)
             res = run_parametric(lambda: c.check(mdp, conventions, objective), mdp.parameters,
                                  at_point=at_point if len(mdp.parameters) == 1 else None)
@@ -144,18 +97,16 @@ def run_claims(mdp, conventions=None, ids=None):
     >>> [r.verdict.value for r in run_claims(mountain_race(), ids=["P5.2"])]
     ['holds']
     """
-    from ..model.conventions import Conventions
-    from . import checks  # noqa: F401  (registers the checks)
     if hasattr(mdp, "mdp") and hasattr(mdp, "conventions"):  # a loaded Case
         conventions = conventions or mdp.conventions
         mdp = mdp.mdp
     conventions = conventions or Conventions()
-    ids = list(CLAIMS) if ids is None else ids
+    ids = [cid for cid, c in CLAIMS.items() if c.default] if ids is None else ids
     out = []
     for cid in ids:
         if cid not in CLAIMS:
-            from ..errors import ConventionError
-            raise ConventionError(f"unknown claim {cid!r}; known claims: {', '.join(CLAIMS)}")
+            raise UnknownClaimError(f"unknown claim {cid!r}{did_you_mean(cid, CLAIMS)}; known claims: "
+                                    f"{', '.join(CLAIMS)}")
         if CLAIMS[cid].uses_objective:
             out += [run_claim(cid, mdp, conventions, o) for o in conventions.objectives]
         else:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from ..engine import (additive_return, cumulative_fold, noncumulative_fold, retrain,
+from proofcheck.engine import (additive_return, cumulative_fold, noncumulative_fold, retrain,
                       success_probability, tempered_policy)
-from ._common import EXACT, policy_differences, result, Verdict
-from .registry import claim
+from proofcheck.claims._common import EXACT, policy_differences, result, Verdict
+from proofcheck.claims.registry import claim
 
 __all__ = ["check_return_improvement", "check_t59", "check_t59_a", "check_t59_b", "check_t59_c"]
 

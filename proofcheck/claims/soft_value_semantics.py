@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import (TooManyTrajectories, coherence_fixed_point, count_trajectories,
+from proofcheck.engine import (TooManyTrajectories, coherence_fixed_point, count_trajectories,
                       enumerate_trajectories, goal_condition, soft_values)
-from ._common import equal, result, Verdict
-from .registry import claim
+from proofcheck.claims._common import equal, result, Verdict
+from proofcheck.claims.registry import claim
 
 __all__ = ["check_soft_value_semantics", "TRAJECTORY_LIMIT"]
 

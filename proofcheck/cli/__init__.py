@@ -8,15 +8,17 @@ become one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from ..errors import ProofcheckError
+from proofcheck import __version__
+from proofcheck.cli import bench, crosscheck, experiment, fuzz, horizon, report, sweep, verify
+from proofcheck.errors import ProofcheckError
 
 __all__ = ["main", "SUBCOMMANDS"]
 
 #: Subcommand modules under proofcheck.cli, in the order ``--help`` lists them.
-SUBCOMMANDS = ["verify", "report", "crosscheck", "horizon", "experiment", "fuzz", "sweep", "bench"]
+_MODULES = (verify, report, crosscheck, horizon, experiment, fuzz, sweep, bench)
+SUBCOMMANDS = [m.__name__.rsplit(".", 1)[1] for m in _MODULES]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,16 +31,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser():
     parser = _Parser(prog="proofcheck", description="Verify the claims of Karwowski & Douglas "
                      "(AISTATS 2026) on your MDPs, exactly.")
-    from .. import __version__
     parser.add_argument("--version", action="version", version=f"proofcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in SUBCOMMANDS:
-        try:
-            mod = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue  # subcommand not built in this version
-            raise
+    for mod in _MODULES:
         mod.add_parser(sub)
     return parser
 
@@ -76,14 +71,3 @@ def _main(argv):
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-
-
-def write_output(path, text, option="-o"):
-    """Write ``text`` to the file ``path`` given with ``option``; an unwritable path is a
-    :class:`~proofcheck.errors.ProofcheckError` (one line, exit 2), not a traceback."""
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise ProofcheckError(f"{option} {path}: cannot write the file ({exc.strerror}); "
-                              "choose a writable file path") from None

@@ -32,6 +32,10 @@ import time
 
 import numpy as np
 import sympy as sp
+from proofcheck.engine import count_trajectories, goal_condition, ExactBackend, success_probability, soft_values, incoherence, get_backend
+from proofcheck.sweeps import derive_seed, random_tree_mdp
+from proofcheck.model.expressions import parse_expression
+from proofcheck.engine.backends.rational import RationalFunctionBackend
 
 __all__ = ["add_parser", "run", "main", "run_benchmarks", "format_table", "machine_info",
            "enumeration_goal_condition", "plain_python_kernels", "BenchmarkMismatch", "Row"]
@@ -215,8 +219,6 @@ def _same_pi1(case, mdp, pol, vals):
 
 
 def _bench_exact_vs_enumeration(quick, rows, log):
-    from ..engine import count_trajectories, goal_condition
-    from ..sweeps import derive_seed, random_tree_mdp
     section = "exact DP vs enumeration"
     Ts, As = (range(2, 5), range(2, 4)) if quick else (range(2, 9), range(2, 5))
     cap = 10 ** 3 if quick else 10 ** 5
@@ -235,7 +237,6 @@ def _bench_exact_vs_enumeration(quick, rows, log):
                                    setup=lambda: _fresh(mdp))
             ours = f"{_t(t_dp)} (SymPy)"
             if rational is not None:
-                from ..engine.polynomial import RationalFunctionBackend
                 t_rat, (B, pol_r) = _best_time(
                     lambda mb: (mb[1], goal_condition(mb[0], backend=mb[1])), budget=budget,
                     setup=lambda: (_fresh(mdp), RationalFunctionBackend()))
@@ -258,9 +259,8 @@ def _bench_exact_vs_enumeration(quick, rows, log):
 
 def _bench_dag_vs_enumeration(quick, rows, log):
     """Layered DAGs (states merge): trajectories grow like A^T, states like T * width."""
-    from ..engine import count_trajectories, goal_condition
     section = "exact DP vs enumeration"
-    lay, err = _optional("proofcheck.numerics.layered")
+    lay, err = _optional("proofcheck.model.generators")
     if lay is None:
         rows.append(_missing(section, "layered DAG", err))
         return
@@ -319,7 +319,6 @@ def _storm_drn(mdp):
 def _storm_values(mdp, tmpdir):
     """Storm's reachability probabilities of every state, as SymPy rational functions."""
     import stormpy
-    from ..model.expressions import parse_expression
     path = os.path.join(tmpdir, "tree.drn")
     with open(path, "w") as fh:
         fh.write(_storm_drn(mdp))
@@ -345,12 +344,11 @@ def _storm_values(mdp, tmpdir):
 def _bench_parametric_tree(quick, rows, log):
     import tempfile
     section = "parametric tree (exact)"
-    poly, err = _optional("proofcheck.engine.polynomial")
+    poly, err = _optional("proofcheck.engine.backends.rational")
     if poly is None or not hasattr(poly, "binary_tree_mdp"):
         rows.append(_missing(section, "depth-14 binary tree in p", err or ImportError(
-            name="proofcheck.engine.polynomial.binary_tree_mdp")))
+            name="proofcheck.engine.backends.rational.binary_tree_mdp")))
         return
-    from ..engine import ExactBackend, goal_condition, success_probability
     depth = 6 if quick else 14
     mdp = poly.binary_tree_mdp(depth, seed=0)
     budget = 0.2 if quick else 2.0
@@ -368,7 +366,6 @@ def _bench_parametric_tree(quick, rows, log):
     case = f"depth {depth}: S(prior), G(prior) at root"
     ours = f"S {_t(t_s)}, G {_t(t_g)} (rational)"
     # second route to G at the root: p * S(left subtree) / S(root), from the same S pass
-    from ..engine import soft_values
     sv = soft_values(mdp, backend=B)
     if sp.cancel(g_root - p * B.to_sympy(sv.zq[0]) / S) != 0:
         raise BenchmarkMismatch(f"{case}: G(prior) at the root disagrees with p * Zq(L) / S")
@@ -503,11 +500,10 @@ def _compulsory_bytes(mdp):
 
 def _bench_float(quick, rows, log):
     section = "float64 path"
-    lay, err = _optional("proofcheck.numerics.layered")
+    lay, err = _optional("proofcheck.model.generators")
     if lay is None:
         rows.append(_missing(section, "layered MDP, 4 actions", err))
         return
-    from ..engine import goal_condition, incoherence, soft_values
     n_big, n_small, horizon = (20_000, 2_000, 10) if quick else (1_000_000, 20_000, 10)
     t0 = time.perf_counter()
     big = lay.random_layered_mdp(n_big, 4, horizon=horizon, seed=0)
@@ -568,12 +564,11 @@ def _bench_float(quick, rows, log):
 
 def _bench_mpmath(quick, rows, log):
     section = "mpmath 50 digits"
-    lay, err = _optional("proofcheck.numerics.layered")
+    lay, err = _optional("proofcheck.model.generators")
     if lay is None:
         rows.append(_missing(section, "layered MDP, 4 actions", err))
         return
     import mpmath
-    from ..engine import get_backend, goal_condition
     n = 500 if quick else 10_000
     mdp = lay.random_layered_mdp(n, 4, horizon=10, seed=2, values="exact", validate=False)
     budget = 0.2 if quick else 1.0

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import CaseFileError
-from . import write_output
+from proofcheck.errors import CaseFileError
+from proofcheck.cli._output import write_output
+from proofcheck.io.quantities import parse_quantity
+from proofcheck.verify.expectations import PolicyCache
+from proofcheck.verify import load_case
+from proofcheck.io.storm import StormUnavailable, export_prism, have_stormpy
+from proofcheck.numerics.storm_check import crosscheck_storm
 
 __all__ = ["add_parser", "run"]
 
@@ -32,9 +37,6 @@ def add_parser(sub):
 
 
 def run(args):
-    from ..claims.quantities import PolicyCache, parse_quantity
-    from ..model.casefile import load_case
-    from ..storm import StormUnavailable, crosscheck_storm, export_prism, have_stormpy
     if not args.storm:
         raise CaseFileError("choose a cross-check: --storm (the only one available)")
     case = load_case(args.case)

@@ -11,8 +11,8 @@ import json
 import sys
 import time
 
-from . import write_output
-from ..experiments.discussion import DELTAS, FAMILIES, format_summary, run_experiment
+from proofcheck.cli._output import write_output
+from proofcheck.experiments.discussion import DELTAS, FAMILIES, format_summary, run_experiment
 
 __all__ = ["add_parser", "run"]
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from proofcheck.errors import ConventionError, ProofcheckError
+from proofcheck.fuzzing import search
 
 __all__ = ["add_parser", "run", "format_row", "HEADER"]
 
@@ -61,7 +63,6 @@ def format_row(s):
 
 
 def _check(args):
-    from ..errors import ConventionError
     if not 1 <= args.examples <= 100_000:
         raise ConventionError(f"--examples {args.examples} must be from 1 to 100000")
     if not 0 <= args.seed < 2 ** 63:
@@ -76,10 +77,8 @@ def _search_module():
     try:
         import hypothesis  # noqa: F401
     except ModuleNotFoundError:
-        from ..errors import ProofcheckError
         raise ProofcheckError("proofcheck fuzz needs hypothesis; install it with "
                               "pip install 'proofcheck[fuzz]' (or pip install hypothesis)") from None
-    from ..fuzzing import search
     return search
 
 

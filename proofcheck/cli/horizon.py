@@ -11,8 +11,12 @@ import json
 import math
 import sys
 
-from ..engine.effective_horizon import cross_check, tabular_problem, time_expand
-from ..errors import ConventionError, ModelError, UndecidedError
+from proofcheck.engine.effective_horizon import cross_check, tabular_problem, time_expand
+from proofcheck.errors import ConventionError, ModelError, UndecidedError
+from proofcheck.verify import load_case
+from proofcheck.engine.backends import get_backend
+from proofcheck.io.bridge import load_npz
+from proofcheck.numerics.gorp import estimate_m
 
 __all__ = ["add_parser", "run", "load_problem"]
 
@@ -40,12 +44,10 @@ def add_parser(sub):
 def load_problem(path, horizon=None):
     """A :class:`~proofcheck.engine.effective_horizon.TimeExpandedMDP` from a case or .npz."""
     if str(path).endswith(".npz"):
-        from ..model.bridge import load_npz
         if horizon is None:
             raise ModelError(f"{path}: a BRIDGE .npz does not store its horizon; give --horizon T")
         B = load_npz(path)
         return tabular_problem(B.transitions, B.rewards, horizon, name=B.name)
-    from ..model.casefile import load_case
     case = load_case(path)
     return time_expand(case.mdp, horizon)
 
@@ -59,7 +61,6 @@ def _fmt(x):
 
 
 def _check(args):
-    from ..engine.backends import get_backend
     for option, spec in (("--backend", args.backend), ("--check-backend", args.check_backend)):
         digits = spec.partition(":")[2]
         try:
@@ -87,7 +88,6 @@ def run(args):
     main, other = cc["results"]
     gorp = []
     if args.gorp_runs > 0:
-        from ..numerics.gorp import estimate_m
         for r in main.per_k:
             if r.solvable:
                 gorp.append(estimate_m(P, r.k, runs=args.gorp_runs, seed=args.seed,

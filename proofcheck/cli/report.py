@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import sys
 
-from ..model.casefile import find_case_files, load_case
-from ..reports.progress import Progress
-from ..reports.report import ReportInputError, load_experiment, output_stem, write_report
-from ..verification import verify_case
-from .verify import format_case
+from proofcheck.io.casefile import find_case_files
+from proofcheck.verify import load_case
+from proofcheck.reports.progress import Progress
+from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
+from proofcheck.verify import verify_case
+from proofcheck.cli.verify import format_case
 
 __all__ = ["add_parser", "run", "DEFAULT_OUTPUT"]
 

@@ -13,8 +13,8 @@ seed and parameters); they are sorted by task key and written as JSON.
 
 from __future__ import annotations
 
-from ..errors import ConventionError
-from ..sweeps import (claim_tasks, discussion_tasks, dump_results, format_summary, fuzz_tasks,
+from proofcheck.errors import ConventionError
+from proofcheck.sweeps import (claim_tasks, discussion_tasks, dump_results, format_summary, fuzz_tasks,
                       run_sweep)
 
 __all__ = ["add_parser", "run"]

@@ -6,8 +6,9 @@ import json
 import sys
 import textwrap
 
-from ..model.casefile import find_case_files, load_case
-from ..verification import verify_case
+from proofcheck.io.casefile import find_case_files
+from proofcheck.verify import load_case
+from proofcheck.verify import verify_case
 
 __all__ = ["add_parser", "run", "format_case"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..model.conventions import Conventions
-from ..model.mdp import Policy
-from .backends import get_backend
-from .goal_conditioning import _divide_per_state, _wrap
-from .soft_values import _soft_values, likelihoods, occupancy
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.mdp import Policy
+from proofcheck.engine.backends import get_backend
+from proofcheck.engine.goal_conditioning import _divide_per_state, _wrap
+from proofcheck.engine.soft_values import _soft_values, likelihoods, occupancy
 
 __all__ = [
     "boltzmann_policy",

@@ -7,7 +7,7 @@ values ``Q_t(s, a)``, ``t = 0 .. T-1``.
 * The model is first *time-expanded* (:class:`TimeExpandedMDP`): layer ``t`` holds the
   states reachable in exactly ``t`` steps from the initial state(s); an action either
   moves to a state of layer ``t + 1`` or ends the episode (``next = -1``).  Cyclic tabular
-  MDPs (BRIDGE, :mod:`proofcheck.model.bridge`) are unrolled this way over ``T`` steps,
+  MDPs (BRIDGE, :mod:`proofcheck.io.bridge`) are unrolled this way over ``T`` steps,
   DAG case-file MDPs by depth.  Values after the horizon or after the end are 0.
 * ``Q^rand`` (uniform random policy), ``Q*`` and ``Q^worst`` by one backward pass.
 * k-QVI: ``Q^1 = Q^rand``, ``Q^{i+1}_t(s,a) = R(s,a) + max_a' Q^i_{t+1}(s',a')``.  The MDP is
@@ -31,7 +31,7 @@ values ``Q_t(s, a)``, ``t = 0 .. T-1``.
   *bound-based* effective horizon, an upper bound on the true ``H``.
 
 Exactness.  Every recursion is written once against :class:`~proofcheck.engine.backends.Backend`.
-With the exact backend ties are settled exactly (:func:`~proofcheck.numerics.exact_sign.exact_sign`
+With the exact backend ties are settled exactly (:func:`~proofcheck.exact.sign.exact_sign`
 decides the sign of log-linear forms such as ``log(3/4) - log(2/3)/2``; BRIDGE's float32
 rewards become exact rationals) and the ceilings of the bound are certified.  With
 ``tolerance=x`` an action counts as optimal when ``Q*(s,a) >= V*(s) - x``: this mimics the
@@ -55,212 +55,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import ModelError, UndecidedError
-from ..numerics.exact_sign import exact_sign
-from .backends import get_backend
+from proofcheck.errors import ModelError, UndecidedError
+from proofcheck.exact.sign import exact_sign
+from proofcheck.engine.backends import get_backend
+from proofcheck.model.time_expanded import Layer, TimeExpandedMDP, tabular_problem, time_expand
 
-__all__ = ["Layer", "TimeExpandedMDP", "time_expand", "tabular_problem", "HorizonValues",
+__all__ = ["HorizonValues",
            "horizon_values", "qvi_sequence", "solvability", "min_k", "planning_window",
            "KResult", "EffectiveHorizon", "effective_horizon", "cross_check"]
 
-
-@dataclass(frozen=True)
-class Layer:
-    """Time step ``t``: its states, their actions as contiguous pairs, next states, rewards.
-
-    ``ptr``: the pairs of state ``i`` are ``ptr[i]:ptr[i+1]``; ``next[j]`` is the index of the
-    successor in layer ``t + 1`` or ``-1`` when the episode ends; ``reward[j]`` is a SymPy
-    number (``-oo`` allowed).
-    """
-
-    states: tuple
-    ptr: np.ndarray
-    actions: tuple
-    next: np.ndarray
-    reward: np.ndarray
-
-    @property
-    def n_states(self):
-        return len(self.states)
-
-    @property
-    def counts(self):
-        return np.diff(self.ptr)
-
-
-@dataclass
-class TimeExpandedMDP:
-    """A deterministic MDP unrolled into time layers ``0 .. T-1`` (see the module docstring)."""
-
-    layers: list
-    name: str = "mdp"
-    _converted: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def horizon(self):
-        return len(self.layers)
-
-    @property
-    def n_actions(self):
-        """``A``: the largest number of actions of any decision state."""
-        return int(max((L.counts.max() for L in self.layers if L.n_states), default=1))
-
-    @property
-    def n_decision_states(self):
-        return sum(L.n_states for L in self.layers)
-
-    def rewards(self, B):
-        """Rewards per layer in backend ``B``'s number type (cached)."""
-        if B.key not in self._converted:
-            cache = {}
-
-            def conv(v):
-                if v not in cache:
-                    if v == -sp.oo:
-                        cache[v] = -B.inf
-                    else:
-                        cache[v] = _scalar(B, v)
-                return cache[v]
-            out = []
-            for L in self.layers:
-                arr = B.empty(len(L.reward))
-                arr[:] = [conv(v) for v in L.reward] if B.dtype is object else \
-                    np.array([conv(v) for v in L.reward], dtype=B.dtype)
-                out.append(arr)
-            self._converted[B.key] = out
-        return self._converted[B.key]
-
-    def __repr__(self):
-        return (f"<TimeExpandedMDP {self.name!r}: T = {self.horizon}, A = {self.n_actions}, "
-                f"{self.n_decision_states} decision states (t, s)>")
-
-
-def _scalar(B, v):
-    """A SymPy constant as one of ``B``'s numbers."""
-    return B.array([sp.sympify(v)])[0]
-
-
-def _log(x):
-    x = sp.sympify(x)
-    if x.is_zero:
-        return -sp.oo
-    return sp.log(x)
-
-
-def time_expand(mdp, horizon=None):
-    """Unroll a deterministic case-file :class:`~proofcheck.model.mdp.MDP` by depth.
-
-    Rewards: ``R(s, a) = log q(s, a)``, plus ``log success(s')`` when ``a`` leads to a
-    terminal ``s'`` (the leaf's success folded into the last step); ``log 0 = -oo``.
-    ``horizon`` (default ``mdp.horizon``) may truncate: actions at step ``horizon - 1``
-    then end the episode and what follows is dropped.
-
-    Examples
-    --------
-    >>> from proofcheck.examples import mountain_race
-    >>> P = time_expand(mountain_race())
-    >>> P
-    <TimeExpandedMDP 'mountain_race': T = 2, A = 2, 3 decision states (t, s)>
-    >>> list(P.layers[1].reward)
-    [0, -oo, log(3/4), log(3/4)]
-    """
-    if mdp.parameters:
-        names = ", ".join(s.name for s in mdp.parameters)
-        raise ModelError(f"MDP {mdp.name!r} is parametric in {names}; the effective horizon needs "
-                         "numbers: substitute the parameters first (MDP.substitute)")
-    if not mdp.deterministic:
-        raise ModelError(f"MDP {mdp.name!r} has stochastic transitions; the effective horizon "
-                         "(Laidlaw et al.) is defined here for deterministic MDPs only")
-    T = mdp.horizon if horizon is None else int(horizon)
-    if T < 1:
-        raise ModelError(f"horizon {horizon!r} must be a positive number of steps")
-    frontier = [i for i, m in enumerate(mdp.initial) if m != 0 and not mdp.terminal[i]]
-    layers = []
-    for t in range(T):
-        nxt, nxt_index = [], {}
-        ptr, acts, nexts, rewards = [0], [], [], []
-        for i in frontier:
-            for p in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
-                s2 = int(mdp.edge_target[mdp.pair_ptr[p]])
-                r = _log(mdp.likelihood[p])
-                if mdp.terminal[s2]:
-                    r = r + _log(mdp.success[s2])
-                    nexts.append(-1)
-                elif t == T - 1:
-                    nexts.append(-1)
-                else:
-                    if s2 not in nxt_index:
-                        nxt_index[s2] = len(nxt)
-                        nxt.append(s2)
-                    nexts.append(nxt_index[s2])
-                acts.append(mdp.pair_action[p])
-                rewards.append(r)
-            ptr.append(len(acts))
-        layers.append(Layer(tuple(mdp.states[i] for i in frontier), np.array(ptr, dtype=np.int64),
-                            tuple(acts), np.array(nexts, dtype=np.int64), _objarr(rewards)))
-        frontier = nxt
-        if not frontier:
-            break
-    if not layers or layers[0].n_states == 0:
-        raise ModelError(f"MDP {mdp.name!r} has no decision at its initial state(s); "
-                         "the effective horizon needs at least one action")
-    return TimeExpandedMDP(layers, name=mdp.name)
-
-
-def _objarr(values):
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
-
-
-def tabular_problem(transitions, rewards, horizon, *, initial=0, name="tabular"):
-    """Unroll a tabular deterministic MDP (BRIDGE layout) over ``horizon`` steps.
-
-    ``transitions[s, a]``: next state, ``-1`` = the episode ends; ``rewards[s, a]``: any
-    sign, converted *exactly* to rationals (a float32/float64 is a dyadic rational).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> P = tabular_problem(np.array([[1, 0], [-1, -1]]), np.array([[0.5, 0.0], [1.0, 0.25]]), 3)
-    >>> [L.states for L in P.layers]
-    [(0,), (0, 1), (0, 1)]
-    >>> list(P.layers[0].reward)
-    [1/2, 0]
-    """
-    from ..model.bridge import check_tabular
-    tr, rw = check_tabular(transitions, rewards, f"tabular MDP {name!r}")
-    S, A = tr.shape
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer)) \
-            or not math.isfinite(horizon) or int(horizon) != horizon or horizon < 1:
-        raise ModelError(f"horizon {horizon!r} must be a positive integer (BRIDGE stores it separately)")
-    if not 0 <= initial < S:
-        raise ModelError(f"initial state {initial} is not in [0, {S})")
-    exact = {}
-
-    def rat(x):
-        if x not in exact:
-            exact[x] = sp.Rational(float(x))  # exact: a binary float is a dyadic rational
-        return exact[x]
-    R = [[rat(x) for x in row] for row in rw.tolist()]
-    layers = []
-    frontier = [int(initial)]
-    for t in range(int(horizon)):
-        last = t == horizon - 1
-        nxt = sorted({int(s2) for s in frontier for s2 in tr[s] if s2 >= 0}) if not last else []
-        index = {s2: j for j, s2 in enumerate(nxt)}
-        ptr = np.arange(0, A * (len(frontier) + 1), A, dtype=np.int64)
-        nexts = np.array([-1 if (last or s2 < 0) else index[int(s2)] for s in frontier for s2 in tr[s]],
-                         dtype=np.int64)
-        rewards_t = _objarr([R[s][a] for s in frontier for a in range(A)])
-        layers.append(Layer(tuple(frontier), ptr, tuple(range(A)) * len(frontier), nexts, rewards_t))
-        frontier = nxt
-        if not frontier:
-            break
-    return TimeExpandedMDP(layers, name=name)
-
-
-# ----------------------------------------------------------------------------- values
 
 def _gather(B, L, v_next):
     """``V_{t+1}(next(s, a))`` per pair, 0 where the episode ends."""
@@ -279,7 +82,7 @@ def _segments(L, states=None):
 
 
 def _tol(B, tolerance):
-    return None if tolerance is None else _scalar(B, sp.Rational(str(tolerance)))
+    return None if tolerance is None else B.scalar(sp.Rational(str(tolerance)))
 
 
 @dataclass
@@ -534,7 +337,7 @@ def _bound_for_k(values, k, Q, sigma, sol):
     """``(m bound, state)`` of Theorem 5.4 for a solvable ``k``."""
     P, B = values.problem, values.backend
     T, A = P.horizon, P.n_actions
-    logterm = _scalar(B, sp.Integer(16) * sp.log(sp.Integer(2 * T * A ** k)))
+    logterm = B.scalar(sp.Integer(16) * sp.log(sp.Integer(2 * T * A ** k)))
     best, where = 1, None
     ninf = -B.inf
     for t, L in enumerate(P.layers):

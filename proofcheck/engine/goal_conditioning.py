@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..model.conventions import Conventions
-from ..model.mdp import Policy
-from .backends import get_backend
-from .soft_values import _soft_values, likelihoods
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.mdp import Policy
+from proofcheck.engine.backends import get_backend
+from proofcheck.engine.soft_values import _soft_values, likelihoods
 
 __all__ = [
     "goal_condition",

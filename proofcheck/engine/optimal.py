@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.mdp import Policy
-from .backends import get_backend
-from .goal_conditioning import _wrap
-from .soft_values import likelihoods
+from proofcheck.model.mdp import Policy
+from proofcheck.engine.backends import get_backend
+from proofcheck.engine.goal_conditioning import _wrap
+from proofcheck.engine.soft_values import likelihoods
+from proofcheck.engine.coherence import _normalise_per_state
+from proofcheck.engine.soft_values import additive_return, success_probability
 
 __all__ = ["OptimalValues", "optimal_values", "optimal_policy", "is_optimal"]
 
@@ -87,14 +89,12 @@ def optimal_policy(mdp, objective="return", *, backend=None):
     """
     ov = optimal_values(mdp, objective, backend=backend)
     B = ov.backend
-    from .coherence import _normalise_per_state
     w = B.where(ov.greedy_mask(), B.one, B.zero)
     return _wrap(mdp, _normalise_per_state(mdp, w, None, B, "uniform"), B)
 
 
 def is_optimal(mdp, policy, objective="return", *, backend=None):
     """Whether ``policy`` attains the optimal value of ``objective`` (exact comparison)."""
-    from .soft_values import additive_return, success_probability
     B = get_backend(backend)
     best = optimal_values(mdp, objective, backend=B).value()
     val = (success_probability if objective == "success" else additive_return)(mdp, policy, backend=B)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.mdp import Policy
-from .backends import get_backend
+from proofcheck.model.mdp import Policy
+from proofcheck.engine.backends import get_backend
 
 __all__ = [
     "SoftValues",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..errors import UndecidedError
-from .backends import get_backend
+from proofcheck.errors import UndecidedError, TooManyTrajectories
+from proofcheck.engine.backends import get_backend
 
 _EXACT = get_backend("exact")
 
@@ -23,10 +23,6 @@ def _zero(x):
 
 __all__ = ["TooManyTrajectories", "count_trajectories", "enumerate_trajectories",
            "trajectory_distribution", "trajectory_kl"]
-
-
-class TooManyTrajectories(UndecidedError):
-    """Enumeration would exceed its limit."""
 
 
 def count_trajectories(mdp, start=None):

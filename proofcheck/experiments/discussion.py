@@ -88,10 +88,10 @@ import math
 import networkx as nx
 import numpy as np
 
-from ..engine import goal_condition, incoherence
-from ..engine.effective_horizon import effective_horizon, time_expand
-from ..errors import ConventionError
-from ..model.mdp import from_graph
+from proofcheck.engine import goal_condition, incoherence
+from proofcheck.engine.effective_horizon import effective_horizon, time_expand
+from proofcheck.errors import ConventionError
+from proofcheck.model.mdp import from_graph
 
 __all__ = ["FAMILIES", "PAPER", "random_mdp", "analyse_mdp", "pearson", "bootstrap_pearson",
            "run_experiment", "format_summary"]

@@ -3,6 +3,6 @@
 The strategies themselves are public in :mod:`proofcheck.strategies`.
 """
 
-from .search import ClaimStats, search_claim, search_claims
+from proofcheck.fuzzing.search import ClaimStats, search_claim, search_claims
 
 __all__ = ["ClaimStats", "search_claim", "search_claims"]

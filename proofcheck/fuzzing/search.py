@@ -30,11 +30,14 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from ..claims.registry import CLAIMS, Verdict, run_claim
-from ..errors import ConventionError, ProofcheckError
-from ..model.casefile import dump_case, loads_case
-from ..model.conventions import Conventions
-from .. import strategies as pst
+from proofcheck.claims.registry import CLAIMS, Verdict, run_claim
+from proofcheck.errors import ConventionError, ProofcheckError
+from proofcheck.io.casefile import dump_case
+from proofcheck.verify import loads_case
+from proofcheck.model.conventions import Conventions
+from proofcheck import strategies as pst
+
+from proofcheck.model.expressions import parse_expression
 
 __all__ = ["ClaimStats", "search_claim", "search_claims", "fuzz_strategy", "case_filename",
            "parse_conventions"]
@@ -144,7 +147,6 @@ def parse_conventions(items):
         elif key == "objectives":
             value = tuple(v.strip() for v in value.split(",") if v.strip())
         elif key == "delta":
-            from ..model.expressions import parse_expression
             value = parse_expression(value, {}, where=f"--conventions {item!r}")
         raw[key] = value
     return Conventions(**raw)
@@ -240,7 +242,6 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
     >>> st.tried, st.counts["fails"]
     (5, 0)
     """
-    from ..claims import checks  # noqa: F401  (registers the checks)
     if claim_id not in CLAIMS:
         raise ConventionError(f"unknown claim {claim_id!r}; known claims: {', '.join(CLAIMS)}")
     if CLAIMS[claim_id].uses_objective and objective is None:
@@ -367,7 +368,6 @@ def search_claims(claim_ids=None, *, regime="any", examples=100, seed=0, convent
                   prior="any", progress=None):
     """Run :func:`search_claim` for several claims (every registered claim by default),
     once per objective in ``conventions.objectives`` for objective-dependent claims."""
-    from ..claims import checks  # noqa: F401
     conventions = conventions or Conventions()
     ids = list(CLAIMS) if not claim_ids else list(claim_ids)
     for cid in ids:

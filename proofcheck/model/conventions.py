@@ -10,7 +10,8 @@ from numbers import Real
 
 import sympy as sp
 
-from ..errors import ConventionError, ProofcheckError
+from proofcheck.errors import ConventionError, ProofcheckError
+from proofcheck.model.expressions import parse_expression
 
 __all__ = ["Conventions", "IMPOSSIBLE", "FOLD_TERMS", "H_INDEXINGS", "OBJECTIVES"]
 
@@ -42,7 +43,6 @@ def _delta_value(value):
     if isinstance(value, sp.Basic):
         return value
     if isinstance(value, str):
-        from .expressions import parse_expression
         try:
             return parse_expression(value, {}, where="conventions.delta")
         except ProofcheckError as exc:

@@ -43,9 +43,9 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
-from ..errors import ModelError
-from .expressions import parse_expression
-from .validation import validate as _validate_model
+from proofcheck.errors import ModelError
+from proofcheck.model.expressions import parse_expression
+from proofcheck.model.validation import validate as _validate_model
 
 __all__ = ["MDP", "Policy", "from_graph", "to_graph", "UnreachableStateWarning"]
 

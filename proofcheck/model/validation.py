@@ -11,18 +11,10 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from ..errors import ModelError, UndecidedError
-from ..numerics.intervals import interval_context, interval_eval
+from proofcheck.errors import ModelError, UndecidedError, UnreachableStateWarning, UncertifiedRangeWarning
+from proofcheck.exact.intervals import interval_context, interval_eval
 
 __all__ = ["validate", "UncertifiedRangeWarning", "UnreachableStateWarning"]
-
-
-class UnreachableStateWarning(UserWarning):
-    """Some states cannot be reached from the initial distribution."""
-
-
-class UncertifiedRangeWarning(UserWarning):
-    """A parametric value could not be certified to lie in its range."""
 
 
 def _fmt_params(point):

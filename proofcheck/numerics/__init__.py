@@ -1,28 +1,14 @@
-"""Numeric layer: interval enclosures, exact signs, cross-checks, certified verdicts,
-sampled re-training and large random models.
+"""Numeric layer: backend agreement, certified verdicts, sampled re-training, GORP.
 
-Submodules are imported lazily (the engine imports :mod:`.exact_sign` and
-:mod:`.intervals` while it loads, and the other submodules import the engine).
+Every number here states its precision; where a value is certified (interval arithmetic)
+it says so.
 """
 
-import importlib
+from proofcheck.numerics.certified import certified_compare, certified_trajectory, certify_monotone
+from proofcheck.numerics.crosscheck import CrossCheckTable, crosscheck_case
+from proofcheck.numerics.sampling import n_needed, sampled_retrain, sampling_study
 
 __all__ = [
     "crosscheck_case", "CrossCheckTable", "certified_compare", "certify_monotone",
-    "certified_return_improvement", "sampled_retrain", "sampling_study", "n_needed",
-    "random_layered_mdp",
+    "certified_trajectory", "sampled_retrain", "sampling_study", "n_needed",
 ]
-
-_WHERE = {
-    "crosscheck_case": "crosscheck", "CrossCheckTable": "crosscheck",
-    "certified_compare": "certified", "certify_monotone": "certified",
-    "certified_return_improvement": "certified",
-    "sampled_retrain": "sampling", "sampling_study": "sampling", "n_needed": "sampling",
-    "random_layered_mdp": "layered",
-}
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

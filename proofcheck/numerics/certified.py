@@ -6,7 +6,7 @@ enclosures are disjoint (or are the same exact point); when they overlap the ans
 ``None`` (undecided), never a guess.  Infinite endpoints are allowed, so ``J = -inf``
 compares as expected.
 
-:func:`certified_return_improvement` uses this for a certified numeric check of
+:func:`proofcheck.claims.numeric.certified_return_improvement` uses this for a certified numeric check of
 P5.4 (``J(pi^G_{i+1}) >= J(pi^G_i)``) on models too large for exact arithmetic: the
 re-training trajectory and ``J`` (or ``S``) are computed in the interval backend.  A
 model built from float64 arrays is taken as the exact binary numbers it stores, so
@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from ..engine import additive_return, retrain, success_probability
-from ..engine.backends import IntervalBackend
+from proofcheck.engine import additive_return, retrain, success_probability
+from proofcheck.engine.backends import IntervalBackend
+from proofcheck.exact.intervals import interval_context, interval_eval
 
 __all__ = ["enclosure", "certified_compare", "certified_geq", "certify_monotone", "MonotoneVerdict",
-           "certified_return_improvement"]
+           "CertifiedTrajectory", "certified_trajectory", "fmt_interval"]
 
 _CTX = mpmath.MPContext()  # only for exact endpoint arithmetic (make_mpf never rounds)
 
@@ -57,7 +58,6 @@ def enclosure(x):
         if x.is_Rational:
             p, q = int(x.p), int(x.q)
             return (_CTX.fdiv(p, q, prec=113, rounding="f"), _CTX.fdiv(p, q, prec=113, rounding="c"))
-        from .intervals import interval_context, interval_eval
         return enclosure(interval_eval(x, interval_context(40)))
     if isinstance(x, int):
         v = _CTX.mpf(x) if abs(x) < 2 ** 100 else None
@@ -174,67 +174,34 @@ def certify_monotone(values, *, increasing=True, strict=False):
     return MonotoneVerdict("undecided" if undecided else "holds", None, undecided, comps)
 
 
-def certified_return_improvement(mdp, k_max=10, *, dps=50, objective="return", conventions=None):
-    """Certified numeric check of P5.4: ``J(pi^G_{i+1}) >= J(pi^G_i)`` for ``i < k_max``.
+@dataclass
+class CertifiedTrajectory:
+    """An objective along re-training in interval arithmetic, and its certified monotonicity."""
 
-    Runs re-training and the objective in the interval backend at ``dps`` digits, so
-    it needs no exact arithmetic and accepts models with float64 inputs (as stored).
+    name: str  # "J" or "S"
+    values: list
+    monotone: MonotoneVerdict
+    rows: list
+    route: str
+    dps: int
 
-    Parameters
-    ----------
-    mdp : MDP
-        Without free parameters.
-    k_max : int
-    dps : int
-    objective : {"return", "success"}
-        ``J`` or ``S``.
-    conventions : Conventions, optional
 
-    Returns
-    -------
-    ClaimResult
-        Claim id ``P5.4.certified``; verdict holds, fails (with the first certified
-        decrease) or undecided (overlapping enclosures: raise ``dps``).
+def certified_trajectory(mdp, k_max=10, *, dps=50, objective="return", conventions=None):
+    """``J`` (or ``S``) of ``pi^G_0 .. pi^G_k_max`` in the interval backend at ``dps`` digits,
+    with :func:`certify_monotone` of the sequence and one evidence row per value.
 
-    Examples
-    --------
-    >>> from proofcheck.examples import stochastic_counterexample
-    >>> r = certified_return_improvement(stochastic_counterexample(), 5, dps=30)
-    >>> r.verdict.value
-    'holds'
+    It needs no exact arithmetic and accepts models with float64 inputs (as stored).
     """
-    from ..claims._common import result
-    from ..claims.registry import Verdict
-    from ..model.conventions import Conventions
     conventions = conventions or Conventions()
     name, fn = {"return": ("J", additive_return), "success": ("S", success_probability)}[objective]
     B = IntervalBackend(dps)
     seq = retrain(mdp, k_max, backend=B, conventions=conventions)
     vals = [fn(mdp, pol, backend=B) for pol in seq]
-    mono = certify_monotone(vals)
-    rows = [{"quantity": f"{name}(pi^G_{i})", "value": _fmt_iv(v),
+    rows = [{"quantity": f"{name}(pi^G_{i})", "value": fmt_interval(v),
              "step": None if i == 0 else _step_label(vals[i], vals[i - 1])}
             for i, v in enumerate(vals)]
     route = f"{B.describe()}; inputs {'float64 as stored' if not mdp.exact else 'exact'}"
-    scope = f"i = 0..{k_max - 1}"
-    if mono.verdict == "fails":
-        i = mono.first_violation
-        res = result(Verdict.FAILS, f"certified decrease: {name}(pi^G_{i + 1}) in {_fmt_iv(vals[i + 1])} < "
-                     f"{name}(pi^G_{i}) in {_fmt_iv(vals[i])}", evidence=rows, scope=scope, route=route,
-                     counterexample={"i": i, f"{name}(pi^G_i)": _fmt_iv(vals[i]),
-                                     f"{name}(pi^G_i+1)": _fmt_iv(vals[i + 1])})
-    elif mono.verdict == "undecided":
-        res = result(Verdict.UNDECIDED, f"enclosures overlap at step(s) i = {mono.undecided[:5]} "
-                     f"(no certified decrease); raise dps above {dps}", evidence=rows, scope=scope, route=route)
-    else:
-        res = result(Verdict.HOLDS, f"{name} certified non-decreasing along pi^G_0..pi^G_{k_max}",
-                     evidence=rows, scope=scope, route=route)
-    res.claim_id = "P5.4.certified"
-    res.title = "Strong return improvement, certified by interval arithmetic"
-    res.statement = "J(pi^G_{i+1}) >= J(pi^G_i) for all i."
-    res.objective = objective
-    res.conventions = conventions.as_dict()
-    return res
+    return CertifiedTrajectory(name, vals, certify_monotone(vals), rows, route, dps)
 
 
 def _step_label(new, old):
@@ -244,7 +211,8 @@ def _step_label(new, old):
     return {1: "increase", 0: "equal", -1: "DECREASE"}[c]
 
 
-def _fmt_iv(v):
+def fmt_interval(v):
+    """An enclosure as text: one number when it is a point, else ``[lo, hi]`` at 15 digits."""
     lo, hi = enclosure(v)
     if lo == hi:
         return mpmath.nstr(lo, 15)

@@ -28,7 +28,7 @@ closed form
 
 Infinite values (``J = -inf`` when a step with ``q = 0`` has positive probability,
 ``kappa = +inf``) compare as equal infinities.  A deviation beyond its bound is a
-failed check: :meth:`CrossCheckTable.claim_result` turns the table into a
+failed check: :func:`proofcheck.claims.numeric.crosscheck_result` turns the table into a
 :class:`~proofcheck.claims.registry.ClaimResult` with claim id ``X.numeric`` and
 verdict ``fails``, and :meth:`CrossCheckTable.lines` prints it in capitals.
 """
@@ -41,12 +41,13 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from ..engine import additive_return, incoherence, retrain, success_probability
-from ..engine.backends import IntervalBackend, MpmathBackend
-from ..errors import UndecidedError
-from .intervals import interval_context, interval_eval
+from proofcheck.engine import additive_return, incoherence, retrain, success_probability
+from proofcheck.engine.backends import IntervalBackend, MpmathBackend
+from proofcheck.errors import UndecidedError
+from proofcheck.exact.intervals import interval_context, interval_eval
+from proofcheck.model.conventions import Conventions
 
-__all__ = ["CrossCheckRow", "CrossCheckTable", "crosscheck_case", "crosscheck_mdp",
+__all__ = ["CrossCheckRow", "CrossCheckTable", "crosscheck_case", "crosscheck_mdp", "short_number",
            "closed_form_values"]
 
 _EXTRA = 30  # extra digits for enclosing the exact reference
@@ -77,7 +78,7 @@ class CrossCheckRow:
 
     def as_dict(self):
         def s(v):
-            return None if v is None else _short(v)
+            return None if v is None else short_number(v)
         return {"quantity": self.quantity, "k": self.k, "exact": s(self.exact),
                 "mpmath": s(self.mpmath), "interval": s(self.interval),
                 "deviation": s(self.deviation), "bound": s(self.bound), "ok": self.ok,
@@ -86,8 +87,8 @@ class CrossCheckRow:
 
     def text(self):
         flag = "ok" if self.ok else "FAILED"
-        cf = "" if self.closed_form is None else f"  closed={_short(self.closed_form)} ({'=' if self.closed_ok else '!='})"
-        return (f"{flag:<6} {self.quantity} k={self.k}: exact={_short(self.exact)}  mpmath={_short(self.mpmath)}  "
+        cf = "" if self.closed_form is None else f"  closed={short_number(self.closed_form)} ({'=' if self.closed_ok else '!='})"
+        return (f"{flag:<6} {self.quantity} k={self.k}: exact={short_number(self.exact)}  mpmath={short_number(self.mpmath)}  "
                 f"|dev|={_sci(self.deviation)} <= {_sci(self.bound)}  interval radius={_sci(self.interval_radius)}"
                 f" {'contains exact' if self.interval_ok else 'DOES NOT CONTAIN EXACT'}{cf}"
                 + (f"  ({self.note})" if self.note else ""))
@@ -162,38 +163,12 @@ class CrossCheckTable:
         return out
 
     def as_dict(self):
-        summ = [{k: (_short(v) if isinstance(v, (mpmath.mpf, sp.Basic)) else v) for k, v in s.items()}
+        summ = [{k: (short_number(v) if isinstance(v, (mpmath.mpf, sp.Basic)) else v) for k, v in s.items()}
                 for s in self.summary()] if not self.skipped else []
         return {"name": self.name, "n": self.n, "dps": self.dps, "precision": self.precision,
                 "closed_forms": self.closed_form_status, "skipped": self.skipped, "ok": self.ok,
                 "failures": len(self.failures), "summary": summ,
                 "rows": [r.as_dict() for r in self.rows]}
-
-    def claim_result(self):
-        """The cross-check as a claim result ``X.numeric`` (fails loudly on any deviation)."""
-        from ..claims._common import result
-        from ..claims.registry import Verdict
-        if self.skipped:
-            res = result(Verdict.UNDECIDED, f"numeric cross-check skipped: {self.skipped}")
-        elif self.failures:
-            f = self.failures[0]
-            res = result(Verdict.FAILS,
-                         f"{len(self.failures)} numeric value(s) beyond their bound; first: {f.quantity} at k = {f.k}: "
-                         f"exact {_short(f.exact)}, mpmath {_short(f.mpmath)}, interval {_short(f.interval)}",
-                         evidence=[r.as_dict() for r in self.failures[:20]],
-                         counterexample=f.as_dict(), scope=f"k = 0..{self.n}", route=self.precision)
-        else:
-            res = result(Verdict.HOLDS,
-                         f"exact, mpmath ({self.dps} digits) and interval values of pi^G_k, S, J, kappa_delta "
-                         f"agree within their bounds for k = 0..{self.n}",
-                         evidence=[{k: (_short(v) if isinstance(v, (mpmath.mpf, sp.Basic)) else v)
-                                    for k, v in s.items()} for s in self.summary()],
-                         scope=f"k = 0..{self.n}", route=self.precision)
-        res.claim_id = "X.numeric"
-        res.title = "Numeric cross-check of the re-training trajectory"
-        res.statement = ("Exact values of pi^G_k, S, J and kappa_delta agree with explicit iteration in "
-                         "mpmath and interval arithmetic (and with the closed forms where they exist).")
-        return res
 
 
 # ------------------------------------------------------------------------- numbers
@@ -207,7 +182,7 @@ def _num(v):
     return f if mpmath.isfinite(f) else None
 
 
-def _short(v, digits=12):
+def short_number(v, digits=12):
     if v is None:
         return "-"
     if isinstance(v, sp.Basic):
@@ -335,7 +310,6 @@ def crosscheck_case(case, n=20, dps=50, *, closed_forms=True, max_pairs=None):
     >>> [r.exact for r in t.rows if r.quantity == "pi^G_k(a1|start)"]
     [1/2, 5/11, 25/61, 125/341]
     """
-    from ..model.conventions import Conventions
     mdp = getattr(case, "mdp", case)
     conventions = getattr(case, "conventions", None) or Conventions()
     name = getattr(case, "name", mdp.name)
@@ -346,7 +320,6 @@ def crosscheck_case(case, n=20, dps=50, *, closed_forms=True, max_pairs=None):
 def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, name=None,
                    max_pairs=None):
     """:func:`crosscheck_case` for a model and conventions."""
-    from ..model.conventions import Conventions
     conventions = conventions or Conventions()
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"n = {n!r} must be a non-negative integer number of iterations")

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.effective_horizon import TimeExpandedMDP, horizon_values
-from ..errors import ModelError
-from .sampling import wilson_interval as _wilson
+from proofcheck.engine.effective_horizon import TimeExpandedMDP, horizon_values
+from proofcheck.errors import ModelError
+from proofcheck.numerics.sampling import wilson_interval as _wilson
+from proofcheck.engine.effective_horizon import time_expand
 
 __all__ = ["gorp_run", "gorp_success_rate", "wilson_interval", "estimate_m", "MEstimate"]
 
@@ -168,7 +169,6 @@ def estimate_m(problem, k, *, runs=200, seed=0, m_max=1024, values=None):
     """
     P = problem if isinstance(problem, TimeExpandedMDP) else None
     if P is None:
-        from ..engine.effective_horizon import time_expand
         P = time_expand(problem)
     values = values or horizon_values(P)
     rng = np.random.default_rng(seed)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import get_backend, retrain
-from ..errors import ModelError
+from proofcheck.engine import get_backend, retrain
+from proofcheck.errors import ModelError
 
 __all__ = ["SampledRetraining", "sample_rollouts", "sampled_step", "sampled_retrain",
            "exact_trajectory", "wilson_interval", "sampling_study", "n_needed"]

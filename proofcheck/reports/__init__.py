@@ -9,9 +9,9 @@ Figures are pgfplots code inside the ``.tex``: no plotting dependency, vector ou
 and plain deterministic text that the staleness test can compare byte for byte.
 """
 
-from .build import atomic_write, compile_pdf, find_tex_engine
-from .escape import escape_tex
-from .latex import report_document
+from proofcheck.reports.build import atomic_write, compile_pdf, find_tex_engine
+from proofcheck.reports.escape import escape_tex
+from proofcheck.reports.latex import report_document
 
 __all__ = ["atomic_write", "compile_pdf", "find_tex_engine", "escape_tex",
            "report_document"]

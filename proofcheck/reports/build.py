@@ -19,17 +19,12 @@ import shutil
 import subprocess
 import tempfile
 
-from ..errors import ProofcheckError
+from proofcheck.errors import ProofcheckError, TexError
 
 __all__ = ["TexError", "atomic_write", "atomic_write_bytes", "find_tex_engine", "compile_pdf",
            "TEX_TIMEOUT"]
 
 TEX_TIMEOUT = 600
-
-
-class TexError(ProofcheckError):
-    """The TeX engine rejected the generated document (a bug, or a TeX installation
-    missing a package); the ``.tex`` is still written."""
 
 
 def atomic_write_bytes(path, data):

@@ -2,7 +2,7 @@
 
 Why pgfplots: no plotting dependency for the toolkit, vector output that scales with the
 page, fonts that match the text, and -- most useful here -- the figure is plain
-deterministic text (coordinates rounded by :func:`proofcheck.reports.tables.decimal`), so
+deterministic text (coordinates rounded by :func:`proofcheck.verify.tables.decimal`), so
 the staleness test can diff the committed report byte for byte.  PNGs from a plotting
 library would add a dependency and binary files whose bytes vary across versions.
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 
-from .escape import escape_tex
-from .tables import decimal, is_finite
-from .tikz import value_tex
+from proofcheck.reports.escape import escape_tex
+from proofcheck.verify.tables import decimal, is_finite
+from proofcheck.reports.tikz import value_tex
 
 __all__ = ["line_plot", "retraining_figures", "experiment_figure"]
 
@@ -89,7 +89,7 @@ def retraining_figures(table):
     Examples
     --------
     >>> from proofcheck import load_case
-    >>> from proofcheck.reports.tables import retraining_table
+    >>> from proofcheck.verify.tables import retraining_table
     >>> figs = retraining_figures(retraining_table(load_case("cases/mountain_race.toml"), k_max=3))
     >>> len(figs)
     3

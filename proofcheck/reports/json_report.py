@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from .tables import table_as_json
+from proofcheck.verify.tables import table_as_json
 
 __all__ = ["SCHEMA", "report_json", "strip_timings", "dumps"]
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..claims.registry import fmt
-from .escape import escape_tex, tex_verbatim_lines
-from .figures import experiment_figure, retraining_figures
-from .tables import decimal, is_finite
-from .tikz import mdp_drawing, summary_table, value_tex
+from proofcheck.claims.registry import fmt
+from proofcheck.reports.escape import escape_tex, tex_verbatim_lines
+from proofcheck.reports.figures import experiment_figure, retraining_figures
+from proofcheck.verify.tables import decimal, is_finite
+from proofcheck.reports.tikz import mdp_drawing, summary_table, value_tex
 
 __all__ = ["report_document", "case_section", "claim_block", "math_value", "text",
            "LONG_MATH"]
@@ -229,7 +229,7 @@ def _symbolic(res):
     is typeset as is) with its domain and limits; other keys as escaped text."""
     sec = res.sections.get("symbolic")
     if not sec:
-        return ("The symbolic layer (\\texttt{proofcheck.symbolic.sections}) produced no closed forms "
+        return ("The symbolic layer (\\texttt{proofcheck.verify.symbolic_section}) produced no closed forms "
                 "for this run.\n")
     out = []
     forms = sec.get("forms") or []
@@ -314,7 +314,7 @@ def _retraining_tables(table):
 def _crosscheck(res):
     sec = res.sections.get("crosscheck")
     if not sec:
-        return ("The numeric layer (\\texttt{proofcheck.numerics.sections}) produced no cross-check "
+        return ("The numeric layer (\\texttt{proofcheck.verify.numeric_section}) produced no cross-check "
                 "for this run.\n")
     table = sec.get("table") or {}
     summ = table.get("summary") or []
@@ -460,7 +460,7 @@ def report_document(results, tables, *, experiment=None, experiment_name="", com
     ----------
     results : list of CaseResult
     tables : list of dict
-        :func:`proofcheck.reports.tables.retraining_table` per case.
+        :func:`proofcheck.verify.tables.retraining_table` per case.
     experiment : dict, optional
         Parsed ``proofcheck experiment`` JSON.
     command : str

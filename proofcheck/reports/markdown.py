@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import decimal
+from proofcheck.verify.tables import decimal
 
 __all__ = ["report_markdown", "md_cell"]
 

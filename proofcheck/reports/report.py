@@ -4,7 +4,7 @@ Examples
 --------
 >>> import tempfile, os
 >>> from proofcheck import load_case
->>> from proofcheck.verification import verify_case
+>>> from proofcheck.verify import verify_case
 >>> res = verify_case(load_case("cases/stochastic_counterexample.toml"), extensions=False)
 >>> out = write_report([res], os.path.join(tempfile.mkdtemp(), "r"), pdf=False, k_max=2)
 >>> sorted(os.path.basename(p) for p in out["written"])
@@ -16,20 +16,16 @@ from __future__ import annotations
 import json
 import os
 
-from ..errors import ProofcheckError
-from .build import atomic_write, compile_pdf, find_tex_engine
-from .json_report import dumps, report_json
-from .latex import report_document
-from .markdown import report_markdown
-from .tables import retraining_table
+from proofcheck.errors import ProofcheckError, ReportInputError
+from proofcheck.reports.build import atomic_write, compile_pdf, find_tex_engine
+from proofcheck.reports.json_report import dumps, report_json
+from proofcheck.reports.latex import report_document
+from proofcheck.reports.markdown import report_markdown
+from proofcheck.verify.tables import retraining_table
 
 __all__ = ["ReportInputError", "write_report", "load_experiment", "output_stem"]
 
 _SUFFIXES = (".tex", ".pdf", ".json", ".md")
-
-
-class ReportInputError(ProofcheckError):
-    """A report option or input file is unusable."""
 
 
 def output_stem(output):

@@ -25,7 +25,7 @@ from collections import defaultdict
 
 import sympy as sp
 
-from .escape import escape_tex
+from proofcheck.reports.escape import escape_tex
 
 __all__ = ["MAX_DRAWN_STATES", "layout", "mdp_drawing", "summary_table", "value_tex"]
 

@@ -30,12 +30,13 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..engine import get_backend, goal_condition, retrain, soft_values, tempered_policy
-from ..engine.backends import Backend
-from ..errors import ProofcheckError, UndecidedError
-from ..model.conventions import H_INDEXINGS, Conventions
-from ..model.mdp import Policy
-from ..numerics.exact_sign import exact_sign
+from proofcheck.engine import get_backend, goal_condition, retrain, soft_values, tempered_policy
+from proofcheck.engine.backends import Backend
+from proofcheck.errors import ProofcheckError, UndecidedError
+from proofcheck.model.conventions import H_INDEXINGS, Conventions
+from proofcheck.model.mdp import Policy
+from proofcheck.exact.sign import exact_sign
+from proofcheck.engine.coherence import boltzmann_step
 
 _REGULAR = object()  # sentinel: the closed form is a plain ratio
 
@@ -682,7 +683,6 @@ def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
     >>> fp["start"]["up"]
     1/((3/4)**(1/delta) + 1)
     """
-    from ..engine.coherence import boltzmann_step  # the engine's one Boltzmann map
     conv = conventions or Conventions()
     if mdp.n_pairs > max_pairs:
         raise UndecidedError(f"{mdp.n_pairs} state-action pairs exceed the symbolic fixed-point "

@@ -11,7 +11,7 @@ non-negative bases (zero bases already dropped, ``x > 0``):
 ``k -> inf`` and ``alpha -> inf`` are ``x -> inf``; ``alpha -> 0`` is ``x -> 0+``; for
 ``pi^delta`` the exponent is ``x = 1/delta``, so ``delta -> 0`` is ``x -> inf`` and
 ``delta -> inf`` is ``x -> 0+``.  Every comparison of bases is exact
-(:func:`proofcheck.numerics.exact_sign.exact_sign`); on parametric models the order of
+(:func:`proofcheck.exact.sign.exact_sign`); on parametric models the order of
 the bases is resolved into regions of one parameter with SymPy's univariate inequality
 solver, or reported undecided.
 
@@ -24,11 +24,12 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ..engine import coherence_fixed_point, get_backend, soft_values
-from ..errors import UndecidedError
-from ..model.conventions import Conventions
-from ..model.mdp import Policy
-from .closed_forms import ExpSum, _obj  # ExpSum: the input type (doctests)
+from proofcheck.engine import coherence_fixed_point, get_backend, soft_values
+from proofcheck.errors import UndecidedError
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.mdp import Policy
+from proofcheck.symbolic.closed_forms import ExpSum, _obj  # ExpSum: the input type (doctests)
+from proofcheck.engine.coherence import normalise_per_state
 
 __all__ = ["ratio_limit", "piecewise_ratio_limit", "policy_limit", "numeric_check", "numeric_expr_check", "fixed_point_limit",
            "dominant_regions", "DIRECTIONS"]
@@ -240,7 +241,6 @@ def fixed_point_limit(mdp, direction, conventions=None):
     conv = conventions or Conventions()
     if direction not in DIRECTIONS:
         raise ValueError(f"direction {direction!r} must be 'inf' or 'zero'")
-    from ..engine.coherence import normalise_per_state
     B = get_backend("exact")
     # Start from the uniform policy: after T + 1 sweeps each level depends only on the
     # levels below, so the start matters only at dead states (every Zq = 0), patched below

@@ -41,18 +41,14 @@ import networkx as nx
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from ..errors import ModelError, ProofcheckError
-from ..model.mdp import _parse_parameters, _to_expr
+from proofcheck.errors import ModelError, ProofcheckError, NonUniqueError
+from proofcheck.model.mdp import _parse_parameters, _to_expr
 
 __all__ = ["StationaryModel", "StationaryValues", "NonUniqueError", "stationary_model",
            "stationary_values", "stationary_goal_condition", "stationary_retrain",
            "stationary_success", "bellman_residual", "unrolled_graph"]
 
 _ONE, _ZERO = sp.Integer(1), sp.Integer(0)
-
-
-class NonUniqueError(ProofcheckError):
-    """The stationary soft Bellman system of a policy has no unique solution."""
 
 
 @dataclass

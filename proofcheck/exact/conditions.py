@@ -13,9 +13,9 @@ inside and outside the condition.
 Anything else (several parameters at once, logarithms of the parameter) is not guessed:
 the condition comes back with ``solution = None`` and a ``reason``.
 
-Claims on parametric models run through :func:`run_parametric` (wired into
-:func:`proofcheck.claims.registry.run_claim`): every sign that only the parameter can
-decide (:func:`~proofcheck.numerics.exact_sign.exact_sign`, the claims' ``equal``) is
+Claims on parametric models run through :func:`proofcheck.claims.parametric.run_parametric`
+(wired into :func:`proofcheck.claims.registry.run_claim`): every sign that only the parameter can
+decide (:func:`~proofcheck.exact.sign.exact_sign`, the claims' ``equal``) is
 split into its cases ``> 0``, ``= 0``, ``< 0``; each non-empty case re-runs the check with
 that sign fixed, and the verdicts of all cases combine into "holds iff <condition>".
 Zero tests (the engine's ``0 * log 0 = 0`` and ``Zv = 0`` conventions) split the same
@@ -37,13 +37,13 @@ Examples
 
 from __future__ import annotations
 
-import contextvars
 from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "assumed_sign",
-           "assumed_zero", "run_parametric", "combine_cases", "RELATIONS"]
+from proofcheck.exact.constant_sign import constant_sign
+
+__all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS"]
 
 RELATIONS = {">=": lambda v: v >= 0, ">": lambda v: v > 0, "<=": lambda v: v <= 0,
              "<": lambda v: v < 0, "==": lambda v: v == 0, "!=": lambda v: v != 0}
@@ -193,8 +193,7 @@ def _rational_poly(expr, x):
     ratios = [sp.cancel(c / c0) for c in coeffs]
     if not all(r.is_Rational for r in ratios):
         raise _NotRational(f"its coefficients {coeffs} are not rational multiples of one constant")
-    from ..numerics.exact_sign import exact_sign
-    return sp.Poly(ratios, x, domain="QQ"), exact_sign(c0)
+    return sp.Poly(ratios, x, domain="QQ"), constant_sign(c0)
 
 
 def _param_domain(parameters, x):
@@ -244,8 +243,7 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
     if not syms:
         f = sp.nsimplify(f) if f.is_Float else f
         if not f.is_Rational:
-            from ..numerics.exact_sign import exact_sign
-            value = exact_sign(f)
+            value = constant_sign(f)
         else:
             value = f
         x = next(iter(parameters), sp.Symbol("x"))
@@ -344,300 +342,3 @@ def conjunction(conditions, statement=None):
                     and all(t not in c.undefined for c in mine)), None)
     return Condition(statement, x, dom, solution, witness_inside=inside, witness_outside=outside,
                      candidates=cands)
-
-
-# ---------------------------------------------------------------------------- claims
-
-_STATE = contextvars.ContextVar("proofcheck_parametric_run", default=None)
-_REL = {1: ">", 0: "==", -1: "<"}
-
-
-class _Branch(BaseException):
-    """A sign the current case does not decide: the driver splits on it.  A BaseException
-    so that no ``except Exception`` inside a check swallows it."""
-
-    def __init__(self, expr, cases):
-        super().__init__(str(expr))
-        self.expr, self.cases = expr, cases
-
-
-@dataclass
-class _Run:
-    parameters: dict
-    decisions: dict
-    cond: object
-    memo: dict
-
-
-_UNDEFINED = "undefined"
-
-
-class _Undefined(BaseException):
-    """The current case is a region where a compared value is undefined (a pole, a log
-    of a non-positive number)."""
-
-
-def _remainder(run, conds, expr):
-    """The part of the current case that none of ``conds`` covers (where ``expr`` is
-    undefined), as a Condition, or None."""
-    base = run.cond.solution if run.cond is not None else conds[0].domain
-    covered = sp.Union(*[c.solution for c in conds])
-    rest = base - covered
-    if rest == sp.S.EmptySet:
-        return None
-    c0 = conds[0]
-    pts = list(rest) if isinstance(rest, sp.FiniteSet) else []
-    inside = next((t for t in pts if t.is_Rational), None)
-    return Condition(f"{expr} undefined", c0.symbol, c0.domain, rest, witness_inside=inside,
-                     candidates=[t for t in pts if t.is_Rational])
-
-
-def _cases(run, expr, rels):
-    """``[(decision, Condition)]`` for the outcomes ``rels`` (decision -> relation) of a
-    question about ``expr`` compatible with the current case, plus the region where
-    ``expr`` is undefined; None when a condition cannot be derived."""
-    out, conds = [], []
-    for decision, rel in rels:
-        key = (expr, rel)
-        if key not in run.memo:
-            run.memo[key] = parametric_condition(expr, rel, 0, run.parameters)
-        c = run.memo[key]
-        if not c.derived:
-            return None
-        conds.append(c)
-        new = c if run.cond is None else conjunction([run.cond, c])
-        if new.solution != sp.S.EmptySet:
-            out.append((decision, new))
-    rest = _remainder(run, conds, expr)
-    if rest is not None:
-        out.append((_UNDEFINED, rest))
-    return out
-
-
-def _decide(st, key, expr, rels):
-    if key in st.decisions:
-        if st.decisions[key] == _UNDEFINED:
-            raise _Undefined()
-        return st.decisions[key]
-    cases = _cases(st, expr, rels)
-    if cases is None:
-        return None
-    if len(cases) == 1:  # implied by the decisions taken so far
-        if cases[0][0] == _UNDEFINED:
-            raise _Undefined()
-        return cases[0][0]
-    raise _Branch(key, cases)
-
-
-def _active(expr):
-    st = _STATE.get()
-    if st is None:
-        return None, None
-    expr = sp.sympify(expr)
-    syms = expr.free_symbols
-    if len(syms) != 1 or not syms <= set(st.parameters):
-        return None, None
-    return st, expr
-
-
-def assumed_sign(expr):
-    """The sign of a parametric ``expr`` in the current case of :func:`run_parametric`.
-
-    Returns None outside such a run, for an expression in several parameters or one
-    whose sign condition cannot be derived (the caller then raises its UndecidedError).
-    Exact signs and the claims' equality tests call this hook just before giving up.
-    """
-    st, expr = _active(expr)
-    if st is None:
-        return None
-    return _decide(st, expr, expr, [(s, r) for s, r in _REL.items()])
-
-
-def assumed_zero(expr):
-    """Whether a parametric ``expr`` is 0 in the current case of :func:`run_parametric`.
-
-    Zero tests decide conventions (``0 * log 0 = 0``, ``Zv = 0`` keeps the policy), so a
-    value that vanishes somewhere in the range (``1 - p`` at ``p = 1``) splits the run
-    into the cases "= 0" and "!= 0".  None outside a run or when undecidable.
-    """
-    st, expr = _active(expr)
-    if st is None:
-        return None
-    key = (expr, "zero")
-    if key not in st.decisions:  # the common case: no root in the range, no split
-        if (expr, "==") not in st.memo:
-            st.memo[(expr, "==")] = parametric_condition(expr, "==", 0, st.parameters)
-        eq = st.memo[(expr, "==")]
-        if not eq.derived:
-            return None
-        if eq.solution == sp.S.EmptySet and not eq.undefined:
-            return False
-    return _decide(st, key, expr, [(True, "=="), (False, "!=")])
-
-
-def run_parametric(check, parameters, max_cases=64, at_point=None):
-    """Run ``check()`` (a claim check) once per case of the parameter's sign conditions.
-
-    Every comparison the check cannot decide because it depends on the parameter is
-    split into its cases ``> 0``, ``= 0``, ``< 0``; cases whose condition is empty on
-    the range (given the signs already fixed) are pruned, the others re-run the check
-    with that sign fixed.  Each leaf is an exact condition with the check's result under
-    it; :func:`combine_cases` turns them into one verdict "holds iff <condition>".
-
-    ``at_point(value)``, when given, runs the same check on the model with the parameter
-    substituted: every case is confirmed at a rational point of its condition, and a
-    case whose symbolic verdict disagrees with the substituted one becomes UNDECIDED
-    (symbolic infinities such as ``log(p) + oo`` can otherwise mislead a check).
-
-    Examples
-    --------
-    >>> from proofcheck.claims._common import equal, result, Verdict
-    >>> p = sp.Symbol("p", real=True)
-    >>> def check():
-    ...     ok = equal(p * (1 - p), sp.Rational(1, 4))
-    ...     return result(Verdict.HOLDS if ok else Verdict.FAILS, "p(1 - p) = 1/4")
-    >>> res = run_parametric(check, {p: (0, 1)})
-    >>> res.verdict.value, res.summary, res.counterexample["p"]
-    ('undecided', 'holds iff p = 1/2 (on [0, 1])', 0)
-    """
-    from ..claims.registry import ClaimResult, Verdict
-    from ..errors import UndecidedError
-    params = dict(parameters)
-    memo = {}
-    stack, leaves, runs = [({}, None)], [], 0
-    while stack:
-        decisions, cond = stack.pop()
-        runs += 1
-        if runs > max_cases:
-            raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived")
-        token = _STATE.set(_Run(params, decisions, cond, memo))
-        try:
-            res = check()
-        except _Branch as b:
-            for sign, new in reversed(b.cases):
-                stack.append(({**decisions, b.expr: sign}, new))
-            continue
-        except _Undefined:
-            # a compared value is undefined here: exact points are decided on the model
-            # with the parameter substituted, anything else stays undecided
-            _STATE.reset(token)
-            token = None
-            pts = list(cond.solution) if isinstance(cond.solution, sp.FiniteSet) else []
-            if at_point is not None and pts and all(t.is_Rational for t in pts):
-                for t in pts:
-                    one = Condition(f"{cond.symbol} = {t}", cond.symbol, cond.domain, sp.FiniteSet(t),
-                                    witness_inside=t, candidates=[t])
-                    try:
-                        leaves.append((one, at_point(t)))
-                    except UndecidedError as exc:
-                        leaves.append((one, ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")))
-            else:
-                leaves.append((cond, ClaimResult("", "", "", Verdict.UNDECIDED,
-                                                 f"undecided: a compared value is undefined for {cond.text}")))
-            continue
-        except UndecidedError as exc:
-            res = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
-        finally:
-            if token is not None:
-                _STATE.reset(token)
-        leaves.append((cond, res))
-    if len(leaves) == 1 and leaves[0][0] is None:
-        return leaves[0][1]
-    if at_point is not None:
-        leaves = [(c, _confirm(c, r, at_point)) for c, r in leaves]
-    return combine_cases(leaves)
-
-
-def _confirm(cond, res, at_point):
-    from ..claims.registry import ClaimResult, Verdict
-    from ..errors import UndecidedError
-    point = cond.witness_inside
-    if point is None:
-        return res
-    try:
-        ref = at_point(point)
-    except UndecidedError as exc:
-        ref = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
-    if ref.verdict == res.verdict or ref.verdict == Verdict.UNDECIDED:
-        return res
-    return ClaimResult("", "", "", Verdict.UNDECIDED,
-                       f"the symbolic case {cond.text} gives {res.verdict.value} but the model with "
-                       f"{cond.symbol} = {point} gives {ref.verdict.value}; not decided",
-                       evidence=list(res.evidence), scope=res.scope)
-
-
-def _witness(cond):
-    if cond.witness_inside is not None:
-        return cond.witness_inside
-    sol = cond.solution
-    pts = sol if isinstance(sol, sp.FiniteSet) else next((a for a in getattr(sol, "args", ()) if isinstance(a, sp.FiniteSet)), ())
-    return next(iter(pts), None)
-
-
-def combine_cases(leaves):
-    """One verdict from ``[(Condition, ClaimResult), ...]`` covering the parameter range.
-
-    HOLDS when the holding cases cover the whole range; FAILS (counterexample with a
-    parameter value) when no case holds and some fails; otherwise UNDECIDED with the
-    summary "holds iff <condition>" and a counterexample at a value outside it.  When
-    the model does not meet the claim's hypothesis (NOT_APPLICABLE in every case) the
-    summary says where the conclusion holds (cases without counterexample).
-    """
-    from ..claims.registry import ClaimResult, Verdict
-    cond0 = leaves[0][0]
-    x, dom = cond0.symbol, cond0.domain
-    missing = dom - sp.Union(*[c.solution for c, _ in leaves])
-    if missing != sp.S.EmptySet:  # never report a verdict for values no case looked at
-        leaves = list(leaves) + [(Condition("not covered", x, dom, missing), ClaimResult(
-            "", "", "", Verdict.UNDECIDED, "undecided: no case of the split covers these values"))]
-
-    def region(pred):
-        sets = [c.solution for c, r in leaves if pred(r)]
-        return sp.Union(*sets) if sets else sp.S.EmptySet
-
-    holds = region(lambda r: r.verdict == Verdict.HOLDS)
-    rows = [{"quantity": f"case {c.text}", "value": f"{r.verdict.value}: {r.summary}"} for c, r in leaves]
-    failing = [(c, r) for c, r in leaves if r.verdict in (Verdict.FAILS, Verdict.UNDECIDED)
-               or (r.verdict == Verdict.NOT_APPLICABLE and r.counterexample)]
-    base = next((r for c, r in leaves if r.verdict == Verdict.HOLDS), leaves[0][1])
-    verdicts = {r.verdict for _, r in leaves}
-    out = base
-    text = describe_set(holds, x, dom)
-    scope = f"parametric in {x} over [{dom.start}, {dom.end}], {len(leaves)} exact case(s)"
-    out.scope = (base.scope + "; " if base.scope else "") + scope
-    out.evidence = list(base.evidence) + rows
-    if verdicts == {Verdict.NOT_APPLICABLE}:
-        groups = {}
-        for c, r in leaves:
-            groups.setdefault(r.summary, []).append(c.solution)
-        out.summary = "; ".join(f"[{describe_set(sp.Union(*sets), x, dom)}] {summ}"
-                                for summ, sets in groups.items())
-        return out
-    undecided = region(lambda r: r.verdict == Verdict.UNDECIDED)
-    if undecided != sp.S.EmptySet:  # say exactly what is known where
-        fails = region(lambda r: r.verdict == Verdict.FAILS)
-        und = next(r for c, r in leaves if r.verdict == Verdict.UNDECIDED)
-        parts = ([f"holds for {text}"] if holds != sp.S.EmptySet else []) + \
-                ([f"fails for {describe_set(fails, x, dom)}"] if fails != sp.S.EmptySet else []) + \
-                [f"undecided for {describe_set(undecided, x, dom)} ({und.summary})"]
-        out.verdict = Verdict.UNDECIDED
-        out.summary = "; ".join(parts)
-        bad = next(((c, r) for c, r in leaves if r.verdict == Verdict.FAILS), None)
-        out.counterexample = ({str(x): _witness(bad[0]), **(bad[1].counterexample or {}), "there": bad[1].summary}
-                              if bad else None)
-        return out
-    if holds == dom:
-        out.verdict = Verdict.HOLDS
-        out.summary = f"holds for {text} ({len(leaves)} exact case(s)); {base.summary}"
-        return out
-    bad_c, bad_r = failing[0] if failing else leaves[0]
-    point = _witness(bad_c)
-    out.counterexample = {str(x): point, **(bad_r.counterexample or {}), "case": bad_c.text,
-                          "verdict there": bad_r.verdict.value, "there": bad_r.summary}
-    if holds == sp.S.EmptySet and Verdict.FAILS in verdicts:
-        out.verdict = Verdict.FAILS
-        out.summary = f"fails for every {x} in [{dom.start}, {dom.end}]; at {x} = {point}: {bad_r.summary}"
-        return out
-    out.verdict = Verdict.UNDECIDED
-    out.summary = f"holds iff {text}"
-    return out

@@ -1,6 +1,6 @@
 """The verify extension: closed forms, identities and limits for one case.
 
-:func:`extend` is called by :func:`proofcheck.verification.verify_case`; it sets
+:func:`extend` is called by :func:`proofcheck.verify.verify_case`; it sets
 ``result.sections["symbolic"]`` to ``{"title": "Closed forms", "lines": [...],
 "forms": [...], ...}`` where each form carries ``str`` and ``sympy.latex`` of the
 closed form, its variable, domain and limits, so the report writer can typeset it.
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import retrain, soft_values
-from ..errors import ProofcheckError, UndecidedError
-from .closed_forms import (ALPHA, BETA, DELTA, K, boltzmann_closed_form, boltzmann_fixed_point,
+from proofcheck.engine import retrain, soft_values
+from proofcheck.errors import ProofcheckError, UndecidedError
+from proofcheck.symbolic.closed_forms import (ALPHA, BETA, DELTA, K, boltzmann_closed_form, boltzmann_fixed_point,
                            cumulative_fold_temperature, first_divergence, prove_retraining_identity,
                            retraining_closed_form, tempered_closed_form)
-from .limits import (fixed_point_limit, numeric_check, numeric_expr_check, piecewise_ratio_limit,
+from proofcheck.symbolic.limits import (fixed_point_limit, numeric_check, numeric_expr_check, piecewise_ratio_limit,
                      ratio_limit)
 
 __all__ = ["extend", "symbolic_section"]

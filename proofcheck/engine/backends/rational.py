@@ -21,6 +21,7 @@ turns such comparisons into conditions on the parameters.
 Examples
 --------
 >>> from proofcheck.engine import success_probability, goal_condition
+>>> from proofcheck.model.generators import binary_tree_mdp
 >>> m = binary_tree_mdp(2, seed=0)
 >>> list(m.success[3:])  # leaves LL, LR, RL, RR
 [3/4, 3/4, 0, 1/2]
@@ -38,15 +39,15 @@ import random
 import numpy as np
 import sympy as sp
 
-from ..errors import ConventionError, UndecidedError
-from .backends import Backend
+from proofcheck.errors import ConventionError, UndecidedError
+from proofcheck.engine.backends.base import Backend
 
 try:  # python-flint is an optional extra ("fast")
     import flint as _flint
 except ImportError:  # pragma: no cover - exercised only without python-flint
     _flint = None
 
-__all__ = ["RationalFunctionBackend", "FlintRational", "binary_tree_mdp", "HAVE_FLINT"]
+__all__ = ["RationalFunctionBackend", "FlintRational", "HAVE_FLINT"]
 
 #: True when python-flint is importable (the univariate fast path is available).
 HAVE_FLINT = _flint is not None
@@ -464,42 +465,3 @@ class RationalFunctionBackend(Backend):
     def describe(self):
         how = "python-flint fmpq_poly" if self.impl == "flint" else "SymPy QQ.frac_field"
         return f"exact rational functions of the parameters ({how}, canonical, no expression trees)"
-
-
-# ---------------------------------------------------------------------------- test model
-
-def binary_tree_mdp(depth, seed=0, *, parameter="p"):
-    """A complete binary tree of ``depth`` decision steps, built fast (no graph, no parsing).
-
-    ``2**(depth+1) - 1`` states; at every internal node two actions ``L`` and ``R`` with
-    prior ``(p, 1 - p)`` and likelihood 1; leaf success probabilities drawn (with
-    ``random.Random(seed)``) from ``{0, 1/8, ..., 1}``; ``p`` ranges over ``[0, 1]``.
-    States are the heap indices ``0..2**(depth+1)-2`` (children of ``i``: ``2i+1, 2i+2``).
-
-    Examples
-    --------
-    >>> m = binary_tree_mdp(3, seed=1)
-    >>> m
-    <MDP 'binary_tree_3': 15 states, 14 state-action pairs, horizon 3, deterministic>
-    >>> m.prior_policy()[0]
-    {'L': p, 'R': 1 - p}
-    """
-    from ..model.mdp import MDP
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= 24:
-        raise ConventionError(f"depth {depth!r} must be an integer in 0..24")
-    p = sp.Symbol(parameter, real=True)
-    rng = random.Random(seed)
-    n_internal = 2 ** depth - 1
-    n = 2 ** (depth + 1) - 1
-    eighths = [sp.Rational(k, 8) for k in range(9)]
-    success = [sp.Integer(1)] * n_internal + [eighths[rng.randrange(9)] for _ in range(n - n_internal)]
-    return MDP.from_arrays(
-        states=None,
-        pair_state=np.repeat(np.arange(n_internal), 2), pair_action=("L", "R") * n_internal,
-        state_ptr=np.concatenate([np.arange(0, 2 * n_internal + 1, 2),
-                                  np.full(n - n_internal, 2 * n_internal)]),
-        pair_ptr=np.arange(2 * n_internal + 1), edge_target=np.arange(1, n),
-        edge_prob=[sp.Integer(1)] * (2 * n_internal), prior=[p, 1 - p] * n_internal,
-        likelihood=[sp.Integer(1)] * (2 * n_internal), success=success,
-        initial=[sp.Integer(1)] + [sp.Integer(0)] * (n - 1),
-        parameters={p: (sp.Integer(0), sp.Integer(1))}, name=f"binary_tree_{depth}", validate=False)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import additive_return, incoherence, retrain, success_probability
+from proofcheck.engine import additive_return, incoherence, retrain, success_probability
 
 __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finite",
            "initial_state", "retraining_table", "table_as_json"]

@@ -40,7 +40,9 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
-from ..errors import CaseFileError, ModelError
+from proofcheck.errors import CaseFileError, ModelError
+from proofcheck.model.time_expanded import check_tabular, tabular_problem
+from proofcheck.model.mdp import from_graph
 
 __all__ = ["BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp",
            "case_to_bridge"]
@@ -57,32 +59,6 @@ class BridgeMDP:
     @property
     def shape(self):
         return self.transitions.shape
-
-
-def check_tabular(transitions, rewards, where, error=ModelError):
-    """Check a tabular deterministic MDP: ``(S, A)`` integer next states in ``[-1, S)`` and
-    finite real rewards of the same shape; raise ``error`` naming the first bad entry."""
-    tr, rw = np.asarray(transitions), np.asarray(rewards)
-    if tr.ndim != 2 or tr.shape != rw.shape:
-        raise error(f"{where}: transitions {tr.shape} and rewards {rw.shape} must be (S, A) "
-                    "arrays of one shape")
-    if not np.issubdtype(tr.dtype, np.integer):
-        raise error(f"{where}: transitions have dtype {tr.dtype}; give integer next states (-1 = terminal)")
-    if rw.dtype.kind not in "iuf":
-        raise error(f"{where}: rewards have dtype {rw.dtype}; give real numbers")
-    S = tr.shape[0]
-    if S == 0 or tr.shape[1] == 0:
-        raise error(f"{where}: empty MDP of shape {tr.shape}; it needs states and actions")
-    bad = np.argwhere((tr < -1) | (tr >= S))
-    if len(bad):
-        s, a = (int(x) for x in bad[0])
-        raise error(f"{where}: transitions[{s}, {a}] = {tr[s, a]} is neither a state in "
-                    f"[0, {S}) nor -1 (terminal)")
-    bad = np.argwhere(~np.isfinite(rw))
-    if len(bad):
-        s, a = (int(x) for x in bad[0])
-        raise error(f"{where}: rewards[{s}, {a}] = {rw[s, a]} is not finite")
-    return tr, rw
 
 
 def _validate(transitions, rewards, where):
@@ -142,7 +118,6 @@ def bridge_problem(bridge, horizon):
     >>> effective_horizon(bridge_problem(B, 3)).min_k
     1
     """
-    from ..engine.effective_horizon import tabular_problem
     tr, rw = _arrays(bridge)
     name = bridge.name if isinstance(bridge, BridgeMDP) else "bridge"
     return tabular_problem(tr, rw, horizon, name=name)
@@ -190,7 +165,6 @@ def bridge_to_mdp(bridge, horizon, *, name=None):
         u, k, r = bad[0]
         raise ModelError(f"state {u}, action {k}: shifted reward {r} > 0; this is a bug in the "
                          "per-time shift, please report it")
-    from .mdp import from_graph
     return from_graph(G), shifts
 
 

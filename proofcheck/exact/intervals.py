@@ -10,7 +10,7 @@ import mpmath
 import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
 
-from ..errors import UndecidedError
+from proofcheck.errors import UndecidedError
 
 __all__ = ["interval_context", "interval_eval"]
 

@@ -30,14 +30,11 @@ import tempfile
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from .errors import ConventionError, ProofcheckError
+from proofcheck.errors import ConventionError, ProofcheckError, StormUnavailable
+from proofcheck.model.expressions import parse_expression
 
-__all__ = ["export_prism", "check_prism_sums", "have_stormpy", "storm_success", "crosscheck_storm",
+__all__ = ["export_prism", "check_prism_sums", "have_stormpy", "storm_success",
            "StormUnavailable"]
-
-
-class StormUnavailable(ProofcheckError):
-    """stormpy is not installed."""
 
 
 class _PrismPrinter(StrPrinter):
@@ -185,7 +182,6 @@ def _top_level_split(text):
 
 
 def _parse_with_pow(text, symbols):
-    from .model.expressions import parse_expression
     # pow(b, n) -> (b)^(n): our exporter only writes integer exponents
     prev = None
     while prev != text:
@@ -218,7 +214,6 @@ def storm_success(prism_text, parameters=None):
         from stormpy.numbers.developer.gmp import Rational
     except ImportError:
         raise StormUnavailable("the installed stormpy is older than 2.0; pip install 'stormpy>=2.0'") from None
-    from .model.expressions import parse_expression
     fd, path = tempfile.mkstemp(suffix=".prism")
     try:
         with os.fdopen(fd, "w") as fh:
@@ -235,16 +230,3 @@ def storm_success(prism_text, parameters=None):
         return sp.Rational(str(result))
     num, den = str(result.numerator), str(result.denominator)
     return parse_expression(num, symbols) / parse_expression(den, symbols)
-
-
-def crosscheck_storm(mdp, policy=None, *, policy_name="prior", prism=None):
-    """Compare Storm's ``P(F success)`` with our ``S(pi)``: a dict with both values and
-    ``equal`` (exact: the difference cancels to 0).  ``prism``: the chain's text when
-    :func:`export_prism` has already written it for the same ``mdp`` and ``policy``."""
-    from .engine import success_probability
-    text = prism if prism is not None else export_prism(mdp, policy)
-    ours = success_probability(mdp, policy)
-    ours = sp.cancel(ours) if ours.free_symbols else ours
-    theirs = storm_success(text, mdp.parameters)
-    equal = sp.cancel(sp.together(ours - theirs)) == 0
-    return {"policy": policy_name, "ours": ours, "storm": sp.cancel(theirs), "equal": equal, "prism": text}

@@ -8,29 +8,41 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .claims import PolicyCache, evaluate_quantity, run_claims
-from .claims._common import equal
-from .errors import UndecidedError
+from proofcheck.io import casefile
+from proofcheck.claims import CLAIMS, claim_objectives, run_claims
+from proofcheck.claims._common import equal
+from proofcheck.errors import UndecidedError
+from proofcheck.io.casefile import Case
+from proofcheck.model.conventions import Conventions
+from proofcheck.verify import numeric_section, symbolic_section
+from proofcheck.verify.expectations import PolicyCache, evaluate_quantity
 
-__all__ = ["CaseResult", "ExpectationResult", "verify_case", "verify_model", "EXTENSION_MODULES"]
+__all__ = ["CaseResult", "ExpectationResult", "check_expectations", "verify_case", "verify_model", "load_case",
+           "loads_case", "SECTIONS"]
 
-#: Modules with a function ``extend(case, result)`` run after the finite claims: the
-#: symbolic layer (closed forms, limit claims) and the numeric layer (cross-checks).
-#: Each appends results to ``result.claims`` and/or a section to ``result.sections``
+#: The sections run after the finite claims, each a function ``extend(case, result)``: the
+#: symbolic one (closed forms, limit claims) and the numeric one (cross-checks).  Each
+#: appends results to ``result.claims`` and/or a section to ``result.sections``
 #: (``{"title": ..., "lines": [one-line strings for the terminal], ...JSON data}``).
-EXTENSION_MODULES = ["proofcheck.symbolic.sections", "proofcheck.numerics.sections"]
+SECTIONS = (("symbolic", symbolic_section.extend), ("numeric", numeric_section.extend))
 
 
-def _extensions():
-    import importlib
-    out = []
-    for name in EXTENSION_MODULES:
-        try:
-            out.append(importlib.import_module(name).extend)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return out
+def load_case(path) -> Case:
+    """Load and validate a case file, checking the claims its expectations name.
+
+    See :func:`proofcheck.io.casefile.load_case`.
+
+    Examples
+    --------
+    >>> load_case("cases/mountain_race.toml").mdp
+    <MDP 'mountain_race': 7 states, 6 state-action pairs, horizon 2, deterministic>
+    """
+    return casefile.load_case(path, claims=claim_objectives())
+
+
+def loads_case(text: str, where: str = "<string>") -> Case:
+    """Load a case from TOML text, checking the claims its expectations name."""
+    return casefile.loads_case(text, where, claims=claim_objectives())
 
 
 @dataclass
@@ -109,9 +121,7 @@ def verify_case(case, claim_ids=None, extensions=True, progress=None):
     if progress is None:
         claims = run_claims(case.mdp, case.conventions, claim_ids)
     else:
-        from .claims import checks  # noqa: F401  (registers the checks)
-        from .claims.registry import CLAIMS
-        ids = list(CLAIMS) if claim_ids is None else list(claim_ids)
+        ids = [cid for cid, c in CLAIMS.items() if c.default] if claim_ids is None else list(claim_ids)
         claims = []
         for n, cid in enumerate(ids):
             progress(f"claim {cid} ({n + 1}/{len(ids)})")
@@ -119,17 +129,15 @@ def verify_case(case, claim_ids=None, extensions=True, progress=None):
     exps = check_expectations(case)
     res = CaseResult(case, claims, exps)
     if extensions:
-        for ext in _extensions():
+        for name, extend in SECTIONS:
             if progress is not None:
-                progress(f"{ext.__module__.split('.')[1]} section")
-            ext(case, res)
+                progress(f"{name} section")
+            extend(case, res)
     res.seconds = time.perf_counter() - t0
     return res
 
 
 def verify_model(mdp, conventions=None, claim_ids=None):
     """Run the claims on a model built in Python (no case file, no expectations)."""
-    from .model.casefile import Case
-    from .model.conventions import Conventions
     case = Case(name=mdp.name, mdp=mdp, conventions=conventions or Conventions(), title=mdp.name)
     return verify_case(case, claim_ids)

@@ -19,16 +19,17 @@ float64 rounding.
 
 from __future__ import annotations
 
+import random
 import warnings
 
 import numpy as np
 import sympy as sp
 
-from ..errors import ModelError
-from ..model.mdp import MDP
-from ..model.validation import UnreachableStateWarning
+from proofcheck.errors import ConventionError, ModelError
+from proofcheck.model.mdp import MDP
+from proofcheck.model.validation import UnreachableStateWarning
 
-__all__ = ["random_layered_mdp", "layer_sizes"]
+__all__ = ["random_layered_mdp", "layer_sizes", "binary_tree_mdp"]
 
 
 def layer_sizes(n_states, horizon=None, width=None):
@@ -140,3 +141,39 @@ def random_layered_mdp(n_states, n_actions=4, *, horizon=None, width=None, seed=
                                edge_prob=edge_prob, prior=prior, likelihood=q, success=success,
                                initial=initial, validate=validate,
                                name=name or f"layered-{n}x{A}-s{seed}")
+
+
+def binary_tree_mdp(depth, seed=0, *, parameter="p"):
+    """A complete binary tree of ``depth`` decision steps, built fast (no graph, no parsing).
+
+    ``2**(depth+1) - 1`` states; at every internal node two actions ``L`` and ``R`` with
+    prior ``(p, 1 - p)`` and likelihood 1; leaf success probabilities drawn (with
+    ``random.Random(seed)``) from ``{0, 1/8, ..., 1}``; ``p`` ranges over ``[0, 1]``.
+    States are the heap indices ``0..2**(depth+1)-2`` (children of ``i``: ``2i+1, 2i+2``).
+
+    Examples
+    --------
+    >>> m = binary_tree_mdp(3, seed=1)
+    >>> m
+    <MDP 'binary_tree_3': 15 states, 14 state-action pairs, horizon 3, deterministic>
+    >>> m.prior_policy()[0]
+    {'L': p, 'R': 1 - p}
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= 24:
+        raise ConventionError(f"depth {depth!r} must be an integer in 0..24")
+    p = sp.Symbol(parameter, real=True)
+    rng = random.Random(seed)
+    n_internal = 2 ** depth - 1
+    n = 2 ** (depth + 1) - 1
+    eighths = [sp.Rational(k, 8) for k in range(9)]
+    success = [sp.Integer(1)] * n_internal + [eighths[rng.randrange(9)] for _ in range(n - n_internal)]
+    return MDP.from_arrays(
+        states=None,
+        pair_state=np.repeat(np.arange(n_internal), 2), pair_action=("L", "R") * n_internal,
+        state_ptr=np.concatenate([np.arange(0, 2 * n_internal + 1, 2),
+                                  np.full(n - n_internal, 2 * n_internal)]),
+        pair_ptr=np.arange(2 * n_internal + 1), edge_target=np.arange(1, n),
+        edge_prob=[sp.Integer(1)] * (2 * n_internal), prior=[p, 1 - p] * n_internal,
+        likelihood=[sp.Integer(1)] * (2 * n_internal), success=success,
+        initial=[sp.Integer(1)] + [sp.Integer(0)] * (n - 1),
+        parameters={p: (sp.Integer(0), sp.Integer(1))}, name=f"binary_tree_{depth}", validate=False)

@@ -14,12 +14,14 @@ Exact results of the engine are often sums ``c0 + sum_i c_i log(r_i)`` with rati
 Anything else is undecided, and says so.
 """
 
+from typing import Any
+
 import sympy as sp
 
-from ..errors import UndecidedError
-from .intervals import interval_context, interval_eval
+from proofcheck.errors import UndecidedError
+from proofcheck.exact.intervals import interval_context, interval_eval
 
-__all__ = ["exact_sign", "log_linear_is_zero"]
+__all__ = ["constant_sign", "log_linear_is_zero"]
 
 _MAX_FACTOR = 10 ** 40
 
@@ -73,25 +75,34 @@ def log_linear_is_zero(expr):
     return c0 == 0
 
 
-def exact_sign(expr, max_dps=480):
+def constant_sign(expr: Any, max_dps: int = 480) -> int:
     """-1, 0 or 1 for a real constant SymPy expression; UndecidedError if it cannot be decided.
+
+    Parameters
+    ----------
+    expr : SymPy expression or number
+        A real constant (no free symbols: :func:`proofcheck.exact.sign.exact_sign` handles
+        parametric expressions).
+    max_dps : int
+        The largest interval precision tried, in decimal digits.
+
+    Returns
+    -------
+    int
+        The certified sign.
 
     Examples
     --------
     >>> import sympy as sp
-    >>> exact_sign(sp.log(3) - sp.Rational(11, 10))
+    >>> constant_sign(sp.log(3) - sp.Rational(11, 10))
     -1
-    >>> exact_sign(sp.log(sp.Rational(1, 4)) + 2 * sp.log(2))
+    >>> constant_sign(sp.log(sp.Rational(1, 4)) + 2 * sp.log(2))
     0
     """
     expr = sp.sympify(expr)
     if expr.is_Rational:
         return 1 if expr > 0 else (-1 if expr < 0 else 0)
     if expr.free_symbols:
-        from ..symbolic.parametric import assumed_sign
-        branch = assumed_sign(expr)  # inside a parametric claim run: one case of a case split
-        if branch is not None:
-            return branch
         raise UndecidedError(f"the sign of {expr} depends on the parameters")
     if expr in (sp.oo, -sp.oo):
         return 1 if expr == sp.oo else -1

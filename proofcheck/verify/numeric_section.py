@@ -1,6 +1,6 @@
 """The numeric layer of ``proofcheck verify``: cross-check section and certified P5.4.
 
-:func:`extend` is called by :func:`proofcheck.verification.verify_case` after the
+:func:`extend` is called by :func:`proofcheck.verify.verify_case` after the
 finite claims.  It adds
 
 * ``result.sections["crosscheck"]``: ``{"title", "lines", "rows", "table"}`` from
@@ -8,23 +8,18 @@ finite claims.  It adds
   digits), one summary line per quantity and every row as text;
 * a claim result ``X.numeric`` (fails loudly when any value is beyond its bound);
 * a claim result ``P5.4.certified`` per objective of the case's conventions
-  (interval arithmetic, :func:`proofcheck.numerics.certified.certified_return_improvement`).
+  (interval arithmetic, :func:`proofcheck.claims.numeric.certified_return_improvement`).
 """
 
 from __future__ import annotations
 
 import time
 
-from .certified import certified_return_improvement
-from .crosscheck import crosscheck_case
+from proofcheck.claims.numeric import (DPS, MAX_PAIRS, N_ITERATIONS, certified_return_improvement,
+                                      crosscheck_result)
+from proofcheck.numerics.crosscheck import crosscheck_case
 
-__all__ = ["extend", "N_ITERATIONS", "DPS", "MAX_PAIRS"]
-
-N_ITERATIONS = 20
-DPS = 50
-#: ``verify`` cross-checks models up to this many state-action pairs (the exact
-#: reference of 20 iterations grows with the model); larger ones get a skip line.
-MAX_PAIRS = 2000
+__all__ = ["extend"]
 
 
 def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
@@ -33,7 +28,7 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
     Examples
     --------
     >>> from proofcheck import load_case
-    >>> from proofcheck.verification import verify_case
+    >>> from proofcheck.verify import verify_case
     >>> res = verify_case(load_case("cases/stochastic_counterexample.toml"), extensions=False)
     >>> extend(res.case, res, n=4, dps=30)
     >>> res.sections["crosscheck"]["lines"][0][:40]
@@ -43,7 +38,7 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
     """
     t0 = time.perf_counter()
     table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS)
-    res = table.claim_result()
+    res = crosscheck_result(table)
     res.seconds = time.perf_counter() - t0
     res.conventions = case.conventions.as_dict()
     result.claims.append(res)

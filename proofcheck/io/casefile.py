@@ -42,10 +42,11 @@ from pathlib import Path
 import networkx as nx
 import sympy as sp
 
-from ..errors import CaseFileError, ConventionError, ModelError, ProofcheckError
-from .conventions import Conventions
-from .expressions import parse_expression
-from .mdp import _parse_parameters, _safe_repr, from_graph
+from proofcheck.errors import CaseFileError, ConventionError, ModelError, ProofcheckError
+from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.expressions import parse_expression
+from proofcheck.model.mdp import _parse_parameters, _safe_repr, from_graph
 
 __all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case"]
 
@@ -222,7 +223,7 @@ def _parse_conventions(raw, where):
         raise CaseFileError(f"{where}: [conventions]: {exc}") from None
 
 
-def loads_case(text, where="<string>"):
+def loads_case(text, where="<string>", *, claims=None):
     """Load a case from TOML text. See :func:`load_case`."""
     if len(text) > MAX_BYTES:
         raise CaseFileError(f"{where}: {len(text)} characters exceed the limit of {MAX_BYTES}")
@@ -251,12 +252,10 @@ def loads_case(text, where="<string>"):
     conventions = _parse_conventions(doc.get("conventions", {}), where)
     symbols = {s.name: s for s in mdp.parameters}
     expectations = []
-    from ..claims.quantities import parse_quantity
     for qtext, value in _table(doc.get("expect", {}), f"{where}: [expect]").items():
         ew = f"{where}: expect.{qtext!r}"
-        quantity = parse_quantity(qtext, where=ew)
+        quantity = parse_quantity(qtext, where=ew, claims=claims)
         if quantity.kind == "verdict":  # expected: a verdict name, not an expression
-            from ..claims.quantities import VERDICT_NAMES
             if value not in VERDICT_NAMES:
                 raise CaseFileError(f"{ew}: expected one of {', '.join(VERDICT_NAMES)}, got {_short(value)}")
             expectations.append((quantity, value))
@@ -268,8 +267,11 @@ def loads_case(text, where="<string>"):
                 source=meta.get("source", ""), path=None if where == "<string>" else where, graph=G)
 
 
-def load_case(path):
+def load_case(path, *, claims=None):
     """Load and validate a case file.
+
+    ``claims`` (claim id -> whether it depends on the objective) checks the claims named in
+    ``verdict(...)`` expectations; :func:`proofcheck.load_case` passes the registered ones.
 
     Raises
     ------
@@ -295,7 +297,7 @@ def load_case(path):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaseFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    return loads_case(text, where=path)
+    return loads_case(text, where=path, claims=claims)
 
 
 def find_case_files(paths):

@@ -1,0 +1,34 @@
+"""Argument checks shared by every layer, with one message style: the bad value and the fix."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["did_you_mean"]
+
+
+def did_you_mean(name: object, known: Iterable[object]) -> str:
+    """``"; did you mean 'x'?"`` for the closest known name, or ``""`` when none is close.
+
+    Parameters
+    ----------
+    name : object
+        The name as given (compared as text).
+    known : iterable
+        The names it could have meant.
+
+    Returns
+    -------
+    str
+        A clause to append to an error message.
+
+    Examples
+    --------
+    >>> did_you_mean("P5.3", ["P5.2", "T5.9"])
+    "; did you mean 'P5.2'?"
+    >>> did_you_mean("zzz", ["P5.2", "T5.9"])
+    ''
+    """
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,99 @@
+"""Number backends: one recursion, several number contexts (the mpmath pattern).
+
+Every recursion of :mod:`proofcheck.engine` is written once against the small interface
+of :class:`~proofcheck.engine.backends.base.Backend`; each number context is one module:
+
+``exact``      :class:`ExactBackend`, SymPy numbers and expressions (parametric models).
+``mpmath``     :class:`MpmathBackend` (``mpf`` at ``dps`` digits) and
+               :class:`IntervalBackend` (rigorous enclosures at ``dps`` digits).
+``float``      :class:`FloatBackend`, NumPy ``float64``, vectorised.
+``rational``   :class:`RationalFunctionBackend`, rational functions of parameters
+               (python-flint when installed, else SymPy's ``QQ.frac_field``).
+
+:func:`get_backend` builds one from a name through the registry :data:`BACKENDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from proofcheck.engine.backends.base import Backend
+from proofcheck.engine.backends.exact import ExactBackend
+from proofcheck.engine.backends.float import FloatBackend
+from proofcheck.engine.backends.mpmath import IntervalBackend, MpmathBackend
+from proofcheck.engine.backends.rational import RationalFunctionBackend
+from proofcheck.errors import BackendError
+
+__all__ = ["Backend", "ExactBackend", "MpmathBackend", "IntervalBackend", "FloatBackend",
+           "RationalFunctionBackend", "BACKENDS", "get_backend"]
+
+#: name -> factory taking the text after the colon ("" when none): "mpmath:80" -> "80"
+BACKENDS: dict[str, Callable[[str], Backend]] = {}
+
+
+def _digits(kind: str, digits: str) -> int:
+    if not digits:
+        return 50
+    if not (digits.isdigit() and 5 <= int(digits) <= 10_000):
+        raise BackendError(f"backend {kind}:{digits}: digits {digits!r} must be a whole number from "
+                           f"5 to 10000, e.g. {kind}:50")
+    return int(digits)
+
+
+def _no_argument(kind: str, make: Callable[[], Backend]) -> Callable[[str], Backend]:
+    def factory(arg: str) -> Backend:
+        if arg:
+            raise BackendError(f"backend {kind}:{arg}: {kind} takes no precision; use {kind!r}")
+        return make()
+    return factory
+
+
+BACKENDS.update({
+    "exact": _no_argument("exact", ExactBackend),
+    "float": _no_argument("float", FloatBackend),
+    "float64": _no_argument("float64", FloatBackend),
+    "mpmath": lambda arg: MpmathBackend(_digits("mpmath", arg)),
+    "interval": lambda arg: IntervalBackend(_digits("interval", arg)),
+    "rational": lambda arg: RationalFunctionBackend(impl=arg or "auto"),
+})
+
+_CACHE: dict[str, Backend] = {}
+
+
+def get_backend(spec: str | Backend | None = None) -> Backend:
+    """A backend from its name, through the registry :data:`BACKENDS`.
+
+    Parameters
+    ----------
+    spec : str, Backend or None
+        ``"exact"`` (the default, also for None), ``"float"``, ``"mpmath"``, ``"mpmath:80"``,
+        ``"interval"``, ``"interval:60"``, ``"rational"`` or ``"rational:flint"``; a Backend
+        is returned as it is.
+
+    Returns
+    -------
+    Backend
+        One shared instance per name.
+
+    Raises
+    ------
+    BackendError
+        For an unknown name or bad digits.
+
+    Examples
+    --------
+    >>> get_backend("mpmath:30").name
+    'mpmath-30'
+    """
+    if isinstance(spec, Backend):
+        return spec
+    spec = spec or "exact"
+    if not isinstance(spec, str):
+        raise BackendError(f"backend {spec!r} must be a name such as 'exact' or 'mpmath:50'")
+    if spec not in _CACHE:
+        kind, _, arg = spec.partition(":")
+        if kind not in BACKENDS:
+            raise BackendError(f"unknown backend {spec!r}; use exact, float, mpmath[:DIGITS], "
+                               "interval[:DIGITS] or rational")
+        _CACHE[spec] = BACKENDS[kind](arg)
+    return _CACHE[spec]

@@ -1,0 +1,71 @@
+"""The exact backend: SymPy rationals, algebraic numbers and expressions in parameters."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
+from proofcheck.errors import ModelError
+from proofcheck.exact.assumptions import assumed_zero
+from proofcheck.exact.sign import exact_sign
+
+__all__ = ["ExactBackend"]
+
+
+class ExactBackend(Backend):
+    """SymPy: exact rationals, algebraic numbers, and expressions in parameters."""
+
+    name = "exact"
+    exact = True
+
+    def __init__(self, simplify=True):
+        self.simplify = simplify
+
+    @property
+    def inf(self):
+        return sp.oo
+
+    def _convert(self, value):
+        return sp.sympify(value) if not isinstance(value, sp.Basic) else value
+
+    def array(self, values):
+        if _is_float_array(values):
+            raise ModelError(
+                f"the exact backend got a float64 array of {len(values)} model values (a model built "
+                "by MDP.from_arrays with float values); use backend='float', 'mpmath' or 'interval', "
+                "or build the model with exact (SymPy) values")
+        return _obj([v if isinstance(v, sp.Basic) else sp.sympify(v) for v in values])
+
+    def _log(self, x):
+        return sp.log(x)
+
+    def _exp(self, x):
+        return sp.exp(x)
+
+    def _pow(self, x, y):
+        return sp.Pow(x, y)
+
+    def _is_zero(self, x):
+        z = x.is_zero
+        if z is None and x.free_symbols:  # parametric: a case split inside claim runs
+            z = assumed_zero(x)
+        return z is True
+
+    def _sign(self, x):
+        return exact_sign(x)
+
+    def normalize(self, x):
+        if not self.simplify or x.is_Rational or not x.free_symbols:
+            return x
+        if x.is_rational_function():
+            return sp.cancel(x)
+        return x
+
+    def normalize_array(self, x):
+        return _obj([self.normalize(v) for v in x]) if self.simplify else x
+
+    def to_sympy(self, x):
+        return x
+
+    def describe(self):
+        return "exact (SymPy rational and symbolic arithmetic)"

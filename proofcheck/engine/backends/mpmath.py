@@ -1,0 +1,136 @@
+"""mpmath backends: multi-precision floats and rigorous intervals at ``dps`` digits."""
+
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+from proofcheck.engine.backends.base import Backend, _obj
+from proofcheck.errors import UndecidedError
+from proofcheck.exact.intervals import interval_context, interval_eval
+
+__all__ = ["MpmathBackend", "IntervalBackend"]
+
+
+class _MpmathFamily(Backend):
+    """What the mpmath float and interval backends share: a private context and its functions."""
+
+    exact = False
+
+    def __init__(self, dps, ctx):
+        self.dps = dps
+        self.ctx = ctx
+
+    def from_floats(self, values):
+        # a float is an exact binary number: converting it loses nothing (and, for
+        # intervals, its point interval is a rigorous enclosure)
+        return _obj([self.ctx.mpf(float(v)) for v in values])
+
+    def _log(self, x):
+        return self.ctx.log(x)
+
+    def _exp(self, x):
+        return self.ctx.exp(x)
+
+
+class MpmathBackend(_MpmathFamily):
+    """mpmath multi-precision floats in a private context of ``dps`` decimal digits."""
+
+    def __init__(self, dps=50):
+        ctx = mpmath.MPContext()
+        ctx.dps = dps
+        super().__init__(dps, ctx)
+
+    @property
+    def name(self):
+        return f"mpmath-{self.dps}"
+
+    @property
+    def inf(self):
+        return self.ctx.inf
+
+    def _convert(self, value):
+        value = self._number(value)
+        if value.is_Rational:
+            return self.ctx.mpf(int(value.p)) / int(value.q)
+        if not value.is_Float:  # a closed form such as exp(-1/2): evaluate with guard digits
+            value = sp.N(value, self.dps + 15)
+            if not value.is_Float:
+                raise UndecidedError(f"numeric backend {self.name} cannot evaluate {value} to a real number")
+        return self.ctx.mpf(sp.Float(value, self.dps + 15)._mpf_)
+
+    def _pow(self, x, y):
+        return self.ctx.power(x, y)
+
+    def _is_zero(self, x):
+        return x == 0
+
+    def _sign(self, x):
+        return int(x > 0) - int(x < 0)
+
+    def to_sympy(self, x):
+        return sp.Float(x, self.dps) if self.ctx.isfinite(x) else (sp.oo if x > 0 else -sp.oo)
+
+    def describe(self):
+        return f"mpmath, {self.dps} significant decimal digits (rounding error not bounded; see interval backend)"
+
+
+class IntervalBackend(_MpmathFamily):
+    """mpmath interval arithmetic: every number is a rigorous enclosure."""
+
+    def __init__(self, dps=50):
+        super().__init__(dps, interval_context(dps))
+
+    @property
+    def name(self):
+        return f"interval-{self.dps}"
+
+    @property
+    def inf(self):
+        return self.ctx.mpf(mpmath.inf)
+
+    def _convert(self, value):
+        return interval_eval(self._number(value), self.ctx)
+
+    def _pow(self, x, y):
+        return self.ctx.exp(y * self.ctx.log(x)) if not (isinstance(y, int)) else x ** y
+
+    def _is_zero(self, x):
+        return x.a == 0 and x.b == 0
+
+    def _sign(self, x):
+        if x.a > 0:
+            return 1
+        if x.b < 0:
+            return -1
+        if x.a == 0 and x.b == 0:
+            return 0
+        raise UndecidedError(f"the interval {x} straddles 0")
+
+    def compare(self, a, b):
+        if self._is_inf(a) or self._is_inf(b):
+            return self._cmp_inf(a, b)
+        return self._sign(a - b)
+
+    def _is_inf(self, x):
+        return x.a == x.b and (x.a == mpmath.inf or x.a == -mpmath.inf)
+
+    def _cmp_inf(self, a, b):
+        order = lambda v: 1 if (self._is_inf(v) and v.a > 0) else (-1 if self._is_inf(v) else 0)
+        oa, ob = order(a), order(b)
+        if oa == ob == 0:
+            return self._sign(a - b)
+        return (oa > ob) - (oa < ob)
+
+    def to_sympy(self, x):
+        # the midpoint at the interval's own precision (plus guard bits): mpmath.mpf at
+        # the global precision would round it to about 15 digits
+        with mpmath.workprec(self.ctx.prec + 10):
+            mid = (mpmath.mpf(x.a) + mpmath.mpf(x.b)) / 2
+            return sp.Float(mid, self.dps)
+
+    def radius(self, x):
+        return float((x.b - x.a) / 2)
+
+    def describe(self):
+        return f"mpmath interval arithmetic, {self.dps} digits (rigorous enclosures)"

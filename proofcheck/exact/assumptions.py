@@ -1,0 +1,170 @@
+"""The case-split context of a parametric claim run.
+
+A claim check on a parametric model compares values that depend on the parameter; the
+answer differs between regions of its range.  :func:`proofcheck.claims.parametric.run_parametric`
+runs the check once per region ("case").  The case in force is explicit context, entered
+with :func:`assuming` and read by the two hooks below, which the exact sign
+(:func:`proofcheck.exact.sign.exact_sign`), the exact backend's zero test and the claims'
+equality test call just before giving up on a sign.  Outside a run the hooks return None
+and nothing changes: a check written for numbers needs no parametric code at all.
+
+A question the current case does not decide raises :class:`Branch` (a ``BaseException``,
+so that no ``except Exception`` inside a check swallows it); the driver then re-runs the
+check once per answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from proofcheck.exact.conditions import Condition, conjunction, parametric_condition
+
+__all__ = ["CaseRun", "Branch", "UndefinedCase", "UNDEFINED", "assuming", "assumed_sign",
+           "assumed_zero"]
+
+_STATE: contextvars.ContextVar[CaseRun | None] = contextvars.ContextVar(
+    "proofcheck_parametric_case", default=None)
+_REL = {1: ">", 0: "==", -1: "<"}
+
+
+class Branch(BaseException):
+    """A sign the current case does not decide: the driver splits on it.  A BaseException
+    so that no ``except Exception`` inside a check swallows it."""
+
+    def __init__(self, expr, cases):
+        super().__init__(str(expr))
+        self.expr, self.cases = expr, cases
+
+
+@dataclass
+class CaseRun:
+    """The parameters, the decisions taken so far, their joint condition and a memo of derived conditions."""
+
+    parameters: dict
+    decisions: dict
+    cond: object
+    memo: dict
+
+
+UNDEFINED = "undefined"
+
+
+class UndefinedCase(BaseException):
+    """The current case is a region where a compared value is undefined (a pole, a log
+    of a non-positive number)."""
+
+
+@contextlib.contextmanager
+def assuming(run: CaseRun) -> Iterator[CaseRun]:
+    """Make ``run`` the case in force for the hooks below while the block runs."""
+    token = _STATE.set(run)
+    try:
+        yield run
+    finally:
+        _STATE.reset(token)
+
+
+def _remainder(run, conds, expr):
+    """The part of the current case that none of ``conds`` covers (where ``expr`` is
+    undefined), as a Condition, or None."""
+    base = run.cond.solution if run.cond is not None else conds[0].domain
+    covered = sp.Union(*[c.solution for c in conds])
+    rest = base - covered
+    if rest == sp.S.EmptySet:
+        return None
+    c0 = conds[0]
+    pts = list(rest) if isinstance(rest, sp.FiniteSet) else []
+    inside = next((t for t in pts if t.is_Rational), None)
+    return Condition(f"{expr} undefined", c0.symbol, c0.domain, rest, witness_inside=inside,
+                     candidates=[t for t in pts if t.is_Rational])
+
+
+def _cases(run, expr, rels):
+    """``[(decision, Condition)]`` for the outcomes ``rels`` (decision -> relation) of a
+    question about ``expr`` compatible with the current case, plus the region where
+    ``expr`` is undefined; None when a condition cannot be derived."""
+    out, conds = [], []
+    for decision, rel in rels:
+        key = (expr, rel)
+        if key not in run.memo:
+            run.memo[key] = parametric_condition(expr, rel, 0, run.parameters)
+        c = run.memo[key]
+        if not c.derived:
+            return None
+        conds.append(c)
+        new = c if run.cond is None else conjunction([run.cond, c])
+        if new.solution != sp.S.EmptySet:
+            out.append((decision, new))
+    rest = _remainder(run, conds, expr)
+    if rest is not None:
+        out.append((UNDEFINED, rest))
+    return out
+
+
+def _decide(st, key, expr, rels):
+    if key in st.decisions:
+        if st.decisions[key] == UNDEFINED:
+            raise UndefinedCase()
+        return st.decisions[key]
+    cases = _cases(st, expr, rels)
+    if cases is None:
+        return None
+    if len(cases) == 1:  # implied by the decisions taken so far
+        if cases[0][0] == UNDEFINED:
+            raise UndefinedCase()
+        return cases[0][0]
+    raise Branch(key, cases)
+
+
+def _active(expr):
+    st = _STATE.get()
+    if st is None:
+        return None, None
+    expr = sp.sympify(expr)
+    syms = expr.free_symbols
+    if len(syms) != 1 or not syms <= set(st.parameters):
+        return None, None
+    return st, expr
+
+
+def assumed_sign(expr: Any) -> int | None:
+    """The sign of a parametric ``expr`` in the current case of :func:`~proofcheck.claims.parametric.run_parametric`.
+
+    Returns None outside such a run, for an expression in several parameters or one
+    whose sign condition cannot be derived (the caller then raises its UndecidedError).
+    Exact signs and the claims' equality tests call this hook just before giving up.
+    """
+    st, expr = _active(expr)
+    if st is None:
+        return None
+    return _decide(st, expr, expr, [(s, r) for s, r in _REL.items()])
+
+
+def assumed_zero(expr: Any) -> bool | None:
+    """Whether a parametric ``expr`` is 0 in the current case of :func:`~proofcheck.claims.parametric.run_parametric`.
+
+    Zero tests decide conventions (``0 * log 0 = 0``, ``Zv = 0`` keeps the policy), so a
+    value that vanishes somewhere in the range (``1 - p`` at ``p = 1``) splits the run
+    into the cases "= 0" and "!= 0".  None outside a run or when undecidable.
+    """
+    st, expr = _active(expr)
+    if st is None:
+        return None
+    key = (expr, "zero")
+    if key not in st.decisions:  # the common case: no root in the range, no split
+        if (expr, "==") not in st.memo:
+            st.memo[(expr, "==")] = parametric_condition(expr, "==", 0, st.parameters)
+        eq = st.memo[(expr, "==")]
+        if not eq.derived:
+            return None
+        if eq.solution == sp.S.EmptySet and not eq.undefined:
+            return False
+    return _decide(st, key, expr, [(True, "=="), (False, "!=")])
+
+

@@ -1,0 +1,8 @@
+"""File formats: case files (TOML), the expectation grammar, BRIDGE ``.npz``, PRISM and DRN."""
+
+from proofcheck.io.bridge import BridgeMDP, bridge_problem, bridge_to_mdp, load_npz, save_npz
+from proofcheck.io.casefile import Case, dump_case, find_case_files, load_case, loads_case
+from proofcheck.io.quantities import Quantity, parse_quantity
+
+__all__ = ["Case", "load_case", "loads_case", "dump_case", "find_case_files", "Quantity",
+           "parse_quantity", "BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp"]
