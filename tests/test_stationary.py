@@ -110,3 +110,27 @@ def test_parametric_stationary_values_match_substitution():
     G3 = _loop_graph(discount="1")
     G3.edges["a", "a", "y"]["q"] = "1/3"
     assert zv.subs(p, R(1, 3)) == stationary_values(stationary_model(G3)).zv["a"]
+
+
+def test_the_cyclic_reader_checks_what_from_graph_checks():
+    # the review found this reader accepting priors that sum to 0.6 and q = 2
+    import networkx as nx
+
+    from proofcheck.errors import ModelError
+    from proofcheck.symbolic.stationary import stationary_model
+
+    def graph(**attrs):
+        G = nx.MultiDiGraph(initial="s")
+        G.add_edge("s", "s", key="stay", prior=attrs.get("p_stay", "3/10"), q=attrs.get("q", "1/2"))
+        G.add_edge("s", "t", key="go", prior=attrs.get("p_go", "7/10"))
+        return G
+
+    assert stationary_model(graph()).prior[("s", "go")] == sp.Rational(7, 10)
+    with pytest.raises(ModelError, match="priors sum to 3/5"):
+        stationary_model(graph(p_go="3/10"))
+    with pytest.raises(ModelError, match="q = 2 is outside"):
+        stationary_model(graph(q="2"))
+    G = graph()
+    G.add_edge("s", "t", key="go", q="1/2", reward="-1")
+    with pytest.raises(ModelError, match="either q or reward"):
+        stationary_model(G)

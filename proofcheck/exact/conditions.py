@@ -43,7 +43,8 @@ import sympy as sp
 
 from proofcheck.exact.constant_sign import constant_sign
 
-__all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS"]
+__all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS",
+           "rational_between", "sorted_exact"]
 
 RELATIONS = {">=": lambda v: v >= 0, ">": lambda v: v > 0, "<=": lambda v: v <= 0,
              "<": lambda v: v < 0, "==": lambda v: v == 0, "!=": lambda v: v != 0}
@@ -132,8 +133,14 @@ def describe_set(solution, x, domain):
     return " or ".join(out) + " " + rng
 
 
-def _rational_between(a, b):
-    """A rational strictly between the real algebraic numbers ``a < b``."""
+def rational_between(a, b):
+    """A rational strictly between the real algebraic numbers ``a < b``.
+
+    Examples
+    --------
+    >>> rational_between(sp.sqrt(2), sp.Rational(3, 2)) < sp.Rational(3, 2)
+    True
+    """
     if a.is_Rational and b.is_Rational:
         return (a + b) / 2
     dps = 30
@@ -145,7 +152,8 @@ def _rational_between(a, b):
     raise ArithmeticError(f"could not separate {a} and {b}")  # pragma: no cover
 
 
-def _sorted_exact(points):
+def sorted_exact(points):
+    """Real algebraic numbers in increasing order, every comparison decided exactly."""
     pts = sorted(points, key=lambda r: sp.N(r, 50))
     for u, v in zip(pts, pts[1:]):
         if not bool(u < v):  # decided exactly (CRootOf comparisons refine isolating intervals)
@@ -276,7 +284,7 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
     roots_p = [r for r in P.real_roots() if bool(r >= lo) and bool(r <= hi)] if P.degree() > 0 else []
     roots_q = [r for r in Q.real_roots() if bool(r >= lo) and bool(r <= hi)] if Q.degree() > 0 else []
     zero_set, pole_set = set(roots_p), set(roots_q)
-    crit = _sorted_exact(set(roots_p) | set(roots_q) | {lo, hi})
+    crit = sorted_exact(set(roots_p) | set(roots_q) | {lo, hi})
 
     def value_at(t):  # exact, rational t only
         return P.eval(t) / Q.eval(t)
@@ -293,7 +301,7 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
         if ok_point:
             pieces.append(sp.FiniteSet(c))
         if i + 1 < len(crit):
-            m = _rational_between(c, crit[i + 1])
+            m = rational_between(c, crit[i + 1])
             ok_gap = holds(value_at(m))
             truth.append((m, ok_gap))
             if ok_gap:

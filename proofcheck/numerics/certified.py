@@ -23,6 +23,7 @@ import sympy as sp
 from proofcheck.engine import additive_return, retrain, success_probability
 from proofcheck.engine.backends import IntervalBackend
 from proofcheck.exact.intervals import interval_context, interval_eval
+from proofcheck.model.conventions import Conventions
 
 __all__ = ["enclosure", "certified_compare", "certified_geq", "certify_monotone", "MonotoneVerdict",
            "CertifiedTrajectory", "certified_trajectory", "fmt_interval"]

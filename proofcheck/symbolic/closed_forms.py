@@ -45,7 +45,7 @@ __all__ = [
     "ExpSum", "ExpSumBackend", "ClosedForm", "exp_sums", "tempered_closed_form",
     "retraining_closed_form", "prove_retraining_identity", "lift_powers", "is_identity",
     "first_divergence", "cumulative_fold_temperature", "boltzmann_closed_form",
-    "boltzmann_fixed_point", "evaluate_policy_values",
+    "boltzmann_fixed_point",
 ]
 
 #: The iteration count: a positive integer symbol (so ``0**k`` evaluates to 0).
@@ -701,14 +701,3 @@ def _tidy(v):
     if not v.has(DELTA):
         return v
     return sp.powsimp(sp.together(v), force=False)
-
-
-def evaluate_policy_values(values, var, value, dps=50):
-    """Evaluate symbolic policy values at ``var = value`` with mpmath at ``dps`` digits."""
-    import mpmath
-    out = []
-    with mpmath.workdps(dps):
-        for v in values:
-            f = sp.lambdify(var, sp.sympify(v), "mpmath")
-            out.append(f(mpmath.mpf(value)))
-    return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
+from proofcheck.exact.conditions import rational_between, sorted_exact
 from proofcheck.engine import coherence_fixed_point, get_backend, soft_values
 from proofcheck.errors import UndecidedError
 from proofcheck.model.conventions import Conventions
@@ -32,7 +33,7 @@ from proofcheck.symbolic.closed_forms import ExpSum, _obj  # ExpSum: the input t
 from proofcheck.engine.coherence import normalise_per_state
 
 __all__ = ["ratio_limit", "piecewise_ratio_limit", "policy_limit", "numeric_check", "numeric_expr_check", "fixed_point_limit",
-           "dominant_regions", "DIRECTIONS"]
+           "DIRECTIONS"]
 
 #: Direction names: the exponent ``x`` goes to infinity or to 0 from above.
 DIRECTIONS = ("inf", "zero")
@@ -103,14 +104,13 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
         crit |= _real_roots(den.terms[b], symbol, dom) | _real_roots(b, symbol, dom)
         for c in bases[i + 1:]:
             crit |= _real_roots(b - c, symbol, dom)
-    pts = sorted(crit | {sp.sympify(low), sp.sympify(high)}, key=lambda r: float(r))
+    pts = sorted_exact(crit | {sp.sympify(low), sp.sympify(high)})
     pieces = []
     for i, a in enumerate(pts):
         pieces.append((sp.FiniteSet(a), a))
         if i + 1 < len(pts):
             b = pts[i + 1]
-            mid = (a + b) / 2 if (a.is_Rational and b.is_Rational) else sp.nsimplify(sp.N((a + b) / 2, 30), rational=True)
-            pieces.append((sp.Interval.open(a, b), mid))
+            pieces.append((sp.Interval.open(a, b), rational_between(a, b)))
     out = []
     for piece, t in pieces:
         vals = {b: sp.simplify(b.subs(symbol, t)) if b.free_symbols else b for b in bases}
@@ -264,37 +264,3 @@ def fixed_point_limit(mdp, direction, conventions=None):
             for j in js:
                 pi[j] = keep[j]
     return Policy(mdp, pi)
-
-
-def dominant_regions(bases, symbol, low, high):
-    """Split ``[low, high]`` into regions by which of ``bases`` is largest (one parameter).
-
-    Returns a list of ``(set, base)``; regions may share boundary points (ties there).
-    Uses :func:`sympy.solve_univariate_inequality` on the cancelled differences.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> p = sp.Symbol("p", real=True)
-    >>> dominant_regions([p, 1 - p], p, 0, 1)
-    [(Interval(1/2, 1), p), (Interval(0, 1/2), 1 - p)]
-    """
-    dom = sp.Interval(low, high)
-    out = []
-    for b in bases:
-        region = dom
-        for other in bases:
-            if other is b:
-                continue
-            d = sp.cancel(sp.together(b - other))
-            if not d.free_symbols:
-                if d < 0:
-                    region = sp.EmptySet
-                continue
-            if d.free_symbols - {symbol} or not d.is_rational_function(symbol):
-                raise UndecidedError(f"cannot order {b} and {other}: not a rational function of {symbol}")
-            region = region.intersect(
-                sp.solve_univariate_inequality(d >= 0, symbol, relational=False, domain=dom))
-        if region is not sp.EmptySet:
-            out.append((region, b))
-    return out

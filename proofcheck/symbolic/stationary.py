@@ -100,6 +100,11 @@ def stationary_model(graph, *, discount=None, stop_value=None):
         (u, v, d.get("action", v), d) for u, v, d in graph.edges(data=True))
     for u, v, a, d in edges:
         where = f"edge {u!r} -> {v!r} (action {a!r})"
+        unknown = set(d) - {"prob", "prior", "q", "reward", "action"}
+        if unknown:
+            raise ModelError(f"{where}: unknown attribute(s) {sorted(unknown)}; allowed: prob, prior, q, reward")
+        if "q" in d and "reward" in d:
+            raise ModelError(f"{where}: give either q or reward, not both")
         key = (u, a)
         if key not in outcomes:
             actions.setdefault(u, []).append(a)
@@ -127,9 +132,38 @@ def stationary_model(graph, *, discount=None, stop_value=None):
         raise ModelError("a cyclic graph needs the graph attribute initial = <state or {state: prob}>")
     initial = ({s: conv(m, f"initial[{s!r}]") for s, m in init.items()} if isinstance(init, dict)
                else {init: _ONE})
+    _check_numbers(actions, outcomes, prior, q, success, initial)
     states = tuple(graph.nodes)
     return StationaryModel(states, actions, outcomes, prior, q, success, initial, gamma, stop,
                            params, g.get("name", "stationary"))
+
+
+def _check_numbers(actions, outcomes, prior, q, success, initial):
+    """The checks ``from_graph`` makes, on the values that are numbers (a parametric value
+    is checked where the model is solved: its conditions come out of the solve)."""
+    def bad_sum(values):
+        total = sp.Add(*values)
+        return total.is_number and total != 1
+
+    def outside(value):
+        return value.is_number and not (0 <= value <= 1)
+
+    for s, acts in actions.items():
+        if bad_sum([prior[(s, a)] for a in acts]):
+            raise ModelError(f"state {s!r}: priors sum to {sp.Add(*[prior[(s, a)] for a in acts])}, not 1; "
+                             "give p(a|s) that sum to 1 over the state's actions")
+        for a in acts:
+            if bad_sum([p for _, p in outcomes[(s, a)]]):
+                raise ModelError(f"state {s!r}, action {a!r}: outcome probabilities sum to "
+                                 f"{sp.Add(*[p for _, p in outcomes[(s, a)]])}, not 1")
+            for name, value in (("prior", prior[(s, a)]), ("q", q[(s, a)])):
+                if outside(value):
+                    raise ModelError(f"state {s!r}, action {a!r}: {name} = {value} is outside [0, 1]")
+    for s, value in success.items():
+        if outside(value):
+            raise ModelError(f"state {s!r}: success = {value} is outside [0, 1]")
+    if bad_sum(list(initial.values())):
+        raise ModelError(f"initial masses sum to {sp.Add(*initial.values())}, not 1")
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from proofcheck.errors import CaseFileError
 from proofcheck.engine import (additive_return, cumulative_fold, get_backend, incoherence,
                                iterate_coherence, noncumulative_fold, retrain, soft_values,
                                success_probability)
