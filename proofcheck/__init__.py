@@ -20,18 +20,52 @@ Examples
 
 __version__ = "0.1.0"
 
-from proofcheck.claims import CLAIMS, ClaimResult, Verdict, run_claims
-from proofcheck.engine import (additive_return, argmax_policy, boltzmann_policy, coherence_fixed_point,
-                     cumulative_fold, get_backend, goal_condition, incoherence, is_coherent,
-                     iterate_coherence, noncumulative_fold, occupancy, optimal_policy,
-                     optimal_values, retrain, soft_values, success_probability,
-                     tempered_policy)
-from proofcheck.errors import (CaseFileError, ConventionError, ExpressionError, ModelError,
-                     ProofcheckError)
-from proofcheck.model import MDP, Conventions, Policy, from_graph, to_graph
-from proofcheck.io.casefile import Case, dump_case
-from proofcheck.verify import load_case, loads_case
-from proofcheck.verify import verify_case, verify_model
+import importlib as _importlib
+import typing as _typing
+
+from proofcheck.errors import CaseFileError, ConventionError, ExpressionError, ModelError, ProofcheckError
+
+#: Where each public name lives.  They load on first use (PEP 562), so that ``import
+#: proofcheck`` does not import SymPy, NumPy and the engine up front: a CLI call or a test
+#: pays only for what it touches.  tests/test_architecture.py checks that every name here
+#: resolves and that no import cycle exists, lazy or not.
+_PUBLIC = {
+    "proofcheck.model": ["MDP", "Policy", "Conventions", "from_graph", "to_graph"],
+    "proofcheck.io.casefile": ["Case", "dump_case"],
+    "proofcheck.verify": ["load_case", "loads_case", "verify_case", "verify_model"],
+    "proofcheck.engine": ["soft_values", "success_probability", "additive_return", "occupancy",
+                          "goal_condition", "retrain", "tempered_policy", "noncumulative_fold",
+                          "cumulative_fold", "boltzmann_policy", "argmax_policy", "incoherence",
+                          "is_coherent", "iterate_coherence", "coherence_fixed_point",
+                          "optimal_values", "optimal_policy", "get_backend"],
+    "proofcheck.claims": ["CLAIMS", "ClaimResult", "Verdict", "run_claims"],
+}
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+
+if _typing.TYPE_CHECKING:  # the same names, eagerly, for type checkers
+    from proofcheck.claims import CLAIMS, ClaimResult, Verdict, run_claims
+    from proofcheck.engine import (additive_return, argmax_policy, boltzmann_policy,
+                                   coherence_fixed_point, cumulative_fold, get_backend,
+                                   goal_condition, incoherence, is_coherent, iterate_coherence,
+                                   noncumulative_fold, occupancy, optimal_policy, optimal_values,
+                                   retrain, soft_values, success_probability, tempered_policy)
+    from proofcheck.io.casefile import Case, dump_case
+    from proofcheck.model import MDP, Conventions, Policy, from_graph, to_graph
+    from proofcheck.verify import load_case, loads_case, verify_case, verify_model
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'proofcheck' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "__version__", "MDP", "Policy", "Conventions", "Case", "from_graph", "to_graph",

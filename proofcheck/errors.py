@@ -20,6 +20,9 @@ __all__ = [
     "TexError",
     "UndecidedError",
     "TooManyTrajectories",
+    "ReferenceUnsupported",
+    "NotRationalError",
+    "TooLargeError",
     "UnreachableStateWarning",
     "UncertifiedRangeWarning",
 ]
@@ -91,3 +94,19 @@ class UnreachableStateWarning(UserWarning):
 
 class UncertifiedRangeWarning(UserWarning):
     """A parametric value could not be certified to lie in its range."""
+
+
+class ReferenceUnsupported(UndecidedError):
+    """The reference route cannot compute this exactly (so it decides nothing about it).
+
+    A cross-check that catches :class:`UndecidedError` reports the comparison as undecided
+    instead of failing.
+    """
+
+
+class NotRationalError(ReferenceUnsupported):
+    """An input (or a derived power such as ``q ** alpha``) is not a rational number."""
+
+
+class TooLargeError(ReferenceUnsupported):
+    """The model exceeds the reference route's stated size bounds."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -77,6 +79,14 @@ def test_every_module_has_an_all_that_star_imports(name):
 
 
 def test_top_level_all_is_exactly_the_public_names():
+    for name in proofcheck.__all__:  # every listed name resolves (they load lazily)
+        getattr(proofcheck, name)
     public = {n for n, v in vars(proofcheck).items() if not n.startswith("_")
               and not (getattr(v, "__name__", "").startswith("proofcheck.") and type(v).__name__ == "module")}
     assert set(proofcheck.__all__) - {"__version__"} == public
+
+
+def test_import_proofcheck_loads_no_heavy_module():
+    code = "import sys, proofcheck; print(sorted(m for m in ('sympy', 'numpy', 'networkx', 'mpmath') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -31,7 +31,7 @@ MAX_PAIRS = 2000
 def crosscheck_result(table: CrossCheckTable) -> ClaimResult:
     """The cross-check as a claim result ``X.numeric`` (fails loudly on any deviation)."""
     if table.skipped:
-        res = result(Verdict.UNDECIDED, f"numeric cross-check skipped: {table.skipped}")
+        res = result(Verdict.UNDECIDED, f"backend agreement skipped: {table.skipped}")
     elif table.failures:
         f = table.failures[0]
         res = result(Verdict.FAILS,
@@ -47,7 +47,7 @@ def crosscheck_result(table: CrossCheckTable) -> ClaimResult:
                                 for k, v in s.items()} for s in table.summary()],
                      scope=f"k = 0..{table.n}", route=table.precision)
     res.claim_id = "X.numeric"
-    res.title = "Numeric cross-check of the re-training trajectory"
+    res.title = "Backend agreement along re-training (one recursion, several number types)"
     res.statement = ("Exact values of pi^G_k, S, J and kappa_delta agree with explicit iteration in "
                      "mpmath and interval arithmetic (and with the closed forms where they exist).")
     return res
@@ -106,7 +106,7 @@ def certified_return_improvement(mdp, k_max=10, *, dps=50, objective="return", c
     return res
 
 
-@claim("X.numeric", "Numeric cross-check of the re-training trajectory",
+@claim("X.numeric", "Backend agreement along re-training (one recursion, several number types)",
        "Exact values of pi^G_k, S, J and kappa_delta agree with explicit iteration in mpmath and "
        "interval arithmetic (and with the closed forms where they exist).", default=False)
 def check_crosscheck(mdp, conventions, objective=None):

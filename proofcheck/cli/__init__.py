@@ -11,13 +11,13 @@ import argparse
 import sys
 
 from proofcheck import __version__
-from proofcheck.cli import bench, crosscheck, experiment, fuzz, horizon, report, sweep, verify
+from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
 from proofcheck.errors import ProofcheckError
 
 __all__ = ["main", "SUBCOMMANDS"]
 
 #: Subcommand modules under proofcheck.cli, in the order ``--help`` lists them.
-_MODULES = (verify, report, crosscheck, horizon, experiment, fuzz, sweep, bench)
+_MODULES = (verify, report, claims, crosscheck, horizon, experiment, fuzz, sweep, bench)
 SUBCOMMANDS = [m.__name__.rsplit(".", 1)[1] for m in _MODULES]
 
 

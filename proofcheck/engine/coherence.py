@@ -10,14 +10,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import numpy as np
 import sympy as sp
 
-from proofcheck.model.conventions import Conventions
-from proofcheck.model.mdp import Policy
 from proofcheck.engine.backends import get_backend
+from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
 from proofcheck.engine.goal_conditioning import _divide_per_state, _wrap
 from proofcheck.engine.soft_values import _soft_values, likelihoods, occupancy
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.mdp import MDP, Policy
 
 __all__ = [
     "boltzmann_policy",
@@ -31,20 +35,22 @@ __all__ = [
 ]
 
 
-def _normalise_per_state(mdp, w, pi, B, impossible):
+def _normalise_per_state(mdp: MDP, w: np.ndarray, pi: np.ndarray | None, B: Backend,
+                         impossible: str) -> np.ndarray:
     total = B.segment_sum(w, mdp.state_ptr[:-1][~mdp.terminal])
     tot_state = B.empty(mdp.n_states)
     tot_state[~mdp.terminal] = total
     return _divide_per_state(mdp, w, tot_state[mdp.pair_state], pi, B, impossible)
 
 
-def _boltzmann(mdp, pi, zq, B, delta, impossible):
+def _boltzmann(mdp: MDP, pi: np.ndarray, zq: np.ndarray, B: Backend, delta: Any,
+               impossible: str) -> np.ndarray:
     inv = 1 / delta
     w = zq if inv == 1 else B.power(zq, inv if B.exact else B.array([inv])[0])
     return _normalise_per_state(mdp, w, pi, B, impossible)
 
 
-def _argmax(mdp, zq, B, ties):
+def _argmax(mdp: MDP, zq: np.ndarray, B: Backend, ties: str) -> np.ndarray:
     nt = ~mdp.terminal
     starts, ends = mdp.state_ptr[:-1][nt], mdp.state_ptr[1:][nt]
     mask = B.segment_argmax(zq, starts, ends)  # argmax of Zq = argmax of Q = log Zq
@@ -57,7 +63,8 @@ def _argmax(mdp, zq, B, ties):
     return _normalise_per_state(mdp, w, None, B, "uniform")
 
 
-def _f_soft(mdp, pi, q, success, B, f, conv):
+def _f_soft(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, B: Backend, f: str,
+            conv: Conventions) -> np.ndarray:
     zq, _ = _soft_values(mdp, pi, q, success, B)
     if f == "boltzmann":
         return _boltzmann(mdp, pi, zq, B, conv.delta, conv.impossible)
@@ -66,11 +73,27 @@ def _f_soft(mdp, pi, q, success, B, f, conv):
     raise ValueError(f"unknown f {f!r}; use 'boltzmann' or 'argmax'")
 
 
-def soft_policy(mdp, policy=None, f="boltzmann", *, backend=None, conventions=None, delta=None):
+def soft_policy(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
+                backend: BackendLike = None, conventions: Conventions | None = None,
+                delta: sp.Expr | float | None = None) -> Policy:
     """The f-soft policy ``pi^{Q,f}`` of ``policy`` (default the prior).
 
     ``f`` is ``"boltzmann"`` (temperature ``delta``, default ``conventions.delta``) or
     ``"argmax"`` (ties by ``conventions.argmax_ties``).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+    f : {"boltzmann", "argmax"}
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+    delta : positive number, optional
+        Overrides ``conventions.delta``.
+
+    Returns
+    -------
+    Policy
     """
     B = get_backend(backend)
     conv = conventions or Conventions()
@@ -81,8 +104,23 @@ def soft_policy(mdp, policy=None, f="boltzmann", *, backend=None, conventions=No
     return _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)
 
 
-def boltzmann_policy(mdp, policy=None, delta=1, *, backend=None, conventions=None):
+def boltzmann_policy(mdp: MDP, policy: Policy | None = None, delta: sp.Expr | float = 1, *,
+                     backend: BackendLike = None, conventions: Conventions | None = None) -> Policy:
     """``pi^delta(a|s) ∝ Zq_pi(s, a) ** (1/delta)``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    delta : positive number
+        Temperature.
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    Policy
 
     Examples
     --------
@@ -93,13 +131,46 @@ def boltzmann_policy(mdp, policy=None, delta=1, *, backend=None, conventions=Non
     return soft_policy(mdp, policy, "boltzmann", backend=backend, conventions=conventions, delta=delta)
 
 
-def argmax_policy(mdp, policy=None, *, backend=None, conventions=None):
-    """Uniform (or first, per conventions) over ``argmax_a Q_pi(s, a)``."""
+def argmax_policy(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,
+                  conventions: Conventions | None = None) -> Policy:
+    """Uniform (or first, per conventions) over ``argmax_a Q_pi(s, a)``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+        ``argmax_ties`` is used.
+
+    Returns
+    -------
+    Policy
+    """
     return soft_policy(mdp, policy, "argmax", backend=backend, conventions=conventions)
 
 
-def incoherence(mdp, policy=None, f="boltzmann", *, backend=None, conventions=None, delta=None):
+def incoherence(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
+                backend: BackendLike = None, conventions: Conventions | None = None,
+                delta: sp.Expr | float | None = None) -> Scalar:
     """``kappa_f(pi)`` in causal form: ``sum_s d_pi(s) KL(pi(.|s) || pi^{Q,f}(.|s))``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    f : {"boltzmann", "argmax"}
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+    delta : positive number, optional
+        Overrides ``conventions.delta``.
+
+    Returns
+    -------
+    number
+        ``kappa_f(pi) >= 0`` in ``backend``'s numbers; ``+oo``/``inf`` when unbounded.
 
     Examples
     --------
@@ -115,7 +186,7 @@ def incoherence(mdp, policy=None, f="boltzmann", *, backend=None, conventions=No
     return _kl_causal(mdp, policy, soft, B)
 
 
-def _kl_causal(mdp, policy, other, B):
+def _kl_causal(mdp: MDP, policy: Policy, other: Policy, B: Backend) -> Scalar:
     pi = policy.in_backend(B)
     d = occupancy(mdp, policy, backend=B)
     terms = B.rel_entr(pi, other.in_backend(B))
@@ -127,8 +198,26 @@ def _kl_causal(mdp, policy, other, B):
     return B.segment_sum(weighted, np.array([0]))[0] if len(weighted) else B.zero
 
 
-def iterate_coherence(mdp, n, policy=None, f="boltzmann", *, backend=None, conventions=None):
-    """``[pi^B_0 = policy, pi^B_1, ..., pi^B_n]`` with ``pi^B_{i+1} = (pi^B_i)^{Q,f}``."""
+def iterate_coherence(mdp: MDP, n: int, policy: Policy | None = None, f: str = "boltzmann", *,
+                      backend: BackendLike = None, conventions: Conventions | None = None) -> list[Policy]:
+    """``[pi^B_0 = policy, pi^B_1, ..., pi^B_n]`` with ``pi^B_{i+1} = (pi^B_i)^{Q,f}``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    n : int
+        Number of steps.
+    policy : Policy, optional
+        ``pi^B_0``; default the prior.
+    f : {"boltzmann", "argmax"}
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    list of Policy
+        ``n + 1`` policies.
+    """
     B = get_backend(backend)
     conv = conventions or Conventions()
     pi = (policy or mdp.prior_policy()).in_backend(B)
@@ -140,12 +229,26 @@ def iterate_coherence(mdp, n, policy=None, f="boltzmann", *, backend=None, conve
     return out
 
 
-def coherence_fixed_point(mdp, policy=None, f="boltzmann", *, backend=None, conventions=None):
+def coherence_fixed_point(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
+                          backend: BackendLike = None, conventions: Conventions | None = None) -> Policy:
     """The fixed point of iterated f-coherence, reached after at most ``T + 1`` steps.
 
     Each step fixes one more height level, so ``pi^B_{T}`` no longer changes; this
     returns ``pi^B_{T+1}`` (one step past the claimed bound, so the check of P4.10 is
     not assumed here).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    f : {"boltzmann", "argmax"}
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    Policy
 
     Examples
     --------
@@ -157,12 +260,26 @@ def coherence_fixed_point(mdp, policy=None, f="boltzmann", *, backend=None, conv
     return iterate_coherence(mdp, mdp.horizon + 1, policy, f, backend=backend, conventions=conventions)[-1]
 
 
-def incoherent_states(mdp, policy, f="boltzmann", *, backend=None, conventions=None):
+def incoherent_states(mdp: MDP, policy: Policy, f: str = "boltzmann", *, backend: BackendLike = None,
+                      conventions: Conventions | None = None) -> list[Hashable]:
     """States visited by ``policy`` where it differs from its f-soft policy.
 
     ``kappa_f(pi) = 0`` exactly when this list is empty (KL vanishes iff the two
     distributions agree wherever ``pi`` goes), so coherence is decided by comparing
     probabilities, never by testing a sum of logarithms for zero.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy
+    f : {"boltzmann", "argmax"}
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    list
+        State names, in the model's state order.
     """
     B = get_backend(backend)
     soft = soft_policy(mdp, policy, f, backend=B, conventions=conventions)
@@ -178,25 +295,87 @@ def incoherent_states(mdp, policy, f="boltzmann", *, backend=None, conventions=N
     return bad
 
 
-def is_coherent(mdp, policy, f="boltzmann", *, backend=None, conventions=None):
-    """True when ``kappa_f(policy) = 0``: see :func:`incoherent_states`."""
+def is_coherent(mdp: MDP, policy: Policy, f: str = "boltzmann", *, backend: BackendLike = None,
+                conventions: Conventions | None = None) -> bool:
+    """True when ``kappa_f(policy) = 0``: see :func:`incoherent_states`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy
+    f : {"boltzmann", "argmax"}
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    bool
+    """
     return not incoherent_states(mdp, policy, f, backend=backend, conventions=conventions)
 
 
-def kl_causal(mdp, policy, other, *, backend=None):
+def kl_causal(mdp: MDP, policy: Policy, other: Policy, *, backend: BackendLike = None) -> Scalar:
     """``sum_s d_policy(s) KL(policy(.|s) || other(.|s))`` (``+inf`` where ``other`` lacks
-    support): the causal KL between two given policies, without a soft policy in between."""
+    support): the causal KL between two given policies, without a soft policy in between.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy, other : Policy
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    number
+        In ``backend``'s numbers.
+    """
     return _kl_causal(mdp, policy, other, get_backend(backend))
 
 
-def boltzmann_step(mdp, values, zq, delta, *, impossible="keep", backend=None):
+def boltzmann_step(mdp: MDP, values: np.ndarray, zq: np.ndarray, delta: sp.Expr | float, *,
+                   impossible: str = "keep", backend: BackendLike = None) -> np.ndarray:
     """One Boltzmann map on raw pair arrays: ``values ∝ zq ** (1/delta)`` per state, with
     ``impossible`` at states where every ``zq`` is 0.  Unlike :func:`boltzmann_policy`,
-    ``delta`` is used as given, so it may be a SymPy symbol (closed forms in ``delta``)."""
+    ``delta`` is used as given, so it may be a SymPy symbol (closed forms in ``delta``).
+
+    Parameters
+    ----------
+    mdp : MDP
+    values : ndarray
+        The current policy's values over pairs (used where ``impossible="keep"``).
+    zq : ndarray
+        ``Zq`` over pairs.
+    delta : number or sympy.Expr
+        Temperature.
+    impossible : {"keep", "uniform"}
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    ndarray
+        The new policy's values over pairs.
+    """
     return _boltzmann(mdp, values, zq, get_backend(backend), delta, impossible)
 
 
-def normalise_per_state(mdp, weights, values=None, *, impossible="keep", backend=None):
+def normalise_per_state(mdp: MDP, weights: np.ndarray, values: np.ndarray | None = None, *,
+                        impossible: str = "keep", backend: BackendLike = None) -> np.ndarray:
     """``weights`` normalised per state; where a state's weights are all 0: ``values``
-    (``impossible="keep"``) or uniform."""
+    (``impossible="keep"``) or uniform.
+
+    Parameters
+    ----------
+    mdp : MDP
+    weights : ndarray
+        Non-negative weights over pairs.
+    values : ndarray, optional
+        Fallback values over pairs (``impossible="keep"``).
+    impossible : {"keep", "uniform"}
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    ndarray
+        Values over pairs that sum to 1 at every non-terminal state.
+    """
     return _normalise_per_state(mdp, weights, values, get_backend(backend), impossible)

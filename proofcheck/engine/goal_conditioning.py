@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from proofcheck.model.conventions import Conventions
-from proofcheck.model.mdp import Policy
 from proofcheck.engine.backends import get_backend
+from proofcheck.engine.backends.base import Backend, BackendLike
 from proofcheck.engine.soft_values import _soft_values, likelihoods
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.mdp import MDP, Policy
 
 __all__ = [
     "goal_condition",
@@ -27,20 +28,22 @@ __all__ = [
 ]
 
 
-def _uniform_values(mdp, B):
+def _uniform_values(mdp: MDP, B: Backend) -> np.ndarray:
     """The uniform policy in ``B``'s numbers (one conversion per distinct action count)."""
     counts = np.diff(mdp.state_ptr)[mdp.pair_state]
     distinct, inverse = np.unique(counts, return_inverse=True)
     return B.array([sp.Rational(1, int(c)) for c in distinct])[inverse.reshape(-1)]
 
 
-def _condition(mdp, pi, q, success, B, impossible):
+def _condition(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, B: Backend,
+               impossible: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``G`` on raw arrays: ``(new_pi, zq, zv)``."""
     zq, zv = _soft_values(mdp, pi, q, success, B)
     return _divide_per_state(mdp, pi * zq, zv[mdp.pair_state], pi, B, impossible), zq, zv
 
 
-def _divide_per_state(mdp, w, total, pi, B, impossible):
+def _divide_per_state(mdp: MDP, w: np.ndarray, total: np.ndarray, pi: np.ndarray | None, B: Backend,
+                      impossible: str) -> np.ndarray:
     """``w / total`` per pair, where ``total`` (over pairs) is the sum of ``w`` over the
     pair's state; where it is 0 the :attr:`Conventions.impossible` rule applies."""
     dead = B.is_zero(total)
@@ -51,12 +54,13 @@ def _divide_per_state(mdp, w, total, pi, B, impossible):
     return B.normalize_array(new)
 
 
-def _wrap(mdp, values, B):
+def _wrap(mdp: MDP, values: np.ndarray, B: Backend) -> Policy:
     return Policy(mdp, values, None if B.exact and getattr(B, "sympy_values", True) else B)
 
 
-def goal_condition(mdp, policy=None, *, backend=None, alpha=None, likelihood=None,
-                   conventions=None):
+def goal_condition(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,
+                   alpha: sp.Expr | float | None = None, likelihood: np.ndarray | None = None,
+                   conventions: Conventions | None = None) -> Policy:
     """The goal-conditioned policy ``G(pi)`` (default ``pi`` = the prior).
 
     Parameters
@@ -70,6 +74,11 @@ def goal_condition(mdp, policy=None, *, backend=None, alpha=None, likelihood=Non
         Replacement pair likelihoods (fold sequences).
     conventions : Conventions, optional
         Only ``impossible`` is used.
+
+    Returns
+    -------
+    Policy
+        Exact (SymPy values) in the exact backend, else in ``backend``'s numbers.
 
     Examples
     --------
@@ -87,8 +96,24 @@ def goal_condition(mdp, policy=None, *, backend=None, alpha=None, likelihood=Non
     return _wrap(mdp, new, B)
 
 
-def retrain(mdp, k, policy=None, *, backend=None, conventions=None):
+def retrain(mdp: MDP, k: int, policy: Policy | None = None, *, backend: BackendLike = None,
+            conventions: Conventions | None = None) -> list[Policy]:
     """Re-training on own actions: ``[pi^G_0, ..., pi^G_k]`` with ``pi^G_0`` = ``policy`` or the prior.
+
+    Parameters
+    ----------
+    mdp : MDP
+    k : int
+        Number of re-training steps (``>= 0``).
+    policy : Policy, optional
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+        Only ``impossible`` is used.
+
+    Returns
+    -------
+    list of Policy
+        ``k + 1`` policies, ``pi^G_{i+1} = G(pi^G_i)``.
 
     Examples
     --------
@@ -109,8 +134,21 @@ def retrain(mdp, k, policy=None, *, backend=None, conventions=None):
     return out
 
 
-def tempered_policy(mdp, alpha, *, backend=None, conventions=None):
+def tempered_policy(mdp: MDP, alpha: sp.Expr | float, *, backend: BackendLike = None,
+                    conventions: Conventions | None = None) -> Policy:
     """``pi_alpha``: the goal-conditioned prior in the MDP with likelihoods ``q ** alpha``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    alpha : number or sympy.Expr
+        Inverse temperature.
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    Policy
 
     Examples
     --------
@@ -121,7 +159,8 @@ def tempered_policy(mdp, alpha, *, backend=None, conventions=None):
     return goal_condition(mdp, None, backend=backend, alpha=alpha, conventions=conventions)
 
 
-def fold_sequence(mdp, n, *, cumulative, backend=None, conventions=None):
+def fold_sequence(mdp: MDP, n: int, *, cumulative: bool, backend: BackendLike = None,
+                  conventions: Conventions | None = None) -> list[Policy]:
     """The raw folded sequence ``[h_0 = p, h_1, ..., h_n]`` (spec section 5).
 
     ``h_{j+1} = G_{r_j}(p)``, the goal-conditioned prior under rewards ``r_j``, with
@@ -129,6 +168,22 @@ def fold_sequence(mdp, n, *, cumulative, backend=None, conventions=None):
     ``r_{j+1} = r_j + log(term)`` (cumulative, ``H``); ``term`` is the fold term of
     :attr:`Conventions.fold_term` evaluated at ``h_{j+1}``.  Likelihoods may exceed 1
     along the way; conditioning is unaffected, so no normalisation is applied.
+
+    Parameters
+    ----------
+    mdp : MDP
+    n : int
+        Number of fold steps.
+    cumulative : bool
+        ``H`` (True) or ``F`` (False).
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+        ``impossible`` and ``fold_term`` are used.
+
+    Returns
+    -------
+    list of Policy
+        ``n + 1`` policies, ``h_0 = p`` first.
     """
     B = get_backend(backend)
     conv = conventions or Conventions()
@@ -146,15 +201,42 @@ def fold_sequence(mdp, n, *, cumulative, backend=None, conventions=None):
     return seq
 
 
-def noncumulative_fold(mdp, k, *, backend=None, conventions=None):
-    """``[pi^F_0 = p, ..., pi^F_k]``."""
+def noncumulative_fold(mdp: MDP, k: int, *, backend: BackendLike = None,
+                       conventions: Conventions | None = None) -> list[Policy]:
+    """``[pi^F_0 = p, ..., pi^F_k]``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    k : int
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    list of Policy
+        ``k + 1`` policies.
+    """
     return fold_sequence(mdp, k, cumulative=False, backend=backend, conventions=conventions)
 
 
-def cumulative_fold(mdp, k, *, backend=None, conventions=None):
+def cumulative_fold(mdp: MDP, k: int, *, backend: BackendLike = None,
+                    conventions: Conventions | None = None) -> list[Policy | None]:
     """``[pi^H_0, ..., pi^H_k]`` under :attr:`Conventions.h_indexing`.
 
     Under ``"one-is-prior"`` the index 0 has no meaning and is returned as ``None``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    k : int
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+
+    Returns
+    -------
+    list of Policy or None
+        ``k + 1`` entries; the first is None under ``"one-is-prior"``.
     """
     conv = conventions or Conventions()
     off = conv.h_offset

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from proofcheck.model.mdp import Policy
 from proofcheck.engine.backends import get_backend
-from proofcheck.engine.goal_conditioning import _wrap
-from proofcheck.engine.soft_values import likelihoods
+from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
 from proofcheck.engine.coherence import _normalise_per_state
-from proofcheck.engine.soft_values import additive_return, success_probability
+from proofcheck.engine.goal_conditioning import _wrap
+from proofcheck.engine.soft_values import additive_return, likelihoods, success_probability
+from proofcheck.model.mdp import MDP, Policy
 
 __all__ = ["OptimalValues", "optimal_values", "optimal_policy", "is_optimal"]
 
@@ -25,32 +25,42 @@ __all__ = ["OptimalValues", "optimal_values", "optimal_policy", "is_optimal"]
 class OptimalValues:
     """``q_star`` over pairs, ``v_star`` over states, the objective and the backend."""
 
-    mdp: object
+    mdp: MDP
     q_star: np.ndarray
     v_star: np.ndarray
     objective: str
-    backend: object
+    backend: Backend
 
-    def greedy_mask(self):
-        """Pairs whose action attains ``V*`` (exact ties)."""
+    def greedy_mask(self) -> np.ndarray:
+        """Pairs whose action attains ``V*`` (exact ties): a boolean array over pairs."""
         m, B = self.mdp, self.backend
         nt = ~m.terminal
         return B.segment_argmax(self.q_star, m.state_ptr[:-1][nt], m.state_ptr[1:][nt])
 
-    def value(self):
-        """``E_{s0 ~ mu} V*(s0)``."""
+    def value(self) -> Scalar:
+        """``E_{s0 ~ mu} V*(s0)``, a number of ``backend``."""
         B = self.backend
         init = self.mdp.converted(B)["initial"]
         return B.segment_sum(B.weight(init, self.v_star), np.array([0]))[0]
 
 
-def _check_objective(objective):
+def _check_objective(objective: str) -> None:
     if objective not in ("success", "return"):
         raise ValueError(f"objective {objective!r} must be 'success' (S) or 'return' (J)")
 
 
-def optimal_values(mdp, objective="return", *, backend=None):
+def optimal_values(mdp: MDP, objective: str = "return", *, backend: BackendLike = None) -> OptimalValues:
     """Optimal ``Q*``/``V*`` for ``objective`` ``"success"`` (S) or ``"return"`` (J).
+
+    Parameters
+    ----------
+    mdp : MDP
+    objective : {"return", "success"}
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    OptimalValues
 
     Examples
     --------
@@ -78,8 +88,18 @@ def optimal_values(mdp, objective="return", *, backend=None):
     return OptimalValues(mdp, qs, v, objective, B)
 
 
-def optimal_policy(mdp, objective="return", *, backend=None):
+def optimal_policy(mdp: MDP, objective: str = "return", *, backend: BackendLike = None) -> Policy:
     """The optimal policy, uniform over optimal actions at every state.
+
+    Parameters
+    ----------
+    mdp : MDP
+    objective : {"return", "success"}
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    Policy
 
     Examples
     --------
@@ -93,8 +113,25 @@ def optimal_policy(mdp, objective="return", *, backend=None):
     return _wrap(mdp, _normalise_per_state(mdp, w, None, B, "uniform"), B)
 
 
-def is_optimal(mdp, policy, objective="return", *, backend=None):
-    """Whether ``policy`` attains the optimal value of ``objective`` (exact comparison)."""
+def is_optimal(mdp: MDP, policy: Policy, objective: str = "return", *, backend: BackendLike = None) -> bool:
+    """Whether ``policy`` attains the optimal value of ``objective`` (exact comparison).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy
+    objective : {"return", "success"}
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    UndecidedError
+        When the comparison cannot be decided.
+    """
     B = get_backend(backend)
     best = optimal_values(mdp, objective, backend=B).value()
     val = (success_probability if objective == "success" else additive_return)(mdp, policy, backend=B)

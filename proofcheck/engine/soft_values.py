@@ -11,12 +11,15 @@ variable is 1.  Occupancies come from one forward pass.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 
-from proofcheck.model.mdp import Policy
 from proofcheck.engine.backends import get_backend
+from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
+from proofcheck.model.mdp import MDP, Policy
 
 __all__ = [
     "SoftValues",
@@ -36,29 +39,66 @@ class SoftValues:
     :meth:`v_values`.
     """
 
-    mdp: object
+    mdp: MDP
     zq: np.ndarray
     zv: np.ndarray
-    backend: object
+    backend: Backend
 
-    def q_values(self):
+    def q_values(self) -> np.ndarray:
+        """``Q = log Zq`` over pairs (``-inf`` where ``Zq = 0``)."""
         return self.backend.log(self.zq)
 
-    def v_values(self):
+    def v_values(self) -> np.ndarray:
+        """``V = log Zv`` over states (``-inf`` where ``Zv = 0``)."""
         return self.backend.log(self.zv)
 
-    def Zq(self, state, action):
+    def Zq(self, state: Hashable, action: Hashable) -> Scalar:
+        """``Zq(state, action)``, a number of ``backend``.
+
+        Parameters
+        ----------
+        state, action : hashable
+            Names as in the model.
+
+        Returns
+        -------
+        number
+        """
         return self.zq[self.mdp.pair(state, action)]
 
-    def Zv(self, state):
+    def Zv(self, state: Hashable) -> Scalar:
+        """``Zv(state)``, a number of ``backend``.
+
+        Parameters
+        ----------
+        state : hashable
+            A state name as in the model.
+
+        Returns
+        -------
+        number
+        """
         return self.zv[self.mdp.index[state]]
 
 
-def likelihoods(mdp, backend=None, alpha=None):
+def likelihoods(mdp: MDP, backend: BackendLike = None,
+                alpha: sp.Expr | float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The pair likelihoods ``q`` and leaf successes in ``backend``, tempered by ``alpha``.
 
     ``alpha`` is the inverse temperature of spec section 4: ``q_alpha = q ** alpha``,
     applied to leaf successes too (they are the last step's likelihood).
+
+    Parameters
+    ----------
+    mdp : MDP
+    backend : str or Backend, optional
+    alpha : number or sympy.Expr, optional
+        Inverse temperature; None leaves the likelihoods as they are.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``q`` over pairs and ``success`` over states, in ``backend``'s numbers.
     """
     B = get_backend(backend)
     conv = mdp.converted(B)
@@ -69,7 +109,8 @@ def likelihoods(mdp, backend=None, alpha=None):
     return q, success
 
 
-def _soft_values(mdp, pi, q, success, B):
+def _soft_values(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
+                 B: Backend) -> tuple[np.ndarray, np.ndarray]:
     """The backward recursion, written once for every backend."""
     ep = mdp.converted(B)["edge_prob"]
     zv = B.empty(mdp.n_states)
@@ -83,7 +124,8 @@ def _soft_values(mdp, pi, q, success, B):
     return zq, zv
 
 
-def soft_values(mdp, policy=None, *, backend=None, alpha=None, likelihood=None):
+def soft_values(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,
+                alpha: sp.Expr | float | None = None, likelihood: np.ndarray | None = None) -> SoftValues:
     """Soft ``Zq``/``Zv`` of ``policy`` (default: the prior).
 
     Parameters
@@ -118,11 +160,23 @@ def soft_values(mdp, policy=None, *, backend=None, alpha=None, likelihood=None):
     return SoftValues(mdp, zq, zv, B)
 
 
-def occupancy(mdp, policy=None, *, backend=None):
+def occupancy(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None) -> np.ndarray:
     """Probability ``d(s)`` of visiting each state under ``policy`` (an array over states).
 
     In a DAG each state is visited at most once per trajectory, so ``d(s)`` is also
     ``sum_t d^t(s)``, the weight the causal sums of the paper need.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    ndarray
+        ``d(s)`` over states, in ``backend``'s numbers.
     """
     B = get_backend(backend)
     pi = (policy or mdp.prior_policy()).in_backend(B)
@@ -137,13 +191,42 @@ def occupancy(mdp, policy=None, *, backend=None):
     return d
 
 
-def pair_occupancy(mdp, policy, d, B):
-    """``d(s) * pi(a|s)`` for each pair."""
+def pair_occupancy(mdp: MDP, policy: Policy, d: np.ndarray, B: Backend) -> np.ndarray:
+    """``d(s) * pi(a|s)`` for each pair.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy
+    d : ndarray
+        State occupancies (:func:`occupancy`) in ``B``'s numbers.
+    B : Backend
+
+    Returns
+    -------
+    ndarray
+        Over pairs, in ``B``'s numbers.
+    """
     return d[mdp.pair_state] * policy.in_backend(B)
 
 
-def success_probability(mdp, policy=None, *, backend=None, alpha=None):
+def success_probability(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,
+                        alpha: sp.Expr | float | None = None) -> Scalar:
     """``S(pi) = E_{s0 ~ mu} Zv_pi(s0) = P_pi(all O_t = 1)``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    backend : str or Backend, optional
+    alpha : number or sympy.Expr, optional
+        Inverse temperature applied to every likelihood.
+
+    Returns
+    -------
+    number
+        ``S(pi)`` in ``backend``'s numbers.
 
     Examples
     --------
@@ -157,10 +240,22 @@ def success_probability(mdp, policy=None, *, backend=None, alpha=None):
     return B.segment_sum(B.weight(init, sv.zv), np.array([0]))[0]
 
 
-def additive_return(mdp, policy=None, *, backend=None):
+def additive_return(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None) -> Scalar:
     """``J(pi) = E_pi[sum_t log q(s_t, a_t)] + E_pi[log success(leaf)]``; may be ``-inf``.
 
     Zero-probability events contribute nothing (``0 * log 0 = 0``).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    backend : str or Backend, optional
+
+    Returns
+    -------
+    number
+        ``J(pi)`` in ``backend``'s numbers (``-oo`` in the exact backend).
 
     Examples
     --------

@@ -8,16 +8,20 @@ trajectories it raises :class:`TooManyTrajectories` and the caller reports
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterator
+from typing import Any
+
 import numpy as np
 import sympy as sp
 
-from proofcheck.errors import UndecidedError, TooManyTrajectories
 from proofcheck.engine.backends import get_backend
+from proofcheck.errors import TooManyTrajectories
+from proofcheck.model.mdp import MDP, Policy
 
 _EXACT = get_backend("exact")
 
 
-def _zero(x):
+def _zero(x: Any) -> bool:
     # through the backend so that parametric claim runs see their case assumptions
     return _EXACT._is_zero(sp.sympify(x))
 
@@ -25,8 +29,19 @@ __all__ = ["TooManyTrajectories", "count_trajectories", "enumerate_trajectories"
            "trajectory_distribution", "trajectory_kl"]
 
 
-def count_trajectories(mdp, start=None):
-    """Number of distinct trajectories (state, action, state, ...) from ``start`` or ``mu``."""
+def count_trajectories(mdp: MDP, start: Hashable | None = None) -> int:
+    """Number of distinct trajectories (state, action, state, ...) from ``start`` or ``mu``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    start : state, optional
+        Count from this state; default from every initial state (``mu > 0``).
+
+    Returns
+    -------
+    int
+    """
     n = np.zeros(mdp.n_states, dtype=object)
     for i in range(mdp.n_states - 1, -1, -1):  # reverse topological order
         if mdp.terminal[i]:
@@ -41,8 +56,10 @@ def count_trajectories(mdp, start=None):
     return int(sum(n[i] for i, m in enumerate(mdp.initial) if m != 0))
 
 
-def enumerate_trajectories(mdp, policy=None, *, start=None, first_action=None, limit=100_000,
-                           likelihood=None):
+def enumerate_trajectories(
+    mdp: MDP, policy: Policy | None = None, *, start: Hashable | None = None,
+    first_action: Hashable | None = None, limit: int = 100_000, likelihood: np.ndarray | None = None,
+) -> Iterator[tuple[tuple[Hashable, ...], sp.Expr, sp.Expr]]:
     """Yield ``(path, prob, lik)`` for every trajectory.
 
     ``path`` is ``(s0, a0, s1, a1, ..., sT)``; ``prob`` its probability under ``policy``
@@ -50,6 +67,28 @@ def enumerate_trajectories(mdp, policy=None, *, start=None, first_action=None, l
     ``lik`` the product of the likelihoods along it, leaf success included.  With
     ``first_action``, the first action is fixed (probability 1), as in ``Zq(s, a)``.
     Values are exact SymPy numbers.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        An exact policy; default the prior.
+    start : state, optional
+    first_action : action, optional
+    limit : int
+        Largest number of trajectories to enumerate.
+    likelihood : ndarray, optional
+        Replacement pair likelihoods (exact).
+
+    Yields
+    ------
+    (tuple, sympy.Expr, sympy.Expr)
+        ``(path, prob, lik)``.
+
+    Raises
+    ------
+    TooManyTrajectories
+        When there are more than ``limit`` trajectories.
     """
     total = count_trajectories(mdp, start)
     if total > limit:
@@ -58,7 +97,8 @@ def enumerate_trajectories(mdp, policy=None, *, start=None, first_action=None, l
     q = mdp.likelihood if likelihood is None else likelihood
     starts = [(mdp.index[start], sp.Integer(1))] if start is not None else [
         (i, m) for i, m in enumerate(mdp.initial) if m != 0]
-    stack = [((mdp.states[i],), i, m, sp.Integer(1), True) for i, m in starts]
+    stack: list[tuple[tuple[Hashable, ...], int, Any, Any, bool]] = [
+        ((mdp.states[i],), i, m, sp.Integer(1), True) for i, m in starts]
     while stack:
         path, i, prob, lik, first = stack.pop()
         if mdp.terminal[i]:
@@ -78,19 +118,46 @@ def enumerate_trajectories(mdp, policy=None, *, start=None, first_action=None, l
                               lik * q[j], False))
 
 
-def trajectory_distribution(mdp, policy=None, *, limit=100_000):
-    """``{path: probability}`` over all trajectories with positive probability."""
-    out = {}
+def trajectory_distribution(mdp: MDP, policy: Policy | None = None, *,
+                            limit: int = 100_000) -> dict[tuple[Hashable, ...], sp.Expr]:
+    """``{path: probability}`` over all trajectories with positive probability.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        An exact policy; default the prior.
+    limit : int
+        Largest number of trajectories to enumerate.
+
+    Returns
+    -------
+    dict
+        ``path -> probability`` (exact), paths as in :func:`enumerate_trajectories`.
+    """
+    out: dict[tuple[Hashable, ...], sp.Expr] = {}
     for path, prob, _ in enumerate_trajectories(mdp, policy, limit=limit):
         if not _zero(prob):
             out[path] = out.get(path, 0) + prob
     return out
 
 
-def trajectory_kl(mdp, policy, other, *, limit=100_000):
+def trajectory_kl(mdp: MDP, policy: Policy | None, other: Policy | None, *, limit: int = 100_000) -> sp.Expr:
     """``KL(P_policy(xi) || P_other(xi))`` by summing over enumerated trajectories (exact).
 
     ``+oo`` when ``policy`` gives positive probability to a trajectory ``other`` never takes.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy, other : Policy or None
+        Exact policies; None is the prior.
+    limit : int
+        Largest number of trajectories to enumerate (each policy).
+
+    Returns
+    -------
+    sympy.Expr
     """
     P = trajectory_distribution(mdp, policy, limit=limit)
     Q = {path: p for path, p, _ in enumerate_trajectories(mdp, other, limit=limit)}

@@ -394,7 +394,7 @@ def case_section(res, table, *, figures=True):
     conv = c.conventions.as_dict()
     for r in res.claims:
         out.append(claim_block(r, conv))
-    out += [r"\subsection*{Numeric cross-check}", _crosscheck(res)]
+    out += [r"\subsection*{Backend agreement (one recursion in exact, mpmath and interval arithmetic)}", _crosscheck(res)]
     for name, sec in res.sections.items():
         if name in ("symbolic", "crosscheck") or not isinstance(sec, dict):
             continue

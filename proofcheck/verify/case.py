@@ -14,17 +14,19 @@ from proofcheck.claims._common import equal
 from proofcheck.errors import UndecidedError
 from proofcheck.io.casefile import Case
 from proofcheck.model.conventions import Conventions
-from proofcheck.verify import numeric_section, symbolic_section
+from proofcheck.verify import numeric_section, reference_section, symbolic_section
 from proofcheck.verify.expectations import PolicyCache, evaluate_quantity
 
 __all__ = ["CaseResult", "ExpectationResult", "check_expectations", "verify_case", "verify_model", "load_case",
            "loads_case", "SECTIONS"]
 
 #: The sections run after the finite claims, each a function ``extend(case, result)``: the
-#: symbolic one (closed forms, limit claims) and the numeric one (cross-checks).  Each
+#: symbolic one (closed forms, limit claims), the numeric one (backend agreement, certified
+#: P5.4) and the reference one (the engine against the independent reference route).  Each
 #: appends results to ``result.claims`` and/or a section to ``result.sections``
 #: (``{"title": ..., "lines": [one-line strings for the terminal], ...JSON data}``).
-SECTIONS = (("symbolic", symbolic_section.extend), ("numeric", numeric_section.extend))
+SECTIONS = (("symbolic", symbolic_section.extend), ("numeric", numeric_section.extend),
+            ("reference", reference_section.extend))
 
 
 def load_case(path) -> Case:

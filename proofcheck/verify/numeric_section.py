@@ -23,7 +23,7 @@ __all__ = ["extend"]
 
 
 def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
-    """Add the numeric cross-check and the certified P5.4 verdicts to a case result.
+    """Add the backend agreement table and the certified P5.4 verdicts to a case result.
 
     Examples
     --------
@@ -43,7 +43,7 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
     res.conventions = case.conventions.as_dict()
     result.claims.append(res)
     result.sections["crosscheck"] = {
-        "title": "Numeric cross-check",
+        "title": "Backend agreement (exact vs mpmath vs interval vs closed forms; not an independent route)",
         "lines": table.lines(),
         "rows": [r.text() for r in table.rows],
         "table": table.as_dict(),

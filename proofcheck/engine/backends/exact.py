@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
 import sympy as sp
 
 from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
@@ -18,17 +22,17 @@ class ExactBackend(Backend):
     name = "exact"
     exact = True
 
-    def __init__(self, simplify=True):
+    def __init__(self, simplify: bool = True) -> None:
         self.simplify = simplify
 
     @property
-    def inf(self):
+    def inf(self) -> sp.Expr:
         return sp.oo
 
-    def _convert(self, value):
+    def _convert(self, value: Any) -> sp.Basic:
         return sp.sympify(value) if not isinstance(value, sp.Basic) else value
 
-    def array(self, values):
+    def array(self, values: Collection[Any]) -> np.ndarray:
         if _is_float_array(values):
             raise ModelError(
                 f"the exact backend got a float64 array of {len(values)} model values (a model built "
@@ -36,36 +40,36 @@ class ExactBackend(Backend):
                 "or build the model with exact (SymPy) values")
         return _obj([v if isinstance(v, sp.Basic) else sp.sympify(v) for v in values])
 
-    def _log(self, x):
+    def _log(self, x: sp.Expr) -> sp.Expr:
         return sp.log(x)
 
-    def _exp(self, x):
+    def _exp(self, x: sp.Expr) -> sp.Expr:
         return sp.exp(x)
 
-    def _pow(self, x, y):
+    def _pow(self, x: sp.Expr, y: Any) -> sp.Expr:
         return sp.Pow(x, y)
 
-    def _is_zero(self, x):
+    def _is_zero(self, x: sp.Expr) -> bool:
         z = x.is_zero
         if z is None and x.free_symbols:  # parametric: a case split inside claim runs
             z = assumed_zero(x)
         return z is True
 
-    def _sign(self, x):
+    def _sign(self, x: sp.Expr) -> int:
         return exact_sign(x)
 
-    def normalize(self, x):
+    def normalize(self, x: sp.Expr) -> sp.Expr:
         if not self.simplify or x.is_Rational or not x.free_symbols:
             return x
         if x.is_rational_function():
             return sp.cancel(x)
         return x
 
-    def normalize_array(self, x):
+    def normalize_array(self, x: np.ndarray) -> np.ndarray:
         return _obj([self.normalize(v) for v in x]) if self.simplify else x
 
-    def to_sympy(self, x):
+    def to_sympy(self, x: sp.Expr) -> sp.Expr:
         return x
 
-    def describe(self):
+    def describe(self) -> str:
         return "exact (SymPy rational and symbolic arithmetic)"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 import mpmath
+import numpy as np
 import sympy as sp
 
 from proofcheck.engine.backends.base import Backend, _obj
@@ -17,39 +21,39 @@ class _MpmathFamily(Backend):
 
     exact = False
 
-    def __init__(self, dps, ctx):
+    def __init__(self, dps: int, ctx: Any) -> None:
         self.dps = dps
         self.ctx = ctx
 
-    def from_floats(self, values):
+    def from_floats(self, values: Collection[Any]) -> np.ndarray:
         # a float is an exact binary number: converting it loses nothing (and, for
         # intervals, its point interval is a rigorous enclosure)
         return _obj([self.ctx.mpf(float(v)) for v in values])
 
-    def _log(self, x):
+    def _log(self, x: Any) -> Any:
         return self.ctx.log(x)
 
-    def _exp(self, x):
+    def _exp(self, x: Any) -> Any:
         return self.ctx.exp(x)
 
 
 class MpmathBackend(_MpmathFamily):
     """mpmath multi-precision floats in a private context of ``dps`` decimal digits."""
 
-    def __init__(self, dps=50):
+    def __init__(self, dps: int = 50) -> None:
         ctx = mpmath.MPContext()
         ctx.dps = dps
         super().__init__(dps, ctx)
 
     @property
-    def name(self):
+    def name(self) -> str:
         return f"mpmath-{self.dps}"
 
     @property
-    def inf(self):
+    def inf(self) -> Any:
         return self.ctx.inf
 
-    def _convert(self, value):
+    def _convert(self, value: Any) -> Any:
         value = self._number(value)
         if value.is_Rational:
             return self.ctx.mpf(int(value.p)) / int(value.q)
@@ -59,46 +63,46 @@ class MpmathBackend(_MpmathFamily):
                 raise UndecidedError(f"numeric backend {self.name} cannot evaluate {value} to a real number")
         return self.ctx.mpf(sp.Float(value, self.dps + 15)._mpf_)
 
-    def _pow(self, x, y):
+    def _pow(self, x: Any, y: Any) -> Any:
         return self.ctx.power(x, y)
 
-    def _is_zero(self, x):
+    def _is_zero(self, x: Any) -> bool:
         return x == 0
 
-    def _sign(self, x):
+    def _sign(self, x: Any) -> int:
         return int(x > 0) - int(x < 0)
 
-    def to_sympy(self, x):
+    def to_sympy(self, x: Any) -> sp.Expr:
         return sp.Float(x, self.dps) if self.ctx.isfinite(x) else (sp.oo if x > 0 else -sp.oo)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"mpmath, {self.dps} significant decimal digits (rounding error not bounded; see interval backend)"
 
 
 class IntervalBackend(_MpmathFamily):
     """mpmath interval arithmetic: every number is a rigorous enclosure."""
 
-    def __init__(self, dps=50):
+    def __init__(self, dps: int = 50) -> None:
         super().__init__(dps, interval_context(dps))
 
     @property
-    def name(self):
+    def name(self) -> str:
         return f"interval-{self.dps}"
 
     @property
-    def inf(self):
+    def inf(self) -> Any:
         return self.ctx.mpf(mpmath.inf)
 
-    def _convert(self, value):
+    def _convert(self, value: Any) -> Any:
         return interval_eval(self._number(value), self.ctx)
 
-    def _pow(self, x, y):
+    def _pow(self, x: Any, y: Any) -> Any:
         return self.ctx.exp(y * self.ctx.log(x)) if not (isinstance(y, int)) else x ** y
 
-    def _is_zero(self, x):
+    def _is_zero(self, x: Any) -> bool:
         return x.a == 0 and x.b == 0
 
-    def _sign(self, x):
+    def _sign(self, x: Any) -> int:
         if x.a > 0:
             return 1
         if x.b < 0:
@@ -107,30 +111,30 @@ class IntervalBackend(_MpmathFamily):
             return 0
         raise UndecidedError(f"the interval {x} straddles 0")
 
-    def compare(self, a, b):
+    def compare(self, a: Any, b: Any) -> int:
         if self._is_inf(a) or self._is_inf(b):
             return self._cmp_inf(a, b)
         return self._sign(a - b)
 
-    def _is_inf(self, x):
+    def _is_inf(self, x: Any) -> bool:
         return x.a == x.b and (x.a == mpmath.inf or x.a == -mpmath.inf)
 
-    def _cmp_inf(self, a, b):
+    def _cmp_inf(self, a: Any, b: Any) -> int:
         order = lambda v: 1 if (self._is_inf(v) and v.a > 0) else (-1 if self._is_inf(v) else 0)
         oa, ob = order(a), order(b)
         if oa == ob == 0:
             return self._sign(a - b)
         return (oa > ob) - (oa < ob)
 
-    def to_sympy(self, x):
+    def to_sympy(self, x: Any) -> sp.Expr:
         # the midpoint at the interval's own precision (plus guard bits): mpmath.mpf at
         # the global precision would round it to about 15 digits
         with mpmath.workprec(self.ctx.prec + 10):
             mid = (mpmath.mpf(x.a) + mpmath.mpf(x.b)) / 2
             return sp.Float(mid, self.dps)
 
-    def radius(self, x):
+    def radius(self, x: Any) -> float:
         return float((x.b - x.a) / 2)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"mpmath interval arithmetic, {self.dps} digits (rigorous enclosures)"

@@ -34,27 +34,34 @@ p**2/2 - p/4 + 1/2
 
 from __future__ import annotations
 
-import random
+import importlib
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
-from proofcheck.errors import ConventionError, UndecidedError
 from proofcheck.engine.backends.base import Backend
+from proofcheck.errors import ConventionError, UndecidedError
 
+if TYPE_CHECKING:
+    from proofcheck.model.mdp import MDP
+
+# typed as Any: checked the same with or without python-flint (0.9+ ships type hints)
+_flint: Any
 try:  # python-flint is an optional extra ("fast")
-    import flint as _flint
+    _flint = importlib.import_module("flint")
 except ImportError:  # pragma: no cover - exercised only without python-flint
     _flint = None
 
 __all__ = ["RationalFunctionBackend", "FlintRational", "HAVE_FLINT"]
 
 #: True when python-flint is importable (the univariate fast path is available).
-HAVE_FLINT = _flint is not None
-_ONE_POLY = _flint.fmpq_poly([1]) if HAVE_FLINT else None
+HAVE_FLINT: bool = _flint is not None
+_ONE_POLY: Any = _flint.fmpq_poly([1]) if HAVE_FLINT else None
 
 
-def _not_rational(value, why=""):
+def _not_rational(value: Any, why: str = "") -> ConventionError:
     return ConventionError(
         f"value {value} is not a rational function of the model's parameters{why}; the "
         "'rational' backend holds only rational functions: use backend='exact' for it"
@@ -82,12 +89,12 @@ class FlintRational:
 
     __slots__ = ("n", "d", "v")
 
-    def __init__(self, n, d=None, v=None):
+    def __init__(self, n: Any, d: Any = None, v: str | None = None) -> None:
         self.n, self.d, self.v = n, d, v
 
     # -- construction ---------------------------------------------------------
     @staticmethod
-    def _canonical(n, d, v):
+    def _canonical(n: Any, d: Any, v: str | None) -> FlintRational:
         if n.is_zero():
             return FlintRational(n, None, None)
         g = n.gcd(d)
@@ -101,8 +108,24 @@ class FlintRational:
         return FlintRational(n, d, v)
 
     @classmethod
-    def from_sympy(cls, expr, symbol=None):
-        """Convert a SymPy rational function of at most one symbol."""
+    def from_sympy(cls, expr: Any, symbol: sp.Symbol | None = None) -> FlintRational:
+        """Convert a SymPy rational function of at most one symbol.
+
+        Parameters
+        ----------
+        expr : sympy.Expr or anything ``sympify`` reads
+        symbol : sympy.Symbol, optional
+            The variable; default the expression's only free symbol.
+
+        Returns
+        -------
+        FlintRational
+
+        Raises
+        ------
+        ConventionError
+            For several symbols, or a value that is not a rational function.
+        """
         expr = sp.sympify(expr)
         if expr.is_Rational:
             if expr == 1 and _ONE_ELEM is not None:
@@ -122,12 +145,12 @@ class FlintRational:
         return cls._canonical(n, d, x.name)
 
     @staticmethod
-    def _poly(expr, x):
+    def _poly(expr: sp.Expr, x: sp.Symbol) -> Any:
         coeffs = sp.Poly(expr, x).all_coeffs()[::-1]
         return _flint.fmpq_poly([_flint.fmpq(int(c.p), int(c.q)) for c in coeffs])
 
     @staticmethod
-    def _lift(other):
+    def _lift(other: object) -> FlintRational | None:
         if isinstance(other, FlintRational):
             return other
         if isinstance(other, (int, np.integer)):
@@ -139,7 +162,7 @@ class FlintRational:
         return None
 
     @staticmethod
-    def _var(a, b):
+    def _var(a: FlintRational, b: FlintRational) -> str | None:
         if a.v is None:
             return b.v
         if b.v is not None and b.v != a.v:
@@ -150,7 +173,7 @@ class FlintRational:
     # -- arithmetic -------------------------------------------------------------
     # The hot paths (both operands polynomials, or one a constant) avoid gcds: the
     # backward passes over a tree are almost all of that kind.
-    def __add__(self, o):
+    def __add__(self, o: object) -> FlintRational:
         if type(o) is not FlintRational:
             o = self._lift(o)
             if o is None:
@@ -169,18 +192,18 @@ class FlintRational:
 
     __radd__ = __add__
 
-    def __neg__(self):
+    def __neg__(self) -> FlintRational:
         return FlintRational(-self.n, self.d, self.v)
 
-    def __sub__(self, other):
+    def __sub__(self, other: object) -> FlintRational:
         o = self._lift(other)
         return NotImplemented if o is None else self + (-o)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: object) -> FlintRational:
         o = self._lift(other)
         return NotImplemented if o is None else o + (-self)
 
-    def __mul__(self, o):
+    def __mul__(self, o: object) -> FlintRational:
         if o is _ONE_ELEM:  # tau = 1 and q = 1 everywhere in deterministic, unweighted models
             return self
         if self is _ONE_ELEM and type(o) is FlintRational:
@@ -205,7 +228,7 @@ class FlintRational:
 
     __rmul__ = __mul__
 
-    def __truediv__(self, o):
+    def __truediv__(self, o: object) -> FlintRational:
         if type(o) is not FlintRational:
             o = self._lift(o)
             if o is None:
@@ -221,11 +244,11 @@ class FlintRational:
         den = o.n * self.d if self.d is not None else o.n
         return self._canonical(num, den, sv or ov)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: object) -> FlintRational:
         o = self._lift(other)
         return NotImplemented if o is None else o / self
 
-    def __pow__(self, k):
+    def __pow__(self, k: object) -> FlintRational:
         if isinstance(k, sp.Integer):
             k = int(k)
         if not isinstance(k, (int, np.integer)):
@@ -239,27 +262,36 @@ class FlintRational:
                              self.v if self.n.degree() > 0 or self.d is not None else None)
 
     # -- comparison -----------------------------------------------------------
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         o = self._lift(other)
         if o is None:
             return NotImplemented
         return self.n == o.n and (self.d is None) == (o.d is None) and (self.d is None or self.d == o.d)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((str(self.n), str(self.d)))
 
-    def is_constant(self):
+    def is_constant(self) -> bool:
         return self.d is None and self.n.degree() <= 0
 
-    def constant(self):
+    def constant(self) -> sp.Rational:
         """The value as a SymPy Rational (constants only)."""
-        c = self.n[0] if self.n.degree() >= 0 else 0
+        c: Any = self.n[0] if self.n.degree() >= 0 else 0
         return sp.Rational(int(c.p), int(c.q)) if c != 0 else sp.Integer(0)
 
-    def as_expr(self, symbol=None):
-        """The SymPy expression, in ``symbol`` (default: a real Symbol named after ``v``)."""
+    def as_expr(self, symbol: sp.Symbol | None = None) -> sp.Expr:
+        """The SymPy expression, in ``symbol`` (default: a real Symbol named after ``v``).
+
+        Parameters
+        ----------
+        symbol : sympy.Symbol, optional
+
+        Returns
+        -------
+        sympy.Expr
+        """
         x = symbol if symbol is not None else sp.Symbol(self.v or "x", real=True)
-        def ex(p, scale=1):
+        def ex(p: Any, scale: int = 1) -> sp.Expr:
             return sp.Add(*[sp.Rational(int(c.p) * scale, int(c.q)) * x ** i for i, c in enumerate(p.coeffs())])
         if self.d is None:
             return ex(self.n)
@@ -267,14 +299,14 @@ class FlintRational:
         scale = int(sp.ilcm(int(self.n.denom()), int(self.d.denom())))
         return ex(self.n, scale) / ex(self.d, scale)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return str(self.as_expr())
 
     __str__ = __repr__
 
 
 #: The constant 1, shared so that multiplication by it is an identity check.
-_ONE_ELEM = None
+_ONE_ELEM: FlintRational | None = None
 if HAVE_FLINT:
     _ONE_ELEM = FlintRational(_flint.fmpq_poly([1]))
 
@@ -305,51 +337,61 @@ class RationalFunctionBackend(Backend):
     #: Policies stored as SymPy values must be converted before they enter this backend.
     sympy_values = False
 
-    def __init__(self, symbols=None, impl="auto"):
+    def __init__(self, symbols: Iterable[sp.Symbol] | None = None, impl: str = "auto") -> None:
         if impl not in ("auto", "flint", "sympy"):
             raise ConventionError(f"unknown rational backend implementation {impl!r}; use auto, flint or sympy")
-        self.symbols = None if symbols is None else tuple(symbols)
-        nsym = 1 if symbols is None else len(self.symbols)
+        self.symbols: tuple[sp.Symbol, ...] | None = None if symbols is None else tuple(symbols)
+        nsym = 1 if self.symbols is None else len(self.symbols)
         if impl == "flint" and not HAVE_FLINT:
             raise ConventionError("impl='flint' needs python-flint; pip install 'proofcheck[fast]' or use impl='sympy'")
         if impl == "flint" and nsym > 1:
-            raise ConventionError(f"impl='flint' handles one parameter, got {len(self.symbols)}; use impl='sympy'")
+            raise ConventionError(f"impl='flint' handles one parameter, got {nsym}; use impl='sympy'")
         self.impl = "flint" if (impl == "flint" or (impl == "auto" and HAVE_FLINT and nsym <= 1)) else "sympy"
-        self._fields = {}
+        self._fields: dict[sp.Symbol, Any] = {}
         if self.symbols is not None and self.impl == "sympy":
             self._field = sp.QQ.frac_field(*self.symbols) if self.symbols else None
-        self._memo = {}
+        self._memo: dict[Any, Any] = {}
         self._zero = self._convert(sp.Integer(0))
         self._one = self._convert(sp.Integer(1))
 
     @property
-    def zero(self):
+    def zero(self) -> Any:
         return self._zero
 
     @property
-    def one(self):
+    def one(self) -> Any:
         return self._one
 
     @classmethod
-    def for_model(cls, mdp, impl="auto"):
-        """The backend over ``mdp``'s declared parameters."""
+    def for_model(cls, mdp: MDP, impl: str = "auto") -> RationalFunctionBackend:
+        """The backend over ``mdp``'s declared parameters.
+
+        Parameters
+        ----------
+        mdp : MDP
+        impl : {"auto", "flint", "sympy"}
+
+        Returns
+        -------
+        RationalFunctionBackend
+        """
         return cls(tuple(mdp.parameters), impl=impl)
 
     @property
-    def name(self):
+    def name(self) -> str:
         syms = "" if self.symbols is None else "[" + ",".join(s.name for s in self.symbols) + "]"
         return f"rational{syms}"
 
     @property
-    def key(self):
+    def key(self) -> str:
         return f"{self.name}/{self.impl}"
 
     @property
-    def inf(self):
+    def inf(self) -> sp.Expr:
         return sp.oo
 
     # -- conversion -----------------------------------------------------------
-    def _convert(self, value):
+    def _convert(self, value: Any) -> Any:
         if isinstance(value, FlintRational) and self.impl == "flint":
             return value
         if self.impl == "sympy" and not isinstance(value, (sp.Basic, int, float)) and hasattr(value, "field"):
@@ -365,7 +407,7 @@ class RationalFunctionBackend(Backend):
             pass
         return out
 
-    def _convert_new(self, value):
+    def _convert_new(self, value: Any) -> Any:
         expr = sp.sympify(value)
         if expr.has(sp.Float):
             raise ConventionError(f"value {expr} is a float; the rational backend is exact: give it "
@@ -388,7 +430,7 @@ class RationalFunctionBackend(Backend):
         except (ValueError, sp.polys.polyerrors.CoercionFailed):
             raise _not_rational(expr) from None
 
-    def _field_for(self, syms):
+    def _field_for(self, syms: set[sp.Symbol]) -> Any:
         if self.symbols is not None:
             return self._field
         if not syms:
@@ -409,7 +451,7 @@ class RationalFunctionBackend(Backend):
             self._fields[x] = sp.QQ.frac_field(x)
         return self._fields[x]
 
-    def array(self, values):
+    def array(self, values: Collection[Any]) -> np.ndarray:
         if isinstance(values, np.ndarray) and values.dtype.kind == "f":
             raise ConventionError(f"the rational backend got a float64 array of {len(values)} model values; "
                                   "it is exact: build the model with exact values or use backend='float'")
@@ -418,38 +460,38 @@ class RationalFunctionBackend(Backend):
         return out
 
     # -- scalar hooks ---------------------------------------------------------
-    def _log(self, x):
+    def _log(self, x: Any) -> Any:
         raise _not_rational(f"log({self.to_sympy(x)})", " (a logarithm)")
 
-    def _exp(self, x):
+    def _exp(self, x: Any) -> Any:
         raise _not_rational(f"exp({self.to_sympy(x)})", " (an exponential)")
 
-    def _pow(self, x, y):
+    def _pow(self, x: Any, y: Any) -> Any:
         ys = sp.sympify(y)
         if not ys.is_Integer:
             raise _not_rational(f"({self.to_sympy(x)})**({ys})", " (a non-integer power)")
         return x ** int(ys)
 
-    def _is_zero(self, x):
+    def _is_zero(self, x: Any) -> bool:
         if type(x) is FlintRational:
             return x.n.is_zero()
         return x == 0
 
-    def _is_constant(self, x):
+    def _is_constant(self, x: Any) -> bool:
         if isinstance(x, FlintRational):
             return x.is_constant()
         return not hasattr(x, "field") or (x.numer.is_ground and x.denom.is_ground)
 
-    def _sign(self, x):
+    def _sign(self, x: Any) -> int:
         if self._is_constant(x):
             c = self.to_sympy(x)
             return 1 if c > 0 else (-1 if c < 0 else 0)
         raise UndecidedError(f"the sign of {self.to_sympy(x)} depends on the parameters")
 
-    def _is_inf(self, x):
+    def _is_inf(self, x: Any) -> bool:
         return x is sp.oo or x is sp.S.NegativeInfinity
 
-    def to_sympy(self, x):
+    def to_sympy(self, x: Any) -> sp.Expr:
         """A canonical SymPy expression (cancelled rational function)."""
         if isinstance(x, FlintRational):
             if x.is_constant():
@@ -462,6 +504,6 @@ class RationalFunctionBackend(Backend):
             return x.as_expr()
         return sp.QQ.to_sympy(x)
 
-    def describe(self):
+    def describe(self) -> str:
         how = "python-flint fmpq_poly" if self.impl == "flint" else "SymPy QQ.frac_field"
         return f"exact rational functions of the parameters ({how}, canonical, no expression trees)"

@@ -1,0 +1,148 @@
+"""The reference section of ``verify``: the engine against the independent reference route.
+
+:mod:`proofcheck.reference` computes every quantity from the definitions over the model's
+graph, in exact Fractions, sharing no code with the engine or the compiled model.  This
+section evaluates each of its quantities that the case-file grammar names (policies
+``pi(a | s)``, ``S``, ``J``, ``kappa``, ``kappa_argmax``, ``Zv``) with the engine, through the
+same evaluator that checks ``[expect]`` entries, and compares the two exactly.  The result
+is the claim ``X.reference``: holds when every value agrees, fails (with the first
+disagreement) otherwise, undecided when the reference route cannot compute the model
+exactly (irrational or parametric values, or a model above :data:`MAX_PAIRS`).
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from typing import Any
+
+import networkx as nx
+import sympy as sp
+
+from proofcheck.claims._common import equal, result
+from proofcheck.claims.registry import claim
+from proofcheck.claims.result import ClaimResult, Verdict
+from proofcheck.errors import CaseFileError, ReferenceUnsupported, UndecidedError
+from proofcheck.io.quantities import parse_quantity
+from proofcheck.model.conventions import Conventions
+from proofcheck.model.mdp import MDP, to_graph
+from proofcheck.reference import LogLinear, reference_values
+from proofcheck.verify.expectations import PolicyCache, evaluate_quantity
+
+__all__ = ["extend", "reference_agreement", "MAX_PAIRS", "K_MAX"]
+
+#: Models above this many state-action pairs are not compared (the reference route
+#: recomputes every policy from scratch; its cost grows with pairs times iterations).
+MAX_PAIRS = 200
+#: The re-training, fold and Boltzmann sequences are compared for ``k = 0..K_MAX``
+#: (at most ``conventions.k_max``).
+K_MAX = 5
+
+_TITLE = "Engine against the independent reference route"
+_STATEMENT = ("Every policy, S, J, kappa and Zv value of the engine equals the value computed from "
+              "the definitions over the graph (exact Fractions, no shared code).")
+
+
+def _as_sympy(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, LogLinear):
+        if value.infinity < 0:
+            return -sp.oo
+        if value.infinity > 0:
+            return sp.oo
+        return sp.Add(*[sp.Rational(c.numerator, c.denominator) * sp.log(sp.Rational(x.numerator, x.denominator))
+                        for x, c in value.terms.items()])
+    return sp.sympify(value)
+
+
+def _same(engine_value: Any, reference_value: Any) -> bool:
+    ref = _as_sympy(reference_value)
+    if engine_value in (sp.oo, -sp.oo) or ref in (sp.oo, -sp.oo):
+        return bool(engine_value == ref)
+    return equal(sp.sympify(engine_value), ref)
+
+
+def reference_agreement(graph: nx.MultiDiGraph, mdp: MDP, conventions: Conventions) -> ClaimResult:
+    """Compare the engine with the reference route on one model: the claim ``X.reference``.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The model as the user gave it (a case file's graph), read by the reference route.
+    mdp : MDP
+        The same model compiled, read by the engine.
+    conventions : Conventions
+
+    Returns
+    -------
+    ClaimResult
+
+    Examples
+    --------
+    >>> from proofcheck import load_case
+    >>> case = load_case("cases/mountain_race.toml")
+    >>> r = reference_agreement(case.graph, case.mdp, case.conventions)
+    >>> r.verdict.value, r.summary.split(":")[0]
+    ('holds', 'the engine equals the reference route on all 476 values')
+    """
+    if mdp.parameters:
+        return result(Verdict.UNDECIDED, "not compared: the model is parametric; the reference route "
+                      "computes numbers (substitute the parameters to compare)")
+    if mdp.n_pairs > MAX_PAIRS:
+        return result(Verdict.UNDECIDED, f"not compared: {mdp.n_pairs} state-action pairs exceed the "
+                      f"reference route's limit of {MAX_PAIRS} in verify")
+    k_max = min(conventions.k_max, K_MAX)
+    scope = f"k = 0..{k_max}; policies prior, uniform, pi_1, pi_G, pi_F, pi_H, pi_B"
+    try:
+        ref = reference_values(graph, k_max, conventions=conventions, strict=False, extended=False)
+    except ReferenceUnsupported as exc:
+        return result(Verdict.UNDECIDED, f"not compared: {exc}")
+    unsupported = ref.pop("unsupported", {})
+    cache = PolicyCache(mdp, conventions)
+    compared, differ, skipped = 0, [], []
+    for key, value in ref.items():
+        if value is None:
+            continue
+        try:
+            quantity = parse_quantity(key, where="reference")
+            computed = evaluate_quantity(quantity, mdp, conventions, cache)
+            same = _same(computed, value)
+        except (CaseFileError, UndecidedError) as exc:
+            skipped.append(f"{key}: {exc}")
+            continue
+        compared += 1
+        if not same:
+            differ.append({"quantity": key, "engine": str(computed), "reference": str(_as_sympy(value))})
+    notes = [{"quantity": "not compared", "value": text} for text in
+             skipped[:5] + [f"{k}: {why}" for k, why in list(unsupported.items())[:5]]]
+    if differ:
+        return result(Verdict.FAILS, f"{len(differ)} of {compared} values differ; first: {differ[0]['quantity']}: "
+                      f"engine {differ[0]['engine']}, reference {differ[0]['reference']}",
+                      evidence=differ[:20] + notes, counterexample=differ[0], scope=scope,
+                      route="exact Fractions on the graph (proofcheck.reference) vs the exact engine")
+    if compared == 0:
+        return result(Verdict.UNDECIDED, "no value could be compared", evidence=notes, scope=scope)
+    extra = f"; {len(skipped) + len(unsupported)} not compared" if skipped or unsupported else ""
+    return result(Verdict.HOLDS, f"the engine equals the reference route on all {compared} values{extra}",
+                  evidence=notes, scope=scope,
+                  route="exact Fractions on the graph (proofcheck.reference) vs the exact engine")
+
+
+@claim("X.reference", _TITLE, _STATEMENT, default=False)
+def check_reference(mdp: MDP, conventions: Conventions, objective: Any = None) -> ClaimResult:
+    # from Python a model has no source graph: the reference route reads the compiled
+    # model written back as a graph (verify's section uses the case's own graph)
+    return reference_agreement(to_graph(mdp), mdp, conventions)
+
+
+def extend(case: Any, res: Any) -> None:
+    """Append ``X.reference`` to a case result and a one-line section for the terminal."""
+    t0 = time.perf_counter()
+    graph = case.graph if case.graph is not None else to_graph(case.mdp)
+    r = reference_agreement(graph, case.mdp, case.conventions)
+    r.claim_id, r.title, r.statement = "X.reference", _TITLE, _STATEMENT
+    r.conventions = case.conventions.as_dict()
+    r.seconds = time.perf_counter() - t0
+    res.claims.append(r)
+    res.sections["reference"] = {"title": "Reference route", "lines": [f"{r.verdict.value}: {r.summary}"]}

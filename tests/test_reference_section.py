@@ -1,0 +1,57 @@
+"""verify's reference column: the engine against the independent reference route."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+import proofcheck as pc
+from proofcheck.claims import run_claims
+from proofcheck.verify.reference_section import reference_agreement
+
+
+@pytest.mark.parametrize("name", ["mountain_race", "stochastic_counterexample"])
+def test_bundled_cases_agree_with_the_reference(name):
+    case = pc.load_case(f"cases/{name}.toml")
+    r = reference_agreement(case.graph, case.mdp, case.conventions)
+    assert r.verdict.value == "holds", r.summary
+    assert "all" in r.summary
+
+
+def _bandit(p_a="1/2", success_b="1/3"):
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "good", key="a", prior=p_a)
+    G.add_edge("s", "bad", key="b", prior="1/2", q="1/2")
+    G.nodes["good"]["success"] = "1"
+    G.nodes["bad"]["success"] = success_b
+    return G
+
+
+def test_a_disagreement_fails_with_the_first_differing_value():
+    # the engine reads one model, the reference another (bad's success 1/3 vs 1/5):
+    # pi^G(a | s) = 1/2 / (1/2 + 1/2 * 1/2 * 1/3) = 6/7 for the engine, 10/11 for the reference
+    engine_model = pc.from_graph(_bandit())
+    r = reference_agreement(_bandit(success_b="1/5"), engine_model, pc.Conventions())
+    assert r.verdict.value == "fails"
+    rows = {e["quantity"]: e for e in r.evidence if "engine" in e}
+    assert rows["pi_1(a | s)"]["engine"] == "6/7"
+    assert rows["pi_1(a | s)"]["reference"] == "10/11"
+
+
+def test_irrational_values_are_not_compared_and_say_why():
+    G = _bandit()
+    G.edges["s", "bad", "b"]["q"] = "exp(-1)"
+    r = reference_agreement(G, pc.from_graph(G), pc.Conventions())
+    assert r.verdict.value == "undecided"
+    assert "rational" in r.summary
+
+
+def test_the_registered_claim_runs_from_python():
+    (r,) = run_claims(pc.from_graph(_bandit()), ids=["X.reference"])
+    assert r.claim_id == "X.reference" and r.verdict.value == "holds"
+
+
+def test_verify_shows_the_reference_column():
+    res = pc.verify_case(pc.load_case("cases/stochastic_counterexample.toml"))
+    assert res.sections["reference"]["lines"][0].startswith("holds: the engine equals the reference route")
+    assert [c.verdict.value for c in res.claims if c.claim_id == "X.reference"] == ["holds"]
