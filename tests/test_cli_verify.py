@@ -5,8 +5,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from proofcheck.claims import Verdict
+from proofcheck.cli import main
+from proofcheck.cli.verify import _exit_code, claim_counts, closing_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,3 +91,73 @@ def test_bad_invocations_exit_two(args, needle):
     assert r.returncode == 2
     assert needle in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# ----------------------------------------------------------------- closing line and --fail-on
+
+APPENDIX_D = str(ROOT / "cases" / "appendix_d.toml")
+
+
+def _fake(verdicts, oks=(True,)):
+    return SimpleNamespace(claims=[SimpleNamespace(verdict=Verdict(v)) for v in verdicts],
+                           expectations=[SimpleNamespace(ok=o) for o in oks],
+                           expectations_hold=all(o is True for o in oks))
+
+
+def test_closing_line_counts_expectations_and_claims_apart():
+    res = [_fake(["holds", "fails", "fails", "undecided", "not-applicable"], oks=[True] * 13)]
+    line = closing_line(res)
+    assert line == ("1 case(s); 13 expectation(s): all hold; "
+                    "claims (5 verdicts): 2 FAIL, 1 undecided, 1 hold, 1 n/a")
+    assert closing_line([_fake(["holds"], oks=[True, False, None])]).startswith(
+        "1 case(s); 3 expectation(s): 1 MISMATCH, 1 undecided; claims (1 verdicts): 0 FAIL")
+    assert claim_counts(res) == {"holds": 1, "fails": 2, "undecided": 1, "not-applicable": 1}
+
+
+@pytest.mark.parametrize("verdicts,oks,fail_on,code", [
+    (["holds", "fails"], [True], "never", 0),
+    (["holds", "fails"], [True], "fails", 1),
+    (["holds", "undecided"], [True], "fails", 0),
+    (["holds", "undecided"], [True], "undecided", 1),
+    (["holds", "fails"], [True], "undecided", 1),
+    (["holds", "not-applicable"], [True], "undecided", 0),
+    (["holds"], [False], "never", 1),
+    (["holds"], [None], "never", 1),  # an undecided expectation is not a held one
+])
+def test_exit_codes(verdicts, oks, fail_on, code):
+    assert _exit_code([_fake(verdicts, oks)], fail_on) == code
+
+
+def test_fails_verdict_no_longer_followed_by_a_bare_all_hold(capsys):
+    rc = main(["verify", APPENDIX_D, "--claim", "D.1"])
+    out, err = capsys.readouterr()
+    assert rc == 0 and err == ""
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("1 case(s); 4 expectation(s): all hold; claims (")
+    assert "1 FAIL" in last
+
+
+def test_fail_on_fails_exits_one(capsys):
+    rc = main(["verify", APPENDIX_D, "--claim", "D.1", "--fail-on", "fails", "--json"])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert rc == 1 and data["exit_code"] == 1 and data["expectations_hold"] is True
+    assert data["claim_verdicts"]["fails"] == 1 and data["fail_on"] == "fails"
+
+
+def test_fail_on_undecided_counts_undecided(capsys):
+    # P5.2 is undecided on this model (it is not a witness of the existential claim)
+    assert main(["verify", APPENDIX_D, "--claim", "P5.2", "--fail-on", "fails"]) == 0
+    capsys.readouterr()
+    assert main(["verify", APPENDIX_D, "--claim", "P5.2", "--fail-on", "undecided"]) == 1
+    out, err = capsys.readouterr()
+    assert "1 undecided" in out.strip().splitlines()[-1]
+    assert "--fail-on undecided" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fail_on_is_documented_and_validated():
+    r = run("verify", "--help")
+    assert r.returncode == 0 and "--fail-on {never,fails,undecided}" in r.stdout
+    assert "'never' (default)" in " ".join(r.stdout.split())
+    r = run("verify", "cases/appendix_d.toml", "--fail-on", "sometimes")
+    assert r.returncode == 2 and "invalid choice" in r.stderr and "Traceback" not in r.stderr

@@ -2,13 +2,11 @@
 
 import mpmath
 import networkx as nx
-import pytest
 import sympy as sp
 
 from proofcheck import from_graph
 from proofcheck.claims import CLAIMS, run_claims
-from proofcheck.claims.limits import (boltzmann_limit, limit_incoherence, retraining_limit,
-                                      return_entropy_curves)
+from proofcheck.claims.limits import boltzmann_limit, limit_incoherence, retraining_limit, return_entropy_curves
 from proofcheck.engine import goal_condition, incoherence, optimal_policy
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model.conventions import Conventions
@@ -53,7 +51,9 @@ def test_mountain_race_verdicts():
     assert "its limit is not optimal" in res["C4.14 [S]"].summary
     assert res["C5.10"].verdict.value == "fails"
     assert res["C5.11"].verdict.value == "fails"
-    assert res["D.1"].verdict.value == "undecided" and "definition missing" in res["D.1"].summary
+    # D.1 is about the appendix-D example; elsewhere it is evaluated but not applicable
+    assert res["D.1"].verdict.value == "not-applicable" and "not the appendix-D example" in res["D.1"].summary
+    assert res["D.1"].evidence
 
 
 def test_zero_temperature_limits_by_hand():
@@ -88,6 +88,7 @@ def test_stochastic_example_verdicts():
     assert res["P5.5 [S]"].verdict.value == "holds" and res["P5.5 [J]"].verdict.value == "holds"
     assert res["C5.10"].verdict.value == "not-applicable"
     assert res["C5.11"].verdict.value == "not-applicable"
+    assert res["D.1"].verdict.value == "not-applicable" and "stochastic" in res["D.1"].summary
 
 
 def test_objective_matters_under_stochastic_dynamics():

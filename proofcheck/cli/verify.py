@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 
 from proofcheck.io.casefile import find_case_files
-from proofcheck.verify import load_case
-from proofcheck.verify import verify_case
+from proofcheck.verify import load_case, verify_case
 
-__all__ = ["add_parser", "run", "format_case"]
+__all__ = ["add_parser", "run", "format_case", "closing_line", "claim_counts", "FAIL_ON"]
+
+#: ``--fail-on`` choices: which claim verdicts make the exit code 1 (besides unmet expectations).
+FAIL_ON = ("never", "fails", "undecided")
+_FAILING = {"never": (), "fails": ("fails",), "undecided": ("fails", "undecided")}
 
 
 def add_parser(sub):
     p = sub.add_parser("verify", help="verify case files (or folders of them)",
                        description="Run every claim and expectation on each case. Exit 0 when "
-                       "every expectation holds, 1 when one fails, 2 on bad input.")
+                       "every expectation holds, 1 when one does not, 2 on bad input. A claim "
+                       "verdict (holds / FAILS / undecided / n/a) is a finding, not an error: by "
+                       "default it does not change the exit code; see --fail-on. The closing line "
+                       "counts expectations and claim verdicts separately.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="case files (*.toml) or folders")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.add_argument("--claim", action="append", dest="claims", metavar="ID",
                    help="run only this claim (repeatable)")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="never", dest="fail_on",
+                   help="also exit 1 because of claim verdicts: 'fails' when some claim verdict is "
+                   "fails, 'undecided' when some verdict is fails or undecided; 'never' (default): "
+                   "only unmet expectations exit 1")
     p.set_defaults(func=run)
 
 
@@ -61,8 +70,51 @@ def format_case(res):
     return "\n".join(lines)
 
 
+def claim_counts(results):
+    """``{verdict: count}`` over every claim row of every case (all four verdicts present)."""
+    counts = {"holds": 0, "fails": 0, "undecided": 0, "not-applicable": 0}
+    for r in results:
+        for c in r.claims:
+            counts[c.verdict.value] += 1
+    return counts
+
+
+def closing_line(results):
+    """The last line of ``proofcheck verify``: expectations and claim verdicts, counted apart.
+
+    Examples
+    --------
+    >>> closing_line([])
+    '0 case(s); expectations: none; claims: none run'
+    """
+    n = sum(len(r.expectations) for r in results)
+    bad = sum(1 for r in results for e in r.expectations if e.ok is False)
+    open_ = sum(1 for r in results for e in r.expectations if e.ok is None)
+    if n == 0:
+        exp = "expectations: none"
+    elif bad == 0 and open_ == 0:
+        exp = f"{n} expectation(s): all hold"
+    else:
+        exp = f"{n} expectation(s): " + ", ".join(
+            t for t in (f"{bad} MISMATCH" if bad else "", f"{open_} undecided" if open_ else "") if t)
+    counts = claim_counts(results)
+    total = sum(counts.values())
+    claims = ("claims: none run" if total == 0 else f"claims ({total} verdicts): " + ", ".join(
+        f"{counts[k]} {label}" for k, label in (("fails", "FAIL"), ("undecided", "undecided"),
+                                                 ("holds", "hold"), ("not-applicable", "n/a"))))
+    return f"{len(results)} case(s); {exp}; {claims}"
+
+
+def _exit_code(results, fail_on):
+    if not all(r.expectations_hold for r in results):
+        return 1
+    counts = claim_counts(results)
+    return 1 if any(counts[v] for v in _FAILING[fail_on]) else 0
+
+
 def run(args):
     files = find_case_files(args.paths)
+    fail_on = getattr(args, "fail_on", "never")
     results = []
     for f in files:
         case = load_case(f)
@@ -71,13 +123,15 @@ def run(args):
             print(format_case(results[-1]))
             print()
     ok = all(r.expectations_hold for r in results)
+    code = _exit_code(results, fail_on)
     if args.json:
-        json.dump({"cases": [r.as_dict() for r in results], "expectations_hold": ok},
+        json.dump({"cases": [r.as_dict() for r in results], "expectations_hold": ok,
+                   "claim_verdicts": claim_counts(results), "fail_on": fail_on, "exit_code": code},
                   sys.stdout, indent=2)
         print()
     else:
-        n = sum(len(r.expectations) for r in results)
-        bad = sum(1 for r in results for e in r.expectations if e.ok is not True)
-        print(f"{len(results)} case(s), {n} expectation(s): "
-              + ("all hold" if ok else f"{bad} did not hold"))
-    return 0 if ok else 1
+        print(closing_line(results))
+        if code and ok:
+            print(f"proofcheck: exit 1: --fail-on {fail_on} and some claim verdict is "
+                  + " or ".join(_FAILING[fail_on]), file=sys.stderr)
+    return code
