@@ -24,6 +24,8 @@ __all__ = [
     "NotRationalError",
     "TooLargeError",
     "UnreachableStateWarning",
+    "HorizonSuccessError",
+    "HorizonSuccessWarning",
     "UncertifiedRangeWarning",
 ]
 
@@ -110,3 +112,18 @@ class NotRationalError(ReferenceUnsupported):
 
 class TooLargeError(ReferenceUnsupported):
     """The model exceeds the reference route's stated size bounds."""
+
+
+class HorizonSuccessError(ModelError):
+    """A cyclic graph is cut at its horizon in states with actions left and no
+    ``horizon_success`` was chosen (``strict``).  ``horizon`` and ``cut`` name them."""
+
+    def __init__(self, message: str, horizon: int, cut: object) -> None:
+        super().__init__(message)
+        self.horizon = horizon
+        self.cut = cut
+
+
+class HorizonSuccessWarning(UserWarning):
+    """A cyclic graph was cut at its horizon without an explicit ``horizon_success``: the
+    cut states got the legacy success 1.  Set the graph attribute ``horizon_success``."""

@@ -11,6 +11,7 @@ import proofcheck as pc
 from proofcheck.errors import CaseFileError, ModelError
 from proofcheck.examples import mountain_race_graph, stochastic_counterexample_graph
 from proofcheck.model import UnreachableStateWarning, from_graph, to_graph
+from proofcheck.model.mdp import HorizonSuccessWarning
 
 R = sp.Rational
 
@@ -106,7 +107,15 @@ def test_cycle_needs_horizon_and_unrolls():
     with pytest.raises(ModelError, match=r"cycle \(s -> s\) and no horizon; set the graph attribute 'horizon'"):
         from_graph(G)
     G.graph["horizon"] = 2
-    m = from_graph(G)
+    with pytest.warns(HorizonSuccessWarning, match=r"cuts state\(s\) \['s'\].*legacy default 1"):
+        legacy = from_graph(G)  # the Python API keeps the old default, but says so
+    assert legacy.horizon_success == 1 and not legacy.horizon_success_explicit
+    G.graph["horizon_success"] = 1  # the states cut at the horizon count as successes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = from_graph(G)
+    assert m.horizon_success == 1 and m.horizon_success_explicit
+    _same_model(m, legacy)
     assert m.horizon == 2 and ("s", 0) in m.index and ("g", 2) in m.index
     # Zv(s,0) under the prior: 1/2*(1/2 * Zv(s,1)) + 1/2, Zv(s,1) = 1/2*1/2 + 1/2 = 3/4
     assert pc.soft_values(m).Zv(("s", 0)) == R(1, 2) * R(1, 2) * R(3, 4) + R(1, 2)
@@ -166,7 +175,8 @@ GOOD = open("cases/stochastic_counterexample.toml").read()
     ("[states.s]\nactions.a = { next = 't', prior = [1] }\n", r"expected a number or a string"),
     ("[conventions]\nfold_term = 'sideways'\n[states.s]\nactions.a = { next = 't', prior = '1' }\n",
      r"conventions.fold_term = 'sideways' is not one of \['posterior', 'ratio'\]"),
-    ("[states.s]\nactions.a = { next = 't', prior = '1' }\n[expect]\n'pi_Q[1](a | s)' = '1'\n",
+    ("[states.s]\nactions.a = { next = 't', prior = '1' }\n[states.t]\nsuccess = '1'\n"
+     "[expect]\n'pi_Q[1](a | s)' = '1'\n",
      r"unknown policy 'pi_Q\[1\]'"),
 ])
 def test_case_file_errors(text, pattern):

@@ -50,7 +50,10 @@ def format_case(res):
     lines = [f"== {c.title} ({c.path or c.name})",
              f"   {m.n_states} states, {m.n_pairs} state-action pairs, T = {m.horizon}, {kind}"
              + (", parametric in " + ", ".join(s.name for s in m.parameters) if m.parameters else "")
-             + ("" if m.exact else ", INEXACT (float inputs)"),
+             + ("" if m.exact else ", INEXACT (float inputs)")
+             + ("" if m.horizon_success is None else
+                f", states cut at T = {m.horizon} get success {m.horizon_success}"
+                + ("" if m.horizon_success_explicit else " (legacy default)")),
              "   conventions: " + ", ".join(f"{k}={v}" for k, v in c.conventions.as_dict().items()),
              ""]
     width = max([11] + [len(r.label) for r in res.claims])

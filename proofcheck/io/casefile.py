@@ -13,27 +13,48 @@ Layout::
     fold_term = "ratio"
 
     [mdp]                       # optional: initial (state or {state = prob}), horizon,
-    initial = "start"           # default_prior = "uniform", tolerance
+    initial = "start"           # horizon_success, default_prior = "uniform", tolerance,
+                                # implicit_terminals, allow_unreachable (see below)
 
     [states.start.actions.up]   # one table per state-action pair = its outcome edges
     next = "mountain"           # or { s1 = "3/4", s2 = "1/4" } for stochastic outcomes
     prior = "1/2"
-    q = "1"                     # or reward = "-1" (r <= 0, q = exp(r)); default q = 1
+    q = "1"                     # or reward = "-1" (r <= 0, q = exp(r)); "-oo" means q = 0;
+                                # default q = 1
 
-    [states.gold]               # terminal states: optional leaf success probability
-    success = "1"
+    [states.gold]               # terminal states (no actions): declared with their
+    success = "1"               # leaf success probability
 
     [expect]                    # named quantities with expected exact values
-    "pi_G[1](up | start)" = "2/5"
+    "pi_G[1](up | start)" = "2/5"   # "oo" and "-oo" are accepted (e.g. J = -oo)
 
 Numbers are strings parsed by the allow-listed grammar of
 :func:`~proofcheck.model.expressions.parse_expression` (never ``eval``), or TOML integers,
 or TOML floats (IEEE doubles, marked inexact).
+
+Strictness: every slip is an error naming the file, the key, the value and the fix (with
+a "did you mean" where a close name exists), never a silently different model:
+
+* Every state is declared by a ``[states.NAME]`` table: states with actions by their
+  action tables, terminal states by ``success``.  A ``next`` (or ``mdp.initial``) naming
+  no declared state is an error.  ``[mdp] implicit_terminals = true`` opts out: undeclared
+  next states become terminal states, and terminal tables without ``success`` get
+  success 1 (the old behaviour).
+* Every declared state must be reachable from the initial distribution;
+  ``[mdp] allow_unreachable = true`` accepts unreachable states (with a warning).
+* ``success`` belongs to terminal states (spec section 1), for acyclic and cyclic graphs
+  alike; on a state with actions it is an error.
+* A cyclic graph (``[mdp] horizon = T``) whose unrolling cuts states that still have
+  actions needs ``[mdp] horizon_success``: ``"0"`` (a cut path fails), ``"1"`` (it counts
+  as a success), another value, or a table ``{ state = value }`` naming every cut state.
+  The choice is recorded as ``case.mdp.horizon_success``.  It is an error without
+  ``horizon``.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -42,18 +63,20 @@ from pathlib import Path
 import networkx as nx
 import sympy as sp
 
-from proofcheck.errors import CaseFileError, ConventionError, ModelError, ProofcheckError
+from proofcheck._validation import did_you_mean
+from proofcheck.errors import CaseFileError, ConventionError, ModelError
 from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.expressions import parse_expression
-from proofcheck.model.mdp import _parse_parameters, _safe_repr, from_graph
+from proofcheck.model.mdp import HorizonSuccessError, _parse_parameters, _safe_repr, from_graph
 
 __all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case"]
 
 MAX_BYTES = 5_000_000
 _TOP = {"case", "parameters", "conventions", "mdp", "states", "expect"}
 _CASE = {"name", "title", "description", "source"}
-_MDP = {"initial", "horizon", "default_prior", "tolerance"}
+_MDP = {"initial", "horizon", "horizon_success", "default_prior", "tolerance", "implicit_terminals",
+        "allow_unreachable"}
 _STATE = {"actions", "success", "initial"}
 _ACTION = {"next", "prior", "q", "reward"}
 
@@ -128,12 +151,36 @@ def _number(value, where, symbols=None):
     return parse_expression(value, symbols or {}, where=where)
 
 
+def _flag(table, key, where):
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise CaseFileError(f"{where}: mdp.{key} = {_short(value)} must be true or false, e.g. {key} = true")
+    return value
+
+
+def _special_number(value):
+    """``oo``/``-oo`` as text (or TOML ``inf``/``-inf``) -> SymPy infinity, else None."""
+    if isinstance(value, str):
+        text = value.replace(" ", "")
+        return {"oo": sp.oo, "+oo": sp.oo, "-oo": -sp.oo}.get(text)
+    if isinstance(value, float) and value in (math.inf, -math.inf):
+        return sp.oo if value > 0 else -sp.oo
+    return None
+
+
 def case_to_graph(doc, where="case"):
-    """Build the networkx graph of a parsed case document (dict from TOML)."""
+    """Build the networkx graph of a parsed case document (dict from TOML).
+
+    Checks the structure strictly (see the module docstring): declared next states,
+    reachability, ``success`` only on terminal states, ``horizon_success`` only with a
+    horizon.
+    """
     G = nx.MultiDiGraph()
     symbols = {}
     mdp_t = _table(doc.get("mdp", {}), f"{where}: [mdp]")
     _unknown(mdp_t, _MDP, f"{where}: [mdp]")
+    implicit = _flag(mdp_t, "implicit_terminals", where)
+    allow_unreachable = _flag(mdp_t, "allow_unreachable", where)
     if "parameters" in doc:
         params = {}
         for pname, rng in _table(doc["parameters"], f"{where}: [parameters]").items():
@@ -157,6 +204,15 @@ def case_to_graph(doc, where="case"):
         if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 10_000:
             raise CaseFileError(f"{where}: mdp.horizon = {_short(h)} must be an integer from 1 to 10000")
         G.graph["horizon"] = h
+    if "horizon_success" in mdp_t:
+        hw = f"{where}: mdp.horizon_success"
+        if "horizon" not in mdp_t:
+            raise CaseFileError(f"{hw}: given without mdp.horizon; it is the success of the states a cyclic "
+                                "graph is cut at when unrolled to the horizon: set horizon = T or remove it")
+        hs = mdp_t["horizon_success"]
+        G.graph["horizon_success"] = (
+            {_name(k, hw): _number(v, f"{hw}.{_k(k)}", symbols) for k, v in hs.items()} if isinstance(hs, dict)
+            else _number(hs, hw, symbols))
     if "default_prior" in mdp_t:
         if mdp_t["default_prior"] != "uniform":
             raise CaseFileError(f"{where}: mdp.default_prior = {_short(mdp_t['default_prior'])}; the only choice is \"uniform\"")
@@ -169,17 +225,31 @@ def case_to_graph(doc, where="case"):
     states = _table(doc.get("states", {}), f"{where}: [states]")
     if not states:
         raise CaseFileError(f"{where}: no [states.NAME] tables; describe at least one state with actions")
+    declared = {}  # state -> its key, in file order
+    nexts = []  # (key of next, state, target), in file order
     for sname, st in states.items():
         sw = f"{where}: states.{_k(sname)}"
         s = _name(sname, sw)
         st = _table(st, sw)
         _unknown(st, _STATE, sw)
+        declared[s] = f"states.{_k(sname)}"
         G.add_node(s)
+        acts = _table(st.get("actions", {}), f"{sw}.actions")
         if "success" in st:
+            if acts:
+                raise CaseFileError(
+                    f"{sw}.success: state {s!r} has actions ({', '.join(map(_k, acts))}) and success = "
+                    f"{_short(st['success'])}; success belongs to terminal states (states without actions), "
+                    "in acyclic and cyclic graphs alike: move it into q of the actions, or remove it "
+                    "(cyclic graphs: its value when cut at the horizon goes into [mdp] horizon_success)")
             G.nodes[s]["success"] = _number(st["success"], f"{sw}.success", symbols)
+        elif not acts and not implicit:
+            raise CaseFileError(
+                f"{sw}: terminal state {s!r} (no actions) has no success; give its leaf success probability, "
+                f'e.g. success = "1", or its actions, or set [mdp] implicit_terminals = true for success 1')
         if "initial" in st:
             G.nodes[s]["initial"] = _number(st["initial"], f"{sw}.initial", symbols)
-        for aname, act in _table(st.get("actions", {}), f"{sw}.actions").items():
+        for aname, act in acts.items():
             aw = f"{sw}.actions.{_k(aname)}"
             act = _table(act, aw)
             _unknown(act, _ACTION, aw)
@@ -193,14 +263,79 @@ def case_to_graph(doc, where="case"):
                 raise CaseFileError(f"{aw}.next: empty outcome table; name at least one next state")
             first = True
             for t, prob in outs.items():
+                nexts.append((f"{aw}.next" + ("" if not isinstance(nxt, dict) else f".{_k(t)}"), s, t))
                 attrs = {"prob": prob}
                 if first:
                     for k in ("prior", "q", "reward"):
                         if k in act:
-                            attrs[k] = _number(act[k], f"{aw}.{k}", symbols)
+                            minus_oo = _special_number(act[k]) if k == "reward" else None
+                            attrs[k] = (minus_oo if minus_oo == -sp.oo
+                                        else _number(act[k], f"{aw}.{k}", symbols))
                 first = False
                 G.add_edge(s, t, key=str(aname), **attrs)
+    _check_structure(G, declared, nexts, where, implicit=implicit, allow_unreachable=allow_unreachable)
     return G
+
+
+def _check_structure(G, declared, nexts, where, *, implicit, allow_unreachable):
+    """Undeclared next and initial states, and unreachable states: errors with a did-you-mean."""
+    unreached = [s for s in declared if not any(True for _ in G.predecessors(s))]
+    if not implicit:
+        for key, _s, t in nexts:
+            if t not in declared:
+                hint = did_you_mean(t, declared)
+                match = next((d for d in declared if hint == f"; did you mean {d!r}?"), None)
+                if match in unreached:
+                    hint = f"; did you mean {match!r} (declared as [{declared[match]}], which no next reaches)?"
+                raise CaseFileError(
+                    f"{key}: {t!r} is not a declared state{hint}; fix the name, or declare it "
+                    f'(a terminal state: [states.{_k(t)}] with success = "1"), or set [mdp] implicit_terminals = true')
+    known = set(G.nodes)
+    hs = G.graph.get("horizon_success")
+    for s in hs if isinstance(hs, dict) else ():
+        if s not in known:
+            raise CaseFileError(f"{where}: mdp.horizon_success.{_k(s)}: {s!r} is not a declared state"
+                                f"{did_you_mean(s, known)}; name states that are cut at the horizon")
+    init = G.graph.get("initial")
+    node_init = [s for s, d in G.nodes(data=True) if "initial" in d]
+    if init is not None:
+        starts = list(init) if isinstance(init, dict) else [init]
+        for s in starts:
+            if s not in known:
+                key = "mdp.initial" + (f".{_k(s)}" if isinstance(init, dict) else "")
+                raise CaseFileError(f"{where}: {key}: {s!r} is not a declared state{did_you_mean(s, known)}; "
+                                    "name a state that has a [states.NAME] table")
+    elif node_init:
+        starts = node_init
+    else:
+        roots = [s for s in G.nodes if G.in_degree(s) == 0]
+        if len(roots) != 1:
+            slip = ""
+            for r in roots[1:]:
+                hint = did_you_mean(r, [x for x in known if x != r])
+                if hint:
+                    slip = f" ({declared.get(r, repr(r))}: {r!r} is not reached{hint})"
+                    break
+            raise CaseFileError(
+                f"{where}: mdp.initial is not set and {len(roots)} states have no predecessor "
+                f"({', '.join(repr(r) for r in roots[:6])}{', ...' if len(roots) > 6 else ''}){slip}; "
+                f'set [mdp] initial = "{_k(roots[0]) if roots else "NAME"}" or fix the state names')
+        starts = roots
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for t in G.successors(stack.pop()):
+            if t not in seen:
+                seen.add(t)
+                stack.append(t)
+    if not allow_unreachable:
+        for s in declared:
+            if s not in seen:
+                hint = did_you_mean(s, [x for x in seen if x != s] or [x for x in known if x != s])
+                raise CaseFileError(
+                    f"{where}: {declared[s]}: state {s!r} is unreachable from the initial state(s){hint}; "
+                    "fix the name in the [states.NAME] header or in the next that should lead to it, remove "
+                    "the state, or set [mdp] allow_unreachable = true")
 
 
 def _parse_conventions(raw, where):
@@ -243,13 +378,19 @@ def loads_case(text, where="<string>", *, claims=None):
             _text(meta[k], f"{where}: case.{k}")
     default_name = Path(where).stem if where != "<string>" else "case"
     name = meta.get("name", default_name)
+    conventions = _parse_conventions(doc.get("conventions", {}), where)
     G = case_to_graph(doc, where)
     G.graph["name"] = name
     try:
-        mdp = from_graph(G)
+        mdp = from_graph(G, strict_horizon=True)
+    except HorizonSuccessError as exc:
+        raise CaseFileError(
+            f"{where}: mdp.horizon = {exc.horizon} cuts state(s) {', '.join(repr(str(c)) for c in exc.cut[:6])}"
+            f"{', ...' if len(exc.cut) > 6 else ''} while they still have actions, and mdp.horizon_success is "
+            f'not set; choose their success: horizon_success = "0" (a cut path fails), "1" (it counts as a '
+            f'success), or per state, e.g. horizon_success = {{ {_toml_key(exc.cut[0])} = "0" }}') from None
     except ModelError as exc:
         raise ModelError(f"{where}: {exc}") from None
-    conventions = _parse_conventions(doc.get("conventions", {}), where)
     symbols = {s.name: s for s in mdp.parameters}
     expectations = []
     for qtext, value in _table(doc.get("expect", {}), f"{where}: [expect]").items():
@@ -260,7 +401,9 @@ def loads_case(text, where="<string>", *, claims=None):
                 raise CaseFileError(f"{ew}: expected one of {', '.join(VERDICT_NAMES)}, got {_short(value)}")
             expectations.append((quantity, value))
             continue
-        expected = _number(value, ew, symbols)
+        expected = _special_number(value)  # oo / -oo, e.g. J(pi) = -oo
+        if expected is None:
+            expected = _number(value, ew, symbols)
         expectations.append((quantity, expected))
     return Case(name=name, mdp=mdp, conventions=conventions, expectations=expectations,
                 title=meta.get("title", name), description=meta.get("description", ""),
@@ -364,10 +507,11 @@ def dump_case(mdp, *, conventions=None, expectations=(), title="", description="
         lines.append(f"initial = {_toml_str(next(iter(init)))}")
     else:
         lines.append("initial = { " + ", ".join(f"{_toml_key(s)} = {_toml_str(m)}" for s, m in init.items()) + " }")
+    if not _all_reachable(mdp):
+        lines.append("allow_unreachable = true")
     for i, s in enumerate(mdp.states):
-        if mdp.terminal[i]:
-            if mdp.success[i] != 1:
-                lines += ["", f"[states.{_toml_key(s)}]", f"success = {_toml_str(mdp.success[i])}"]
+        if mdp.terminal[i]:  # terminal states are declared with their success, even 1
+            lines += ["", f"[states.{_toml_key(s)}]", f"success = {_toml_str(mdp.success[i])}"]
             continue
         for a in mdp.actions(s):
             j = mdp.pair(s, a)
@@ -385,3 +529,15 @@ def dump_case(mdp, *, conventions=None, expectations=(), title="", description="
         for qtext, value in expectations:
             lines.append(f"{_toml_str(qtext)} = {_toml_str(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _all_reachable(mdp):
+    """Whether every state is reachable from the initial distribution (states are stored
+    in topological order, so one forward pass suffices)."""
+    reach = [m != 0 for m in mdp.initial]
+    for i in range(mdp.n_states):
+        if reach[i]:
+            for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+                for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+                    reach[mdp.edge_target[e]] = True
+    return all(reach)

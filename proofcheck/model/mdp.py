@@ -5,8 +5,10 @@ Graph schema
 An MDP is a :class:`networkx.MultiDiGraph` (a :class:`networkx.DiGraph` is accepted too).
 
 * **Nodes** are states.  Node attribute ``success``: the leaf success probability
-  ``P(R = 1 | leaf)``, terminal states only, default 1.  Node attribute ``initial``: the
-  state's mass under the initial distribution ``mu`` (alternatively the graph attribute).
+  ``P(R = 1 | leaf)``, terminal states only, default 1 (spec section 1: a state with
+  actions and ``success`` is an error, in acyclic and cyclic graphs alike).  Node attribute
+  ``initial``: the state's mass under the initial distribution ``mu`` (alternatively the
+  graph attribute).
 * **Edges** ``(s, s2, key=a)`` are the outcomes of action ``a`` in state ``s``.  In a
   ``DiGraph`` the action is the edge attribute ``action`` (default: the target's name).
   Edge attributes:
@@ -14,18 +16,22 @@ An MDP is a :class:`networkx.MultiDiGraph` (a :class:`networkx.DiGraph` is accep
   - ``prob``: ``tau(s2 | s, a)``, default 1;
   - ``prior``: ``p(a | s)``;
   - ``q``: the likelihood ``P(O = 1 | s, a)`` in [0, 1], or ``reward``: ``r(s, a) <= 0``
-    with ``q = exp(r)``; default ``q = 1``.
+    with ``q = exp(r)``; ``reward = "-oo"`` (or ``-sympy.oo``, ``float("-inf")``) means
+    ``q = 0``; default ``q = 1``.
 
   ``prior``, ``q`` and ``reward`` belong to the pair ``(s, a)``: when an action has several
   outcome edges, give them on one edge or give equal values on each.
 * **Graph attributes**: ``initial`` (a state, or a dict state -> probability; default:
   the unique state without predecessors), ``parameters`` (dict name -> ``(low, high)``),
   ``horizon`` (required for cyclic graphs, which are unrolled to that many steps),
-  ``default_prior`` (``"uniform"`` fills in missing priors), ``name``, ``tolerance``
-  (for float values; default ``1e-9``).
+  ``horizon_success`` (cyclic graphs: the success of the states that still have actions
+  when the unrolling stops at the horizon: one value, or a dict state -> value; see
+  :func:`unroll`), ``default_prior`` (``"uniform"`` fills in missing priors), ``name``,
+  ``tolerance`` (for float values; default ``1e-9``).
 
 Values may be SymPy expressions, ints, :class:`fractions.Fraction`, floats (marked
-inexact) or strings (parsed by the allow-listed grammar of
+inexact: ``mdp.exact`` is False and the repr ends in ``inexact (float inputs)``) or
+strings (parsed by the allow-listed grammar of
 :func:`proofcheck.model.expressions.parse_expression`).
 
 Time is implicit: the graph is a DAG and the engine sweeps it by *height* (longest
@@ -35,7 +41,8 @@ path to a terminal), so every recursion is one pass of dynamic programming.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral
 
@@ -43,11 +50,12 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
-from proofcheck.errors import ModelError
+from proofcheck._validation import did_you_mean
+from proofcheck.errors import ModelError, HorizonSuccessError, HorizonSuccessWarning
 from proofcheck.model.expressions import parse_expression
 from proofcheck.model.validation import validate as _validate_model
 
-__all__ = ["MDP", "Policy", "from_graph", "to_graph", "UnreachableStateWarning"]
+__all__ = ["MDP", "Policy", "from_graph", "to_graph", "unroll", "HorizonSuccessWarning", "HorizonSuccessError"]
 
 _ZERO = sp.Integer(0)
 _ONE = sp.Integer(1)
@@ -98,6 +106,8 @@ def _safe_repr(value, n=60):
 
 
 def _is_float(expr):
+    if expr.is_Rational:  # the common exact case, without walking the expression
+        return False
     return bool(expr.atoms(sp.Float))
 
 
@@ -135,7 +145,16 @@ class MDP:
         ``tau``, ``p(a|s)``, ``q(s,a)``, leaf success (1 for non-terminal states), ``mu``.
     parameters : dict
         ``sympy.Symbol -> (low, high)``.
+    horizon_success
+        For a model unrolled from a cyclic graph: the success given to the states cut at
+        the horizon (a SymPy value, or a dict state -> value), else None.
+    horizon_success_explicit : bool
+        False when that value is the legacy default 1 (no ``horizon_success`` given).
     """
+
+    # Recorded by :func:`from_graph` for models unrolled from cyclic graphs.
+    horizon_success = None
+    horizon_success_explicit = True
 
     def __init__(self, *, states, actions, outcomes, prior, likelihood, success, initial,
                  parameters=None, name=None, tolerance=1e-9, source=None):
@@ -147,7 +166,7 @@ class MDP:
         self.source = source
         graph = nx.DiGraph()
         graph.add_nodes_from(states)
-        for (s, a), outs in outcomes.items():
+        for (s, _a), outs in outcomes.items():
             for s2, _ in outs:
                 graph.add_edge(s, s2)
         height = {}
@@ -237,7 +256,8 @@ class MDP:
         ...                     likelihood=np.array([1.0, 0.25]), initial=np.array([1.0, 0, 0]))
         >>> m
         <MDP 'mdp': 3 states, 2 state-action pairs, horizon 1, deterministic>
-        >>> m.converted(__import__("proofcheck").engine.FloatBackend())["likelihood"]
+        >>> from proofcheck.engine import FloatBackend
+        >>> m.converted(FloatBackend())["likelihood"]
         array([1.  , 0.25])
         """
         state_ptr = np.asarray(state_ptr, dtype=np.int64)
@@ -449,10 +469,24 @@ class MDP:
             }
         return self._converted[key]
 
+    @property
+    def float_inputs(self):
+        """True when some value was given as a (Python or SymPy) float, not exactly.
+
+        Models built by :meth:`from_arrays` from float64 arrays are inexact by construction
+        (``exact`` is False) but not flagged here: their number type is the caller's choice.
+        """
+        if getattr(self, "_float_inputs", False):
+            return True
+        if any(getattr(self, a).dtype != object for a in ("edge_prob", "prior", "likelihood")):
+            return False
+        return not self.exact
+
     def __repr__(self):
         kind = "deterministic" if self.deterministic else "stochastic"
+        inexact = ", inexact (float inputs)" if self.float_inputs else ""
         return (f"<MDP {self.name!r}: {self.n_states} states, {self.n_pairs} state-action pairs, "
-                f"horizon {self.horizon}, {kind}>")
+                f"horizon {self.horizon}, {kind}{inexact}>")
 
 
 def _ranges(starts, lengths):
@@ -675,7 +709,7 @@ def _parse_parameters(raw, where):
     return params
 
 
-def from_graph(graph, *, name=None, validate=True):
+def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
     """Build and validate an :class:`MDP` from a networkx graph.
 
     Parameters
@@ -686,6 +720,11 @@ def from_graph(graph, *, name=None, validate=True):
         Defaults to ``graph.graph["name"]``.
     validate : bool
         Run :func:`proofcheck.model.validation.validate` (default True).
+    strict_horizon : bool
+        For a cyclic graph cut at its horizon with states that still have actions: without
+        the graph attribute ``horizon_success``, raise (True; the case-file loader) or use
+        the legacy success 1 with a :class:`HorizonSuccessWarning` (False, the default).
+        The choice is recorded as ``mdp.horizon_success`` / ``mdp.horizon_success_explicit``.
 
     Returns
     -------
@@ -723,6 +762,7 @@ def from_graph(graph, *, name=None, validate=True):
     if graph.number_of_nodes() == 0:
         raise ModelError("the graph has no states; add at least an initial state and a terminal state")
 
+    cut = None
     if not nx.is_directed_acyclic_graph(graph):
         horizon = gattr.get("horizon")
         if horizon is None:
@@ -732,8 +772,14 @@ def from_graph(graph, *, name=None, validate=True):
                 f"the graph has a cycle ({path}) and no horizon; set the graph attribute "
                 "'horizon' (case files: [mdp] horizon = T) to unroll it to T steps"
             )
-        graph = unroll(graph, horizon)
+        for s, data in graph.nodes(data=True):
+            if "success" in data and graph.out_degree(s) > 0:
+                acts = sorted({str(k) for *_, k in graph.out_edges(s, keys=True)} if graph.is_multigraph()
+                              else {str(d.get("action", v)) for _, v, d in graph.out_edges(s, data=True)})
+                raise ModelError(_success_on_nonterminal(s, acts, cyclic=True))
+        graph = unroll(graph, horizon, strict=strict_horizon)
         gattr = graph.graph
+        cut = gattr.get("_horizon_cut")
 
     actions, outcomes, prior, q, success, initial = {}, {}, {}, {}, {}, {}
     multi = graph.is_multigraph()
@@ -762,6 +808,16 @@ def from_graph(graph, *, name=None, validate=True):
         outcomes[key].append((v, prob))
         for attr in ("prior", "q", "reward"):
             if attr in data:
+                if attr == "reward" and _is_minus_infinity(data[attr]):
+                    val_q, attr_key = _ZERO, "q"  # r = -oo: the action never succeeds
+                    old = declared.get((key, attr_key))
+                    if old is not None and old != _ZERO:
+                        raise ModelError(
+                            f"state {u!r}, action {a!r}: q is given twice with different values "
+                            f"({old} and 0 from reward -oo); give it on one outcome edge only"
+                        )
+                    declared[(key, attr_key)] = val_q
+                    continue
                 val = _to_expr(data[attr], symbols, f"{where}: {attr}")
                 if attr == "reward":
                     if val.is_number and bool(val > 0):
@@ -803,10 +859,7 @@ def from_graph(graph, *, name=None, validate=True):
             raise ModelError(f"state {s!r}: unknown attribute(s) {sorted(unknown)}; allowed: success, initial")
         if "success" in data:
             if s in actions:
-                raise ModelError(
-                    f"state {s!r} has actions {actions[s]} and a leaf success probability; "
-                    "success belongs to terminal states: put it into q of the actions instead"
-                )
+                raise ModelError(_success_on_nonterminal(s, actions[s], cyclic=False))
             success[s] = _to_expr(data["success"], symbols, f"state {s!r}: success")
     init = gattr.get("initial")
     node_init = {s: d["initial"] for s, d in graph.nodes(data=True) if "initial" in d}
@@ -834,10 +887,36 @@ def from_graph(graph, *, name=None, validate=True):
     mdp = MDP(states=list(graph.nodes), actions=actions, outcomes=outcomes, prior=prior,
               likelihood=q, success=success, initial=initial, parameters=params, name=name,
               tolerance=tol, source=gattr.get("source"))
+    if cut is not None:
+        value, explicit = cut
+        mdp.horizon_success = ({k: _to_expr(v, symbols, f"horizon_success[{k!r}]") for k, v in value.items()}
+                               if isinstance(value, dict) else _to_expr(value, symbols, "horizon_success"))
+        mdp.horizon_success_explicit = explicit
     if validate:
         _validate_model(mdp)
     _exact_binary_values(mdp)
     return mdp
+
+
+def _success_on_nonterminal(s, acts, cyclic):
+    """One semantics for acyclic and cyclic graphs (spec section 1): ``success`` is the
+    leaf success probability ``P(R = 1 | leaf)`` of a terminal state (no actions)."""
+    msg = (f"state {s!r} has actions {list(acts)} and a leaf success probability; success belongs to "
+           "terminal states (states without actions), in acyclic and cyclic graphs alike: "
+           "put it into q of the actions instead")
+    if cyclic:
+        msg += (f", or give its success when cut at the horizon with the graph attribute horizon_success = "
+                f"{{{s!r}: value}} (case files: [mdp] horizon_success)")
+    return msg
+
+
+def _is_minus_infinity(value):
+    """True for ``-oo`` given as a SymPy value, a float or the string ``"-oo"``."""
+    if isinstance(value, str):
+        return value.replace(" ", "") == "-oo"
+    if isinstance(value, (float, np.floating)):
+        return value == -math.inf
+    return isinstance(value, sp.Basic) and value == -sp.oo
 
 
 def _exact_binary_values(mdp):
@@ -863,10 +942,36 @@ def _exact_binary_values(mdp):
 UNROLL_EDGE_LIMIT = 100_000
 
 
-def unroll(graph, horizon):
+def unroll(graph, horizon, horizon_success=None, *, strict=False):
     """Unroll a (possibly cyclic) graph to ``horizon`` steps; states become ``(s, t)``.
 
-    States at time ``horizon`` are terminal with their own success (default 1).
+    States alive at time ``horizon`` become leaves.  Terminal states of ``graph`` keep
+    their own success.  States that still have actions there are *cut*, and their
+    success is a modelling choice that must be made explicitly:
+
+    * ``horizon_success`` (this argument, else the graph attribute of that name): one
+      value (``0``: a cut path fails; ``1``: a cut path counts as a success) or a dict
+      ``state -> value`` naming every cut state;
+    * without it, ``strict=True`` raises :class:`ModelError`, and ``strict=False`` (the
+      backward-compatible default of the Python API) uses 1 with a
+      :class:`HorizonSuccessWarning`.
+
+    The returned graph records the choice in ``graph.graph["horizon_success"]`` and
+    ``graph.graph["_horizon_cut"] = (value, explicit)`` (absent when nothing is cut);
+    :func:`from_graph` copies it to ``mdp.horizon_success``.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(initial="s")
+    >>> _ = G.add_edge("s", "s", key="stay", prior="1/2")
+    >>> _ = G.add_edge("s", "g", key="go", prior="1/2")
+    >>> H = unroll(G, 2, horizon_success=0)
+    >>> H.nodes[("s", 2)]
+    {'success': 0}
+    >>> unroll(G, 2, strict=True)
+    Traceback (most recent call last):
+    ...
+    proofcheck.errors.HorizonSuccessError: unrolling to horizon 2 cuts state(s) ['s'], which still have actions there; choose their success explicitly: graph attribute horizon_success = 0 (a cut path fails) or 1 (it counts as a success), or a dict state -> value (case files: [mdp] horizon_success = "0")
     """
     if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
         raise ModelError(f"horizon {horizon!r} must be a positive integer number of steps")
@@ -917,6 +1022,41 @@ def unroll(graph, horizon):
         succ = graph.nodes[s].get("success")
         if succ is not None and out.out_degree(node) == 0:
             out.nodes[node]["success"] = succ
+    cut = [s for s in frontier if graph.out_degree(s) > 0]
+    if not cut:
+        return out
+    cut.sort(key=_sort_key)
+    explicit = True
+    if horizon_success is None:
+        horizon_success = graph.graph.get("horizon_success")
+    if horizon_success is None:
+        msg = (f"unrolling to horizon {horizon} cuts state(s) {_preview(cut)}, which still have actions there; "
+               "choose their success explicitly: graph attribute horizon_success = 0 (a cut path fails) or 1 "
+               "(it counts as a success), or a dict state -> value (case files: [mdp] horizon_success = \"0\")")
+        if strict:
+            raise HorizonSuccessError(msg, horizon, cut)
+        warnings.warn(msg + "; using the legacy default 1", HorizonSuccessWarning, stacklevel=3)
+        horizon_success, explicit = 1, False
+    if isinstance(horizon_success, dict):
+        for k in horizon_success:
+            try:
+                known = k in graph
+            except TypeError:
+                known = False
+            if not known:
+                raise ModelError(f"horizon_success names {_safe_repr(k)}, which is not a state"
+                                 f"{did_you_mean(k, graph.nodes)}; name states of the graph")
+        missing = [s for s in cut if s not in horizon_success]
+        if missing:
+            raise ModelError(f"horizon_success gives no value for state {missing[0]!r}, which is cut at horizon "
+                             f"{horizon} with actions left; add it, e.g. {{{missing[0]!r}: 0}}")
+        for s in cut:
+            out.nodes[(s, horizon)]["success"] = horizon_success[s]
+    else:
+        for s in cut:
+            out.nodes[(s, horizon)]["success"] = horizon_success
+    out.graph["horizon_success"] = horizon_success
+    out.graph["_horizon_cut"] = (horizon_success, explicit)
     return out
 
 

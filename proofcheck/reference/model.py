@@ -65,6 +65,13 @@ _MAX_TEXT = 200
 _MAX_EXPONENT = 4000
 
 
+def _is_minus_infinity(value: Any) -> bool:
+    """``reward = "-oo"`` (or ``"-inf"``, ``float("-inf")``, SymPy's ``-oo``) means ``q = 0``."""
+    if isinstance(value, float):
+        return value == float("-inf")
+    return str(value).strip().lower() in ("-oo", "-inf", "-infinity")
+
+
 def _short(value: Any, n: int = 60) -> str:
     try:
         r = repr(value)
@@ -321,9 +328,12 @@ def load_graph(graph: Any, *, max_states: int = DEFAULT_MAX_STATES,
             for attr in ("prior", "q", "reward"):
                 if attr not in data:
                     continue
-                val = as_fraction(data[attr], f"{where}: {attr}")
-                name = attr
-                if attr == "reward":
+                if attr == "reward" and _is_minus_infinity(data[attr]):
+                    val, name = Fraction(0), "q"  # log q = -oo: q = 0
+                else:
+                    val = as_fraction(data[attr], f"{where}: {attr}")
+                    name = attr
+                if name == "reward":
                     if val > 0:
                         raise ModelError(f"{where}: reward {val} > 0; rewards must be <= 0 (q = exp(r) <= 1)")
                     if val != 0:
@@ -366,11 +376,10 @@ def load_graph(graph: Any, *, max_states: int = DEFAULT_MAX_STATES,
                              "to unroll it to T steps")
         if init is None:
             raise ModelError("a cyclic graph needs an explicit initial state or distribution (graph attribute 'initial')")
-    else:
-        for s in success_attr:
-            if actions[s]:
-                raise ModelError(f"state {s!r} has actions {actions[s]} and a leaf success probability; "
-                                 "success belongs to terminal states: put it into q of the actions instead")
+    for s in success_attr:  # one meaning in acyclic and cyclic graphs alike (spec section 1)
+        if actions[s]:
+            raise ModelError(f"state {s!r} has actions {actions[s]} and a leaf success probability; "
+                             "success belongs to terminal states: put it into q of the actions instead")
     if init is None:
         roots = [s for s in graph.nodes if graph.in_degree(s) == 0]
         if len(roots) != 1:
@@ -432,16 +441,19 @@ def load_graph(graph: Any, *, max_states: int = DEFAULT_MAX_STATES,
             success={s: success_attr.get(s, Fraction(1)) for s in order if not actions[s]},
             initial=initial,
         )
-    return _unroll(graph, actions, outcomes, prior, likelihood, success_attr, initial, horizon,
+    cut = gattr.get("horizon_success", 1)  # the engine's legacy value when none is chosen
+    cut_success = ({k: as_fraction(v, f"horizon_success[{k!r}]") for k, v in cut.items()}
+                   if isinstance(cut, Mapping) else as_fraction(cut, "horizon_success"))
+    return _unroll(graph, actions, outcomes, prior, likelihood, success_attr, cut_success, initial, horizon,
                    max_states, max_edges)
 
 
-def _unroll(graph, actions, outcomes, prior, likelihood, success_attr, initial, horizon,
+def _unroll(graph, actions, outcomes, prior, likelihood, success_attr, cut_success, initial, horizon,
             max_states, max_edges) -> ReferenceModel:
     """Time-expand a cyclic model to ``horizon`` steps; states become ``(s, t)``.
 
-    States reached at time ``horizon`` are terminal, with the original state's ``success``
-    attribute (default 1); so are original terminal states reached earlier."""
+    Terminal states keep their ``success`` (default 1); states with actions left at time
+    ``horizon`` are cut and get ``cut_success`` (one value, or a dict by state)."""
     if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
         raise ModelError(f"horizon {horizon!r} must be a positive integer number of steps")
     states, new_actions, new_outcomes, new_prior, new_q, success = [], {}, {}, {}, {}, {}
@@ -454,9 +466,14 @@ def _unroll(graph, actions, outcomes, prior, likelihood, success_attr, initial, 
             states.append(node)
             if len(states) > max_states:
                 raise TooLargeError(f"unrolling to horizon {horizon} exceeds max_states = {max_states} states")
-            if t == horizon or not actions[s]:
+            if not actions[s]:
                 new_actions[node] = ()
                 success[node] = success_attr.get(s, Fraction(1))
+                continue
+            if t == horizon:
+                new_actions[node] = ()
+                success[node] = (cut_success.get(s, Fraction(1)) if isinstance(cut_success, dict)
+                                 else cut_success)
                 continue
             new_actions[node] = tuple(actions[s])
             new_prior[node] = dict(prior[s])

@@ -301,6 +301,7 @@ def unrolled_graph(graph, horizon, *, discount=None, stop_value=None):
     G = nx.MultiDiGraph()
     G.graph.update({k: v for k, v in graph.graph.items() if k not in ("discount", "stop_value")})
     G.graph["horizon"] = horizon
+    G.graph.setdefault("horizon_success", 1)  # the documented rule: cut states count as success
     for s in m.states:
         G.add_node(s)
         if s in m.success:

@@ -86,7 +86,8 @@ class CaseResult:
 def _model_summary(mdp):
     return {"name": mdp.name, "states": mdp.n_states, "pairs": mdp.n_pairs,
             "horizon": mdp.horizon, "deterministic": mdp.deterministic, "exact": mdp.exact,
-            "parameters": {s.name: [str(lo), str(hi)] for s, (lo, hi) in mdp.parameters.items()}}
+            "parameters": {s.name: [str(lo), str(hi)] for s, (lo, hi) in mdp.parameters.items()},
+            "horizon_success": None if mdp.horizon_success is None else str(mdp.horizon_success)}
 
 
 def check_expectations(case):
