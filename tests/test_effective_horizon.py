@@ -11,9 +11,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck.engine.effective_horizon import (cross_check, effective_horizon, horizon_values,
-                                                 min_k, planning_window, tabular_problem,
-                                                 time_expand)
+from proofcheck.engine.effective_horizon import (
+    cross_check,
+    effective_horizon,
+    horizon_values,
+    min_k,
+    tabular_problem,
+    time_expand,
+)
 from proofcheck.errors import ModelError
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model.mdp import from_graph
@@ -44,12 +49,12 @@ def deep_mdp():
 
 def test_values_by_hand():
     hv = horizon_values(deep_mdp())
-    assert list(hv.q_rand[0]) == [1, 1]
-    assert list(hv.q_star[0]) == [4, 1]
-    assert list(hv.q_worst[0]) == [0, 1]
+    assert hv.exact("q_rand", 0) == [1, 1]
+    assert hv.exact("q_star", 0) == [4, 1]
+    assert hv.exact("q_worst", 0) == [0, 1]
     # layer 1 holds s1, s2 in that order
-    assert list(hv.q_rand[1]) == [2, 0, 1, 1]
-    assert list(hv.v_rand[1]) == [1, 1]
+    assert hv.exact("q_rand", 1) == [2, 0, 1, 1]
+    assert hv.exact("v_rand", 1) == [1, 1]
     assert list(hv.optimal[0]) == [True, False]
 
 
@@ -228,9 +233,9 @@ def test_values_against_trajectory_enumeration(seed):
     paths = _enumerate(tr, rw, T)
     hv = horizon_values(tabular_problem(tr, rw, T))
     assert sum(p for p, _ in paths) == 1
-    assert hv.v_rand[0][0] == sum(p * r for p, r in paths)
-    assert hv.v_star[0][0] == max(r for _, r in paths)
-    assert hv.v_worst[0][0] == min(r for _, r in paths)
+    assert hv.exact("v_rand", 0)[0] == sum(p * r for p, r in paths)
+    assert hv.exact("v_star", 0)[0] == max(r for _, r in paths)
+    assert hv.exact("v_worst", 0)[0] == min(r for _, r in paths)
     cc = cross_check(tabular_problem(tr, rw, T))
     assert cc["agree"] and cc["max_value_deviation"] < 1e-40
 
@@ -262,3 +267,146 @@ def test_cli_horizon(tmp_path, capsys):
     assert "min_k = 2" in text and "407" in text and "GORP k=2" in text
     assert main(["horizon", str(f)]) == 2
     assert "--horizon" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the corrected rule
+# Spec section 9 (corrected): the Theorem 5.4 maximum runs over every state reached by actions
+# that beat the best non-optimal one, not only the Q^k-greedy ones.
+
+def wide_reach_mdp():
+    # T = 3, A = 4.  s0: a0 -> sA, a1..a3 -> sB (reward 0).  sA: all four -> W.
+    # sB: a0 -> W, a1..a3 -> Y.  W (last step): rewards 1, 0, 0, 0.  Y: 0.2, 0.1, 0.1, 0.1
+    # (float32: 0.2 and 0.1 are read exactly as the binary numbers they are).
+    # Q^rand: W -> 1/4, Y -> about 1/8; sA: (1/4)*4, so Q^rand(s0, a0) = 1/4;
+    # sB: (1/4, 1/8, 1/8, 1/8), V = 5/32, so Q^rand(s0, a1..a3) = 5/32 < 1/4.
+    # Q*: every action at s0 and sA is optimal (1); at sB only a0 (1 > 0.2).
+    # Greedy play never reaches sB (the old rule saw only s0 and sA: nothing to bound, m_1 = 1).
+    # The corrected rule follows a1..a3 too (s0 has no non-optimal action) and reaches sB:
+    # Delta = 1/4 - Q^rand(Y) ~ 1/8, sigma2_1(sB, a0) = (1/4 - 0)(1 - 0) = 1/4 ->
+    # 16 * (1/4) / (1/8)^2 * ln(2 * 3 * 4) = 256 ln 24 = 813.6 -> 814 (float32 0.1, 0.2 shift
+    # Q^rand(Y) by ~1e-9, far from changing the ceiling).
+    tr = np.array([[1, 2, 2, 2], [3, 3, 3, 3], [3, 4, 4, 4], [-1] * 4, [-1] * 4])
+    rw = np.array([[0] * 4, [0] * 4, [0] * 4, [1, 0, 0, 0], [0.2, 0.1, 0.1, 0.1]], dtype=np.float32)
+    return tabular_problem(tr, rw, 3, name="wide_reach")
+
+
+def test_bound_runs_over_states_greedy_play_never_reaches():
+    from proofcheck.engine.effective_horizon import qvi_sequence, solvability
+    P = wide_reach_mdp()
+    eh = effective_horizon(P)
+    assert 813 < 256 * math.log(24) < 814
+    k1 = eh.per_k[0]
+    assert k1.solvable and k1.bound_ok and k1.m_bound == 814 and k1.argmax_state == (1, 2)
+    hv = horizon_values(P)
+    greedy = solvability(hv, next(qvi_sequence(hv, 1)), stop_at_failure=False)
+    assert greedy.solvable and list(greedy.reached[1]) == [True, False]  # layer 1: sA, sB
+    # k = 2: Q^2(sB) = (1, 0.2, 0.2, 0.2), sigma2_2 at t = 1 is sigma2_1 of the last layer = 0
+    assert eh.per_k[1].m_bound == 1 and eh.H == 2
+    # a bound of 1 (what the greedy-only rule gave) is too low: GORP(1, 1) succeeds with
+    # probability about 0.43 (a0 wins at s0 w.p. ~0.23; from sB it picks a0 only when the
+    # rollout through W returns 1, w.p. 1/4); a 99.9% interval lies below 1/2
+    rng = np.random.default_rng(0)
+    n = 2000
+    ok = gorp_success_rate(P, 1, 1, n, rng)
+    assert wilson_interval(ok, n, z=3.2905)[1] < 0.5
+
+
+def zero_gap_mdp():
+    # as wide_reach_mdp, but sB: a0 -> W (Q^rand 1/4), a1 -> Y' (all four end with 1/4: Q^rand
+    # 1/4, Q* 1/4 < 1), a2, a3 -> Z (all 0).  Q^rand(s0, a1..a3) = (1/4 + 1/4)/4 = 1/8 < 1/4:
+    # greedy play stays in sA (k = 1 is QVI-solvable, min_k = 1) but the corrected rule reaches
+    # sB, where the optimal a0 ties the non-optimal a1 in Q^1: a zero gap, so k = 1 gives no bound.
+    tr = np.array([[1, 2, 2, 2], [3, 3, 3, 3], [3, 4, 5, 5], [-1] * 4, [-1] * 4, [-1] * 4])
+    rw = np.array([[0] * 4, [0] * 4, [0] * 4, [1, 0, 0, 0], [0.25] * 4, [0] * 4], dtype=np.float32)
+    return tabular_problem(tr, rw, 3, name="zero_gap")
+
+
+def test_zero_gap_at_a_widely_reached_state_voids_k():
+    eh = effective_horizon(zero_gap_mdp())
+    k1 = eh.per_k[0]
+    assert eh.min_k == 1 and k1.solvable
+    assert not k1.bound_ok and k1.bound_witness == (1, 2) and k1.m_bound == math.inf
+    # k = 2: Q^2(sB) = (1, 1/4, 0, 0): gap 3/4, sigma2_2 = 0 -> m = 1
+    assert eh.per_k[1].bound_ok and eh.per_k[1].m_bound == 1 and eh.H == 2 and eh.H_k == 2
+    ref = eh.reference_results()
+    assert ref["ks"] == [2] and ref["ms"] == [1] and ref["effective_horizon"] == 2.0
+
+
+def test_reference_results_loop():
+    # spread_mdp: k = 1 gives 1 + log2 17 = 5.09 > T = 2, so the reference loop (k < H, H
+    # started at T) stops after k = 1 and stores H = T = 2; our per-k list also has k = 2.
+    eh = effective_horizon(spread_mdp())
+    ref = eh.reference_results()
+    assert ref["ks"] == [1] and ref["ms"] == [17] and ref["effective_horizon"] == 2.0
+    assert ref["gaps"] == [2.0] and ref["vars"] == [2.0]
+    assert float(eh.H) == ref["effective_horizon"]
+
+
+def _random_tabular(seed):
+    rng = np.random.default_rng(seed)
+    S, A, T = 6, 2 + seed % 2, 3 + seed % 2
+    tr = rng.integers(-1, S, size=(S, A))
+    tr[0] = rng.integers(1, S, size=A)  # the start does not end at once
+    if seed % 2:  # rewards from a small grid: exact ties
+        rw = rng.choice([0.0, 0.5, 1.0], size=(S, A)).astype(np.float32)
+    else:
+        rw = rng.normal(size=(S, A)).astype(np.float32)
+    return tabular_problem(tr, rw, T, name=f"random{seed}")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_backends_agree(seed):
+    # integers on a common denominator (the default for rational models), Python fractions
+    # and SymPy: the same exact numbers, so the same discrete results
+    from proofcheck.engine.backends import get_backend
+    P = _random_tabular(seed)
+    results = [effective_horizon(P, b) for b in ("exact", "exact-rational", get_backend("exact"))]
+    keys = [(e.min_k, e.planning_window, e.H, e.H_k,
+             [(r.solvable, r.bound_ok, r.m_bound, r.argmax_state) for r in e.per_k]) for e in results]
+    assert keys[0] == keys[1] == keys[2]
+    assert results[0].backend.name == "exact-rational" and getattr(results[0].backend, "scaled", False)
+
+
+def _bound_models():
+    from pathlib import Path
+
+    from proofcheck.errors import ProofcheckError
+    from proofcheck.verify import load_case
+    models = [("spread", spread_mdp()), ("deep", deep_mdp()), ("wide_reach", wide_reach_mdp()),
+              ("zero_gap", zero_gap_mdp()), ("mountain_race", time_expand(mountain_race()))]
+    for f in sorted((Path(__file__).parents[1] / "cases").glob("*.toml")):
+        try:
+            models.append((f.stem, time_expand(load_case(f).mdp)))
+        except (ProofcheckError, ValueError):
+            pass  # stochastic or parametric: no effective horizon
+    models += [(f"random{s}", _random_tabular(s)) for s in range(6)]
+    return models
+
+
+@pytest.mark.parametrize("name,P", _bound_models(), ids=lambda x: x if isinstance(x, str) else "")
+def test_gorp_never_needs_more_than_the_printed_bound(name, P):
+    # GORP(k, m) with m = the bound proofcheck prints must succeed with probability >= 1/2:
+    # fail when the whole 99% Wilson interval of the simulated success rate is below 1/2
+    from proofcheck.numerics.gorp import check_bound
+    eh = effective_horizon(P)
+    checks = check_bound(P, eh, runs=150, seed=1, m_cap=3000)
+    assert all(c.consistent for c in checks), [c.as_dict() for c in checks]
+    assert any(c.skipped is None for c in checks)  # at least one k simulated
+
+
+def test_cli_gorp_at_bound(tmp_path, capsys):
+    import json
+
+    from proofcheck.cli import main
+    from proofcheck.io.bridge import save_npz
+    f = tmp_path / "wide.npz"
+    P = wide_reach_mdp()
+    tr = np.array([[1, 2, 2, 2], [3, 3, 3, 3], [3, 4, 4, 4], [-1] * 4, [-1] * 4])
+    rw = np.array([[0] * 4, [0] * 4, [0] * 4, [1, 0, 0, 0], [0.2, 0.1, 0.1, 0.1]], dtype=np.float32)
+    save_npz(f, tr, rw)
+    assert main(["horizon", str(f), "--horizon", str(P.horizon), "--gorp-at-bound", "40", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [c["m_bound"] for c in out["gorp_at_bound"]] == [814, 1]
+    assert all(c["consistent"] and c["runs"] == 40 for c in out["gorp_at_bound"])
+    assert out["per_k"][0]["argmax_state"] == ["1", "2"]
+    assert main(["horizon", str(f), "--horizon", "3", "--gorp-at-bound", "-1"]) == 2

@@ -15,27 +15,39 @@ values ``Q_t(s, a)``, ``t = 0 .. T-1``.
   from the initial states, every ``Q^k``-greedy action is optimal (attains ``max_a Q*``).
   ``min_k`` is the least such ``k``; the *effective planning window* is the same test
   started from ``Q^1 = R``.  Both are at most ``T`` (``Q^T = Q*``).
-* Theorem 5.4 bound, for each k-QVI-solvable ``k``::
+* Theorem 5.4 bound (spec section 9 as corrected: the rule of the authors' reference
+  code).  For each ``k``, start at the initial state and, at every reached ``(t, s)``,
+  follow *every* action ``a`` with ``Q^k_t(s,a) > max_{a' not optimal} Q^k_t(s,a')`` (all
+  actions when every action is optimal), not only the greedy ones.  At each reached state::
 
-      m_k <= max(1, max_{reachable (t,s) with a non-optimal action}
-                     ceil(16 * max_a sigma2_{k,t}(s,a) / Delta_{k,t}(s)^2 * ln(2 T A^k)))
+      gap   = max_a Q^k_t(s,a) - max_{a not optimal} Q^k_t(s,a)      (+inf if all optimal)
+      m(s)  = max(1, ceil(16 * max(0, max_a sigma2_{k,t}(s,a)) / gap^2 * ln(2 T A^k)))
 
-  with ``Delta_{k,t}(s) = max_a Q^k_t(s,a) - max_{a not optimal} Q^k_t(s,a)``,
-  ``sigma2_{1,t} = (Q^rand - Q^worst)(Q* - Q^worst)`` and
-  ``sigma2_{k+1,t}(s,a) = max_a' sigma2_{k,t+1}(s',a')`` (0 after the end).  States where
-  every action is optimal impose nothing; the outer ``max(1, .)`` is there because GORP
-  needs at least one rollout.  ``T`` is the number of time layers with a decision (the
-  horizon, or fewer when every path has ended earlier: GORP takes no decision after
-  that).  ``H_k <= k + log_A(m_k bound)`` and the reported
-  ``H = min_k`` of these bounds (so ``H <= T``: ``k = T`` gives ``m = 1``).  This is the
-  *bound-based* effective horizon, an upper bound on the true ``H``.
+  with ``sigma2_{1,t} = (Q^rand - Q^worst)(Q* - Q^worst)`` and
+  ``sigma2_{k+1,t}(s,a) = max_a' sigma2_{k,t+1}(s',a')`` (0 after the end).  A zero gap at
+  any reached state means ``k`` fails (no bound); otherwise ``m_k <= max_s m(s)`` and
+  ``H_k <= k + log_A(m_k bound)``.  ``T`` is the horizon the model was unrolled over (its
+  ``nominal_horizon`` when set, as for BRIDGE, else its number of layers).  ``k`` runs
+  ``1, 2, ...`` while ``k`` is below the best ``H`` so far (``H_k >= k``: larger ``k``
+  cannot improve it); ``H = min_k`` of the bounds, at most ``T`` (``k = T`` gives ``m = 1``).
+  This is the *bound-based* effective horizon, an upper bound on the true ``H``.
+  :meth:`EffectiveHorizon.reference_results` lists ``ks``, ``ms``, ``gaps``, ``vars`` and
+  ``effective_horizon`` exactly as the reference code stores them
+  (``consolidated_analyzed.json``), including its loop ``while k < H`` (started at ``T``)
+  and its choice of the state reported per ``k`` (the first maximal ``m`` in Julia's
+  column-major order: lowest state index, then earliest time).
 
 Exactness.  Every recursion is written once against :class:`~proofcheck.engine.backends.Backend`.
-With the exact backend ties are settled exactly (:func:`~proofcheck.exact.sign.exact_sign`
-decides the sign of log-linear forms such as ``log(3/4) - log(2/3)/2``; BRIDGE's float32
-rewards become exact rationals) and the ceilings of the bound are certified.  With
+With ``backend="exact"`` ties are settled exactly: models whose rewards are all rational
+(every BRIDGE model: a float32 is a dyadic rational) run on :class:`RationalBackend`
+(Python :class:`fractions.Fraction`, vectorised with NumPy object arrays, the ceilings of
+the bound certified by interval arithmetic since ``ln(2 T A^k)`` is transcendental);
+models with ``log`` rewards (case files) on SymPy (:func:`~proofcheck.exact.sign.exact_sign`
+decides the sign of log-linear forms such as ``log(3/4) - log(2/3)/2``).  With
 ``tolerance=x`` an action counts as optimal when ``Q*(s,a) >= V*(s) - x``: this mimics the
-reference code (``REWARD_PRECISION = 1e-4``), which also takes greedy sets exactly.
+reference code (``REWARD_PRECISION = 1e-4``), which also compares ``Q^k`` values exactly
+(greedy sets and the zero-gap test).  The float backend is vectorised per layer
+throughout.
 
 Rewards ``-inf`` (``log 0`` in case files) are handled in the extended reals: ``max``,
 ``+`` and the mean are well defined (no ``+inf`` ever occurs).  For the bound,
@@ -49,21 +61,234 @@ void, ``m_k bound = inf``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from proofcheck.engine.backends import get_backend
+from proofcheck.engine.backends.base import Backend, _obj
 from proofcheck.errors import ModelError, UndecidedError
 from proofcheck.exact.sign import exact_sign
-from proofcheck.engine.backends import get_backend
 from proofcheck.model.time_expanded import Layer, TimeExpandedMDP, tabular_problem, time_expand
 
-__all__ = ["HorizonValues",
+__all__ = ["HorizonValues", "RationalBackend", "ScaledIntBackend", "resolve_backend",
            "horizon_values", "qvi_sequence", "solvability", "min_k", "planning_window",
-           "KResult", "EffectiveHorizon", "effective_horizon", "cross_check"]
+           "KResult", "EffectiveHorizon", "effective_horizon", "cross_check",
+           "nominal_horizon", "Layer", "TimeExpandedMDP", "tabular_problem", "time_expand"]
 
+
+# ----------------------------------------------------------------------------- backends
+
+class RationalBackend(Backend):
+    """Exact rational arithmetic for models whose rewards are all rational numbers.
+
+    Numbers are :class:`fractions.Fraction` in NumPy object arrays; sums, maxima and
+    comparisons are vectorised (``np.add.reduceat``, ``np.maximum.reduceat``, elementwise
+    ``>``), every result is exact.  ``inf`` is the float infinity (it only ever appears
+    as a sentinel, never as a value: rational models have finite rewards).
+
+    Examples
+    --------
+    >>> B = RationalBackend()
+    >>> q = B.array([sp.Rational(1, 3), sp.Rational(2, 3), sp.Rational(2, 3)])
+    >>> B.segment_argmax(q, np.array([0]), np.array([3])).tolist()
+    [False, True, True]
+    """
+
+    name = "exact-rational"
+    exact = True
+    vectorised = True
+
+    @property
+    def inf(self):
+        return math.inf
+
+    @property
+    def zero(self):
+        return Fraction(0)
+
+    @property
+    def one(self):
+        return Fraction(1)
+
+    def _convert(self, value):
+        if isinstance(value, Fraction):
+            return value
+        if isinstance(value, (int, np.integer)):
+            return Fraction(int(value))
+        v = sp.sympify(value)
+        if v == sp.oo:
+            return math.inf
+        if v == -sp.oo:
+            return -math.inf
+        if not v.is_Rational:
+            raise ModelError(f"value {v} is not rational; the rational backend needs rational rewards "
+                             "(use the SymPy exact backend)")
+        return Fraction(int(v.p), int(v.q))
+
+    def array(self, values):
+        return _obj([self._convert(v) for v in values])
+
+    def from_floats(self, values):
+        return _obj([Fraction(float(v)) for v in values])
+
+    def _is_zero(self, x):
+        return x == 0
+
+    def _sign(self, x):
+        return (x > 0) - (x < 0)
+
+    def _log(self, x):  # pragma: no cover - not needed by the effective horizon
+        raise ModelError("the rational backend has no logarithm")
+
+    _exp = _pow = _log
+
+    def compare(self, a, b):
+        return (a > b) - (a < b)
+
+    def segment_max(self, values, starts, ends):
+        return np.maximum.reduceat(values, starts) if len(starts) else values[:0]
+
+    def segment_argmax(self, values, starts, ends):
+        if not len(starts):
+            return np.zeros(len(values), dtype=bool)
+        mx = self.segment_max(values, starts, ends)
+        owner = np.repeat(np.arange(len(starts)), np.asarray(ends) - np.asarray(starts))
+        return (values == mx[owner]).astype(bool)
+
+    def to_sympy(self, x):
+        if isinstance(x, float):
+            return sp.oo if x > 0 else -sp.oo
+        return sp.Rational(x.numerator, x.denominator)
+
+    def describe(self):
+        return "exact (rational arithmetic, Python fractions; ties settled exactly)"
+
+
+_RATIONAL = RationalBackend()
+
+
+class ScaledIntBackend(RationalBackend):
+    """Exact rationals on one common denominator ``D``: a value ``x`` is the Python int ``x * D``.
+
+    For a time-expanded model with rational rewards, every value of the recursions here
+    (``Q^rand``, ``Q*``, ``Q^worst``, ``Q^k``) is a multiple of ``1 / D`` with
+    ``D = lcm(reward denominators) * lcm(action counts)^T`` (the mean over ``c`` actions
+    divides by ``c`` once per layer), so sums, maxima, comparisons and the means are integer
+    operations: exact, and about a hundred times faster than :class:`fractions.Fraction`.
+    Products (``sigma2``) carry the scale ``D^2``; the engine only compares them, and takes
+    the scale-free ratio ``sigma2 / gap^2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = tabular_problem(np.array([[-1, -1]]), np.array([[0.5, 0.25]]), 1)
+    >>> B = ScaledIntBackend.for_problem(P)
+    >>> B.scale, P.rewards(B)[0].tolist(), B.to_sympy(P.rewards(B)[0][1])
+    (8, [4, 2], 1/4)
+    """
+
+    vectorised = True
+    scaled = True
+
+    def __init__(self, scale):
+        self.scale = int(scale)
+
+    @classmethod
+    def for_problem(cls, P):
+        den, cnt = 1, 1
+        for L in P.layers:
+            for v in set(L.reward):
+                den = math.lcm(den, int(v.q))
+            for c in set(int(c) for c in L.counts):
+                cnt = math.lcm(cnt, c)
+        return cls(den * cnt ** P.horizon)
+
+    @property
+    def key(self):
+        return f"scaled-int:{self.scale}"
+
+    @property
+    def zero(self):
+        return 0
+
+    @property
+    def one(self):
+        return self.scale
+
+    def _convert(self, value):
+        v = sp.sympify(value)
+        if v == sp.oo:
+            return math.inf
+        if v == -sp.oo:
+            return -math.inf
+        if not v.is_Rational or (v.p * self.scale) % v.q:
+            raise ModelError(f"value {v} is not a multiple of 1/{self.scale}")
+        return int(v.p) * (self.scale // int(v.q))
+
+    def from_floats(self, values):
+        return self.array([sp.Rational(float(v)) for v in values])
+
+    def mean(self, sums, counts):
+        counts = np.asarray(counts, dtype=np.int64)
+        out = _obj([int(a) // int(c) for a, c in zip(sums, counts)])
+        if any(int(a) % int(c) for a, c in zip(sums, counts)):  # pragma: no cover - by construction
+            raise ModelError("internal error: a mean is not a multiple of the common denominator")
+        return out
+
+    def tolerance(self, tol):
+        """``floor(tol * D)``: for integers ``q, v``, ``q >= v - tol*D`` iff ``q >= v - floor(tol*D)``."""
+        r = sp.Rational(str(tol))
+        return int(r.p * self.scale // r.q)
+
+    def to_sympy(self, x):
+        if isinstance(x, float):
+            return sp.oo if x > 0 else -sp.oo
+        return sp.Rational(int(x), self.scale)
+
+    def product_to_sympy(self, x):
+        """A product of two values (scale ``D^2``) as a SymPy number."""
+        if isinstance(x, float):
+            return sp.oo if x > 0 else -sp.oo
+        return sp.Rational(int(x), self.scale ** 2)
+
+    def describe(self):
+        return "exact (rational arithmetic on a common denominator; ties settled exactly)"
+
+
+def _is_rational_problem(P):
+    return all(getattr(v, "is_Rational", False) for L in P.layers for v in L.reward)
+
+
+def resolve_backend(problem, backend="exact"):
+    """The backend to run ``problem`` on: ``"exact"`` becomes :class:`RationalBackend`
+    when every reward is rational (fast, still exact), SymPy otherwise.
+    (:func:`effective_horizon` goes one step further and computes on
+    :class:`ScaledIntBackend`, exposing its values as fractions.)"""
+    if backend is None or backend == "exact":
+        P = problem if isinstance(problem, TimeExpandedMDP) else None
+        if P is not None and _is_rational_problem(P):
+            return _RATIONAL
+        return get_backend("exact")
+    if backend == "exact-rational":
+        return _RATIONAL
+    return get_backend(backend)
+
+
+def _vectorised(B):
+    return getattr(B, "vectorised", False) or B.dtype is not object
+
+
+def nominal_horizon(P):
+    """``T`` of the bound: the horizon the model was unrolled over (BRIDGE problems carry
+    it as ``nominal_horizon``; a time-expanded case file has one layer per step)."""
+    return int(getattr(P, "nominal_horizon", None) or P.horizon)
+
+
+# ----------------------------------------------------------------------------- helpers
 
 def _gather(B, L, v_next):
     """``V_{t+1}(next(s, a))`` per pair, 0 where the episode ends."""
@@ -81,9 +306,37 @@ def _segments(L, states=None):
     return L.ptr[states], L.ptr[states + 1]
 
 
-def _tol(B, tolerance):
-    return None if tolerance is None else B.scalar(sp.Rational(str(tolerance)))
+def _owner(L):
+    return np.repeat(np.arange(L.n_states), L.counts)
 
+
+def _subset_pairs(L, idx):
+    """Pair indices of the states ``idx`` and their local segment starts/ends."""
+    lo, hi = L.ptr[idx], L.ptr[idx + 1]
+    cnt = hi - lo
+    local = np.concatenate([[0], np.cumsum(cnt)])
+    pairs = np.repeat(lo - local[:-1], cnt) + np.arange(local[-1])
+    return pairs, local[:-1], local[1:]
+
+
+def _sign_vec(B, a, b):
+    """Elementwise sign of ``a - b`` (exact in exact backends)."""
+    if _vectorised(B):
+        gt = np.asarray(np.greater(a, b), dtype=bool)
+        lt = np.asarray(np.less(a, b), dtype=bool)
+        return gt.astype(np.int8) - lt.astype(np.int8)
+    return np.array([B.compare(x, y) for x, y in zip(a, b)], dtype=np.int8)
+
+
+def _tol(B, tolerance):
+    if tolerance is None:
+        return None
+    if getattr(B, "scaled", False):
+        return B.tolerance(tolerance)
+    return B.scalar(sp.Rational(str(tolerance)))
+
+
+# ----------------------------------------------------------------------------- values
 
 @dataclass
 class HorizonValues:
@@ -101,6 +354,11 @@ class HorizonValues:
     backend: object
     tolerance: object = None
 
+    def exact(self, name, t):
+        """The values ``name`` (``"q_rand"``, ``"v_star"``, ...) of layer ``t`` as SymPy numbers
+        (the exact backends store them scaled or as fractions)."""
+        return [self.backend.to_sympy(x) for x in getattr(self, name)[t]]
+
 
 def horizon_values(problem, backend="exact", *, tolerance=None):
     """One backward pass for ``Q^rand``, ``Q*`` and ``Q^worst``.
@@ -112,8 +370,8 @@ def horizon_values(problem, backend="exact", *, tolerance=None):
     >>> list(hv.q_rand[0]), list(hv.q_star[0])
     ([-oo, log(3/4)], [0, log(3/4)])
     """
-    B = get_backend(backend)
-    P = problem
+    P = problem if isinstance(problem, TimeExpandedMDP) else time_expand(problem)
+    B = resolve_backend(P, backend)
     R = P.rewards(B)
     T = P.horizon
     qr, qs, qw, vr, vs, vw, opt = ([None] * T for _ in range(7))
@@ -127,8 +385,10 @@ def horizon_values(problem, backend="exact", *, tolerance=None):
         qw[t] = R[t] + _gather(B, L, nxt[2])
         vs[t] = B.segment_max(qs[t], starts, ends)
         vw[t] = -B.segment_max(-qw[t], starts, ends)
-        counts = B.array([int(c) for c in L.counts])
-        vr[t] = B.segment_sum(qr[t], starts) / counts
+        if getattr(B, "scaled", False):
+            vr[t] = B.mean(B.segment_sum(qr[t], starts), L.counts)
+        else:
+            vr[t] = B.segment_sum(qr[t], starts) / B.array([int(c) for c in L.counts])
         opt[t] = _optimal_mask(B, L, qs[t], vs[t], tol)
         nxt = (vr[t], vs[t], vw[t])
     return HorizonValues(P, qr, qs, qw, vr, vs, vw, opt, B, tolerance)
@@ -138,8 +398,7 @@ def _optimal_mask(B, L, q, v, tol):
     starts, ends = _segments(L)
     if tol is None:
         return B.segment_argmax(q, starts, ends)
-    owner = np.repeat(np.arange(L.n_states), L.counts)
-    return np.array([B.compare(q[j], v[owner[j]] - tol) >= 0 for j in range(len(q))], dtype=bool)
+    return _sign_vec(B, q, v[_owner(L)] - tol) >= 0
 
 
 def qvi_sequence(values, k_max=None, *, start="rand"):
@@ -165,21 +424,15 @@ def qvi_sequence(values, k_max=None, *, start="rand"):
         new = []
         for t in range(T):
             L = P.layers[t]
-            if t + 1 < T:
-                L1 = P.layers[t + 1]
-                v1 = B.segment_max(Q[t + 1], *_segments(L1))
-            else:
-                v1 = None
+            v1 = B.segment_max(Q[t + 1], *_segments(P.layers[t + 1])) if t + 1 < T else None
             new.append(R[t] + _gather(B, L, v1))
         Q = new
 
 
 def _argmax_on(B, L, q, idx):
     """Mask of the maximal pairs of the states ``idx`` (exact ties), False elsewhere."""
-    lo, hi = L.ptr[idx], L.ptr[idx + 1]
-    pairs = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])
-    local = np.concatenate([[0], np.cumsum(hi - lo)])
-    sub = B.segment_argmax(q[pairs], local[:-1], local[1:])
+    pairs, lo, hi = _subset_pairs(L, idx)
+    sub = B.segment_argmax(q[pairs], lo, hi)
     mask = np.zeros(len(q), dtype=bool)
     mask[pairs[sub]] = True
     return mask
@@ -257,6 +510,16 @@ def planning_window(values, k_max=None):
 # ----------------------------------------------------------------------------- the bound
 
 def _sigma2_one(B, qr, qs, qw):
+    """``(Q^rand - Q^worst)(Q* - Q^worst)``, clamped at 0, with the conventions for ``-inf``."""
+    if _vectorised(B) and B.dtype is not object:
+        with np.errstate(invalid="ignore"):
+            out = (qr - qw) * (qs - qw)
+        out = np.where(qr == -np.inf, np.inf, out)
+        out = np.where(qs == -np.inf, 0.0, out)
+        return np.maximum(out, 0.0)
+    if _vectorised(B):  # rational: finite numbers only (scaled backend: scale D^2)
+        out = (qr - qw) * (qs - qw)
+        return _obj([x if x > 0 else B.zero for x in out])
     ninf = -B.inf
 
     def f(r, s, w):
@@ -264,9 +527,9 @@ def _sigma2_one(B, qr, qs, qw):
             return B.zero  # the return is surely -inf: no spread
         if B.compare(r, ninf) == 0:
             return B.inf   # -inf with positive probability: unbounded variance
-        return (r - w) * (s - w)
-    return B.map(f, qr, qs, qw) if B.dtype is object else np.array(
-        [f(*x) for x in zip(qr, qs, qw)], dtype=B.dtype)
+        v = (r - w) * (s - w)
+        return v if B.compare(v, B.zero) > 0 else B.zero
+    return B.map(f, qr, qs, qw)
 
 
 def _ceil(B, x):
@@ -292,11 +555,249 @@ def _ceil(B, x):
     raise UndecidedError(f"could not certify ceil({x})")
 
 
+def _ceil_rational_log(r, X):
+    """Certified ``ceil(16 r ln X)`` for a rational ``r >= 0`` and an integer ``X >= 2``
+    (never an integer unless ``r = 0``: ``ln X`` is transcendental)."""
+    if r == 0:
+        return 0
+    dps = 30 + len(str(r.numerator)) + len(str(r.denominator))
+    for _ in range(6):
+        with mpmath.workdps(dps):
+            v = mpmath.iv.mpf(16 * r.numerator) / r.denominator * mpmath.iv.log(X)
+            lo, hi = int(mpmath.ceil(v.a)), int(mpmath.ceil(v.b))
+        if lo == hi:
+            return lo
+        dps *= 2
+    raise UndecidedError(f"could not certify ceil(16 * {r} * ln {X})")  # pragma: no cover
+
+
+class _Terms:
+    """``m(s) = max(1, ceil(16 * ratio * ln X))`` per state, computed exactly where it matters."""
+
+    def __init__(self, B, X):
+        self.B, self.X = B, X
+        self.logterm = None if B.dtype is object else 16.0 * math.log(X)
+
+    def ratio(self, smax, gap):
+        B = self.B
+        if B.dtype is not object:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(smax == 0, 0.0, np.where(np.isinf(gap), np.where(np.isinf(smax), np.inf, 0.0),
+                                                         smax / (gap * gap)))
+        out = []
+        for s, g in zip(smax, gap):
+            if B.compare(s, B.inf) == 0:
+                out.append(B.inf)
+            elif B._is_zero(s) or B.compare(g, B.inf) == 0:
+                out.append(B.zero)
+            else:
+                out.append(s / (g * g))
+        return _obj(out)
+
+    def ceil(self, r):
+        B = self.B
+        if B.dtype is not object:
+            return math.inf if r == np.inf else max(1, int(math.ceil(r * self.logterm)))
+        if B.compare(r, B.inf) == 0:
+            return math.inf
+        if isinstance(r, (Fraction, int)):
+            return max(1, _ceil_rational_log(Fraction(r), self.X))
+        term = B.scalar(sp.Integer(16) * sp.log(sp.Integer(self.X))) * r
+        return max(1, _ceil(B, term))
+
+    def approx(self, r):
+        B = self.B
+        if B.dtype is not object:
+            return r * self.logterm
+        if B.compare(r, B.inf) == 0:
+            return math.inf
+        x = float(r) if isinstance(r, Fraction) else float(B.to_sympy(r))
+        return x * 16.0 * math.log(self.X)
+
+
+@dataclass
+class _BoundState:
+    t: int
+    index: int
+    state: object
+    gap: object
+    var: object
+    ratio: object
+
+
+def _gt(B, a, b):
+    """Elementwise ``a > b`` as a bool array (exact in the exact backends)."""
+    if _vectorised(B):
+        return np.asarray(np.greater(a, b), dtype=bool)
+    return _sign_vec(B, a, b) > 0
+
+
+def _exact_ratio(s, g):
+    """``s / g^2`` as a Fraction (0 when ``s = 0``; 0 for an infinite gap)."""
+    if s == 0 or (isinstance(g, float) and math.isinf(g)):
+        return Fraction(0)
+    return Fraction(s) / (Fraction(g) ** 2)
+
+
+def _approx_ratio(s, g):
+    """``s / g^2`` as a float (correctly rounded for integers, also beyond 1e308)."""
+    if s == 0 or (isinstance(g, float) and math.isinf(g)):
+        return 0.0
+    if isinstance(s, int) and isinstance(g, int):
+        return s / (g * g)
+    s, g = Fraction(s), Fraction(g)
+    return (s.numerator * g.denominator ** 2) / (s.denominator * g.numerator ** 2)
+
+
+def _finish_fast(P, B, terms, rows, n_reached):
+    """Largest ``m`` and the state the reference reports, for exact rational backends: float
+    approximations of the ratios decide everything except near-ties, which are settled
+    exactly (rationals; ``ln X`` by certified interval arithmetic)."""
+    rel = 1e-9
+    amax = max(float(np.max(r[4])) for r in rows)
+    best = None
+    for t, _idx, gap, smax, ratio in rows:
+        for i in np.flatnonzero(ratio >= amax * (1 - rel)):
+            r = _exact_ratio(smax[i], gap[i])
+            if best is None or r > best[0]:
+                best = (r, t, int(i))
+    M = max(1, _ceil_rational_log(best[0], terms.X))
+    theta = (M - 1) / (16 * math.log(terms.X))
+    tied = []
+    for t, idx, gap, smax, ratio in rows:
+        if M == 1:
+            sel = range(len(idx))
+        else:
+            sure = np.flatnonzero(ratio > theta * (1 + rel))
+            near = np.flatnonzero((ratio >= theta * (1 - rel)) & (ratio <= theta * (1 + rel)))
+            sel = list(sure) + [i for i in near
+                                if max(1, _ceil_rational_log(_exact_ratio(smax[i], gap[i]), terms.X)) == M]
+        tied.extend((t, int(i)) for i in sel)
+    layer_of = {r[0]: r for r in rows}
+    if all(isinstance(s_, (int, np.integer)) for s_ in P.layers[0].states):
+        key = lambda ti: (int(P.layers[ti[0]].states[layer_of[ti[0]][1][ti[1]]]), ti[0])
+    else:
+        key = lambda ti: ti
+    t, i = min(tied, key=key)
+    _, idx, gap, smax, ratio = layer_of[t]
+    where = _BoundState(t, int(idx[i]), P.layers[t].states[idx[i]], gap[i], smax[i],
+                        _exact_ratio(smax[i], gap[i]))
+    return True, M, where, None, n_reached
+
+
+def _bound_for_k(values, k, Q, sigma, terms):
+    """The corrected Theorem 5.4 rule for one ``k``: ``(ok, m, argmax _BoundState, witness,
+    number of reached states)``.  Vectorised per layer; ``m(s)`` is computed exactly only for
+    the largest ratio and for the states whose ``m`` is close to it."""
+    P, B = values.problem, values.backend
+    T = P.horizon
+    reached = [np.zeros(L.n_states, dtype=bool) for L in P.layers]
+    reached[0][:] = True
+    rows = []  # per layer: (t, idx, gap, smax, ratio) of the reached states
+    n_reached = 0
+    ninf = -B.inf
+    exact_obj = B.dtype is object
+    for t in range(T):
+        L = P.layers[t]
+        idx = np.flatnonzero(reached[t])
+        if len(idx) == 0:
+            break
+        n_reached += len(idx)
+        pairs, lo, hi = _subset_pairs(L, idx)
+        q, opt, sg = Q[t][pairs], values.optimal[t][pairs], sigma[t][pairs]
+        qmax = B.segment_max(q, lo, hi)
+        has_sub = np.logical_or.reduceat(~opt, lo)
+        qsub = B.segment_max(B.where(opt, ninf, q), lo, hi)
+        local_owner = np.repeat(np.arange(len(idx)), hi - lo)
+        follow = ~has_sub[local_owner] | _gt(B, q, qsub[local_owner])
+        smax = B.segment_max(sg, lo, hi)
+        gap = B.full(len(idx), B.inf)
+        fast = exact_obj and _vectorised(B)  # exact rationals: float approximations + exact checks
+        ratio = np.zeros(len(idx)) if fast else B.full(len(idx), B.zero)
+        if has_sub.any():
+            sub = np.flatnonzero(has_sub)
+            zero = _sign_vec(B, qmax[sub], qsub[sub]) == 0
+            if zero.any():
+                i = int(sub[np.flatnonzero(zero)[0]])
+                return False, None, None, (t, L.states[idx[i]]), n_reached
+            gap[sub] = qmax[sub] - qsub[sub]
+            if exact_obj and not _vectorised(B):  # Q^k = -inf for every non-optimal action
+                gap = _obj([B.inf if B.compare(g, B.inf) == 0 else g for g in gap])
+            if fast:
+                ratio[sub] = [_approx_ratio(a, g) for a, g in zip(smax[sub], gap[sub])]
+            else:
+                ratio[sub] = terms.ratio(smax[sub], gap[sub])
+        rows.append((t, idx, gap, smax, ratio))
+        if t + 1 < T:
+            nxt = L.next[pairs[follow]]
+            reached[t + 1][nxt[nxt >= 0]] = True
+    if exact_obj and _vectorised(B):
+        return _finish_fast(P, B, terms, rows, n_reached)
+    # the largest ratio gives the largest m (exact comparisons)
+    best = None
+    for t, _idx, _gap, _smax, ratio in rows:
+        if B.dtype is not object:
+            i = int(np.argmax(ratio))
+        else:
+            i = 0
+            for j in range(1, len(ratio)):
+                if B.compare(ratio[j], ratio[i]) > 0:
+                    i = j
+        if best is None or B.compare(ratio[i], best[0]) > 0:
+            best = (ratio[i], t, i)
+    M = terms.ceil(best[0])
+    # the reference reports the first maximal m in Julia's column-major order
+    # (state index, then time): collect the states whose m equals M
+    tied = []  # (t, position in the layer's reached list)
+    for t, idx, _gap, _smax, ratio in rows:
+        if M == 1:
+            sel = np.arange(len(idx))
+        elif M == math.inf:
+            sel = np.flatnonzero([B.compare(r, B.inf) == 0 for r in ratio])
+        elif B.dtype is not object:
+            with np.errstate(invalid="ignore"):
+                m = np.maximum(1.0, np.ceil(ratio * terms.logterm))
+            sel = np.flatnonzero(m == M)
+        else:
+            sel = np.array([i for i in range(len(ratio)) if terms.ceil(ratio[i]) == M], dtype=np.int64)
+        for i in sel:
+            tied.append((t, int(i)))
+    layer_of = {r[0]: r for r in rows}
+    ints = all(isinstance(s_, (int, np.integer)) for s_ in P.layers[0].states)
+    if ints:
+        key = lambda ti: (int(P.layers[ti[0]].states[layer_of[ti[0]][1][ti[1]]]), ti[0])
+    else:
+        key = lambda ti: ti
+    t, i = min(tied, key=key) if tied else (best[1], best[2])
+    _, idx, gap, smax, ratio = layer_of[t]
+    where = _BoundState(t, int(idx[i]), P.layers[t].states[idx[i]], gap[i], smax[i], ratio[i])
+    return True, M, where, None, n_reached
+
+
+def _unscale(hv):
+    """A :class:`HorizonValues` on :class:`ScaledIntBackend` as one on :class:`RationalBackend`."""
+    B = hv.backend
+
+    def conv(arr):
+        return _obj([x if isinstance(x, float) else Fraction(int(x), B.scale) for x in arr])
+    names = ("q_rand", "q_star", "q_worst", "v_rand", "v_star", "v_worst")
+    return HorizonValues(hv.problem, *[[conv(a) for a in getattr(hv, n)] for n in names],
+                         hv.optimal, _RATIONAL, hv.tolerance)
+
+
+def _var_value(B, v):
+    if getattr(B, "scaled", False):
+        return B.product_to_sympy(v)
+    return B.to_sympy(v) if B.dtype is object else v
+
+
 @dataclass
 class KResult:
-    """One ``k``: solvability (with a witness when it fails), the Theorem 5.4 bound on
-    ``m_k`` (``None`` when not solvable, ``math.inf`` when void), the bound
-    ``H_k <= k + log_A m_k`` (SymPy, exact) and the state attaining the bound."""
+    """One ``k``: k-QVI solvability (greedy, with a witness when it fails), the corrected
+    Theorem 5.4 rule (``bound_ok``; ``bound_witness`` names a reached state with a zero gap),
+    the bound on ``m_k`` (``None`` when not solvable, ``math.inf`` when void or when the rule
+    fails), the bound ``H_k <= k + log_A m_k`` (SymPy, exact), the state attaining the
+    bound with its ``gap`` and ``var`` (as the reference code reports them)."""
 
     k: int
     solvable: bool
@@ -305,23 +806,32 @@ class KResult:
     h_bound: object
     argmax_state: object = None
     reached: int = 0
+    bound_ok: bool = False
+    bound_witness: object = None
+    gap: object = None
+    var: object = None
 
     def as_dict(self):
         return {"k": self.k, "solvable": self.solvable,
                 "witness": None if self.witness is None else [str(x) for x in self.witness],
+                "bound_ok": self.bound_ok,
+                "zero_gap_at": None if self.bound_witness is None else [str(x) for x in self.bound_witness],
                 "m_bound": _jsonnum(self.m_bound), "H_bound": _jsonnum(self.h_bound),
                 "H_bound_exact": None if self.h_bound is None else str(self.h_bound),
                 "argmax_state": None if self.argmax_state is None else [str(x) for x in self.argmax_state],
+                "gap": _jsonnum(self.gap), "var": _jsonnum(self.var),
                 "reached_states": self.reached}
 
 
 def _jsonnum(x):
     if x is None:
         return None
+    if isinstance(x, bool):
+        return x
     if x in (math.inf, sp.oo):
         return "inf"
-    if isinstance(x, int):
-        return x
+    if isinstance(x, (int, np.integer)):
+        return int(x)
     return float(x)
 
 
@@ -333,41 +843,12 @@ def _h_value(k, m, A):
     return sp.Integer(k) + sp.log(m) / sp.log(A)
 
 
-def _bound_for_k(values, k, Q, sigma, sol):
-    """``(m bound, state)`` of Theorem 5.4 for a solvable ``k``."""
-    P, B = values.problem, values.backend
-    T, A = P.horizon, P.n_actions
-    logterm = B.scalar(sp.Integer(16) * sp.log(sp.Integer(2 * T * A ** k)))
-    best, where = 1, None
-    ninf = -B.inf
-    for t, L in enumerate(P.layers):
-        for s in np.flatnonzero(sol.reached[t]):
-            lo, hi = int(L.ptr[s]), int(L.ptr[s + 1])
-            nonopt = [j for j in range(lo, hi) if not values.optimal[t][j]]
-            if not nonopt:
-                continue  # every action optimal: GORP cannot fail here
-            qmax = B.segment_max(Q[t][lo:hi], np.array([0]), np.array([hi - lo]))[0]
-            qno = B.segment_max(Q[t][nonopt], np.array([0]), np.array([len(nonopt)]))[0]
-            smax = B.segment_max(sigma[t][lo:hi], np.array([0]), np.array([hi - lo]))[0]
-            if B.compare(smax, B.inf) == 0:
-                term = B.inf
-            elif B._is_zero(smax) or B.compare(qno, ninf) == 0:
-                term = B.zero
-            else:
-                gap = qmax - qno
-                term = logterm * smax / (gap * gap)
-            m = _ceil(B, term)
-            if m > best:
-                best, where = m, (t, L.states[s])
-    return best, where
-
-
 @dataclass
 class EffectiveHorizon:
     """All effective-horizon quantities of one problem in one backend."""
 
     problem: TimeExpandedMDP
-    values: HorizonValues
+    raw_values: HorizonValues
     min_k: object
     planning_window: object
     per_k: list
@@ -375,26 +856,62 @@ class EffectiveHorizon:
     H_k: object
     backend: object
     tolerance: object = None
+    T: int = 0
+
+    @property
+    def values(self):
+        """The horizon values as numbers (fractions when computed on scaled integers)."""
+        if getattr(self.raw_values.backend, "scaled", False):
+            if getattr(self, "_values_cache", None) is None:
+                self._values_cache = _unscale(self.raw_values)
+            return self._values_cache
+        return self.raw_values
 
     @property
     def H_float(self):
         return float(self.H) if self.H is not None and self.H != sp.oo else math.inf
 
+    def reference_results(self):
+        """``ks``, ``ms``, ``gaps``, ``vars`` and ``effective_horizon`` as the reference code
+        stores them (``effective_horizon_results``): its loop runs ``k = 1, 2, ...`` while
+        ``k`` is below the running ``H`` (started at ``T``) and keeps the ``k`` without a zero
+        gap; gaps of ``+inf`` are ``None`` (JSON null)."""
+        ks, ms, gaps, vs = [], [], [], []
+        running = float(self.T)
+        A = self.problem.n_actions
+        for r in self.per_k:
+            if not r.k < running:
+                break
+            if not r.bound_ok:
+                continue
+            ks.append(r.k)
+            ms.append(r.m_bound)
+            g = _jsonnum(r.gap)
+            gaps.append(None if g == "inf" else g)
+            v = _jsonnum(r.var)
+            vs.append(v)
+            running = min(running, r.k + (math.log(r.m_bound, A) if A > 1 else 0.0))
+        return {"ks": ks, "ms": ms, "gaps": gaps, "vars": vs, "effective_horizon": running}
+
     def as_dict(self):
         P = self.problem
-        return {"name": P.name, "horizon": P.horizon, "actions": P.n_actions,
+        return {"name": P.name, "horizon": self.T, "layers": P.horizon, "actions": P.n_actions,
                 "decision_states": P.n_decision_states, "backend": self.backend.describe(),
                 "tolerance": self.tolerance, "min_k": self.min_k,
                 "planning_window": self.planning_window,
                 "H_bound": _jsonnum(self.H), "H_bound_exact": str(self.H), "H_argmin_k": self.H_k,
                 "per_k": [r.as_dict() for r in self.per_k],
-                "v_star": str(self.backend.to_sympy(self.values.v_star[0][0]))}
+                "reference_format": {"min_k": self.min_k, "epw": self.planning_window,
+                                     "effective_horizon": self.reference_results()["effective_horizon"],
+                                     "effective_horizon_results": self.reference_results()},
+                "v_star": str(self.backend.to_sympy(self.raw_values.v_star[0][0]))}
 
 
-def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None):
+def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None, horizon=None):
     """min_k, the planning window and the Theorem 5.4 bounds on ``m_k`` and ``H``.
 
     ``problem`` is a :class:`TimeExpandedMDP` or a case-file MDP (time-expanded first).
+    ``horizon``: ``T`` of the bound (default :func:`nominal_horizon`).
 
     Examples
     --------
@@ -404,36 +921,48 @@ def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None):
     (2, 2, 2)
     """
     P = problem if isinstance(problem, TimeExpandedMDP) else time_expand(problem)
-    B = get_backend(backend)
+    B = resolve_backend(P, backend)
+    if B is _RATIONAL and backend in (None, "exact"):
+        B = ScaledIntBackend.for_problem(P)  # the same exact numbers, as integers: much faster
     hv = horizon_values(P, B, tolerance=tolerance)
-    T, A = P.horizon, P.n_actions
-    k_max = T if k_max is None else min(k_max, T)
-    sigma = [_sigma2_one(B, hv.q_rand[t], hv.q_star[t], hv.q_worst[t]) for t in range(T)]
-    per_k, mk = [], None
-    best_key, best_h, best_k = None, None, None
+    L_T, A = P.horizon, P.n_actions
+    T = int(horizon) if horizon is not None else nominal_horizon(P)
+    k_max = L_T if k_max is None else min(k_max, L_T)
+    sigma = [_sigma2_one(B, hv.q_rand[t], hv.q_star[t], hv.q_worst[t]) for t in range(L_T)]
+    per_k, best_key, best_h, best_k = [], None, None, None
     for k, Q in enumerate(qvi_sequence(hv, k_max), start=1):
+        # H_k >= k: once A^k >= A^k' m' (the best so far), no larger k can do better
+        if best_key is not None and (A ** k if A > 1 else k) >= best_key:
+            break
         if k > 1:  # sigma2_{k,t}(s,a) = max_a' sigma2_{k-1,t+1}(s',a')
             sigma = [_gather(B, P.layers[t],
-                             B.segment_max(sigma[t + 1], *_segments(P.layers[t + 1])) if t + 1 < T else None)
-                     for t in range(T)]
-        sol = solvability(hv, Q, stop_at_failure=False)
+                             B.segment_max(sigma[t + 1], *_segments(P.layers[t + 1])) if t + 1 < L_T else None)
+                     for t in range(L_T)]
+        sol = solvability(hv, Q, stop_at_failure=True)
         if not sol.solvable:
-            per_k.append(KResult(k, False, sol.witness, None, None, reached=int(sum(r.sum() for r in sol.reached))))
+            per_k.append(KResult(k, False, sol.witness, None, None,
+                                 reached=int(sum(r.sum() for r in sol.reached))))
             continue
-        if mk is None:
-            mk = k
-        m, where = _bound_for_k(hv, k, Q, sigma, sol)
+        terms = _Terms(B, 2 * T * A ** k)
+        ok, m, where, zero_at, n_reached = _bound_for_k(hv, k, Q, sigma, terms)
+        if not ok:
+            per_k.append(KResult(k, True, None, math.inf, sp.oo, reached=n_reached,
+                                 bound_ok=False, bound_witness=zero_at))
+            continue
         h = _h_value(k, m, A)
-        per_k.append(KResult(k, True, None, m, h, where, int(sum(r.sum() for r in sol.reached))))
+        per_k.append(KResult(k, True, None, m, h, (where.t, where.state), n_reached, True, None,
+                             B.to_sympy(where.gap) if B.dtype is object else where.gap,
+                             _var_value(B, where.var)))
         # k + log_A m < k' + log_A m'  <=>  A^k m < A^k' m'  (integers: exact)
         key = math.inf if m == math.inf else (A ** k) * m if A > 1 else k
         if best_key is None or key < best_key:
             best_key, best_h, best_k = key, h, k
-    window = planning_window(hv, k_max)
-    return EffectiveHorizon(P, hv, mk, window, per_k, best_h, best_k, B, tolerance)
+    mk = min_k(hv, L_T)
+    window = planning_window(hv, L_T)
+    return EffectiveHorizon(P, hv, mk, window, per_k, best_h, best_k, B, tolerance, T)
 
 
-def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None):
+def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None, horizon=None):
     """The same recursion through two backends; agreement of every discrete result and the
     largest deviation of ``Q*``, ``Q^rand``, ``Q^worst`` and of the ``H`` bound.
 
@@ -445,10 +974,17 @@ def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None):
     (True, True)
     """
     P = problem if isinstance(problem, TimeExpandedMDP) else time_expand(problem)
-    a, b = (effective_horizon(P, be, tolerance=tolerance) for be in backends)
+    a, b = (effective_horizon(P, be, tolerance=tolerance, horizon=horizon) for be in backends)
     dev = 0.0
     for name in ("q_rand", "q_star", "q_worst"):
-        for xa, xb in zip(getattr(a.values, name), getattr(b.values, name)):
+        for xa, xb in zip(getattr(a.raw_values, name), getattr(b.raw_values, name)):
+            fa, fb = _as_floats(a.backend, xa), _as_floats(b.backend, xb)
+            if fa is not None and fb is not None and not (a.backend.exact and b.backend.exact):
+                with np.errstate(invalid="ignore"):
+                    d = np.abs(fa - fb)
+                d = np.where(fa == fb, 0.0, d)
+                dev = max(dev, float(np.max(d)) if len(d) else 0.0)
+                continue
             for u, v in zip(xa, xb):
                 u = a.backend.to_sympy(u)
                 v = b.backend.to_sympy(v)
@@ -461,6 +997,7 @@ def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None):
         "min_k": (a.min_k, b.min_k),
         "planning_window": (a.planning_window, b.planning_window),
         "solvable": ([r.solvable for r in a.per_k], [r.solvable for r in b.per_k]),
+        "bound_ok": ([r.bound_ok for r in a.per_k], [r.bound_ok for r in b.per_k]),
         "m_bounds": ([r.m_bound for r in a.per_k], [r.m_bound for r in b.per_k]),
         "H_argmin_k": (a.H_k, b.H_k),
     }
@@ -468,6 +1005,17 @@ def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None):
     return {"backends": [a.backend.describe(), b.backend.describe()], "agree": agree,
             "discrete": {k: [_jsonable(x), _jsonable(y)] for k, (x, y) in discrete.items()},
             "max_value_deviation": dev, "H": [str(a.H), str(b.H)], "results": (a, b)}
+
+
+def _as_floats(B, arr):
+    """``arr`` as float64 (correctly rounded) when that is cheap, else ``None``."""
+    if B.dtype is not object:
+        return np.asarray(arr, dtype=np.float64)
+    if getattr(B, "scaled", False):
+        return np.array([x if isinstance(x, float) else int(x) / B.scale for x in arr], dtype=np.float64)
+    if isinstance(B, RationalBackend):
+        return np.array([float(x) for x in arr], dtype=np.float64)
+    return None
 
 
 def _jsonable(x):

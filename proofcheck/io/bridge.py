@@ -41,11 +41,11 @@ import numpy as np
 import sympy as sp
 
 from proofcheck.errors import CaseFileError, ModelError
-from proofcheck.model.time_expanded import check_tabular, tabular_problem
 from proofcheck.model.mdp import from_graph
+from proofcheck.model.time_expanded import check_tabular, tabular_problem
 
 __all__ = ["BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp",
-           "case_to_bridge"]
+           "case_to_bridge", "BridgeSample", "load_sample", "sample_horizons", "compare_analysis"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,11 @@ def bridge_problem(bridge, horizon):
     """
     tr, rw = _arrays(bridge)
     name = bridge.name if isinstance(bridge, BridgeMDP) else "bridge"
-    return tabular_problem(tr, rw, horizon, name=name)
+    P = tabular_problem(tr, rw, horizon, name=name)
+    # T of the Theorem 5.4 bound is the horizon the MDP is analysed over, also when every
+    # path has ended before it (the reference code keeps a terminal state alive until T)
+    P.nominal_horizon = int(horizon)
+    return P
 
 
 def bridge_to_mdp(bridge, horizon, *, name=None):
@@ -208,3 +212,103 @@ def case_to_bridge(mdp):
             tr[index[i], a] = -1 if mdp.terminal[s2] else index[s2]
             rw[index[i], a] = np.float32(math.log(float(q)))
     return tr, rw, mdp.horizon
+
+
+# ----------------------------------------------------------------------------- samples
+
+@dataclass(frozen=True)
+class BridgeSample:
+    """A BRIDGE sample folder: the MDP, the horizon of its stored analysis (``None`` when
+    not known), and the reference code's stored results (``consolidated_analyzed.json``,
+    ``consolidated_gorp_bounds.json``; ``None`` when absent)."""
+
+    mdp: BridgeMDP
+    horizon: object
+    analyzed: object
+    gorp_bounds: object
+    path: str
+
+
+def sample_horizons(readme):
+    """``{folder: horizon}`` from the table of a samples README (``| folder | horizon | ...``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); f = os.path.join(d, "README.md")
+    >>> _ = open(f, "w").write("| folder | horizon used | x |\\n|---|---|---|\\n| `a_1` | 10 | 3 |\\n")
+    >>> sample_horizons(f)
+    {'a_1': 10}
+    """
+    out = {}
+    try:
+        text = open(os.fspath(readme), encoding="utf-8").read()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[1].isdigit() and cells[0]:
+            out[cells[0]] = int(cells[1])
+    return out
+
+
+def _read_json(path):
+    import json
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def load_sample(folder, horizon=None):
+    """Read a BRIDGE sample folder (``consolidated.npz`` and the stored analysis beside it).
+
+    The horizon is ``horizon`` when given, else the one the samples README (in the parent
+    folder) lists for this folder, else ``None``.
+    """
+    folder = os.fspath(folder)
+    if os.path.isfile(folder):
+        folder = os.path.dirname(folder) or "."
+    npz = os.path.join(folder, "consolidated.npz")
+    if not os.path.isfile(npz):
+        raise CaseFileError(f"{folder}: no consolidated.npz; give a BRIDGE sample folder or a .npz file")
+    mdp = load_npz(npz)
+    name = os.path.basename(os.path.normpath(folder))
+    mdp = BridgeMDP(mdp.transitions, mdp.rewards, name=name)
+    if horizon is None:
+        horizon = sample_horizons(os.path.join(os.path.dirname(os.path.normpath(folder)), "README.md")).get(name)
+    return BridgeSample(mdp, horizon, _read_json(os.path.join(folder, "consolidated_analyzed.json")),
+                        _read_json(os.path.join(folder, "consolidated_gorp_bounds.json")), folder)
+
+
+def compare_analysis(stored, computed, rel=1e-9):
+    """Compare the reference code's stored analysis with ``computed`` (the
+    ``reference_format`` dict of :meth:`EffectiveHorizon.as_dict`).
+
+    Returns ``{field: (stored, computed, equal)}`` for ``min_k``, ``epw``, ``ks``, ``ms``,
+    ``effective_horizon`` (integers and lists exactly; the horizon, a float, to ``rel``),
+    and ``gaps``/``vars`` (floats to ``rel``: the reference computes them in float64).
+    """
+    res = stored.get("effective_horizon_results", {})
+    mine = computed["effective_horizon_results"]
+
+    def close(a, b):
+        if a is None or b is None:
+            return a is b
+        return abs(float(a) - float(b)) <= rel * max(1.0, abs(float(a)), abs(float(b)))
+
+    out = {}
+    for key in ("min_k", "epw"):
+        if key in stored:
+            out[key] = (stored[key], computed[key], stored[key] == computed[key])
+    for key in ("ks", "ms"):
+        if key in res:
+            out[key] = (res[key], mine[key], [int(x) for x in res[key]] == [int(x) for x in mine[key]])
+    if "effective_horizon" in stored:
+        out["effective_horizon"] = (stored["effective_horizon"], computed["effective_horizon"],
+                                    close(stored["effective_horizon"], computed["effective_horizon"]))
+    for key in ("gaps", "vars"):
+        if key in res:
+            ok = len(res[key]) == len(mine[key]) and all(close(a, b) for a, b in zip(res[key], mine[key]))
+            out[key] = (res[key], mine[key], ok)
+    return out

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from proofcheck.engine.effective_horizon import TimeExpandedMDP, horizon_values
+from proofcheck.engine.effective_horizon import TimeExpandedMDP, effective_horizon, horizon_values, time_expand
 from proofcheck.errors import ModelError
 from proofcheck.numerics.sampling import wilson_interval as _wilson
-from proofcheck.engine.effective_horizon import time_expand
 
-__all__ = ["gorp_run", "gorp_success_rate", "wilson_interval", "estimate_m", "MEstimate"]
+__all__ = ["gorp_run", "gorp_success_rate", "wilson_interval", "estimate_m", "MEstimate",
+           "check_bound", "BoundCheck"]
 
 
 def _float_layers(P):
@@ -61,7 +61,6 @@ def _rollouts(P, R, t, states, rng):
 
 def _sequences(P, R, t, s, k):
     """All action sequences of length <= k from (t, s): (first pair, state after, layer after, return)."""
-    out = []
     frontier = [(None, s, t, 0.0)]
     for _ in range(k):
         new = []
@@ -187,3 +186,67 @@ def estimate_m(problem, k, *, runs=200, seed=0, m_max=1024, values=None):
             break
         m *= 2
     return MEstimate(k, rows, est, cert, seed, runs, low)
+
+
+@dataclass
+class BoundCheck:
+    """GORP(k, m) run at ``m`` = the Theorem 5.4 bound printed for ``k``: ``successes`` out of
+    ``runs`` with a Wilson interval ``[lo, hi]`` at ``z``.  ``consistent`` is False when the
+    whole interval lies below 1/2, i.e. GORP needs more rollouts than the bound says (the
+    simulated ``m_k`` exceeds the bound): a bound that is too low.  ``skipped`` says why a
+    ``k`` was not simulated (no finite bound, or the bound above ``m_cap``)."""
+
+    k: int
+    m_bound: object
+    successes: int = 0
+    runs: int = 0
+    lo: float = 0.0
+    hi: float = 1.0
+    skipped: object = None
+
+    @property
+    def consistent(self):
+        return self.skipped is not None or self.hi >= 0.5
+
+    def as_dict(self):
+        return {"k": self.k, "m_bound": self.m_bound, "successes": self.successes, "runs": self.runs,
+                "rate": self.successes / self.runs if self.runs else None,
+                "ci_low": self.lo, "ci_high": self.hi, "consistent": self.consistent,
+                "skipped": self.skipped}
+
+
+def check_bound(problem, eh=None, *, runs=200, seed=0, z=2.5758293035489004, m_cap=20000, ks=None):
+    """Simulate GORP(k, m) with ``m`` = the printed bound for every ``k`` with a finite bound.
+
+    ``eh`` is the :func:`~proofcheck.engine.effective_horizon.effective_horizon` result to check
+    (computed exactly when not given); ``z`` the interval's normal quantile (default 99%);
+    ``ks`` restricts the ``k`` checked.  Success is judged against exact optimality.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from proofcheck.engine.effective_horizon import tabular_problem
+    >>> P = tabular_problem(np.array([[1, 2], [-1, -1], [-1, -1]]),
+    ...                     np.array([[0, 0], [3, 1], [0, 0]], dtype=np.float32), 2)
+    >>> [(c.k, c.m_bound, c.successes, c.consistent) for c in check_bound(P, runs=20)]
+    [(1, 17, 20, True), (2, 1, 20, True)]
+    """
+    P = problem if isinstance(problem, TimeExpandedMDP) else time_expand(problem)
+    eh = eh if eh is not None else effective_horizon(P)
+    values = horizon_values(P)  # exact: success means exactly optimal
+    R = _float_layers(P)
+    rng = np.random.default_rng(seed)
+    out = []
+    for r in eh.per_k:
+        if ks is not None and r.k not in ks:
+            continue
+        if not r.bound_ok or r.m_bound is None or r.m_bound == float("inf"):
+            out.append(BoundCheck(r.k, r.m_bound, skipped="no finite bound for this k"))
+            continue
+        if r.m_bound > m_cap:
+            out.append(BoundCheck(r.k, r.m_bound, skipped=f"bound {r.m_bound} above m_cap = {m_cap}"))
+            continue
+        n_ok = sum(gorp_run(P, r.k, int(r.m_bound), rng, values=values, rewards=R)[1] for _ in range(runs))
+        lo, hi = wilson_interval(n_ok, runs, z)
+        out.append(BoundCheck(r.k, int(r.m_bound), n_ok, runs, lo, hi))
+    return out
