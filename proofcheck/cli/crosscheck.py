@@ -4,7 +4,8 @@ Exports the Markov chain that a policy (default: the prior) induces to the PRISM
 language and, when stormpy is installed, compares Storm's exact ``P=? [F "success"]``
 (a rational function of the parameters) with proofcheck's ``S(pi)``.  Exit 0 when they
 agree (or when stormpy is absent: a one-line notice, the PRISM file is still written
-with ``-o``), 1 when they differ, 2 on bad input.
+with ``-o``), 1 when they differ, 2 on bad input.  The ``-o`` path is checked before
+the case is loaded and written atomically.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import sys
 
 from proofcheck.errors import CaseFileError
-from proofcheck.cli._output import write_output
+from proofcheck.cli._output import check_output, write_output
+from proofcheck.reports.escape import terminal_safe
 from proofcheck.io.quantities import parse_quantity
 from proofcheck.verify.expectations import PolicyCache
 from proofcheck.verify import load_case
@@ -39,6 +41,8 @@ def add_parser(sub):
 def run(args):
     if not args.storm:
         raise CaseFileError("choose a cross-check: --storm (the only one available)")
+    if args.output:
+        check_output(args.output)  # before the work: a bad path fails now, not after it
     case = load_case(args.case)
     spec = parse_quantity(f"S({args.policy})", where="--policy").policy
     policy = PolicyCache(case.mdp, case.conventions).get(spec)
@@ -46,18 +50,19 @@ def run(args):
     if args.output:
         write_output(args.output, text)
     if not have_stormpy():
-        where = f"; PRISM model written to {args.output}" if args.output else ""
+        where = f"; PRISM model written to {terminal_safe(args.output)}" if args.output else ""
         print(f"stormpy is not installed (pip install 'proofcheck[storm]'): Storm cross-check skipped{where}")
         return 0
     try:
         res = crosscheck_storm(case.mdp, policy, policy_name=args.policy, prism=text)
     except StormUnavailable as exc:  # pragma: no cover - import succeeded above
-        print(f"{exc}: Storm cross-check skipped")
+        print(f"{terminal_safe(exc)}: Storm cross-check skipped")
         return 0
     mark = "agree" if res["equal"] else "DIFFER"
-    print(f"{case.name}: S({args.policy}) proofcheck = {res['ours']}")
-    print(f"{case.name}: P=? [F \"success\"] Storm  = {res['storm']}")
-    print(f"exact comparison: {mark}" + (f" (PRISM model: {args.output})" if args.output else ""))
+    name, policy = terminal_safe(case.name), terminal_safe(args.policy)
+    print(f"{name}: S({policy}) proofcheck = {terminal_safe(res['ours'], limit=None)}")
+    print(f"{name}: P=? [F \"success\"] Storm  = {terminal_safe(res['storm'], limit=None)}")
+    print(f"exact comparison: {mark}" + (f" (PRISM model: {terminal_safe(args.output)})" if args.output else ""))
     if not res["equal"]:
-        print(f"difference: {res['ours'] - res['storm']}", file=sys.stderr)
+        print(f"difference: {terminal_safe(res['ours'] - res['storm'], limit=None)}", file=sys.stderr)
     return 0 if res["equal"] else 1

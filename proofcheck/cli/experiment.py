@@ -2,7 +2,8 @@
 
 Regenerates the paper's incoherence / effective-horizon experiment
 (:mod:`proofcheck.experiments.discussion`) from a seed, prints our correlations with
-bootstrap intervals beside the paper's numbers, and writes the JSON for the report.
+bootstrap intervals beside the paper's numbers, and writes the JSON for the report
+(the ``-o`` path is checked before the experiment runs and written atomically).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 import sys
 import time
 
-from proofcheck.cli._output import write_output
+from proofcheck.cli._output import check_output, write_output
+from proofcheck.reports.escape import terminal_safe
 from proofcheck.experiments.discussion import DELTAS, FAMILIES, format_summary, run_experiment
 
 __all__ = ["add_parser", "run"]
@@ -33,6 +35,8 @@ def add_parser(sub):
 
 
 def run(args):
+    if args.output:
+        check_output(args.output)  # before the work: a bad path fails now, not after it
     t0 = time.perf_counter()
     out = run_experiment(seed=args.seed, per_family=args.per_family, families=FAMILIES,
                          width=args.width, delta=args.delta, deltas=DELTAS, bootstrap=args.bootstrap)
@@ -41,6 +45,6 @@ def run(args):
         print(line)
     if args.output:
         write_output(args.output, json.dumps(out, indent=2, sort_keys=True) + "\n")
-        print(f"wrote {args.output}")
+        print(f"wrote {terminal_safe(args.output)}")
     print(f"({len(out['rows'])} MDPs in {elapsed:.1f} s wall time)", file=sys.stderr)
     return 0

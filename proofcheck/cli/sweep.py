@@ -8,14 +8,20 @@ Example::
     proofcheck sweep --claims "" --discussion 20           # the discussion experiment, per MDP
 
 Results are identical whichever executor runs them (tasks are pure functions of their
-seed and parameters); they are sorted by task key and written as JSON.
+seed and parameters); they are sorted by task key and written as JSON.  The ``-o`` path
+is checked before the first task runs and written atomically when the sweep is done
+(:mod:`proofcheck.cli._output`): an interrupted sweep leaves the previous file intact.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+
+from proofcheck.cli._output import check_output, write_output
 from proofcheck.errors import ConventionError
-from proofcheck.sweeps import (claim_tasks, discussion_tasks, dump_results, format_summary, fuzz_tasks,
-                      run_sweep)
+from proofcheck.reports.escape import terminal_safe
+from proofcheck.sweeps import claim_tasks, discussion_tasks, format_summary, fuzz_tasks, run_sweep
 
 __all__ = ["add_parser", "run"]
 
@@ -79,9 +85,14 @@ def run(args):
                             examples=args.fuzz_examples, k_max=args.k_max)
     if not tasks:
         raise ConventionError("nothing to run: give --claims, --discussion N or --fuzz N")
-    sweep = run_sweep(tasks, workers=args.workers, dask=args.dask)
-    print(format_summary(sweep))
     if args.output:
-        dump_results(sweep, args.output)
-        print(f"results written to {args.output}")
+        check_output(args.output)
+    where = f"; results go to {terminal_safe(args.output)} when it is done" if args.output else ""
+    print(f"sweep: running {len(tasks)} task(s){where}", file=sys.stderr, flush=True)
+    sweep = run_sweep(tasks, workers=args.workers, dask=args.dask)
+    print(terminal_safe(format_summary(sweep), limit=None, keep_newlines=True))
+    if args.output:
+        # the format of proofcheck.sweeps.dump_results, written atomically
+        write_output(args.output, json.dumps(sweep, indent=1, sort_keys=True) + "\n")
+        print(f"results written to {terminal_safe(args.output)}")
     return 0

@@ -12,13 +12,37 @@ Only ``fails`` counts as a counterexample; ``not-applicable`` (hypothesis not me
 not, even when the conclusion fails there (such models are counted separately and saved
 only with ``beyond_hypothesis=True``).  Every saved case is re-loaded from its TOML text
 and re-checked before it is reported, so a written file always reproduces its verdict.
+
+Reproducibility: work budgets, not clocks
+-----------------------------------------
+Every limit of a search counts work: ``examples`` models in pass 1 and at most
+``shrink_budget`` candidate models tried while shrinking (hypothesis's own five-minute
+shrinking limit is lifted during the search; its count limit of 500 successful shrinks
+stays).  No verdict is ever replaced by a time-out, so the same arguments give the same
+statistics, the same shrunk model and the same file, byte for byte, on any machine and
+under any load.  The only clock is an optional *hang guard* (``hang_seconds``, the
+``--timeout`` of ``proofcheck fuzz``): a single claim run that exceeds it stops the
+whole search with :class:`SearchHang`; it never changes a count or a file.
+
+Files: never overwritten
+------------------------
+A case is written to a temporary file in the ``out`` folder, flushed to disk and linked
+to its final name only if that name is free (:func:`os.link` fails on an existing
+name, so two runs at once cannot both take it).  When the name is taken by a file with
+the same text, nothing is written (the run is a repetition); by a different file, the
+case gets the next free name ``NAME-2.toml``, ``NAME-3.toml``, ... so that both results
+are kept, unless ``force=True`` replaces the file of the first name (atomically, with
+:func:`os.replace`).  The path reported in :attr:`ClaimStats.path` always holds exactly
+the text that was checked.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import signal
+import tempfile
 import threading
 import time
 import warnings
@@ -39,15 +63,27 @@ from proofcheck import strategies as pst
 
 from proofcheck.model.expressions import parse_expression
 
-__all__ = ["ClaimStats", "search_claim", "search_claims", "fuzz_strategy", "case_filename",
-           "parse_conventions"]
+__all__ = ["ClaimStats", "SearchHang", "search_claim", "search_claims", "fuzz_strategy",
+           "case_filename", "parse_conventions", "check_out_folder", "write_case_file",
+           "DEFAULT_SHRINK_BUDGET"]
 
 #: objective names used in labels, quantities and file names
 _OBJ_SHORT = {"return": "J", "success": "S", None: None}
 
+#: Default number of candidate models tried while shrinking one counterexample.
+DEFAULT_SHRINK_BUDGET = 500
+
+#: Largest number of alternative names ``NAME-2.toml`` ... tried before giving up.
+_MAX_SUFFIX = 1000
+
 
 class _Timeout(BaseException):
-    """Raised by the alarm inside a claim run; BaseException so SymPy cannot swallow it."""
+    """Raised by the alarm inside a claim run; BaseException so that neither SymPy nor
+    hypothesis can swallow it."""
+
+
+class SearchHang(ProofcheckError):
+    """A claim run exceeded the hang guard (``hang_seconds``); the search was stopped."""
 
 
 @contextmanager
@@ -69,6 +105,29 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, old)
 
 
+_LIMITS_LOCK = threading.Lock()
+_LIMITS_USERS = [0, None]  # searches running, hypothesis's saved MAX_SHRINKING_SECONDS
+
+
+@contextmanager
+def _no_shrink_clock():
+    """Lift hypothesis's wall-clock shrinking limit (five minutes) during a search, so
+    that the work budget alone decides where shrinking stops; restored afterwards."""
+    from hypothesis.internal.conjecture import engine
+    with _LIMITS_LOCK:
+        if _LIMITS_USERS[0] == 0:
+            _LIMITS_USERS[1] = engine.MAX_SHRINKING_SECONDS
+            engine.MAX_SHRINKING_SECONDS = 10 ** 9
+        _LIMITS_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _LIMITS_LOCK:
+            _LIMITS_USERS[0] -= 1
+            if _LIMITS_USERS[0] == 0:
+                engine.MAX_SHRINKING_SECONDS = _LIMITS_USERS[1]
+
+
 @dataclass
 class ClaimStats:
     """Statistics and outcome of the search for one claim (and objective)."""
@@ -80,14 +139,17 @@ class ClaimStats:
     prior: str = "any"
     tried: int = 0
     counts: dict = field(default_factory=lambda: {v.value: 0 for v in Verdict})
-    timeouts: int = 0
     errors: int = 0
     first_error: str = ""
     na_conclusion_fails: int = 0  # not-applicable, but the conclusion fails on the model
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time, for information only: no result depends on it
+    shrink_budget: int = DEFAULT_SHRINK_BUDGET
+    shrink_candidates: int = 0  # candidate models tried while shrinking
+    shrink_steps: int = 0  # smaller failures found while shrinking
     counterexample: object = None  # the shrunk MDP
     summary: str = ""  # the claim's summary on the shrunk model
-    path: str | None = None  # the written case file
+    path: str | None = None  # the case file holding the counterexample
+    file_status: str | None = None  # "new", "unchanged" (same text already there), "replaced"
     reproduced: bool | None = None
 
     @property
@@ -100,12 +162,19 @@ class ClaimStats:
         obj = _OBJ_SHORT[self.objective]
         return f"verdict({self.claim_id}, {obj})" if obj else f"verdict({self.claim_id})"
 
+    @property
+    def budget_spent(self):
+        """Shrinking stopped because the budget was used up (a smaller failure may exist)."""
+        return self.counterexample is not None and self.shrink_candidates >= self.shrink_budget
+
     def as_dict(self):
         return {"claim": self.claim_id, "objective": self.objective, "label": self.label,
                 "regime": self.regime, "prior": self.prior, "seed": self.seed, "tried": self.tried,
-                "counts": dict(self.counts), "timeouts": self.timeouts, "errors": self.errors,
+                "counts": dict(self.counts), "errors": self.errors,
                 "first_error": self.first_error, "na_conclusion_fails": self.na_conclusion_fails,
-                "seconds": round(self.seconds, 3), "summary": self.summary, "path": self.path,
+                "seconds": round(self.seconds, 3), "shrink_budget": self.shrink_budget,
+                "shrink_candidates": self.shrink_candidates, "shrink_steps": self.shrink_steps,
+                "summary": self.summary, "path": self.path, "file_status": self.file_status,
                 "reproduced": self.reproduced}
 
 
@@ -190,24 +259,35 @@ def _conclusion_fails(res):
     return res.verdict == Verdict.NOT_APPLICABLE and res.counterexample is not None
 
 
-def _run(claim_id, mdp, conventions, objective, timeout):
-    """``(verdict or "timeout"/"error", result or message)`` of one claim run, time-bounded."""
+def _run(claim_id, mdp, conventions, objective, hang_seconds=None):
+    """``(verdict or "error", result or message)`` of one claim run.
+
+    A run longer than ``hang_seconds`` raises :class:`_Timeout` (a BaseException, so it
+    leaves hypothesis untouched); it is never turned into a verdict.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with _time_limit(timeout):
+            with _time_limit(hang_seconds):
                 res = run_claim(claim_id, mdp, conventions, objective)
-    except _Timeout:
-        return "timeout", None
     except Exception as exc:  # noqa: BLE001 - a crash on a valid model is a finding, counted
         return "error", f"{type(exc).__name__}: {exc}"
     return res.verdict.value, res
 
 
+def _check_budget(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConventionError(f"{name} {value!r} must be a non-negative whole number")
+
+
 def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0,
-                 conventions=None, timeout=5.0, shrink_seconds=60.0, out=None,
-                 beyond_hypothesis=False, prior="any", strategy=None):
+                 conventions=None, shrink_budget=DEFAULT_SHRINK_BUDGET, hang_seconds=None,
+                 out=None, force=False, beyond_hypothesis=False, prior="any", strategy=None,
+                 timeout=None, shrink_seconds=None):
     """Search for a counterexample to one claim; return its :class:`ClaimStats`.
+
+    The result (counts, shrunk model, file) is a function of the arguments alone: no
+    wall-clock limit decides anything (see the module docstring).
 
     Parameters
     ----------
@@ -221,12 +301,18 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
     seed : int
         Seed of the hypothesis stream: a run is reproducible from it.
     conventions : Conventions, optional
-    timeout : float
-        Seconds per claim run (main thread only); a longer run counts as ``timeout``.
-    shrink_seconds : float
-        Time budget of the shrinking pass; the smallest failure found by then is kept.
+    shrink_budget : int
+        Candidate models tried while shrinking (after the first failure; re-checks of
+        accepted failures are free); 0 keeps the first failure as found.  The smallest
+        failure found within the budget is kept.
+    hang_seconds : float, optional
+        Hang guard: a single claim run longer than this stops the search with
+        :class:`SearchHang` (main thread only).  It never changes a result.
     out : path, optional
-        Folder for the case file of the shrunk counterexample (not written when None).
+        Folder for the case file of the shrunk counterexample (not written when None);
+        an existing file is never overwritten unless ``force`` (see the module docstring).
+    force : bool
+        Replace a different file of the same name instead of choosing a new name.
     beyond_hypothesis : bool
         Also shrink and save models where the verdict is ``not-applicable`` but the
         conclusion fails (the hypothesis is needed); their expectation is
@@ -235,6 +321,9 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
         Priors of the random models (see :data:`proofcheck.strategies.PRIORS`).
     strategy : hypothesis strategy of MDPs, optional
         Defaults to :func:`fuzz_strategy` for ``regime`` and ``prior``.
+    timeout, shrink_seconds :
+        Accepted for compatibility and ignored: the former time limits made results
+        depend on the machine (use ``hang_seconds`` and ``shrink_budget``).
 
     Examples
     --------
@@ -242,6 +331,7 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
     >>> st.tried, st.counts["fails"]
     (5, 0)
     """
+    del timeout, shrink_seconds  # former wall-clock limits: results must not depend on them
     if claim_id not in CLAIMS:
         raise ConventionError(f"unknown claim {claim_id!r}; known claims: {', '.join(CLAIMS)}")
     if CLAIMS[claim_id].uses_objective and objective is None:
@@ -250,17 +340,27 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
         raise ConventionError(f"regime {regime!r} is not one of {list(pst.REGIMES)}")
     if prior not in pst.PRIORS:
         raise ConventionError(f"prior {prior!r} is not one of {list(pst.PRIORS)}")
+    _check_budget("shrink_budget", shrink_budget)
+    if out is not None:
+        check_out_folder(out)
     conventions = conventions or Conventions()
     objective = objective if CLAIMS[claim_id].uses_objective else None
     strategy = fuzz_strategy(regime, prior=prior) if strategy is None else strategy
-    stats = ClaimStats(claim_id, objective, regime, seed, prior=prior)
+    stats = ClaimStats(claim_id, objective, regime, seed, prior=prior, shrink_budget=shrink_budget)
     cache = {}
     t0 = time.perf_counter()
 
     def evaluate(mdp, k=None):
         k = _key(mdp) if k is None else k
         if k not in cache:
-            cache[k] = _run(claim_id, mdp, conventions, objective, timeout)
+            try:
+                cache[k] = _run(claim_id, mdp, conventions, objective, hang_seconds)
+            except _Timeout:
+                raise SearchHang(
+                    f"claim {stats.label} ran longer than {hang_seconds:g} s on one model "
+                    f"({mdp.n_states} states, seed {seed}); the search was stopped rather than "
+                    "count a machine-dependent verdict; raise --timeout, or report the model: "
+                    + " ".join(k.split())[:500]) from None
         return cache[k]
 
     def target(verdict, res):
@@ -273,10 +373,7 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
     def record(mdp):
         verdict, res = evaluate(mdp)
         stats.tried += 1
-        if verdict == "timeout":
-            stats.timeouts += 1
-            stats.counts[Verdict.UNDECIDED.value] += 1
-        elif verdict == "error":
+        if verdict == "error":
             stats.errors += 1
             stats.first_error = stats.first_error or res
         else:
@@ -288,52 +385,174 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
 
     common = dict(database=None, deadline=None, derandomize=False, report_multiple_bugs=False,
                   suppress_health_check=list(HealthCheck))
-    try:
-        find(strategy, record, settings=settings(max_examples=examples, phases=[Phase.generate], **common),
-             random=random.Random(seed))
-    except NoSuchExample:
-        pass
-    if found[0]:
-        shrink_start = [None]
-        accepted = set()  # keys answered True: the same answer again (else hypothesis: Flaky)
-
-        def condition(mdp):
-            k = _key(mdp)
-            if k in accepted:
-                return True
-            if shrink_start[0] is not None and time.perf_counter() - shrink_start[0] > shrink_seconds:
-                return False  # budget spent: keep the smallest failure found so far
-            hit = target(*evaluate(mdp, k))
-            if hit:
-                accepted.add(k)
-                if shrink_start[0] is None:  # the budget starts at the first failure
-                    shrink_start[0] = time.perf_counter()
-            return hit
-
+    with _no_shrink_clock():
         try:
-            best = find(strategy, condition,
-                        settings=settings(max_examples=examples, phases=[Phase.generate, Phase.shrink],
-                                          **common),
-                        random=random.Random(seed))
-        except NoSuchExample:  # pragma: no cover - pass 2 replays pass 1
-            best = None
-        if best is not None:
-            stats.counterexample = best
-            verdict, res = evaluate(best)
-            stats.summary = res.summary if res is not None and not isinstance(res, str) else ""
-            if out is not None:
-                _write(stats, best, verdict, conventions, out)
+            find(strategy, record, settings=settings(max_examples=examples, phases=[Phase.generate],
+                                                     **common),
+                 random=random.Random(seed))
+        except NoSuchExample:
+            pass
+        best = None
+        if found[0]:
+            accepted = set()  # keys answered True: the same answer again (else hypothesis: Flaky)
+
+            def condition(mdp):
+                k = _key(mdp)
+                if k in accepted:
+                    return True
+                if accepted:  # shrinking: every other candidate counts against the budget
+                    if stats.shrink_candidates >= shrink_budget:
+                        return False  # budget spent: keep the smallest failure found so far
+                    stats.shrink_candidates += 1
+                hit = target(*evaluate(mdp, k))
+                if hit:
+                    if accepted:
+                        stats.shrink_steps += 1
+                    accepted.add(k)
+                return hit
+
+            try:
+                best = find(strategy, condition,
+                            settings=settings(max_examples=examples,
+                                              phases=[Phase.generate, Phase.shrink], **common),
+                            random=random.Random(seed))
+            except NoSuchExample:  # pragma: no cover - pass 2 replays pass 1
+                best = None
+    if best is not None:
+        stats.counterexample = best
+        verdict, res = evaluate(best)
+        stats.summary = res.summary if res is not None and not isinstance(res, str) else ""
+        if out is not None:
+            _write(stats, best, verdict, conventions, out, force=force)
     stats.seconds = time.perf_counter() - t0
     return stats
 
 
-def _write(stats, mdp, verdict, conventions, out):
+def check_out_folder(out, option="--out"):
+    """Create the folder ``out`` if needed and check that files can be created in it,
+    before any search runs; a :class:`~proofcheck.errors.ProofcheckError` otherwise.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = os.path.join(tempfile.mkdtemp(), "found")
+    >>> check_out_folder(d); os.listdir(d)
+    []
+    """
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ProofcheckError(f"--out {out}: cannot create the folder ({exc.strerror}); "
+        raise ProofcheckError(f"{option} {_printable(out)}: cannot create the folder ({exc.strerror}); "
                               "choose a writable folder") from None
+    if not os.access(out, os.W_OK | os.X_OK):  # permissions, ACLs, read-only file systems
+        raise ProofcheckError(f"{option} {_printable(out)}: cannot write in the folder (permission "
+                              "denied or read-only); choose a writable folder")
+
+
+def _printable(path):
+    """A path for a one-line message: control characters escaped, clipped."""
+    text = str(path)
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return text if len(text) <= 300 else text[:300] + f"\u2026({len(str(path))} characters)"
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _same_content(path, data):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def _alternatives(fname):
+    stem = fname[:-len(".toml")] if fname.endswith(".toml") else fname
+    yield fname
+    for i in range(2, _MAX_SUFFIX + 1):
+        yield f"{stem}-{i}.toml"
+
+
+def write_case_file(folder, fname, text, *, force=False):
+    """Write ``text`` to ``folder/fname`` without ever overwriting a different file.
+
+    Returns ``(path, status)``; ``status`` is ``"new"`` (written), ``"unchanged"`` (a file
+    of that name already holds exactly ``text``: nothing written) or ``"replaced"`` (only
+    with ``force``).  A name taken by a different file moves on to ``NAME-2.toml``,
+    ``NAME-3.toml``, ... (without ``force``).  The text goes to a temporary file in
+    ``folder`` first (flushed to disk), then :func:`os.link` gives it the free name
+    (failing if another process took the name meanwhile) or, with ``force``,
+    :func:`os.replace` puts it in place atomically.  Raises ``OSError``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> write_case_file(d, "a.toml", "x = 1")[1]
+    'new'
+    >>> write_case_file(d, "a.toml", "x = 1")[1]
+    'unchanged'
+    >>> p, status = write_case_file(d, "a.toml", "x = 2"); os.path.basename(p), status
+    ('a-2.toml', 'new')
+    >>> write_case_file(d, "a.toml", "x = 3", force=True)[1], sorted(os.listdir(d))
+    ('replaced', ['a-2.toml', 'a.toml'])
+    """
+    folder = os.fspath(folder)
+    data = text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".proofcheck-case-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        for name in _alternatives(fname):
+            path = os.path.join(folder, name)
+            if os.path.lexists(path):
+                if _same_content(path, data):
+                    return path, "unchanged"
+                if force and name == fname:
+                    os.replace(tmp, path)
+                    _fsync_dir(folder)
+                    return path, "replaced"
+                continue
+            try:
+                os.link(tmp, path)  # fails if the name was taken meanwhile: never clobbers
+            except FileExistsError:
+                if _same_content(path, data):
+                    return path, "unchanged"
+                continue
+            except OSError:  # no hard links here (some network or FAT file systems)
+                try:
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                except FileExistsError:
+                    continue
+                os.replace(tmp, path)  # replaces the empty placeholder this call created
+            _fsync_dir(folder)
+            return path, "new"
+        raise FileExistsError(f"{fname} and {_MAX_SUFFIX - 1} alternatives are taken in {folder}")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write(stats, mdp, verdict, conventions, out, *, force=False):
+    out = Path(out)
+    check_out_folder(out)
     fname = case_filename(stats.claim_id, stats.objective, stats.regime, stats.seed, conventions,
                           prior=stats.prior, beyond=verdict != Verdict.FAILS.value)
     name = fname[:-len(".toml")]
@@ -350,36 +569,46 @@ def _write(stats, mdp, verdict, conventions, out):
                      title=title, description=" ".join(desc.split())[:2000])
     # reproduce from the text itself before reporting the file
     case = loads_case(text, where=str(out / fname))
-    rerun, _ = _run(stats.claim_id, case.mdp, case.conventions, stats.objective, None)
+    rerun, _ = _run(stats.claim_id, case.mdp, case.conventions, stats.objective)
     stats.reproduced = rerun == verdict
     if not stats.reproduced:
         raise ProofcheckError(f"{fname}: the saved case gives verdict {rerun}, not {verdict}; "
                               "not written (please report this)")
     try:
-        (out / fname).write_text(text, encoding="utf-8")
+        path, status = write_case_file(out, fname, text, force=force)
     except OSError as exc:
-        raise ProofcheckError(f"--out {out}: cannot write {fname} ({exc.strerror}); "
-                              "choose a writable folder") from None
-    stats.path = str(out / fname)
+        raise ProofcheckError(f"--out {_printable(out)}: cannot write {fname} "
+                              f"({exc.strerror or exc}); choose a writable folder") from None
+    stats.path, stats.file_status = str(path), status
 
 
 def search_claims(claim_ids=None, *, regime="any", examples=100, seed=0, conventions=None,
-                  timeout=5.0, shrink_seconds=60.0, out=None, beyond_hypothesis=False,
-                  prior="any", progress=None):
+                  shrink_budget=DEFAULT_SHRINK_BUDGET, hang_seconds=None, out=None, force=False,
+                  beyond_hypothesis=False, prior="any", progress=None, timeout=None,
+                  shrink_seconds=None):
     """Run :func:`search_claim` for several claims (every registered claim by default),
-    once per objective in ``conventions.objectives`` for objective-dependent claims."""
+    once per objective in ``conventions.objectives`` for objective-dependent claims.
+
+    The ``out`` folder is checked before the first search; ``timeout`` and
+    ``shrink_seconds`` are accepted for compatibility and ignored (see
+    :func:`search_claim`)."""
+    del timeout, shrink_seconds
     conventions = conventions or Conventions()
     ids = list(CLAIMS) if not claim_ids else list(claim_ids)
     for cid in ids:
         if cid not in CLAIMS:
             raise ConventionError(f"unknown claim {cid!r}; known claims: {', '.join(CLAIMS)}")
+    _check_budget("shrink_budget", shrink_budget)
+    if out is not None:
+        check_out_folder(out)
     out_stats = []
     for cid in ids:
         objs = conventions.objectives if CLAIMS[cid].uses_objective else (None,)
         for obj in objs:
             s = search_claim(cid, objective=obj, regime=regime, examples=examples, seed=seed,
-                             conventions=conventions, timeout=timeout, shrink_seconds=shrink_seconds,
-                             out=out, beyond_hypothesis=beyond_hypothesis, prior=prior)
+                             conventions=conventions, shrink_budget=shrink_budget,
+                             hang_seconds=hang_seconds, out=out, force=force,
+                             beyond_hypothesis=beyond_hypothesis, prior=prior)
             out_stats.append(s)
             if progress is not None:
                 progress(s)

@@ -1,8 +1,10 @@
 """Atomic file writes and the TeX run.
 
-Every output file is written to a temporary file in its target directory and moved
-into place with :func:`os.replace`, so a reader never sees a half-written report and an
-interrupted run leaves the previous one intact.
+:func:`atomic_write` writes a temporary file in the target's folder, flushes it to disk
+and moves it into place with :func:`os.replace` (then flushes the folder), so a reader
+never sees a half-written file and an interrupted write leaves the previous file intact.
+A report is several files written as one set on top of this
+(:mod:`proofcheck.reports.report`: staging folder, journal, manifest).
 
 The PDF is built by ``pdflatex`` (run twice only when the log asks for a rerun) in a
 fresh temporary directory, with ``-no-shell-escape -interaction=nonstopmode
@@ -19,7 +21,8 @@ import shutil
 import subprocess
 import tempfile
 
-from proofcheck.errors import ProofcheckError, TexError
+from proofcheck.errors import TexError
+from proofcheck.reports.escape import terminal_safe
 
 __all__ = ["TexError", "atomic_write", "atomic_write_bytes", "find_tex_engine", "compile_pdf",
            "TEX_TIMEOUT"]
@@ -53,6 +56,21 @@ def atomic_write_bytes(path, data):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory):
+    """Make a rename durable (POSIX); a no-op where a folder cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path, text):
@@ -102,7 +120,8 @@ def compile_pdf(tex_text, pdf_path, *, engine=None, name="report", timeout=TEX_T
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       timeout=timeout)
             except subprocess.TimeoutExpired:
-                raise TexError(f"{engine} did not finish within {timeout} s on {name}.tex; "
+                raise TexError(f"{terminal_safe(engine)} did not finish within {timeout} s on "
+                               f"{terminal_safe(name)}.tex; "
                                "the .tex is written, compile it by hand to see why") from None
             log_path = os.path.join(work, name + ".log")
             log = ""
@@ -110,7 +129,8 @@ def compile_pdf(tex_text, pdf_path, *, engine=None, name="report", timeout=TEX_T
                 with open(log_path, encoding="latin-1") as fh:
                     log = fh.read()
             if proc.returncode != 0:
-                raise TexError(f"{os.path.basename(engine)} failed on {name}.tex: {_first_error(log)}; "
+                raise TexError(f"{terminal_safe(os.path.basename(engine))} failed on {terminal_safe(name)}.tex: "
+                               f"{terminal_safe(_first_error(log))}; "
                                "the .tex is written (please report this as a bug)")
             if "Rerun to get" not in log and "rerunfilecheck" not in log:
                 break
