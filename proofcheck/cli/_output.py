@@ -13,8 +13,8 @@ stays.
 from __future__ import annotations
 
 import os
-import tempfile
 
+from proofcheck._files import fsync_dir, write_temp
 from proofcheck.errors import ProofcheckError
 from proofcheck.reports.escape import terminal_safe
 
@@ -91,20 +91,10 @@ def write_output(path, text, option="-o"):
     except OSError:
         mode = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
-                                   dir=os.path.dirname(target))
+        tmp = write_temp(os.path.dirname(target), data, "." + os.path.basename(target) + ".", mode)
     except OSError as exc:
         _fail(option, raw, f"cannot write the file ({exc.strerror})")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is None:
-            umask = os.umask(0o022)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException as exc:
         try:
@@ -114,18 +104,4 @@ def write_output(path, text, option="-o"):
         if isinstance(exc, OSError):
             _fail(option, raw, f"cannot write the file ({exc.strerror})")
         raise
-    _fsync_dir(os.path.dirname(target))
-
-
-def _fsync_dir(folder):
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(os.path.dirname(target))

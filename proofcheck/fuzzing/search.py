@@ -42,7 +42,6 @@ import os
 import random
 import re
 import signal
-import tempfile
 import threading
 import time
 import warnings
@@ -54,6 +53,8 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from proofcheck._files import fsync_dir, write_temp
+from proofcheck._text import terminal_safe
 from proofcheck.claims.registry import CLAIMS, Verdict, run_claim
 from proofcheck.errors import ConventionError, ProofcheckError
 from proofcheck.io.casefile import dump_case
@@ -443,31 +444,11 @@ def check_out_folder(out, option="--out"):
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ProofcheckError(f"{option} {_printable(out)}: cannot create the folder ({exc.strerror}); "
+        raise ProofcheckError(f"{option} {terminal_safe(out)}: cannot create the folder ({exc.strerror}); "
                               "choose a writable folder") from None
     if not os.access(out, os.W_OK | os.X_OK):  # permissions, ACLs, read-only file systems
-        raise ProofcheckError(f"{option} {_printable(out)}: cannot write in the folder (permission "
+        raise ProofcheckError(f"{option} {terminal_safe(out)}: cannot write in the folder (permission "
                               "denied or read-only); choose a writable folder")
-
-
-def _printable(path):
-    """A path for a one-line message: control characters escaped, clipped."""
-    text = str(path)
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return text if len(text) <= 300 else text[:300] + f"\u2026({len(str(path))} characters)"
-
-
-def _fsync_dir(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _same_content(path, data):
@@ -511,15 +492,8 @@ def write_case_file(folder, fname, text, *, force=False):
     """
     folder = os.fspath(folder)
     data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".proofcheck-case-", suffix=".tmp", dir=folder)
+    tmp = write_temp(folder, data, ".proofcheck-case-")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         for name in _alternatives(fname):
             path = os.path.join(folder, name)
             if os.path.lexists(path):
@@ -527,7 +501,7 @@ def write_case_file(folder, fname, text, *, force=False):
                     return path, "unchanged"
                 if force and name == fname:
                     os.replace(tmp, path)
-                    _fsync_dir(folder)
+                    fsync_dir(folder)
                     return path, "replaced"
                 continue
             try:
@@ -542,7 +516,7 @@ def write_case_file(folder, fname, text, *, force=False):
                 except FileExistsError:
                     continue
                 os.replace(tmp, path)  # replaces the empty placeholder this call created
-            _fsync_dir(folder)
+            fsync_dir(folder)
             return path, "new"
         raise FileExistsError(f"{fname} and {_MAX_SUFFIX - 1} alternatives are taken in {folder}")
     finally:
@@ -577,7 +551,7 @@ def _write(stats, mdp, verdict, conventions, out, *, force=False):
     try:
         path, status = write_case_file(out, fname, text, force=force)
     except OSError as exc:
-        raise ProofcheckError(f"--out {_printable(out)}: cannot write {fname} "
+        raise ProofcheckError(f"--out {terminal_safe(out)}: cannot write {fname} "
                               f"({exc.strerror or exc}); choose a writable folder") from None
     stats.path, stats.file_status = str(path), status
 

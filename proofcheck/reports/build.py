@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 
+from proofcheck._files import fsync_dir, write_temp
 from proofcheck.errors import TexError
 from proofcheck.reports.escape import terminal_safe
 
@@ -43,34 +44,14 @@ def atomic_write_bytes(path, data):
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=directory)
+    tmp = write_temp(directory, data, "." + os.path.basename(path) + ".", 0o644)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    _fsync_dir(directory)
-
-
-def _fsync_dir(directory):
-    """Make a rename durable (POSIX); a no-op where a folder cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(directory)
 
 
 def atomic_write(path, text):

@@ -49,6 +49,7 @@ import os
 import shutil
 import tempfile
 
+from proofcheck._files import fsync_dir
 from proofcheck.errors import ReportInputError, TexError
 from proofcheck.reports.build import compile_pdf, find_tex_engine
 from proofcheck.reports.escape import terminal_safe
@@ -108,19 +109,6 @@ def _staging(directory, name):
     return os.path.join(directory, f".{name}.report-staging")
 
 
-def _fsync_dir(directory):
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def _folder_lock(directory):
     """Exclusive ``flock`` on the folder (released by the kernel if the process dies);
@@ -159,7 +147,7 @@ def _roll_forward(directory, staging, journal):
     for fname in journal["remove"]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(directory, fname))
-    _fsync_dir(directory)
+    fsync_dir(directory)
     shutil.rmtree(staging)
 
 
@@ -269,9 +257,9 @@ def _commit(directory, name, files, remove, output):
                 _write_file(os.path.join(staging, fname), data)
             journal = json.dumps({"install": list(files), "remove": list(remove)}).encode("utf-8")
             _write_file(os.path.join(staging, _JOURNAL + ".part"), journal)
-            _fsync_dir(staging)
+            fsync_dir(staging)
             os.replace(os.path.join(staging, _JOURNAL + ".part"), os.path.join(staging, _JOURNAL))
-            _fsync_dir(staging)
+            fsync_dir(staging)
             committed = True  # the commit point: from here on the new set wins
             _roll_forward(directory, staging, json.loads(journal))
         except OSError as exc:
