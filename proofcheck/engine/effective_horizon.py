@@ -61,18 +61,24 @@ void, ``m_k bound = inf``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, cast
 
 import mpmath
 import numpy as np
 import sympy as sp
 
 from proofcheck.engine.backends import get_backend
-from proofcheck.engine.backends.base import Backend, _obj
+from proofcheck.engine.backends.base import Backend, BackendLike, Offsets, Scalar, _obj
 from proofcheck.errors import ModelError, UndecidedError
 from proofcheck.exact.sign import exact_sign
 from proofcheck.model.time_expanded import Layer, TimeExpandedMDP, tabular_problem, time_expand
+
+if TYPE_CHECKING:
+    from proofcheck.engine.backends.mpmath import _MpmathFamily
+    from proofcheck.model.mdp import MDP
 
 __all__ = ["HorizonValues", "RationalBackend", "ScaledIntBackend", "resolve_backend",
            "horizon_values", "qvi_sequence", "solvability", "min_k", "planning_window",
@@ -103,18 +109,18 @@ class RationalBackend(Backend):
     vectorised = True
 
     @property
-    def inf(self):
+    def inf(self) -> Scalar:
         return math.inf
 
     @property
-    def zero(self):
+    def zero(self) -> Scalar:
         return Fraction(0)
 
     @property
-    def one(self):
+    def one(self) -> Scalar:
         return Fraction(1)
 
-    def _convert(self, value):
+    def _convert(self, value: Any) -> Scalar:
         if isinstance(value, Fraction):
             return value
         if isinstance(value, (int, np.integer)):
@@ -129,46 +135,58 @@ class RationalBackend(Backend):
                              "(use the SymPy exact backend)")
         return Fraction(int(v.p), int(v.q))
 
-    def array(self, values):
+    def array(self, values: Collection[Any]) -> np.ndarray:
         return _obj([self._convert(v) for v in values])
 
-    def from_floats(self, values):
+    def from_floats(self, values: Collection[Any]) -> np.ndarray:
         return _obj([Fraction(float(v)) for v in values])
 
-    def _is_zero(self, x):
+    def _is_zero(self, x: Scalar) -> bool:
         return x == 0
 
-    def _sign(self, x):
+    def _sign(self, x: Scalar) -> int:
         return (x > 0) - (x < 0)
 
-    def _log(self, x):  # pragma: no cover - not needed by the effective horizon
+    def _log(self, x: Scalar) -> Scalar:  # pragma: no cover - not needed by the effective horizon
         raise ModelError("the rational backend has no logarithm")
 
-    _exp = _pow = _log
+    _exp = _log
 
-    def compare(self, a, b):
+    def _pow(self, x: Scalar, y: Any) -> Scalar:  # pragma: no cover - not needed by the effective horizon
+        raise ModelError("the rational backend has no logarithm")
+
+    def compare(self, a: Scalar, b: Scalar) -> int:
         return (a > b) - (a < b)
 
-    def segment_max(self, values, starts, ends):
+    def segment_max(self, values: np.ndarray, starts: Offsets, ends: Offsets) -> np.ndarray:
         return np.maximum.reduceat(values, starts) if len(starts) else values[:0]
 
-    def segment_argmax(self, values, starts, ends):
+    def segment_argmax(self, values: np.ndarray, starts: Offsets, ends: Offsets) -> np.ndarray:
         if not len(starts):
             return np.zeros(len(values), dtype=bool)
         mx = self.segment_max(values, starts, ends)
         owner = np.repeat(np.arange(len(starts)), np.asarray(ends) - np.asarray(starts))
         return (values == mx[owner]).astype(bool)
 
-    def to_sympy(self, x):
+    def to_sympy(self, x: Scalar) -> sp.Expr:
         if isinstance(x, float):
             return sp.oo if x > 0 else -sp.oo
         return sp.Rational(x.numerator, x.denominator)
 
-    def describe(self):
+    def describe(self) -> str:
         return "exact (rational arithmetic, Python fractions; ties settled exactly)"
 
 
 _RATIONAL = RationalBackend()
+
+#: A model :func:`effective_horizon` and friends accept: time-expanded, or a case-file MDP.
+ProblemLike: TypeAlias = "TimeExpandedMDP | MDP"
+
+#: A witness ``(t, state, action)`` of a greedy but non-optimal action.
+Witness: TypeAlias = "tuple[int, Hashable, Hashable]"
+
+#: A reached state ``(t, state)``.
+StateAt: TypeAlias = "tuple[int, Hashable]"
 
 
 class ScaledIntBackend(RationalBackend):
@@ -194,11 +212,22 @@ class ScaledIntBackend(RationalBackend):
     vectorised = True
     scaled = True
 
-    def __init__(self, scale):
+    def __init__(self, scale: int) -> None:
         self.scale = int(scale)
 
     @classmethod
-    def for_problem(cls, P):
+    def for_problem(cls, P: TimeExpandedMDP) -> ScaledIntBackend:
+        """The backend for ``P``: ``D = lcm(reward denominators) * lcm(action counts)^T``.
+
+        Parameters
+        ----------
+        P : TimeExpandedMDP
+            With rational (SymPy) rewards.
+
+        Returns
+        -------
+        ScaledIntBackend
+        """
         den, cnt = 1, 1
         for L in P.layers:
             for v in set(L.reward):
@@ -208,18 +237,18 @@ class ScaledIntBackend(RationalBackend):
         return cls(den * cnt ** P.horizon)
 
     @property
-    def key(self):
+    def key(self) -> str:
         return f"scaled-int:{self.scale}"
 
     @property
-    def zero(self):
+    def zero(self) -> Scalar:
         return 0
 
     @property
-    def one(self):
+    def one(self) -> Scalar:
         return self.scale
 
-    def _convert(self, value):
+    def _convert(self, value: Any) -> Scalar:
         v = sp.sympify(value)
         if v == sp.oo:
             return math.inf
@@ -229,45 +258,94 @@ class ScaledIntBackend(RationalBackend):
             raise ModelError(f"value {v} is not a multiple of 1/{self.scale}")
         return int(v.p) * (self.scale // int(v.q))
 
-    def from_floats(self, values):
+    def from_floats(self, values: Collection[Any]) -> np.ndarray:
         return self.array([sp.Rational(float(v)) for v in values])
 
-    def mean(self, sums, counts):
+    def mean(self, sums: np.ndarray, counts: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Exact means ``sums[i] / counts[i]`` (integers on the common denominator).
+
+        Parameters
+        ----------
+        sums : ndarray
+            Segment sums, in this backend's numbers.
+        counts : int array or list
+            The segment lengths.
+
+        Returns
+        -------
+        ndarray
+        """
         counts = np.asarray(counts, dtype=np.int64)
         out = _obj([int(a) // int(c) for a, c in zip(sums, counts)])
         if any(int(a) % int(c) for a, c in zip(sums, counts)):  # pragma: no cover - by construction
             raise ModelError("internal error: a mean is not a multiple of the common denominator")
         return out
 
-    def tolerance(self, tol):
-        """``floor(tol * D)``: for integers ``q, v``, ``q >= v - tol*D`` iff ``q >= v - floor(tol*D)``."""
+    def tolerance(self, tol: float) -> int:
+        """``floor(tol * D)``: for integers ``q, v``, ``q >= v - tol*D`` iff ``q >= v - floor(tol*D)``.
+
+        Parameters
+        ----------
+        tol : float
+            Read exactly through its decimal ``str``.
+
+        Returns
+        -------
+        int
+        """
         r = sp.Rational(str(tol))
         return int(r.p * self.scale // r.q)
 
-    def to_sympy(self, x):
+    def to_sympy(self, x: Scalar) -> sp.Expr:
         if isinstance(x, float):
             return sp.oo if x > 0 else -sp.oo
         return sp.Rational(int(x), self.scale)
 
-    def product_to_sympy(self, x):
-        """A product of two values (scale ``D^2``) as a SymPy number."""
+    def product_to_sympy(self, x: Scalar) -> sp.Expr:
+        """A product of two values (scale ``D^2``) as a SymPy number.
+
+        Parameters
+        ----------
+        x : int or float
+            ``+-inf`` as floats.
+
+        Returns
+        -------
+        sympy.Expr
+        """
         if isinstance(x, float):
             return sp.oo if x > 0 else -sp.oo
         return sp.Rational(int(x), self.scale ** 2)
 
-    def describe(self):
+    def describe(self) -> str:
         return "exact (rational arithmetic on a common denominator; ties settled exactly)"
 
 
-def _is_rational_problem(P):
+def _is_scaled(B: Backend) -> TypeGuard[ScaledIntBackend]:
+    """Whether ``B`` computes on scaled integers (:class:`ScaledIntBackend`)."""
+    return bool(getattr(B, "scaled", False))
+
+
+def _is_rational_problem(P: TimeExpandedMDP) -> bool:
     return all(getattr(v, "is_Rational", False) for L in P.layers for v in L.reward)
 
 
-def resolve_backend(problem, backend="exact"):
+def resolve_backend(problem: ProblemLike, backend: BackendLike = "exact") -> Backend:
     """The backend to run ``problem`` on: ``"exact"`` becomes :class:`RationalBackend`
     when every reward is rational (fast, still exact), SymPy otherwise.
     (:func:`effective_horizon` goes one step further and computes on
-    :class:`ScaledIntBackend`, exposing its values as fractions.)"""
+    :class:`ScaledIntBackend`, exposing its values as fractions.)
+
+    Parameters
+    ----------
+    problem : TimeExpandedMDP or MDP
+    backend : str or Backend, optional
+        ``"exact"`` (default) or None, ``"exact-rational"``, or any registry name.
+
+    Returns
+    -------
+    Backend
+    """
     if backend is None or backend == "exact":
         P = problem if isinstance(problem, TimeExpandedMDP) else None
         if P is not None and _is_rational_problem(P):
@@ -278,19 +356,28 @@ def resolve_backend(problem, backend="exact"):
     return get_backend(backend)
 
 
-def _vectorised(B):
+def _vectorised(B: Backend) -> bool:
     return getattr(B, "vectorised", False) or B.dtype is not object
 
 
-def nominal_horizon(P):
+def nominal_horizon(P: TimeExpandedMDP) -> int:
     """``T`` of the bound: the horizon the model was unrolled over (BRIDGE problems carry
-    it as ``nominal_horizon``; a time-expanded case file has one layer per step)."""
+    it as ``nominal_horizon``; a time-expanded case file has one layer per step).
+
+    Parameters
+    ----------
+    P : TimeExpandedMDP
+
+    Returns
+    -------
+    int
+    """
     return int(getattr(P, "nominal_horizon", None) or P.horizon)
 
 
 # ----------------------------------------------------------------------------- helpers
 
-def _gather(B, L, v_next):
+def _gather(B: Backend, L: Layer, v_next: np.ndarray | None) -> np.ndarray:
     """``V_{t+1}(next(s, a))`` per pair, 0 where the episode ends."""
     out = B.zeros(len(L.next))
     if v_next is not None:
@@ -299,18 +386,18 @@ def _gather(B, L, v_next):
     return out
 
 
-def _segments(L, states=None):
+def _segments(L: Layer, states: Offsets | None = None) -> tuple[np.ndarray, np.ndarray]:
     if states is None:
         return L.ptr[:-1], L.ptr[1:]
     states = np.asarray(states, dtype=np.int64)
     return L.ptr[states], L.ptr[states + 1]
 
 
-def _owner(L):
+def _owner(L: Layer) -> np.ndarray:
     return np.repeat(np.arange(L.n_states), L.counts)
 
 
-def _subset_pairs(L, idx):
+def _subset_pairs(L: Layer, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair indices of the states ``idx`` and their local segment starts/ends."""
     lo, hi = L.ptr[idx], L.ptr[idx + 1]
     cnt = hi - lo
@@ -319,7 +406,7 @@ def _subset_pairs(L, idx):
     return pairs, local[:-1], local[1:]
 
 
-def _sign_vec(B, a, b):
+def _sign_vec(B: Backend, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Elementwise sign of ``a - b`` (exact in exact backends)."""
     if _vectorised(B):
         gt = np.asarray(np.greater(a, b), dtype=bool)
@@ -328,10 +415,10 @@ def _sign_vec(B, a, b):
     return np.array([B.compare(x, y) for x, y in zip(a, b)], dtype=np.int8)
 
 
-def _tol(B, tolerance):
+def _tol(B: Backend, tolerance: float | None) -> Scalar | None:
     if tolerance is None:
         return None
-    if getattr(B, "scaled", False):
+    if _is_scaled(B):
         return B.tolerance(tolerance)
     return B.scalar(sp.Rational(str(tolerance)))
 
@@ -344,24 +431,50 @@ class HorizonValues:
     and ``optimal[t]``: the mask of optimal pairs (exact ties, or within ``tolerance``)."""
 
     problem: TimeExpandedMDP
-    q_rand: list
-    q_star: list
-    q_worst: list
-    v_rand: list
-    v_star: list
-    v_worst: list
-    optimal: list
-    backend: object
-    tolerance: object = None
+    q_rand: list[np.ndarray]
+    q_star: list[np.ndarray]
+    q_worst: list[np.ndarray]
+    v_rand: list[np.ndarray]
+    v_star: list[np.ndarray]
+    v_worst: list[np.ndarray]
+    optimal: list[np.ndarray]
+    backend: Backend
+    tolerance: float | None = None
 
-    def exact(self, name, t):
+    def exact(self, name: str, t: int) -> list[sp.Expr]:
         """The values ``name`` (``"q_rand"``, ``"v_star"``, ...) of layer ``t`` as SymPy numbers
-        (the exact backends store them scaled or as fractions)."""
+        (the exact backends store them scaled or as fractions).
+
+        Parameters
+        ----------
+        name : str
+            A field name: ``"q_rand"``, ``"q_star"``, ``"q_worst"``, ``"v_rand"``, ...
+        t : int
+            The layer.
+
+        Returns
+        -------
+        list of sympy.Expr
+        """
         return [self.backend.to_sympy(x) for x in getattr(self, name)[t]]
 
 
-def horizon_values(problem, backend="exact", *, tolerance=None):
+def horizon_values(problem: ProblemLike, backend: BackendLike = "exact", *,
+                   tolerance: float | None = None) -> HorizonValues:
     """One backward pass for ``Q^rand``, ``Q*`` and ``Q^worst``.
+
+    Parameters
+    ----------
+    problem : TimeExpandedMDP or MDP
+        A case-file MDP is time-expanded first.
+    backend : str or Backend, optional
+        See :func:`resolve_backend`.
+    tolerance : float, optional
+        An action is optimal when ``Q* >= V* - tolerance``; None: exact ties.
+
+    Returns
+    -------
+    HorizonValues
 
     Examples
     --------
@@ -374,9 +487,10 @@ def horizon_values(problem, backend="exact", *, tolerance=None):
     B = resolve_backend(P, backend)
     R = P.rewards(B)
     T = P.horizon
-    qr, qs, qw, vr, vs, vw, opt = ([None] * T for _ in range(7))
+    per_layer: list[list[Any]] = [[None] * T for _ in range(7)]
+    qr, qs, qw, vr, vs, vw, opt = per_layer
     tol = _tol(B, tolerance)
-    nxt = (None, None, None)
+    nxt: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None] = (None, None, None)
     for t in reversed(range(T)):
         L = P.layers[t]
         starts, ends = _segments(L)
@@ -385,7 +499,7 @@ def horizon_values(problem, backend="exact", *, tolerance=None):
         qw[t] = R[t] + _gather(B, L, nxt[2])
         vs[t] = B.segment_max(qs[t], starts, ends)
         vw[t] = -B.segment_max(-qw[t], starts, ends)
-        if getattr(B, "scaled", False):
+        if _is_scaled(B):
             vr[t] = B.mean(B.segment_sum(qr[t], starts), L.counts)
         else:
             vr[t] = B.segment_sum(qr[t], starts) / B.array([int(c) for c in L.counts])
@@ -394,18 +508,32 @@ def horizon_values(problem, backend="exact", *, tolerance=None):
     return HorizonValues(P, qr, qs, qw, vr, vs, vw, opt, B, tolerance)
 
 
-def _optimal_mask(B, L, q, v, tol):
+def _optimal_mask(B: Backend, L: Layer, q: np.ndarray, v: np.ndarray, tol: Scalar | None) -> np.ndarray:
     starts, ends = _segments(L)
     if tol is None:
         return B.segment_argmax(q, starts, ends)
     return _sign_vec(B, q, v[_owner(L)] - tol) >= 0
 
 
-def qvi_sequence(values, k_max=None, *, start="rand"):
+def qvi_sequence(values: HorizonValues, k_max: int | None = None, *,
+                 start: str = "rand") -> Iterator[list[np.ndarray]]:
     """Yield ``Q^1, Q^2, ..., Q^{k_max}`` (each a list over layers) of k-QVI.
 
     ``start="rand"``: ``Q^1 = Q^rand`` (min_k); ``start="reward"``: ``Q^1 = R`` (the
     planning window).  ``k_max`` defaults to ``T``.
+
+    Parameters
+    ----------
+    values : HorizonValues
+    k_max : int, optional
+        The last ``k`` (default ``T``).
+    start : {"rand", "reward"}
+        ``Q^1``.
+
+    Yields
+    ------
+    list of ndarray
+        ``Q^k`` over pairs, one array per layer.
     """
     P, B = values.problem, values.backend
     R = P.rewards(B)
@@ -421,7 +549,7 @@ def qvi_sequence(values, k_max=None, *, start="rand"):
         yield Q
         if k == k_max:
             return
-        new = []
+        new: list[np.ndarray] = []
         for t in range(T):
             L = P.layers[t]
             v1 = B.segment_max(Q[t + 1], *_segments(P.layers[t + 1])) if t + 1 < T else None
@@ -429,7 +557,7 @@ def qvi_sequence(values, k_max=None, *, start="rand"):
         Q = new
 
 
-def _argmax_on(B, L, q, idx):
+def _argmax_on(B: Backend, L: Layer, q: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Mask of the maximal pairs of the states ``idx`` (exact ties), False elsewhere."""
     pairs, lo, hi = _subset_pairs(L, idx)
     sub = B.segment_argmax(q[pairs], lo, hi)
@@ -444,13 +572,27 @@ class Solvability:
     the first witness ``(t, state, action)`` of a greedy but non-optimal action."""
 
     solvable: bool
-    reached: list
-    greedy: list
-    witness: object = None
+    reached: list[np.ndarray]
+    greedy: list[np.ndarray]
+    witness: Witness | None = None
 
 
-def solvability(values, Q, *, stop_at_failure=True):
-    """Test greedy-on-``Q`` against optimality at every greedily reachable ``(t, s)``."""
+def solvability(values: HorizonValues, Q: list[np.ndarray], *,
+                stop_at_failure: bool = True) -> Solvability:
+    """Test greedy-on-``Q`` against optimality at every greedily reachable ``(t, s)``.
+
+    Parameters
+    ----------
+    values : HorizonValues
+    Q : list of ndarray
+        ``Q^k`` over pairs, one array per layer (see :func:`qvi_sequence`).
+    stop_at_failure : bool
+        Return at the first greedy but non-optimal action.
+
+    Returns
+    -------
+    Solvability
+    """
     P, B = values.problem, values.backend
     T = P.horizon
     reached = [np.zeros(L.n_states, dtype=bool) for L in P.layers]
@@ -477,8 +619,19 @@ def solvability(values, Q, *, stop_at_failure=True):
     return Solvability(witness is None, reached, greedy, witness)
 
 
-def min_k(values, k_max=None):
+def min_k(values: HorizonValues, k_max: int | None = None) -> int | None:
     """The least ``k`` for which the MDP is k-QVI-solvable (``Q^1 = Q^rand``).
+
+    Parameters
+    ----------
+    values : HorizonValues
+    k_max : int, optional
+        The largest ``k`` tried (default ``T``).
+
+    Returns
+    -------
+    int or None
+        None when no ``k <= k_max`` passes.
 
     Examples
     --------
@@ -492,8 +645,19 @@ def min_k(values, k_max=None):
     return None
 
 
-def planning_window(values, k_max=None):
+def planning_window(values: HorizonValues, k_max: int | None = None) -> int | None:
     """The effective planning window: the least ``k`` with ``Q^1 = R`` that passes the test.
+
+    Parameters
+    ----------
+    values : HorizonValues
+    k_max : int, optional
+        The largest ``k`` tried (default ``T``).
+
+    Returns
+    -------
+    int or None
+        None when no ``k <= k_max`` passes.
 
     Examples
     --------
@@ -509,7 +673,7 @@ def planning_window(values, k_max=None):
 
 # ----------------------------------------------------------------------------- the bound
 
-def _sigma2_one(B, qr, qs, qw):
+def _sigma2_one(B: Backend, qr: np.ndarray, qs: np.ndarray, qw: np.ndarray) -> np.ndarray:
     """``(Q^rand - Q^worst)(Q* - Q^worst)``, clamped at 0, with the conventions for ``-inf``."""
     if _vectorised(B) and B.dtype is not object:
         with np.errstate(invalid="ignore"):
@@ -522,7 +686,7 @@ def _sigma2_one(B, qr, qs, qw):
         return _obj([x if x > 0 else B.zero for x in out])
     ninf = -B.inf
 
-    def f(r, s, w):
+    def f(r: Scalar, s: Scalar, w: Scalar) -> Scalar:
         if B.compare(s, ninf) == 0:
             return B.zero  # the return is surely -inf: no spread
         if B.compare(r, ninf) == 0:
@@ -532,7 +696,7 @@ def _sigma2_one(B, qr, qs, qw):
     return B.map(f, qr, qs, qw)
 
 
-def _ceil(B, x):
+def _ceil(B: Backend, x: Scalar) -> int | float:
     """``ceil(x)`` as a Python int (``math.inf`` for ``+inf``); certified in the exact backend."""
     if B.compare(x, B.inf) == 0:
         return math.inf
@@ -542,7 +706,7 @@ def _ceil(B, x):
             raise UndecidedError(f"ceil of the interval {x} is not determined (between {lo} and {hi})")
         return lo
     if not B.exact:
-        return int(math.ceil(x)) if B.dtype is not object else int(B.ctx.ceil(x))
+        return int(math.ceil(x)) if B.dtype is not object else int(cast("_MpmathFamily", B).ctx.ceil(x))
     n = int(sp.floor(sp.N(x, 30)))
     for _ in range(4):  # the 30-digit guess is off by at most one near an integer
         lo, hi = exact_sign(x - n), exact_sign(x - (n + 1))
@@ -555,7 +719,7 @@ def _ceil(B, x):
     raise UndecidedError(f"could not certify ceil({x})")
 
 
-def _ceil_rational_log(r, X):
+def _ceil_rational_log(r: Fraction, X: int) -> int:
     """Certified ``ceil(16 r ln X)`` for a rational ``r >= 0`` and an integer ``X >= 2``
     (never an integer unless ``r = 0``: ``ln X`` is transcendental)."""
     if r == 0:
@@ -574,11 +738,11 @@ def _ceil_rational_log(r, X):
 class _Terms:
     """``m(s) = max(1, ceil(16 * ratio * ln X))`` per state, computed exactly where it matters."""
 
-    def __init__(self, B, X):
+    def __init__(self, B: Backend, X: int) -> None:
         self.B, self.X = B, X
-        self.logterm = None if B.dtype is object else 16.0 * math.log(X)
+        self.logterm: float | None = None if B.dtype is object else 16.0 * math.log(X)
 
-    def ratio(self, smax, gap):
+    def ratio(self, smax: np.ndarray, gap: np.ndarray) -> np.ndarray:
         B = self.B
         if B.dtype is not object:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -594,9 +758,10 @@ class _Terms:
                 out.append(s / (g * g))
         return _obj(out)
 
-    def ceil(self, r):
+    def ceil(self, r: Scalar) -> int | float:
         B = self.B
         if B.dtype is not object:
+            assert self.logterm is not None  # set whenever dtype is not object
             return math.inf if r == np.inf else max(1, int(math.ceil(r * self.logterm)))
         if B.compare(r, B.inf) == 0:
             return math.inf
@@ -605,9 +770,10 @@ class _Terms:
         term = B.scalar(sp.Integer(16) * sp.log(sp.Integer(self.X))) * r
         return max(1, _ceil(B, term))
 
-    def approx(self, r):
+    def approx(self, r: Scalar) -> float:
         B = self.B
         if B.dtype is not object:
+            assert self.logterm is not None  # set whenever dtype is not object
             return r * self.logterm
         if B.compare(r, B.inf) == 0:
             return math.inf
@@ -619,27 +785,34 @@ class _Terms:
 class _BoundState:
     t: int
     index: int
-    state: object
-    gap: object
-    var: object
-    ratio: object
+    state: Hashable
+    gap: Scalar
+    var: Scalar
+    ratio: Scalar
 
 
-def _gt(B, a, b):
+#: Per layer of :func:`_bound_for_k`: ``(t, idx, gap, smax, ratio)`` of the reached states.
+_Row: TypeAlias = "tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]"
+
+#: What :func:`_bound_for_k` returns: ``(ok, m, where, zero_at, n_reached)``.
+_BoundResult: TypeAlias = "tuple[bool, int | float | None, _BoundState | None, StateAt | None, int]"
+
+
+def _gt(B: Backend, a: np.ndarray, b: Scalar) -> np.ndarray:
     """Elementwise ``a > b`` as a bool array (exact in the exact backends)."""
     if _vectorised(B):
         return np.asarray(np.greater(a, b), dtype=bool)
     return _sign_vec(B, a, b) > 0
 
 
-def _exact_ratio(s, g):
+def _exact_ratio(s: Scalar, g: Scalar) -> Fraction:
     """``s / g^2`` as a Fraction (0 when ``s = 0``; 0 for an infinite gap)."""
     if s == 0 or (isinstance(g, float) and math.isinf(g)):
         return Fraction(0)
     return Fraction(s) / (Fraction(g) ** 2)
 
 
-def _approx_ratio(s, g):
+def _approx_ratio(s: Scalar, g: Scalar) -> float:
     """``s / g^2`` as a float (correctly rounded for integers, also beyond 1e308)."""
     if s == 0 or (isinstance(g, float) and math.isinf(g)):
         return 0.0
@@ -649,22 +822,25 @@ def _approx_ratio(s, g):
     return (s.numerator * g.denominator ** 2) / (s.denominator * g.numerator ** 2)
 
 
-def _finish_fast(P, B, terms, rows, n_reached):
+def _finish_fast(P: TimeExpandedMDP, B: Backend, terms: _Terms, rows: list[_Row],
+                 n_reached: int) -> _BoundResult:
     """Largest ``m`` and the state the reference reports, for exact rational backends: float
     approximations of the ratios decide everything except near-ties, which are settled
     exactly (rationals; ``ln X`` by certified interval arithmetic)."""
     rel = 1e-9
     amax = max(float(np.max(r[4])) for r in rows)
-    best = None
+    best: tuple[Fraction, int, int] | None = None
     for t, _idx, gap, smax, ratio in rows:
-        for i in np.flatnonzero(ratio >= amax * (1 - rel)):
-            r = _exact_ratio(smax[i], gap[i])
+        for c in np.flatnonzero(ratio >= amax * (1 - rel)):
+            r = _exact_ratio(smax[c], gap[c])
             if best is None or r > best[0]:
-                best = (r, t, int(i))
+                best = (r, t, int(c))
+    assert best is not None  # the largest float ratio is among the candidates
     M = max(1, _ceil_rational_log(best[0], terms.X))
     theta = (M - 1) / (16 * math.log(terms.X))
-    tied = []
+    tied: list[tuple[int, int]] = []
     for t, idx, gap, smax, ratio in rows:
+        sel: Iterable[Any]
         if M == 1:
             sel = range(len(idx))
         else:
@@ -674,6 +850,7 @@ def _finish_fast(P, B, terms, rows, n_reached):
                                 if max(1, _ceil_rational_log(_exact_ratio(smax[i], gap[i]), terms.X)) == M]
         tied.extend((t, int(i)) for i in sel)
     layer_of = {r[0]: r for r in rows}
+    key: Callable[[tuple[int, int]], tuple[int, int]]
     if all(isinstance(s_, (int, np.integer)) for s_ in P.layers[0].states):
         key = lambda ti: (int(P.layers[ti[0]].states[layer_of[ti[0]][1][ti[1]]]), ti[0])
     else:
@@ -685,7 +862,8 @@ def _finish_fast(P, B, terms, rows, n_reached):
     return True, M, where, None, n_reached
 
 
-def _bound_for_k(values, k, Q, sigma, terms):
+def _bound_for_k(values: HorizonValues, k: int, Q: list[np.ndarray], sigma: list[np.ndarray],
+                 terms: _Terms) -> _BoundResult:
     """The corrected Theorem 5.4 rule for one ``k``: ``(ok, m, argmax _BoundState, witness,
     number of reached states)``.  Vectorised per layer; ``m(s)`` is computed exactly only for
     the largest ratio and for the states whose ``m`` is close to it."""
@@ -693,7 +871,7 @@ def _bound_for_k(values, k, Q, sigma, terms):
     T = P.horizon
     reached = [np.zeros(L.n_states, dtype=bool) for L in P.layers]
     reached[0][:] = True
-    rows = []  # per layer: (t, idx, gap, smax, ratio) of the reached states
+    rows: list[_Row] = []  # per layer: (t, idx, gap, smax, ratio) of the reached states
     n_reached = 0
     ninf = -B.inf
     exact_obj = B.dtype is object
@@ -734,7 +912,7 @@ def _bound_for_k(values, k, Q, sigma, terms):
     if exact_obj and _vectorised(B):
         return _finish_fast(P, B, terms, rows, n_reached)
     # the largest ratio gives the largest m (exact comparisons)
-    best = None
+    best: tuple[Scalar, int, int] | None = None
     for t, _idx, _gap, _smax, ratio in rows:
         if B.dtype is not object:
             i = int(np.argmax(ratio))
@@ -745,25 +923,29 @@ def _bound_for_k(values, k, Q, sigma, terms):
                     i = j
         if best is None or B.compare(ratio[i], best[0]) > 0:
             best = (ratio[i], t, i)
+    assert best is not None, "no reached state"  # layer 0 is always reached
     M = terms.ceil(best[0])
     # the reference reports the first maximal m in Julia's column-major order
     # (state index, then time): collect the states whose m equals M
-    tied = []  # (t, position in the layer's reached list)
+    tied: list[tuple[int, int]] = []  # (t, position in the layer's reached list)
     for t, idx, _gap, _smax, ratio in rows:
+        sel: Iterable[Any]
         if M == 1:
             sel = np.arange(len(idx))
         elif M == math.inf:
             sel = np.flatnonzero([B.compare(r, B.inf) == 0 for r in ratio])
         elif B.dtype is not object:
+            assert terms.logterm is not None  # set whenever dtype is not object
             with np.errstate(invalid="ignore"):
                 m = np.maximum(1.0, np.ceil(ratio * terms.logterm))
             sel = np.flatnonzero(m == M)
         else:
             sel = np.array([i for i in range(len(ratio)) if terms.ceil(ratio[i]) == M], dtype=np.int64)
-        for i in sel:
-            tied.append((t, int(i)))
+        for pos in sel:
+            tied.append((t, int(pos)))
     layer_of = {r[0]: r for r in rows}
     ints = all(isinstance(s_, (int, np.integer)) for s_ in P.layers[0].states)
+    key: Callable[[tuple[int, int]], tuple[int, int]]
     if ints:
         key = lambda ti: (int(P.layers[ti[0]].states[layer_of[ti[0]][1][ti[1]]]), ti[0])
     else:
@@ -774,19 +956,20 @@ def _bound_for_k(values, k, Q, sigma, terms):
     return True, M, where, None, n_reached
 
 
-def _unscale(hv):
+def _unscale(hv: HorizonValues) -> HorizonValues:
     """A :class:`HorizonValues` on :class:`ScaledIntBackend` as one on :class:`RationalBackend`."""
-    B = hv.backend
+    B = cast(ScaledIntBackend, hv.backend)
 
-    def conv(arr):
-        return _obj([x if isinstance(x, float) else Fraction(int(x), B.scale) for x in arr])
-    names = ("q_rand", "q_star", "q_worst", "v_rand", "v_star", "v_worst")
-    return HorizonValues(hv.problem, *[[conv(a) for a in getattr(hv, n)] for n in names],
+    def conv(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        return [_obj([x if isinstance(x, float) else Fraction(int(x), B.scale) for x in arr])
+                for arr in arrays]
+    return HorizonValues(hv.problem, conv(hv.q_rand), conv(hv.q_star), conv(hv.q_worst),
+                         conv(hv.v_rand), conv(hv.v_star), conv(hv.v_worst),
                          hv.optimal, _RATIONAL, hv.tolerance)
 
 
-def _var_value(B, v):
-    if getattr(B, "scaled", False):
+def _var_value(B: Backend, v: Scalar) -> Scalar:
+    if _is_scaled(B):
         return B.product_to_sympy(v)
     return B.to_sympy(v) if B.dtype is object else v
 
@@ -801,17 +984,23 @@ class KResult:
 
     k: int
     solvable: bool
-    witness: object
-    m_bound: object
-    h_bound: object
-    argmax_state: object = None
+    witness: Witness | None
+    m_bound: int | float | None
+    h_bound: sp.Expr | None
+    argmax_state: StateAt | None = None
     reached: int = 0
     bound_ok: bool = False
-    bound_witness: object = None
-    gap: object = None
-    var: object = None
+    bound_witness: StateAt | None = None
+    gap: Scalar = None
+    var: Scalar = None
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values (states as strings, numbers as float, int or ``"inf"``).
+
+        Returns
+        -------
+        dict
+        """
         return {"k": self.k, "solvable": self.solvable,
                 "witness": None if self.witness is None else [str(x) for x in self.witness],
                 "bound_ok": self.bound_ok,
@@ -823,7 +1012,7 @@ class KResult:
                 "reached_states": self.reached}
 
 
-def _jsonnum(x):
+def _jsonnum(x: Any) -> bool | int | float | str | None:
     if x is None:
         return None
     if isinstance(x, bool):
@@ -835,7 +1024,7 @@ def _jsonnum(x):
     return float(x)
 
 
-def _h_value(k, m, A):
+def _h_value(k: int, m: int | float, A: int) -> sp.Expr:
     if m == math.inf:
         return sp.oo
     if m == 1 or A == 1:
@@ -849,34 +1038,46 @@ class EffectiveHorizon:
 
     problem: TimeExpandedMDP
     raw_values: HorizonValues
-    min_k: object
-    planning_window: object
-    per_k: list
-    H: object
-    H_k: object
-    backend: object
-    tolerance: object = None
+    min_k: int | None
+    planning_window: int | None
+    per_k: list[KResult]
+    H: sp.Expr | None
+    H_k: int | None
+    backend: Backend
+    tolerance: float | None = None
     T: int = 0
 
     @property
-    def values(self):
+    def values(self) -> HorizonValues:
         """The horizon values as numbers (fractions when computed on scaled integers)."""
         if getattr(self.raw_values.backend, "scaled", False):
-            if getattr(self, "_values_cache", None) is None:
-                self._values_cache = _unscale(self.raw_values)
-            return self._values_cache
+            cached: HorizonValues | None = getattr(self, "_values_cache", None)
+            if cached is None:
+                cached = self._values_cache = _unscale(self.raw_values)
+            return cached
         return self.raw_values
 
     @property
-    def H_float(self):
+    def H_float(self) -> float:
+        """``H`` as a float (``math.inf`` when there is no finite bound)."""
         return float(self.H) if self.H is not None and self.H != sp.oo else math.inf
 
-    def reference_results(self):
+    def reference_results(self) -> dict[str, Any]:
         """``ks``, ``ms``, ``gaps``, ``vars`` and ``effective_horizon`` as the reference code
         stores them (``effective_horizon_results``): its loop runs ``k = 1, 2, ...`` while
         ``k`` is below the running ``H`` (started at ``T``) and keeps the ``k`` without a zero
-        gap; gaps of ``+inf`` are ``None`` (JSON null)."""
-        ks, ms, gaps, vs = [], [], [], []
+        gap; gaps of ``+inf`` are ``None`` (JSON null).
+
+        Returns
+        -------
+        dict
+            ``ks``, ``ms``, ``gaps``, ``vars`` (lists over the kept ``k``) and
+            ``effective_horizon`` (float).
+        """
+        ks: list[int] = []
+        ms: list[int | float] = []
+        gaps: list[bool | int | float | str | None] = []
+        vs: list[bool | int | float | str | None] = []
         running = float(self.T)
         A = self.problem.n_actions
         for r in self.per_k:
@@ -884,6 +1085,7 @@ class EffectiveHorizon:
                 break
             if not r.bound_ok:
                 continue
+            assert r.m_bound is not None  # set whenever bound_ok
             ks.append(r.k)
             ms.append(r.m_bound)
             g = _jsonnum(r.gap)
@@ -893,7 +1095,13 @@ class EffectiveHorizon:
             running = min(running, r.k + (math.log(r.m_bound, A) if A > 1 else 0.0))
         return {"ks": ks, "ms": ms, "gaps": gaps, "vars": vs, "effective_horizon": running}
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
+        """Every result as JSON-ready values, with the reference code's format.
+
+        Returns
+        -------
+        dict
+        """
         P = self.problem
         return {"name": P.name, "horizon": self.T, "layers": P.horizon, "actions": P.n_actions,
                 "decision_states": P.n_decision_states, "backend": self.backend.describe(),
@@ -907,11 +1115,30 @@ class EffectiveHorizon:
                 "v_star": str(self.backend.to_sympy(self.raw_values.v_star[0][0]))}
 
 
-def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None, horizon=None):
+def effective_horizon(problem: ProblemLike, backend: BackendLike = "exact", *,
+                      tolerance: float | None = None, k_max: int | None = None,
+                      horizon: int | None = None) -> EffectiveHorizon:
     """min_k, the planning window and the Theorem 5.4 bounds on ``m_k`` and ``H``.
 
     ``problem`` is a :class:`TimeExpandedMDP` or a case-file MDP (time-expanded first).
     ``horizon``: ``T`` of the bound (default :func:`nominal_horizon`).
+
+    Parameters
+    ----------
+    problem : TimeExpandedMDP or MDP
+    backend : str or Backend, optional
+        See :func:`resolve_backend`; ``"exact"`` on rational rewards computes on
+        :class:`ScaledIntBackend`.
+    tolerance : float, optional
+        An action is optimal when ``Q* >= V* - tolerance``; None: exact ties.
+    k_max : int, optional
+        The largest ``k`` tried (default, and at most, the number of layers).
+    horizon : int, optional
+        ``T`` of the bound.
+
+    Returns
+    -------
+    EffectiveHorizon
 
     Examples
     --------
@@ -929,7 +1156,10 @@ def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None, h
     T = int(horizon) if horizon is not None else nominal_horizon(P)
     k_max = L_T if k_max is None else min(k_max, L_T)
     sigma = [_sigma2_one(B, hv.q_rand[t], hv.q_star[t], hv.q_worst[t]) for t in range(L_T)]
-    per_k, best_key, best_h, best_k = [], None, None, None
+    per_k: list[KResult] = []
+    best_key: int | float | None = None
+    best_h: sp.Expr | None = None
+    best_k: int | None = None
     for k, Q in enumerate(qvi_sequence(hv, k_max), start=1):
         # H_k >= k: once A^k >= A^k' m' (the best so far), no larger k can do better
         if best_key is not None and (A ** k if A > 1 else k) >= best_key:
@@ -949,6 +1179,7 @@ def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None, h
             per_k.append(KResult(k, True, None, math.inf, sp.oo, reached=n_reached,
                                  bound_ok=False, bound_witness=zero_at))
             continue
+        assert m is not None and where is not None  # set whenever ok
         h = _h_value(k, m, A)
         per_k.append(KResult(k, True, None, m, h, (where.t, where.state), n_reached, True, None,
                              B.to_sympy(where.gap) if B.dtype is object else where.gap,
@@ -962,9 +1193,27 @@ def effective_horizon(problem, backend="exact", *, tolerance=None, k_max=None, h
     return EffectiveHorizon(P, hv, mk, window, per_k, best_h, best_k, B, tolerance, T)
 
 
-def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None, horizon=None):
+def cross_check(problem: ProblemLike, backends: Sequence[BackendLike] = ("exact", "mpmath:50"), *,
+                tolerance: float | None = None, horizon: int | None = None) -> dict[str, Any]:
     """The same recursion through two backends; agreement of every discrete result and the
     largest deviation of ``Q*``, ``Q^rand``, ``Q^worst`` and of the ``H`` bound.
+
+    Parameters
+    ----------
+    problem : TimeExpandedMDP or MDP
+    backends : pair of str or Backend
+        The two backends compared.
+    tolerance : float, optional
+        See :func:`effective_horizon`.
+    horizon : int, optional
+        ``T`` of the bound.
+
+    Returns
+    -------
+    dict
+        ``backends`` (descriptions), ``agree``, ``discrete`` (each discrete result in both),
+        ``max_value_deviation``, ``H`` (both, as strings) and ``results`` (both
+        :class:`EffectiveHorizon`).
 
     Examples
     --------
@@ -1007,18 +1256,18 @@ def cross_check(problem, backends=("exact", "mpmath:50"), *, tolerance=None, hor
             "max_value_deviation": dev, "H": [str(a.H), str(b.H)], "results": (a, b)}
 
 
-def _as_floats(B, arr):
+def _as_floats(B: Backend, arr: np.ndarray) -> np.ndarray | None:
     """``arr`` as float64 (correctly rounded) when that is cheap, else ``None``."""
     if B.dtype is not object:
         return np.asarray(arr, dtype=np.float64)
-    if getattr(B, "scaled", False):
+    if _is_scaled(B):
         return np.array([x if isinstance(x, float) else int(x) / B.scale for x in arr], dtype=np.float64)
     if isinstance(B, RationalBackend):
         return np.array([float(x) for x in arr], dtype=np.float64)
     return None
 
 
-def _jsonable(x):
+def _jsonable(x: Any) -> Any:
     if isinstance(x, list):
         return [_jsonable(v) for v in x]
     return _jsonnum(x) if not isinstance(x, bool) else x
