@@ -32,6 +32,7 @@ from proofcheck.errors import CaseFileError, ConventionError, ExpressionError, M
 _PUBLIC = {
     "proofcheck.model": ["MDP", "Policy", "Conventions", "from_graph", "to_graph"],
     "proofcheck.io.casefile": ["Case", "dump_case"],
+    "proofcheck.io": ["from_arrays", "from_gymnasium"],
     "proofcheck.verify": ["load_case", "loads_case", "verify_case", "verify_model"],
     "proofcheck.engine": ["soft_values", "success_probability", "additive_return", "occupancy",
                           "goal_condition", "retrain", "tempered_policy", "noncumulative_fold",
@@ -49,6 +50,7 @@ if _typing.TYPE_CHECKING:  # the same names, eagerly, for type checkers
                                    goal_condition, incoherence, is_coherent, iterate_coherence,
                                    noncumulative_fold, occupancy, optimal_policy, optimal_values,
                                    retrain, soft_values, success_probability, tempered_policy)
+    from proofcheck.io import from_arrays, from_gymnasium
     from proofcheck.io.casefile import Case, dump_case
     from proofcheck.model import MDP, Conventions, Policy, from_graph, to_graph
     from proofcheck.verify import load_case, loads_case, verify_case, verify_model
@@ -68,7 +70,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "__version__", "MDP", "Policy", "Conventions", "Case", "from_graph", "to_graph",
+    "__version__", "MDP", "Policy", "Conventions", "Case", "from_graph", "to_graph", "from_arrays",
+    "from_gymnasium",
     "load_case", "loads_case", "dump_case",
     "soft_values", "success_probability", "additive_return", "occupancy", "goal_condition",
     "retrain", "tempered_policy", "noncumulative_fold", "cumulative_fold",

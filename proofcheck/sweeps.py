@@ -54,6 +54,7 @@ from proofcheck.claims import CLAIMS, run_claims
 from proofcheck.model.conventions import OBJECTIVES, Conventions
 from proofcheck.engine import incoherence, tempered_policy
 from proofcheck.fuzzing import search_claim
+from proofcheck.fuzzing.search import DEFAULT_SHRINK_BUDGET
 from proofcheck.io.casefile import dump_case
 
 __all__ = [
@@ -270,15 +271,13 @@ def _lazy(module_name):
         raise
 
 
-def fuzz_tasks(claims, seeds, *, examples=50, regime="any", timeout=5.0, shrink_seconds=30.0,
+def fuzz_tasks(claims, seeds, *, examples=50, regime="any", shrink_budget=DEFAULT_SHRINK_BUDGET,
                k_max=None):
     """One fuzz campaign per (claim, objective, seed): :func:`proofcheck.fuzzing.search_claim`.
 
-    Verdict counts are a pure function of the seed (hypothesis runs derandomised from it).
-    Two things depend on the clock and may differ between executors: a claim run longer
-    than ``timeout`` counts as undecided (the limit applies in a process's main thread
-    only, so not on Dask threads), and shrinking a counterexample stops after
-    ``shrink_seconds`` with the smallest failure found by then.
+    Everything is a pure function of the arguments (hypothesis runs derandomised from the
+    seed; shrinking stops after ``shrink_budget`` candidate models, a count, not a clock),
+    so every executor gives the same results.
 
     Examples
     --------
@@ -296,7 +295,7 @@ def fuzz_tasks(claims, seeds, *, examples=50, regime="any", timeout=5.0, shrink_
                 key = f"fuzz|{c}|{obj or '-'}|{regime}|seed={sd:06d}"
                 tasks.append({"key": key, "kind": "fuzz", "params": {
                     "claim": c, "objective": obj, "seed": sd, "examples": examples, "regime": regime,
-                    "timeout": timeout, "shrink_seconds": shrink_seconds, "k_max": k_max}})
+                    "shrink_budget": shrink_budget, "k_max": k_max}})
     return tasks
 
 
@@ -348,7 +347,7 @@ def _run_fuzz_task(p):
     conv = Conventions(k_max=int(p["k_max"])) if p.get("k_max") is not None else None
     stats = search_claim(p["claim"], objective=p["objective"], regime=p["regime"],
                          examples=p["examples"], seed=p["seed"], conventions=conv,
-                         timeout=p["timeout"], shrink_seconds=p["shrink_seconds"])
+                         shrink_budget=p["shrink_budget"])
     out = stats.as_dict()
     out.pop("seconds", None)  # wall time is not a result
     if stats.counterexample is not None:

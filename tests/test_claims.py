@@ -6,7 +6,7 @@ import sympy as sp
 
 import proofcheck as pc
 from proofcheck.claims import Verdict, run_claims
-from proofcheck.examples import mountain_race, stochastic_counterexample, mountain_race_graph
+from proofcheck.examples import mountain_race, mountain_race_graph, stochastic_counterexample
 from proofcheck.model import Conventions
 
 R = sp.Rational
@@ -26,9 +26,18 @@ def one_step(prior_a, q_a, q_b):
 def test_mountain_race_verdicts():
     v = verdicts(mountain_race())
     for label in ("P4.2", "P4.3", "P4.7", "P4.8", "P4.10", "P5.2", "P5.4 [J]", "P5.4 [S]",
-                  "T5.9", "T5.9.A", "T5.9.B", "T5.9.C"):
+                  "T5.9.B", "T5.9.C"):
         assert v[label].verdict is Verdict.HOLDS, (label, v[label].summary)
-    assert v["P4.16"].verdict is Verdict.NOT_APPLICABLE  # T = 2
+    # as printed (pi^H_0 = p) the cumulative fold is one step behind: repaired by the index
+    for label in ("T5.9", "T5.9.A"):
+        assert v[label].verdict is Verdict.FAILS, (label, v[label].summary)
+        assert v[label].repair_changes == {"h_indexing": "zero-is-first-conditioned"}
+        assert v[label].summary.startswith("fails as printed; holds with h_indexing = "
+                                           "zero-is-first-conditioned (the theorem's index is off by one")
+        assert "as printed: fold_term = posterior, h_indexing = one-is-first-conditioned: k = 1" in v[label].summary
+    # with the uniform prior the printed fold term is harmless; the summary names it
+    assert v["T5.9.B"].summary.startswith("under fold_term = posterior: pi^G_k = pi^F_k for k = 1..10")
+    assert v["P4.16"].verdict is Verdict.NOT_APPLICABLE  # choices at two steps
     # Example 1 is the paper's witness for P5.2: G(prior) puts 2/5 < 1/2 on the better action
     assert v["P5.2"].counterexample["state"] == "start"
 
@@ -76,9 +85,9 @@ def test_h_indexing_decides_lemma_a():
     assert ok.verdict is Verdict.HOLDS
     off = verdicts(m, Conventions(h_indexing="one-is-first-conditioned"), ["T5.9.A"])["T5.9.A"]
     assert off.verdict is Verdict.FAILS
-    # pi_{alpha=1} = G(p) but pi^H_0 = p under this indexing: 2/5 vs 1/2 at the start
-    assert off.counterexample["k"] == 0
-    assert off.counterexample["pi_alpha=2^k"] == R(2, 5) and off.counterexample["pi^H_k"] == R(1, 2)
+    # k in N+: pi_{alpha=2} but pi^H_1 = h_1 = G(p) under this indexing: 8/17 vs 2/5 at the start
+    assert off.counterexample["k"] == 1
+    assert off.counterexample["pi_alpha=2^k"] == R(8, 17) and off.counterexample["pi^H_k"] == R(2, 5)
 
 
 def test_p52_not_witnessed_when_conditioned_policy_is_coherent():
@@ -91,8 +100,18 @@ def test_verdict_records_conventions_and_objective():
     rs = run_claims(mountain_race(), Conventions(objectives=("success",)), ["P5.4"])
     assert [r.label for r in rs] == ["P5.4 [S]"]
     d = rs[0].as_dict()
-    assert d["objective"] == "success" and d["conventions"]["fold_term"] == "ratio"
+    assert d["objective"] == "success" and d["conventions"]["fold_term"] == "posterior"
+    assert d["conventions"]["h_indexing"] == "one-is-first-conditioned"
     assert d["scope"] == "checked for i = 0..9 (exact comparisons)"
+    assert d["repair"] is None and d["repair_changes"] is None  # it holds: nothing to repair
+
+
+def test_defaults_are_the_printed_definitions():
+    c = Conventions()
+    assert (c.fold_term, c.h_indexing) == ("posterior", "one-is-first-conditioned")
+    # and every verdict of a claim they affect names them
+    d = run_claims(mountain_race(), ids=["T5.9.C"])[0].as_dict()
+    assert d["summary"].startswith("under fold_term = posterior:")
 
 
 def test_p410_bound_is_tight_on_mountain_race():
@@ -101,10 +120,16 @@ def test_p410_bound_is_tight_on_mountain_race():
     assert rows["boltzmann(delta=1) from prior"] == 2  # = T
 
 
-def test_lemma_a_without_pi_h0_and_k_max_1_is_undecided():
-    # one-is-prior leaves pi^H_0 undefined; with k_max = 1 nothing is left to compare
-    r = verdicts(mountain_race(), Conventions(h_indexing="one-is-prior", k_max=1), ["T5.9.A"])["T5.9.A"]
-    assert r.verdict is Verdict.UNDECIDED and "k_max = 1" in r.summary
+@pytest.mark.parametrize("cid", ["T5.9", "T5.9.A"])
+def test_t59_under_one_is_prior_is_checked_on_k_at_least_one(cid):
+    # T5.9 is stated for k in N+: pi^H_0 (undefined under one-is-prior) is never needed
+    for k_max in (1, 10):
+        r = verdicts(mountain_race(), Conventions(h_indexing="one-is-prior", k_max=k_max), [cid])[cid]
+        assert r.verdict is Verdict.FAILS, r.summary  # pi^H_1 = p, two steps behind pi_2
+        assert r.counterexample["k"] == 1 and r.scope.startswith("k = 1..")
+        assert r.repair_changes == {"h_indexing": "zero-is-first-conditioned"}
+    r = verdicts(mountain_race(), Conventions(h_indexing="zero-is-first-conditioned"), [cid])[cid]
+    assert r.verdict is Verdict.HOLDS and r.scope == "k = 1..3"
 
 
 def test_float_inputs_are_computed_exactly_for_their_binary_values():
@@ -114,6 +139,6 @@ def test_float_inputs_are_computed_exactly_for_their_binary_values():
     m = pc.from_graph(G)
     assert not m.exact  # still reported as float input
     assert m.prior[m.pair("start", "up")] == R(0.1 + 0.2)  # the double's exact value
-    v = verdicts(m, ids=["P4.2", "P4.3", "T5.9.B"])
+    v = verdicts(m, Conventions(fold_term="ratio"), ids=["P4.2", "P4.3", "T5.9.B"])
     # before, rounding in Float arithmetic made the two routes of P4.3 disagree
     assert all(r.verdict is Verdict.HOLDS for r in v.values()), {k: r.summary for k, r in v.items()}

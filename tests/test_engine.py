@@ -111,7 +111,7 @@ def test_argmax_ties_uniform_and_first():
 
 def test_cumulative_fold_doubles_temperature():
     m = mountain_race()
-    H = cumulative_fold(m, 3)
+    H = cumulative_fold(m, 3, conventions=Conventions(h_indexing="zero-is-first-conditioned"))
     for k in range(4):
         assert H[k]["start"] == tempered_policy(m, 2 ** k)["start"]
     one = cumulative_fold(m, 2, conventions=Conventions(h_indexing="one-is-first-conditioned"))
@@ -131,7 +131,7 @@ def test_posterior_fold_term_breaks_lemma_b_with_nonuniform_prior():
     Gs = retrain(m, 2)
     assert F[1]["start"] == Gs[1]["start"]  # one step always agrees
     assert F[2]["start"] != Gs[2]["start"]  # the printed fold term double-counts the prior
-    ratio = noncumulative_fold(m, 2)
+    ratio = noncumulative_fold(m, 2, conventions=Conventions(fold_term="ratio"))
     assert ratio[2]["start"] == Gs[2]["start"]
 
 

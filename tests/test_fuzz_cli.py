@@ -36,7 +36,7 @@ def test_search_finds_and_shrinks_the_posterior_fold_counterexample(tmp_path):
     assert cex["k"] == 2 and cex["pi^G_k"] == pa
     assert cex["pi^F_k"] == pa ** 2 / sum(x ** 2 for x in prior.values())
     path = Path(st.path)
-    assert path.name == "T5.9.B-any-seed1-fold_term=posterior-k_max=3.toml"
+    assert path.name == "T5.9.B-any-seed1-k_max=3.toml"  # posterior is the default (as printed)
     case = load_case(path)
     assert [e.ok for e in check_expectations(case)] == [True]
     assert case.conventions.fold_term == "posterior"

@@ -101,9 +101,10 @@ def _substituted(case, value):
 def test_p52_condition_on_the_bundled_case_matches_substitution():
     case = load_case("cases/parametric_prior.toml")
     (res,) = run_claims(case.mdp, case.conventions, ["P5.2"])
-    # P5.2 is existential: where the model is no witness the verdict is undecided, not fails
-    assert res.summary.startswith("holds for 0 < p <= 3/4 (on [0, 1]); undecided for p = 0 or p > 3/4 (on [0, 1])")
-    assert res.verdict.value == "undecided"
+    # P5.2 is existential: one parameter value where the model is a witness proves it
+    assert res.summary.startswith("holds (existence): this model is a witness for 0 < p <= 3/4 (on [0, 1]), "
+                                  "e.g. p = 3/32; not shown to be a witness for p = 0 or p > 3/4 (on [0, 1])")
+    assert res.verdict.value == "holds"
     # both sides of both boundaries, on the substituted (non-parametric) model
     for value, inside in [(R(0), False), (R(1, 1000), True), (R(1, 2), True), (R(3, 4), True),
                           (R(3, 4) + R(1, 1000), False), (R(1), False)]:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofcheck.engine import (argmax_policy, boltzmann_policy, coherence_fixed_point, goal_condition,
-                      incoherent_states, iterate_coherence, occupancy,
-                      optimal_policy, retrain, soft_values, trajectory_kl)
-from proofcheck.engine.coherence import kl_causal
-from proofcheck.exact.sign import exact_sign
-from proofcheck.claims._common import EXACT, equal, result, Verdict
+from proofcheck.claims._common import EXACT, Verdict, equal, result
 from proofcheck.claims.registry import claim
 from proofcheck.claims.soft_value_semantics import TRAJECTORY_LIMIT
+from proofcheck.engine import (
+    argmax_policy,
+    boltzmann_policy,
+    coherence_fixed_point,
+    goal_condition,
+    incoherent_states,
+    iterate_coherence,
+    occupancy,
+    optimal_policy,
+    retrain,
+    soft_values,
+    trajectory_kl,
+)
+from proofcheck.engine.coherence import kl_causal
+from proofcheck.exact.sign import exact_sign
 
 __all__ = ["check_kl_forms", "check_argmax_coherence", "check_iterated_coherence",
            "check_goal_conditioned_incoherent"]
@@ -62,7 +72,8 @@ def _greedy(mdp, pol):
 
 @claim("P4.8", "argmax-coherent iff greedy on own soft Q (deterministic)",
        "Deterministic dynamics, f = argmax with unique maxima: pi is f-coherent iff greedy w.r.t. Q_pi.",
-       hypothesis="deterministic dynamics; unique maxima of Q_pi at visited states")
+       hypothesis="deterministic dynamics; unique maxima of Q_pi at visited states",
+       repairs=("impossible",))
 def check_argmax_coherence(mdp, conventions, objective=None):
     cands = {"prior": mdp.prior_policy(), "uniform": mdp.uniform_policy(),
              "argmax fixed point": coherence_fixed_point(mdp, None, "argmax", conventions=conventions),
@@ -94,7 +105,7 @@ def check_argmax_coherence(mdp, conventions, objective=None):
 
 
 @claim("P4.10", "Iterated f-coherence is coherent after at most T iterations",
-       "pi^B_i = f-soft(pi^B_{i-1}) is f-coherent for i >= T.")
+       "pi^B_i = f-soft(pi^B_{i-1}) is f-coherent for i >= T.", repairs=("argmax_ties", "impossible"))
 def check_iterated_coherence(mdp, conventions, objective=None):
     T = mdp.horizon
     rows, bad = [], None
@@ -137,7 +148,8 @@ def _log_ratio_exponent(x, y):
 
 
 @claim("P5.2", "A goal-conditioned policy need not be Boltzmann-coherent for any delta",
-       "There are MDPs where G(prior) is not Boltzmann-coherent at any temperature delta > 0 (Example 1).")
+       "There are MDPs where G(prior) is not Boltzmann-coherent at any temperature delta > 0 (Example 1).",
+       existential=True)
 def check_goal_conditioned_incoherent(mdp, conventions, objective=None):
     """Decides exactly whether some delta > 0 makes G(p) coherent on this model.
 

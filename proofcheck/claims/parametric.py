@@ -21,7 +21,8 @@ __all__ = ["run_parametric", "combine_cases"]
 
 
 def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases: int = 64,
-                   at_point: Callable[[Any], ClaimResult] | None = None) -> ClaimResult:
+                   at_point: Callable[[Any], ClaimResult] | None = None,
+                   existential: bool = False) -> ClaimResult:
     """Run ``check()`` (a claim check) once per case of the parameter's sign conditions.
 
     Every comparison the check cannot decide because it depends on the parameter is
@@ -34,6 +35,8 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
     substituted: every case is confirmed at a rational point of its condition, and a
     case whose symbolic verdict disagrees with the substituted one becomes UNDECIDED
     (symbolic infinities such as ``log(p) + oo`` can otherwise mislead a check).
+
+    ``existential``: the claim says some model exists (see :func:`combine_cases`).
 
     Examples
     --------
@@ -84,7 +87,7 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
         return leaves[0][1]
     if at_point is not None:
         leaves = [(c, _confirm(c, r, at_point)) for c, r in leaves]
-    return combine_cases(leaves)
+    return combine_cases(leaves, existential=existential)
 
 
 def _confirm(cond, res, at_point):
@@ -97,6 +100,8 @@ def _confirm(cond, res, at_point):
         ref = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
     if ref.verdict == res.verdict or ref.verdict == Verdict.UNDECIDED:
         return res
+    if res.verdict == Verdict.UNDECIDED and cond.solution == sp.FiniteSet(point):
+        return ref  # the case is this one value: the substituted model decides it exactly
     return ClaimResult("", "", "", Verdict.UNDECIDED,
                        f"the symbolic case {cond.text} gives {res.verdict.value} but the model with "
                        f"{cond.symbol} = {point} gives {ref.verdict.value}; not decided",
@@ -111,7 +116,7 @@ def _witness(cond):
     return next(iter(pts), None)
 
 
-def combine_cases(leaves):
+def combine_cases(leaves, existential=False):
     """One verdict from ``[(Condition, ClaimResult), ...]`` covering the parameter range.
 
     HOLDS when the holding cases cover the whole range; FAILS (counterexample with a
@@ -119,6 +124,10 @@ def combine_cases(leaves):
     summary "holds iff <condition>" and a counterexample at a value outside it.  When
     the model does not meet the claim's hypothesis (NOT_APPLICABLE in every case) the
     summary says where the conclusion holds (cases without counterexample).
+
+    ``existential``: the claim says that *some* model exists (a witness).  Then it HOLDS
+    as soon as some case holds: the summary names the region where this model is a
+    witness and one witness value (also the result's ``counterexample``).
     """
     cond0 = leaves[0][0]
     x, dom = cond0.symbol, cond0.domain
@@ -148,6 +157,18 @@ def combine_cases(leaves):
             groups.setdefault(r.summary, []).append(c.solution)
         out.summary = "; ".join(f"[{describe_set(sp.Union(*sets), x, dom)}] {summ}"
                                 for summ, sets in groups.items())
+        return out
+    if existential and holds != sp.S.EmptySet:
+        wit = [(c, r) for c, r in leaves if r.verdict == Verdict.HOLDS]  # an interval, not an end point
+        wc, wr = next(((c, r) for c, r in wit if not isinstance(c.solution, sp.FiniteSet)), wit[0])
+        point, base = _witness(wc), wr
+        others = dom - holds
+        out.verdict = Verdict.HOLDS
+        out.summary = (f"holds (existence): this model is a witness for {text}"
+                       + (f", e.g. {x} = {point}" if point is not None else "")
+                       + (f"; not shown to be a witness for {describe_set(others, x, dom)}" if others != sp.S.EmptySet else "")
+                       + f"; {base.summary}")
+        out.counterexample = {str(x): point, "witness region": text, **(base.counterexample or {})}
         return out
     undecided = region(lambda r: r.verdict == Verdict.UNDECIDED)
     if undecided != sp.S.EmptySet:  # say exactly what is known where

@@ -12,6 +12,13 @@ registered with :func:`claim`.  Verdicts:
                     dynamics for a claim about deterministic ones).  The conclusion is
                     still evaluated and reported in the evidence: it shows whether the
                     hypothesis is needed.
+
+A check runs under the conventions given, by default the paper's printed definitions.
+When it FAILS, :func:`run_claim` searches the conventions and hypotheses the claim
+declares (``@claim(..., repairs=(...))``) for the smallest change under which it holds
+(:mod:`proofcheck.claims.repair`) and records it on the result.  An ``existential``
+claim ("there is an MDP where ...") on a parametric model holds where some parameter value
+makes the model a witness, and says for which values.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 
 from proofcheck._validation import did_you_mean
 from proofcheck.claims.parametric import run_parametric
+from proofcheck.claims.repair import apply_repair, check_candidates
 from proofcheck.claims.result import ClaimResult, Verdict, fmt
 from proofcheck.errors import UndecidedError, UnknownClaimError
 from proofcheck.model.conventions import Conventions
@@ -35,7 +43,10 @@ class Claim:
     """A registered claim: its id, title, statement and check function.
 
     ``default``: whether :func:`run_claims` runs it when no ids are given (the numeric
-    claims run in ``verify``'s numeric section instead).
+    claims run in ``verify``'s numeric section instead).  ``repairs``: the conventions
+    and hypotheses (:data:`proofcheck.claims.repair.CANDIDATES`) that may repair the
+    claim when it fails as printed.  ``existential``: the claim says that some model
+    exists; on a parametric model it holds where the model is a witness.
     """
 
     id: str
@@ -45,16 +56,22 @@ class Claim:
     uses_objective: bool = False
     hypothesis: str = ""
     default: bool = True
+    repairs: tuple = ()
+    existential: bool = False
 
 
 CLAIMS: dict[str, Claim] = {}
 
 
 def claim(id: str, title: str, statement: str, *, uses_objective: bool = False,
-          hypothesis: str = "", default: bool = True) -> Callable:
-    """Register a check function under a claim id."""
+          hypothesis: str = "", default: bool = True, repairs: tuple = (),
+          existential: bool = False) -> Callable:
+    """Register a check function under a claim id (see :class:`Claim` for the options)."""
+    repairs = check_candidates(repairs)
+
     def deco(fn):
-        CLAIMS[id] = Claim(id, title, statement, fn, uses_objective, hypothesis, default)
+        CLAIMS[id] = Claim(id, title, statement, fn, uses_objective, hypothesis, default,
+                           repairs, existential)
         return fn
     return deco
 
@@ -65,20 +82,33 @@ def claim_objectives() -> dict[str, bool]:
     return {cid: c.uses_objective for cid, c in CLAIMS.items()}
 
 
-def run_claim(claim_id, mdp, conventions, objective=None):
-    """Run one claim; undecidable situations become an ``undecided`` verdict, never a crash."""
-    conventions = conventions or Conventions()
-    c = CLAIMS[claim_id]
-    t0 = time.perf_counter()
+def _run_once(c, mdp, conventions, objective):
+    """One run of a check (parametric models: one per case), without repair search."""
     try:
         if mdp.parameters:  # verdicts become exact conditions on a parameter (claims/parametric.py)
             at_point = lambda v: c.check(mdp.substitute({next(iter(mdp.parameters)): v}), conventions, objective)
-            res = run_parametric(lambda: c.check(mdp, conventions, objective), mdp.parameters,
-                                 at_point=at_point if len(mdp.parameters) == 1 else None)
-        else:
-            res = c.check(mdp, conventions, objective)
+            return run_parametric(lambda: c.check(mdp, conventions, objective), mdp.parameters,
+                                  at_point=at_point if len(mdp.parameters) == 1 else None,
+                                  existential=c.existential)
+        return c.check(mdp, conventions, objective)
     except UndecidedError as exc:
-        res = ClaimResult(c.id, c.title, c.statement, Verdict.UNDECIDED, f"undecided: {exc}")
+        return ClaimResult(c.id, c.title, c.statement, Verdict.UNDECIDED, f"undecided: {exc}")
+
+
+def run_claim(claim_id, mdp, conventions, objective=None, *, repair=True):
+    """Run one claim; undecidable situations become an ``undecided`` verdict, never a crash.
+
+    When it fails and the claim declares repair candidates, the smallest repairing change
+    is searched and recorded (``repair=False`` skips the search, e.g. inside searches
+    that run a claim thousands of times).
+    """
+    conventions = conventions or Conventions()
+    c = CLAIMS[claim_id]
+    t0 = time.perf_counter()
+    res = _run_once(c, mdp, conventions, objective)
+    if c.repairs:
+        apply_repair(res, lambda m, conv, obj: _run_once(c, m, conv, obj if c.uses_objective else None),
+                     mdp, conventions, objective if c.uses_objective else None, c.repairs, search=repair)
     res.claim_id, res.title, res.statement = c.id, c.title, c.statement
     res.hypothesis = res.hypothesis or c.hypothesis
     res.objective = objective if c.uses_objective else None

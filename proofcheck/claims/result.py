@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+import html
+import importlib
 from dataclasses import dataclass, field
 
-__all__ = ["Verdict", "ClaimResult", "fmt"]
+__all__ = ["Verdict", "ClaimResult", "fmt", "shorten", "HTML", "html_table", "verdict_html", "latex_text",
+           "verdict_counts", "require_optional"]
 
 
 class Verdict(str, enum.Enum):
@@ -16,6 +19,118 @@ class Verdict(str, enum.Enum):
 
     def __str__(self):
         return self.value
+
+
+#: Colours of the verdicts in HTML displays (notebooks).
+_VERDICT_COLOURS = {"holds": "#1a7f37", "fails": "#cf222e", "undecided": "#9a6700", "not-applicable": "#6e7781"}
+#: The pip extra that installs the notebook dependencies (pandas, matplotlib).
+NOTEBOOK_EXTRA = "notebook"
+
+
+def shorten(text, n=100):
+    r"""``text`` on one line, cut to ``n`` characters with an ellipsis.
+
+    Examples
+    --------
+    >>> shorten("a  b\nc", 10), shorten("x" * 12, 10)
+    ('a b c', 'xxxxxxxxx…')
+    """
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+class HTML(str):
+    """Text that is HTML already: :func:`html_table` puts it in a cell unescaped."""
+
+    __slots__ = ()
+
+
+def verdict_html(verdict):
+    """A verdict as a coloured, bold HTML span (an :class:`HTML` string).
+
+    Examples
+    --------
+    >>> verdict_html("fails")
+    '<span style="color:#cf222e;font-weight:bold">fails</span>'
+    """
+    v = str(verdict)
+    colour = _VERDICT_COLOURS.get(v, "inherit")
+    return HTML(f'<span style="color:{colour};font-weight:bold">{html.escape(v)}</span>')
+
+
+def html_table(header, rows, caption=None, title=None):
+    """A small HTML table; every cell is escaped with :func:`html.escape` unless it is an
+    :class:`HTML` string (e.g. :func:`verdict_html`).  ``title`` (optional) is a bold line
+    above the table, escaped too.
+
+    Examples
+    --------
+    >>> html_table(["a"], [["<b>"]])
+    '<table><thead><tr><th style="text-align:left">a</th></tr></thead><tbody><tr><td style="text-align:left">&lt;b&gt;</td></tr></tbody></table>'
+    """
+    left = ' style="text-align:left"'
+    out = [f"<p><b>{html.escape(str(title))}</b></p>"] if title else []
+    out.append("<table>")
+    if caption:
+        out.append(f'<caption style="text-align:left">{html.escape(str(caption))}</caption>')
+    if header:
+        out.append("<thead><tr>" + "".join(f"<th{left}>{html.escape(str(h))}</th>" for h in header)
+                   + "</tr></thead>")
+    out.append("<tbody>")
+    for row in rows:
+        cells = [c if isinstance(c, HTML) else html.escape("" if c is None else str(c)) for c in row]
+        out.append("<tr>" + "".join(f"<td{left}>{c}</td>" for c in cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+        "_": r"\_", "%": r"\%", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+
+
+def latex_text(text):
+    r"""Plain text escaped for TeX text mode (inside ``\text{...}``).
+
+    Examples
+    --------
+    >>> print(latex_text("pi^G_k {50%}"))
+    pi\^{}G\_k \{50\%\}
+    """
+    return "".join(_TEX.get(ch, ch) for ch in str(text))
+
+
+def verdict_counts(results):
+    """``{verdict: count}`` over claim results, in the order holds, fails, undecided, n/a
+    (verdicts that do not occur are left out).
+
+    Examples
+    --------
+    >>> r = ClaimResult("P1", "t", "s", Verdict.HOLDS, "ok")
+    >>> verdict_counts([r, r])
+    {'holds': 2}
+    """
+    counts = {v.value: 0 for v in Verdict}
+    for r in results:
+        counts[Verdict(r.verdict).value] += 1
+    return {v: n for v, n in counts.items() if n}
+
+
+def require_optional(module, what):
+    """Import an optional third-party ``module`` (pandas, matplotlib) or raise an
+    :class:`ImportError` naming the extra that installs it.
+
+    Examples
+    --------
+    >>> require_optional("no_such_module_xyz", "to_frame()")
+    Traceback (most recent call last):
+    ...
+    ImportError: to_frame() needs the optional package 'no_such_module_xyz': pip install 'proofcheck[notebook]'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"{what} needs the optional package {module.split('.')[0]!r}: "
+                          f"pip install 'proofcheck[{NOTEBOOK_EXTRA}]'") from exc
 
 
 def fmt(value):
@@ -44,6 +159,12 @@ class ClaimResult:
     hypothesis: str = ""
     route: str = ""
     seconds: float = 0.0
+    #: When the claim FAILS under the conventions given: the outcome of the repair search
+    #: (:mod:`proofcheck.claims.repair`), e.g. "holds with fold_term = ratio (...)" or
+    #: "no change of fold_term, impossible makes it hold on this model"; else None.
+    repair: str | None = None
+    #: The smallest convention change under which it holds (``{name: value}``), or None.
+    repair_changes: dict | None = None
 
     @property
     def label(self):
@@ -64,4 +185,36 @@ class ClaimResult:
             "evidence": conv(self.evidence), "counterexample": conv(self.counterexample),
             "objective": self.objective, "scope": self.scope, "conventions": self.conventions,
             "hypothesis": self.hypothesis, "route": self.route, "seconds": round(self.seconds, 4),
+            "repair": self.repair, "repair_changes": conv(self.repair_changes),
         }
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self):
+        """One line: ``<ClaimResult P5.4 [J]: holds — summary…>`` (the full record is
+        :meth:`as_dict`).
+
+        Examples
+        --------
+        >>> ClaimResult("P5.4", "t", "s", Verdict.HOLDS, "J is non-decreasing", objective="return")
+        <ClaimResult P5.4 [J]: holds — J is non-decreasing>
+        """
+        return f"<ClaimResult {self.label}: {Verdict(self.verdict).value} — {shorten(self.summary, 100)}>"
+
+    def _repr_html_(self):
+        rows = [["claim", f"{self.label}: {self.title}"], ["verdict", verdict_html(self.verdict)],
+                ["summary", self.summary]]
+        if self.conventions:
+            rows.append(["conventions", ", ".join(f"{k} = {fmt(v)}" for k, v in self.conventions.items())])
+        if self.route:
+            rows.append(["route", self.route])
+        if self.counterexample:
+            rows.append(["counterexample", shorten(fmt(self.counterexample), 300)])
+        if self.repair:
+            rows.append(["repair", self.repair])
+        if self.seconds:
+            rows.append(["seconds", f"{self.seconds:.3g}"])
+        return html_table(None, rows)
+
+    def _repr_latex_(self):
+        """The verdict line, e.g. ``$\\text{P5.4 [J]: }\\textbf{holds}$``."""
+        return rf"$\text{{{latex_text(self.label)}: }}\textbf{{{latex_text(Verdict(self.verdict).value)}}}$"

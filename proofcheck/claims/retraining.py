@@ -1,13 +1,24 @@
-"""Re-training claims: P5.4 (return improvement) and T5.9 with its lemmas A, B, C."""
+"""Re-training claims: P5.4 (return improvement) and T5.9 with its lemmas A, B, C.
+
+T5.9 and its lemmas are stated for ``k`` in N+ and are checked for ``k >= 1``; under the
+printed definitions (fold term ``pi_{k+1}``, ``pi^H_0 = p``) they may fail, and the
+repair search (:mod:`proofcheck.claims.repair`) names the convention that repairs them.
+"""
 
 from __future__ import annotations
 
 import math
 
-from proofcheck.engine import (additive_return, cumulative_fold, noncumulative_fold, retrain,
-                      success_probability, tempered_policy)
-from proofcheck.claims._common import EXACT, policy_differences, result, Verdict
+from proofcheck.claims._common import EXACT, Verdict, policy_differences, result
 from proofcheck.claims.registry import claim
+from proofcheck.engine import (
+    additive_return,
+    cumulative_fold,
+    noncumulative_fold,
+    retrain,
+    success_probability,
+    tempered_policy,
+)
 
 __all__ = ["check_return_improvement", "check_t59", "check_t59_a", "check_t59_b", "check_t59_c"]
 
@@ -15,7 +26,8 @@ _OBJ = {"return": ("J", additive_return), "success": ("S", success_probability)}
 
 
 @claim("P5.4", "Strong return improvement under re-training",
-       "J(pi^G_{i+1}) >= J(pi^G_i) for all i.", uses_objective=True)
+       "J(pi^G_{i+1}) >= J(pi^G_i) for all i.", uses_objective=True,
+       repairs=("objective", "impossible", "deterministic dynamics"))
 def check_return_improvement(mdp, conventions, objective="return"):
     name, fn = _OBJ[objective]
     K = conventions.k_max
@@ -67,12 +79,16 @@ def _describe(cex):
 
 
 def _doubling_range(conventions):
-    return range(0, int(math.log2(conventions.k_max)) + 1)
+    """``k = 1..K`` (T5.9 is stated for k in N+) with ``2^K <= k_max``, at least ``k = 1``."""
+    return range(1, max(1, int(math.log2(conventions.k_max))) + 1)
+
+
+_FOLD_REPAIRS = ("fold_term", "impossible", "uniform prior")
 
 
 @claim("T5.9", "Temperature, re-training and folding coincide (deterministic)",
-       "Deterministic, alpha(k) = 2^k: pi_{alpha(k)} = pi^G_{2^k} = pi^F_{2^k} = pi^H_k.",
-       hypothesis="deterministic dynamics")
+       "Deterministic, alpha(k) = 2^k, k in N+: pi_{alpha(k)} = pi^G_{2^k} = pi^F_{2^k} = pi^H_k.",
+       hypothesis="deterministic dynamics", repairs=("fold_term", "h_indexing", "impossible", "uniform prior"))
 def check_t59(mdp, conventions, objective=None):
     ks = list(_doubling_range(conventions))
     n = 2 ** ks[-1]
@@ -81,22 +97,16 @@ def check_t59(mdp, conventions, objective=None):
     H = cumulative_fold(mdp, ks[-1], conventions=conventions)
     named = [("pi_alpha=2^k", lambda k: tempered_policy(mdp, 2 ** k, conventions=conventions)),
              ("pi^G_2^k", lambda k: G[2 ** k]), ("pi^F_2^k", lambda k: F[2 ** k]), ("pi^H_k", lambda k: H[k])]
-    if any(h is None for h in H):
-        return result(Verdict.UNDECIDED, f"pi^H_0 is undefined under h_indexing = {conventions.h_indexing}")
     rows, cex = _compare_sequences(mdp, named, ks, "T5.9")
-    return _verdict(mdp, rows, cex, True, f"k = 0..{ks[-1]}", "all four policies coincide")
+    return _verdict(mdp, rows, cex, True, f"k = 1..{ks[-1]}", "all four policies coincide")
 
 
 @claim("T5.9.A", "Lemma A: tempering at 2^k equals the cumulative fold (deterministic)",
-       "Deterministic: pi_{2^k} = pi^H_k.", hypothesis="deterministic dynamics")
+       "Deterministic, k in N+: pi_{2^k} = pi^H_k.", hypothesis="deterministic dynamics",
+       repairs=("fold_term", "h_indexing", "impossible", "uniform prior"))
 def check_t59_a(mdp, conventions, objective=None):
     ks = list(_doubling_range(conventions))
     H = cumulative_fold(mdp, ks[-1], conventions=conventions)
-    if H[0] is None:
-        ks = ks[1:]
-        if not ks:
-            return result(Verdict.UNDECIDED, f"pi^H_0 is undefined under h_indexing = {conventions.h_indexing} "
-                          f"and k_max = {conventions.k_max} leaves no k >= 1 to compare")
     named = [("pi_alpha=2^k", lambda k: tempered_policy(mdp, 2 ** k, conventions=conventions)),
              ("pi^H_k", lambda k: H[k])]
     rows, cex = _compare_sequences(mdp, named, ks, "A")
@@ -104,18 +114,19 @@ def check_t59_a(mdp, conventions, objective=None):
 
 
 @claim("T5.9.B", "Lemma B: re-training equals the non-cumulative fold (any dynamics)",
-       "Any dynamics: pi^G_k = pi^F_k.")
+       "Any dynamics, k in N+: pi^G_k = pi^F_k.", repairs=_FOLD_REPAIRS)
 def check_t59_b(mdp, conventions, objective=None):
     K = conventions.k_max
     G = retrain(mdp, K, conventions=conventions)
     F = noncumulative_fold(mdp, K, conventions=conventions)
     rows, cex = _compare_sequences(mdp, [("pi^G_k", G.__getitem__), ("pi^F_k", F.__getitem__)],
-                                   range(K + 1), "B")
-    return _verdict(mdp, rows, cex, False, f"k = 0..{K}", "pi^G_k = pi^F_k")
+                                   range(1, K + 1), "B")
+    return _verdict(mdp, rows, cex, False, f"k = 1..{K}", "pi^G_k = pi^F_k")
 
 
 @claim("T5.9.C", "Lemma C: the non-cumulative fold equals tempering at alpha = k (deterministic)",
-       "Deterministic: pi^F_k = pi_{alpha=k}.", hypothesis="deterministic dynamics")
+       "Deterministic, k in N+: pi^F_k = pi_{alpha=k}.", hypothesis="deterministic dynamics",
+       repairs=_FOLD_REPAIRS)
 def check_t59_c(mdp, conventions, objective=None):
     K = conventions.k_max
     F = noncumulative_fold(mdp, K, conventions=conventions)

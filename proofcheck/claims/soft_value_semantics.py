@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofcheck.engine import (TooManyTrajectories, coherence_fixed_point, count_trajectories,
-                      enumerate_trajectories, goal_condition, soft_values)
-from proofcheck.claims._common import equal, result, Verdict
+from proofcheck.claims._common import Verdict, equal, result
 from proofcheck.claims.registry import claim
+from proofcheck.engine import (
+    TooManyTrajectories,
+    coherence_fixed_point,
+    count_trajectories,
+    enumerate_trajectories,
+    goal_condition,
+    soft_values,
+)
 
 __all__ = ["check_soft_value_semantics", "TRAJECTORY_LIMIT"]
 

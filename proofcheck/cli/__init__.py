@@ -12,6 +12,7 @@ import sys
 
 from proofcheck import __version__
 from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
+from proofcheck._text import terminal_safe
 from proofcheck.errors import ProofcheckError
 
 __all__ = ["main", "SUBCOMMANDS"]
@@ -24,7 +25,7 @@ SUBCOMMANDS = [m.__name__.rsplit(".", 1)[1] for m in _MODULES]
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own exit code is 2 as well; keep one line
         self.print_usage(sys.stderr)
-        print(f"proofcheck: error: {message}", file=sys.stderr)
+        print(f"proofcheck: error: {terminal_safe(message, limit=1000)}", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -39,7 +40,7 @@ def build_parser():
 
 
 def _one_line_warning(message, category, filename, lineno, line=None):
-    return f"proofcheck: warning: {message}\n"
+    return f"proofcheck: warning: {terminal_safe(message, limit=1000)}\n"
 
 
 def main(argv=None):
@@ -61,7 +62,7 @@ def _main(argv):
     try:
         return int(args.func(args) or 0)
     except ProofcheckError as exc:
-        print(f"proofcheck: error: {exc}", file=sys.stderr)
+        print(f"proofcheck: error: {terminal_safe(exc, limit=1000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("proofcheck: interrupted", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from proofcheck._text import terminal_safe
 from proofcheck.io.casefile import find_case_files
 from proofcheck.verify import load_case, verify_case
 
@@ -39,7 +40,7 @@ _MARK = {"holds": "holds", "fails": "FAILS", "undecided": "undecided", "not-appl
 def _clip(text, n):
     text = str(text)
     indent = text[: len(text) - len(text.lstrip(" "))]  # keep continuation indents
-    text = indent + " ".join(text.split())
+    text = indent + terminal_safe(" ".join(text.split()), limit=None)
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
@@ -47,7 +48,7 @@ def format_case(res):
     c = res.case
     m = c.mdp
     kind = "deterministic" if m.deterministic else "stochastic"
-    lines = [f"== {c.title} ({c.path or c.name})",
+    lines = [f"== {terminal_safe(c.title)} ({terminal_safe(c.path or c.name)})",
              f"   {m.n_states} states, {m.n_pairs} state-action pairs, T = {m.horizon}, {kind}"
              + (", parametric in " + ", ".join(s.name for s in m.parameters) if m.parameters else "")
              + ("" if m.exact else ", INEXACT (float inputs)")
@@ -61,7 +62,7 @@ def format_case(res):
     for r in res.claims:
         lines.append(f"   {r.label:<{width}} {_MARK[r.verdict.value]:<10} {_clip(r.summary, 110)}")
     for name, section in res.sections.items():
-        lines += ["", f"   -- {section.get('title', name)}"]
+        lines += ["", f"   -- {terminal_safe(section.get('title', name))}"]
         for row in section.get("lines", []):
             lines.append(f"   {_clip(row, 130)}")
     if res.expectations:

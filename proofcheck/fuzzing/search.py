@@ -239,8 +239,8 @@ def case_filename(claim_id, objective, regime, seed, conventions, *, prior="any"
 
     Examples
     --------
-    >>> case_filename("T5.9.B", None, "any", 1, parse_conventions(["fold_term=posterior"]))
-    'T5.9.B-any-seed1-fold_term=posterior.toml'
+    >>> case_filename("T5.9.B", None, "any", 1, parse_conventions(["fold_term=ratio"]))
+    'T5.9.B-any-seed1-fold_term=ratio.toml'
     >>> case_filename("P5.4", "return", "stochastic", 7, Conventions())
     'P5.4-J-stochastic-seed7.toml'
     """
@@ -270,7 +270,7 @@ def _run(claim_id, mdp, conventions, objective, hang_seconds=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with _time_limit(hang_seconds):
-                res = run_claim(claim_id, mdp, conventions, objective)
+                res = run_claim(claim_id, mdp, conventions, objective, repair=False)
     except Exception as exc:  # noqa: BLE001 - a crash on a valid model is a finding, counted
         return "error", f"{type(exc).__name__}: {exc}"
     return res.verdict.value, res
@@ -283,8 +283,7 @@ def _check_budget(name, value):
 
 def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0,
                  conventions=None, shrink_budget=DEFAULT_SHRINK_BUDGET, hang_seconds=None,
-                 out=None, force=False, beyond_hypothesis=False, prior="any", strategy=None,
-                 timeout=None, shrink_seconds=None):
+                 out=None, force=False, beyond_hypothesis=False, prior="any", strategy=None):
     """Search for a counterexample to one claim; return its :class:`ClaimStats`.
 
     The result (counts, shrunk model, file) is a function of the arguments alone: no
@@ -322,17 +321,13 @@ def search_claim(claim_id, *, objective=None, regime="any", examples=100, seed=0
         Priors of the random models (see :data:`proofcheck.strategies.PRIORS`).
     strategy : hypothesis strategy of MDPs, optional
         Defaults to :func:`fuzz_strategy` for ``regime`` and ``prior``.
-    timeout, shrink_seconds :
-        Accepted for compatibility and ignored: the former time limits made results
-        depend on the machine (use ``hang_seconds`` and ``shrink_budget``).
 
     Examples
     --------
-    >>> st = search_claim("T5.9.B", examples=5, seed=1)
+    >>> st = search_claim("T5.9.B", examples=5, seed=1)  # the printed fold term: Lemma B fails
     >>> st.tried, st.counts["fails"]
-    (5, 0)
+    (5, 1)
     """
-    del timeout, shrink_seconds  # former wall-clock limits: results must not depend on them
     if claim_id not in CLAIMS:
         raise ConventionError(f"unknown claim {claim_id!r}; known claims: {', '.join(CLAIMS)}")
     if CLAIMS[claim_id].uses_objective and objective is None:
@@ -558,15 +553,11 @@ def _write(stats, mdp, verdict, conventions, out, *, force=False):
 
 def search_claims(claim_ids=None, *, regime="any", examples=100, seed=0, conventions=None,
                   shrink_budget=DEFAULT_SHRINK_BUDGET, hang_seconds=None, out=None, force=False,
-                  beyond_hypothesis=False, prior="any", progress=None, timeout=None,
-                  shrink_seconds=None):
+                  beyond_hypothesis=False, prior="any", progress=None):
     """Run :func:`search_claim` for several claims (every registered claim by default),
     once per objective in ``conventions.objectives`` for objective-dependent claims.
 
-    The ``out`` folder is checked before the first search; ``timeout`` and
-    ``shrink_seconds`` are accepted for compatibility and ignored (see
-    :func:`search_claim`)."""
-    del timeout, shrink_seconds
+    The ``out`` folder is checked before the first search."""
     conventions = conventions or Conventions()
     ids = list(CLAIMS) if not claim_ids else list(claim_ids)
     for cid in ids:

@@ -2,7 +2,10 @@
 
 from proofcheck.io.bridge import BridgeMDP, bridge_problem, bridge_to_mdp, load_npz, save_npz
 from proofcheck.io.casefile import Case, dump_case, find_case_files, load_case, loads_case
+from proofcheck.io.gymnasium import from_gymnasium
 from proofcheck.io.quantities import Quantity, parse_quantity
+from proofcheck.io.tabular import from_arrays
 
 __all__ = ["Case", "load_case", "loads_case", "dump_case", "find_case_files", "Quantity",
-           "parse_quantity", "BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp"]
+           "parse_quantity", "BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp",
+           "from_arrays", "from_gymnasium"]

@@ -1,6 +1,8 @@
 """The conventions the paper leaves open (spec sections 3, 5, 6), as explicit options.
 
-Every verdict records the :class:`Conventions` it was computed under.
+Every verdict records the :class:`Conventions` it was computed under.  The defaults are
+the paper's printed definitions; a claim that fails under them names the convention that
+repairs it (:mod:`proofcheck.claims.repair`).
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ __all__ = ["Conventions", "IMPOSSIBLE", "FOLD_TERMS", "H_INDEXINGS", "OBJECTIVES
 #: The same rule applies to a Boltzmann policy at a state where every ``Zq`` is 0.
 IMPOSSIBLE = ("keep", "uniform")
 
-#: The fold term of spec section 5: ``"posterior"`` is ``pi_{k+1}(a|s)`` as printed,
-#: ``"ratio"`` is ``pi_{k+1}(a|s) / p(a|s)`` (0 where ``p = 0``), what the proofs need.
+#: The fold term of spec section 5: ``"posterior"`` is ``pi_{k+1}(a|s)`` as printed (the
+#: default), ``"ratio"`` is ``pi_{k+1}(a|s) / p(a|s)`` (0 where ``p = 0``), what the proofs need.
 FOLD_TERMS = ("posterior", "ratio")
 
 #: Indexing of the cumulative fold ``H``.  With ``h_0 = p`` and ``h_j`` the j-th
 #: conditioned policy of the cumulative sequence:
 #: ``"zero-is-first-conditioned"``: ``pi^H_k = h_{k+1}``;
-#: ``"one-is-first-conditioned"``: ``pi^H_k = h_k`` (so ``pi^H_0 = p``);
+#: ``"one-is-first-conditioned"``: ``pi^H_k = h_k`` (so ``pi^H_0 = p``, the paper's own
+#: definition and the default);
 #: ``"one-is-prior"``: ``pi^H_k = h_{k-1}`` (``pi^H_1 = p``).
 H_INDEXINGS = {"zero-is-first-conditioned": 1, "one-is-first-conditioned": 0, "one-is-prior": -1}
 
@@ -60,10 +63,11 @@ class Conventions:
     ----------
     impossible : {"keep", "uniform"}
         Rule where conditioning on success is impossible (``Zv = 0``).
-    fold_term : {"ratio", "posterior"}
-        Fold term of the sequences ``F`` and ``H``.
+    fold_term : {"posterior", "ratio"}
+        Fold term of the sequences ``F`` and ``H``; default ``"posterior"``, as printed.
     h_indexing : str
-        One of :data:`H_INDEXINGS`.
+        One of :data:`H_INDEXINGS`; default ``"one-is-first-conditioned"`` (``pi^H_0 = p``,
+        as the paper defines ``H``).
     delta : sympy.Rational
         Boltzmann temperature for ``kappa_delta`` and iterated coherence.
     argmax_ties : {"uniform", "first"}
@@ -75,8 +79,8 @@ class Conventions:
     """
 
     impossible: str = "keep"
-    fold_term: str = "ratio"
-    h_indexing: str = "zero-is-first-conditioned"
+    fold_term: str = "posterior"  # as printed (spec section 5)
+    h_indexing: str = "one-is-first-conditioned"  # the paper's pi^H_0 = p
     delta: object = sp.Integer(1)
     argmax_ties: str = "uniform"
     objectives: tuple = OBJECTIVES

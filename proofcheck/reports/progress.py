@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from proofcheck._text import terminal_safe
+
 __all__ = ["Progress"]
 
 
@@ -29,7 +31,7 @@ class Progress:
     def update(self, message):
         if not self.enabled:
             return
-        message = message[:150]
+        message = terminal_safe(message, limit=150)
         pad = max(0, self._width - len(message))
         self.stream.write("\r" + message + " " * pad)
         self.stream.flush()
