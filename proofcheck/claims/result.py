@@ -45,8 +45,9 @@ class HTML(str):
     __slots__ = ()
 
 
-def verdict_html(verdict):
-    """A verdict as a coloured, bold HTML span (an :class:`HTML` string).
+def verdict_html(verdict, text=None):
+    """A verdict as a coloured, bold HTML span (an :class:`HTML` string); ``text``, when
+    given, is shown in the verdict's colour instead of its name.
 
     Examples
     --------
@@ -55,7 +56,8 @@ def verdict_html(verdict):
     """
     v = str(verdict)
     colour = _VERDICT_COLOURS.get(v, "inherit")
-    return HTML(f'<span style="color:{colour};font-weight:bold">{html.escape(v)}</span>')
+    shown = v if text is None else str(text)
+    return HTML(f'<span style="color:{colour};font-weight:bold">{html.escape(shown)}</span>')
 
 
 def html_table(header, rows, caption=None, title=None):
@@ -65,8 +67,9 @@ def html_table(header, rows, caption=None, title=None):
 
     Examples
     --------
-    >>> html_table(["a"], [["<b>"]])
-    '<table><thead><tr><th style="text-align:left">a</th></tr></thead><tbody><tr><td style="text-align:left">&lt;b&gt;</td></tr></tbody></table>'
+    >>> page = html_table(["a"], [["<b>"], [verdict_html("holds")]])
+    >>> ">&lt;b&gt;</td>" in page, ">holds</span></td>" in page
+    (True, True)
     """
     left = ' style="text-align:left"'
     out = [f"<p><b>{html.escape(str(title))}</b></p>"] if title else []

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from html import escape as html_escape
 
 from proofcheck.io import casefile
 from proofcheck.claims import CLAIMS, claim_objectives, run_claims
 from proofcheck.claims._common import equal
+from proofcheck.claims.result import (HTML, html_table, latex_text, require_optional, shorten, verdict_counts,
+                                      verdict_html)
 from proofcheck.errors import UndecidedError
 from proofcheck.io.casefile import Case
 from proofcheck.model.conventions import Conventions
@@ -59,6 +62,15 @@ class ExpectationResult:
         return {"quantity": self.quantity, "expected": str(self.expected),
                 "computed": str(self.computed), "ok": self.ok, "note": self.note}
 
+    @property
+    def result(self):
+        """``ok``, ``FAILED`` or ``undecided``."""
+        return "ok" if self.ok is True else ("undecided" if self.ok is None else "FAILED")
+
+    def __repr__(self):
+        return (f"<ExpectationResult {self.quantity}: expected {shorten(self.expected, 40)}, "
+                f"computed {shorten(self.computed, 40)}, {self.result}>")
+
 
 @dataclass
 class CaseResult:
@@ -72,6 +84,59 @@ class CaseResult:
     def expectations_hold(self):
         return all(e.ok is True for e in self.expectations)
 
+    # ------------------------------------------------------------------ display
+    def _counts_text(self):
+        counts = ", ".join(f"{n} {v}" for v, n in verdict_counts(self.claims).items()) or "none"
+        if not self.expectations:
+            return f"{len(self.claims)} claims ({counts}); no expectations"
+        ok = sum(e.ok is True for e in self.expectations)
+        return f"{len(self.claims)} claims ({counts}); expectations {ok}/{len(self.expectations)} ok"
+
+    def __repr__(self):
+        """One line: the case, the verdict counts and the expectations (the full record is
+        :meth:`as_dict`, the tables :meth:`to_frame`)."""
+        return f"<CaseResult {getattr(self.case, 'name', '?')!r}: {self._counts_text()}>"
+
+    def _repr_html_(self):
+        c = self.case
+        head = f"{getattr(c, 'title', '') or getattr(c, 'name', '')} — {self._counts_text()}"
+        def summary(text):  # one line, the full text on hover
+            return HTML(f'<span title="{html_escape(text)}">{html_escape(shorten(text, 160))}</span>')
+        claims = html_table(["claim", "verdict", "summary"],
+                            [[r.label, verdict_html(r.verdict), summary(r.summary)] for r in self.claims],
+                            title=head)
+        if not self.expectations:
+            return claims
+        exps = html_table(["expectation", "expected", "computed", "result"],
+                          [[e.quantity, shorten(e.expected, 60), shorten(e.computed, 60),
+                            verdict_html({"ok": "holds", "FAILED": "fails"}.get(e.result, "undecided"), e.result)]
+                           for e in self.expectations])
+        return claims + exps
+
+    def _repr_latex_(self):
+        name = latex_text(getattr(self.case, "name", "?"))
+        return rf"$\text{{{name}: {latex_text(self._counts_text())}}}$"
+
+    def to_frame(self, kind="claims"):
+        """A :class:`pandas.DataFrame` (needs the ``notebook`` extra): one row per claim
+        result (``kind="claims"``: claim, objective, label, verdict, summary, route, repair,
+        seconds) or per expectation (``kind="expectations"``: quantity, expected, computed as
+        exact text, computed_float, ok, result, note)."""
+        pd = require_optional("pandas", "CaseResult.to_frame()")
+        if kind == "claims":
+            return pd.DataFrame([{"claim": r.claim_id, "objective": r.objective, "label": r.label,
+                                  "verdict": str(r.verdict), "summary": r.summary, "route": r.route,
+                                  "repair": r.repair, "seconds": r.seconds} for r in self.claims],
+                                columns=["claim", "objective", "label", "verdict", "summary", "route",
+                                         "repair", "seconds"])
+        if kind == "expectations":
+            return pd.DataFrame([{"quantity": e.quantity, "expected": str(e.expected),
+                                  "computed": str(e.computed), "computed_float": _float_or_nan(e.computed),
+                                  "ok": e.ok, "result": e.result, "note": e.note} for e in self.expectations],
+                                columns=["quantity", "expected", "computed", "computed_float", "ok", "result",
+                                         "note"])
+        raise ValueError(f"kind = {kind!r}: use 'claims' or 'expectations'")
+
     def as_dict(self):
         c = self.case
         return {"case": c.name, "title": c.title, "path": c.path, "description": c.description,
@@ -81,6 +146,13 @@ class CaseResult:
                 "expectations": [e.as_dict() for e in self.expectations],
                 "expectations_hold": self.expectations_hold,
                 "sections": self.sections, "seconds": round(self.seconds, 3)}
+
+
+def _float_or_nan(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _model_summary(mdp):
