@@ -1,3 +1,5 @@
 """Experiments that regenerate numbers printed in the paper (seeded, JSON output)."""
 
-__all__ = ["discussion"]
+from proofcheck.experiments import authors, discussion
+
+__all__ = ["discussion", "authors"]

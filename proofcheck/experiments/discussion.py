@@ -9,7 +9,10 @@ already coherent).  Its experiment: 140 random tabular MDPs, families ``(T, A)``
 horizon 3 rising to ``1.1e-1`` at 11, and a misalignment/incoherence correlation peaking at
 0.44 near temperature 1.  This module regenerates the experiment *as we define it below*;
 our generator is not the paper's (which is unpublished), so agreement is not expected a
-priori and none is claimed unless measured.
+priori and none is claimed unless measured.  The authors' own protocol as far as their
+published configuration and data show it (spec section 11: full trees, Bernoulli rewards,
+``H`` by simulated GORP; their data give ``r = 0.198`` and ``0.244``) is
+:mod:`proofcheck.experiments.authors`.
 
 Random MDP generator (:func:`random_mdp`)
 ------------------------------------------
@@ -124,7 +127,7 @@ def random_mdp(T, A, rng, *, width=4, name=None):
     sizes = [1] + [min(A ** t, width) for t in range(1, T)]
     G = nx.MultiDiGraph(name=name or f"random_T{T}_A{A}", initial=(0, 0), default_prior="uniform")
     for t in range(T):
-        n, pairs = sizes[t], sizes[t] * A
+        pairs = sizes[t] * A
         if t + 1 < T:
             m = sizes[t + 1]
             targets = rng.integers(0, m, size=pairs)
