@@ -76,8 +76,8 @@ def main(argv=None):
         t = time.perf_counter()
         m.converted(B)
         t_conv = time.perf_counter() - t
-        t_root, (S, G) = _best(lambda: root_closed_forms(m, B), args.repeat)
-        t_full, _ = _best(lambda: goal_condition(m, backend=B), 1)
+        t_root, (S, G) = _best(lambda: root_closed_forms(m, B), args.repeat)  # noqa: B023
+        t_full, _ = _best(lambda: goal_condition(m, backend=B), 1)  # noqa: B023
         results[impl] = (t_root, S, G)
         print(f"[{impl:5}] convert model {t_conv:.3f} s; S(prior) and G(prior)(.|root): {t_root:.3f} s "
               f"(target < 1 s: {'met' if t_root < 1 else 'MISSED'}); G(prior) at all "
@@ -93,7 +93,7 @@ def main(argv=None):
         for impl in ("flint", "sympy"):
             B = RationalFunctionBackend.for_model(md, impl=impl)
             md.converted(B)
-            out[impl] = _best(lambda: root_closed_forms(md, B), 1 if impl == "sympy" else args.repeat)
+            out[impl] = _best(lambda: root_closed_forms(md, B), 1 if impl == "sympy" else args.repeat)  # noqa: B023
         (tf, (Sf, Gf)), (ts, (Ss, Gs)) = out["flint"], out["sympy"]
         same = sp.cancel(Sf - Ss) == 0 and all(sp.cancel(Gf[a] - Gs[a]) == 0 for a in Gf)
         print(f"depth {args.sympy_domain_depth} ({md.n_states} states): flint {tf:.4f} s, SymPy domain "

@@ -24,8 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from proofcheck.engine import (additive_return, get_backend, goal_condition, incoherence,  # noqa: E402
-                               soft_values)
+from proofcheck.engine import additive_return, get_backend, goal_condition, incoherence, soft_values  # noqa: E402
 from proofcheck.model.generators import random_layered_mdp  # noqa: E402
 
 

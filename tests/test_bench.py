@@ -1,20 +1,40 @@
 """The benchmark script runs (no timing assertions) and its baselines compute the right things."""
 
+import importlib.util
 import math
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck.cli.bench import (BenchmarkMismatch, enumeration_goal_condition, format_table,
-                                  machine_info, plain_python_kernels, run_benchmarks)
-from proofcheck.engine import goal_condition
+from proofcheck.engine import goal_condition, incoherence, soft_values
 from proofcheck.examples import mountain_race, stochastic_counterexample
+from proofcheck.io.casefile import load_case
+from proofcheck.model.generators import random_layered_mdp
 from proofcheck.sweeps import random_tree_mdp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _load_run():
+    """benchmarks/run.py as a module (it puts benchmarks/ on sys.path for its baselines)."""
+    spec = importlib.util.spec_from_file_location("_bench_run_under_test", os.path.join(ROOT, "benchmarks", "run.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_run()
+import baselines  # noqa: E402  (benchmarks/, on sys.path once run.py is loaded)
+
+BenchmarkMismatch = bench.BenchmarkMismatch
+enumeration_goal_condition = baselines.enumeration_goal_condition
+plain_python_kernels = baselines.plain_python_kernels
+format_table, machine_info, run_benchmarks = bench.format_table, bench.machine_info, bench.run_benchmarks
 
 
 def test_enumeration_baseline_reproduces_the_paper():
@@ -33,6 +53,7 @@ def test_enumeration_baseline_reproduces_the_paper():
 
 def test_enumeration_baseline_keeps_the_prior_where_success_is_impossible():
     import networkx as nx
+
     from proofcheck import from_graph
     G = nx.MultiDiGraph(initial="s")
     G.add_edge("s", "x", key="a", prior="1/3")
@@ -46,6 +67,7 @@ def test_enumeration_baseline_keeps_the_prior_where_success_is_impossible():
 
 def test_enumeration_baseline_has_no_marginals_at_unreachable_states():
     import networkx as nx
+
     from proofcheck import from_graph
     G = nx.MultiDiGraph(initial="s")
     G.add_edge("s", "u", key="a", prior="0")
@@ -90,16 +112,52 @@ def test_machine_info_and_table_format():
     assert "numpy" in text and "sympy" in text and "all agreement checks passed" in text
 
 
-def test_missing_modules_give_not_available_rows(monkeypatch):
-    # None in sys.modules makes the import fail as if the module were not there
-    monkeypatch.setitem(sys.modules, "proofcheck.model.generators", None)
-    rows = run_benchmarks(quick=True, sections=["float"])
-    assert len(rows) == 1 and rows[0].check.startswith("not available (module proofcheck.model.generators")
+def test_missing_storm_skips_the_ratio(monkeypatch):
+    # None in sys.modules makes the import fail as if stormpy were not there
+    monkeypatch.setitem(sys.modules, "stormpy", None)
+    rows = run_benchmarks(quick=True, sections=["parametric"])
+    assert len(rows) == 1 and rows[0].base.startswith("Storm not installed") and rows[0].ratio == ""
+
+
+def test_dense_numpy_and_logsumexp_baselines_agree_with_the_engine():
+    m = random_layered_mdp(200, 3, horizon=4, seed=3)
+    G1 = goal_condition(m, backend="float")
+    sv = soft_values(m, backend="float")
+    kap = float(incoherence(m, G1, "boltzmann", delta=1, backend="float"))
+    (soft, g_step, kappa), prior, levels = baselines.dense_numpy_kernels(m)
+    _, zv = soft(prior)
+    assert np.allclose(zv, sv.zv, rtol=1e-13, atol=0)
+    g1 = [G1.values[L["pairs"]].reshape(L["prior"].shape) for L in levels]
+    for L, g in zip(levels, g_step(prior)):
+        assert np.allclose(g, G1.values[L["pairs"]].reshape(g.shape), rtol=0, atol=1e-14)
+    assert kappa(g1) == pytest.approx(kap, rel=1e-12)
+    lse = baselines.logsumexp_kernels(m)
+    if lse is None:
+        pytest.skip("scipy is not installed")
+    (l_soft, l_g, l_kappa), lprior = lse
+    assert np.allclose(np.exp(l_soft(lprior)[1]), sv.zv, rtol=1e-12, atol=0)
+    with np.errstate(divide="ignore"):
+        assert l_kappa([np.log(g) for g in g1]) == pytest.approx(kap, rel=1e-12)
+
+
+def test_verify_hook_cases_load(tmp_path):
+    (path,) = bench._float_case(str(tmp_path))
+    m = load_case(path).mdp
+    assert m.n_states == 7 and not m.exact  # floats, as the authors draw them
+    assert load_case(bench._bandit_case(str(tmp_path))[0]).mdp.n_states == 4
+    tree = load_case(bench._tree31_case(str(tmp_path))[0]).mdp
+    assert tree.n_states == 31 and tree.is_parametric
+    assert [h.target for h in bench.VERIFY_HOOKS] == [10.0, 5.0, 30.0, 3.0]
+
+
+def test_markdown_table_has_the_readme_columns():
+    rows = run_benchmarks(quick=True, sections=["import"])
+    text = bench.format_markdown(rows, machine_info(), quick=True, seconds=1.0, command="x")
+    assert "| what | size | proofcheck | baseline (same run) | ratio |" in text
+    assert "import proofcheck" in text and "load average" in text
 
 
 def test_a_disagreeing_baseline_voids_the_benchmark(monkeypatch):
-    import proofcheck.cli.bench as bench
-
     def wrong(mdp):
         vals, n = enumeration_goal_condition(mdp)
         vals[0] = vals[0] + sp.Rational(1, 10**9)
@@ -121,7 +179,8 @@ def test_benchmark_script_runs_quick():
         for A in (2, 3):
             assert f"| random tree T={T} A={A} |" in out
     for label in ("parametric tree (exact)", "| soft values |", "| G step |", "| kappa_delta |",
-                  "mpmath 50 digits"):
+                  "vs NumPy dense", "mpmath 50 digits", "import proofcheck", "load average",
+                  "skipped in --quick"):
         assert label in out
     assert out.count("identical pi_1") + out.count("skipped") + out.count("not available") >= 6
     assert "cores" in out and "Python" in out and "numpy" in out and "sympy" in out

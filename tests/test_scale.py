@@ -20,13 +20,22 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck.engine import (FloatBackend, additive_return, get_backend, goal_condition,
-                               incoherence, occupancy, retrain, soft_values,
-                               success_probability)
+from proofcheck.engine import (
+    FloatBackend,
+    additive_return,
+    get_backend,
+    goal_condition,
+    incoherence,
+    occupancy,
+    retrain,
+    soft_values,
+    success_probability,
+)
 from proofcheck.engine.backends import Backend
 from proofcheck.errors import ModelError
-from proofcheck.model.mdp import MDP, from_graph
+from proofcheck.model.conventions import Conventions
 from proofcheck.model.generators import layer_sizes, random_layered_mdp
+from proofcheck.model.mdp import MDP, Policy, from_graph
 
 U = 2.0 ** -53
 
@@ -187,7 +196,8 @@ def test_sparse_and_numpy_float_paths_agree(monkeypatch):
     assert len(m.edge_target) >= FloatBackend.CSR_MIN_EDGES
     F = get_backend("float")
     sparse = soft_values(m, backend=F)
-    assert "float64:csr-levels" in m._converted  # the CSR path was taken
+    plan = m._converted["float64:plan"]  # the fused pass's per-level structure
+    assert any(lv.csr is not None for lv in plan.levels)  # the CSR path was taken
     monkeypatch.setattr(FloatBackend, "CSR_MIN_EDGES", 10 ** 12)
     dense = soft_values(m, backend=F)
     # same sums in possibly another order: a few ulps at most (relative 2**-50)
@@ -199,3 +209,32 @@ def test_random_layered_mdp_rejects_q_min_out_of_range():
     for bad in (9, -1, 1.5):
         with pytest.raises(ModelError, match="q_min"):
             random_layered_mdp(9, 2, horizon=2, q_min=bad)
+
+
+@pytest.mark.parametrize("impossible", ["keep", "uniform"])
+@pytest.mark.parametrize("delta", [1, 2, sp.Rational(1, 2)])
+@pytest.mark.parametrize("shape", [dict(n_actions=3, successors=1), dict(n_actions=2, successors=2)])
+def test_fused_float_passes_equal_the_generic_level_code(monkeypatch, impossible, delta, shape):
+    # q_min = 0: some Zq and Zv are 0 (the impossible rule applies, KL terms may be +inf);
+    # a policy with zeros: rel_entr's 0 * log 0 and 0 * inf conventions
+    m = random_layered_mdp(400, horizon=4, seed=5, q_min=0, **shape)
+    F = get_backend("float")
+    conv = Conventions(impossible=impossible)
+    rng = np.random.default_rng(1)
+    vals = m.prior.copy()
+    vals[rng.random(len(vals)) < 0.2] = 0.0
+    starts = m.state_ptr[:-1][~m.terminal]
+    tot = np.add.reduceat(vals, starts)
+    vals = np.where(np.repeat(tot, np.diff(m.state_ptr)[~m.terminal]) == 0, m.prior,
+                    vals / np.repeat(np.where(tot == 0, 1, tot), np.diff(m.state_ptr)[~m.terminal]))
+    pol = Policy(m, vals, F)
+    fused = (soft_values(m, pol, backend=F), goal_condition(m, pol, backend=F, conventions=conv),
+             incoherence(m, pol, "boltzmann", backend=F, conventions=conv, delta=delta))
+    monkeypatch.setattr(FloatBackend, "fused_pass", Backend.fused_pass)
+    generic = (soft_values(m, pol, backend=F), goal_condition(m, pol, backend=F, conventions=conv),
+               incoherence(m, pol, "boltzmann", backend=F, conventions=conv, delta=delta))
+    assert np.allclose(fused[0].zv, generic[0].zv, rtol=1e-14, atol=0)
+    assert np.allclose(fused[0].zq, generic[0].zq, rtol=1e-14, atol=0)
+    assert np.allclose(fused[1].values, generic[1].values, rtol=1e-14, atol=1e-300)
+    k_f, k_g = float(fused[2]), float(generic[2])
+    assert k_f == k_g if not np.isfinite(k_g) else k_f == pytest.approx(k_g, rel=1e-12, abs=1e-300)

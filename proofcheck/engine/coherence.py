@@ -182,6 +182,19 @@ def incoherence(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
     """
     B = get_backend(backend)
     policy = policy or mdp.prior_policy()
+    if f == "boltzmann":  # a backend may fuse the soft pass, the KL terms and the occupancy
+        conv = conventions or Conventions()
+        if delta is not None:
+            conv = conv.replace(delta=delta)
+        pi = policy.in_backend(B)
+        q, success = likelihoods(mdp, B)
+        fused = B.fused_pass(mdp, pi, q, success, kl_delta=conv.delta, kl_impossible=conv.impossible)
+        initial_sum = getattr(B, "initial_sum", None)
+        if fused is not None and fused.kl is not None and initial_sum is not None:
+            # fused.kl is the KL-to-go K(s) = KL(s) + E_pi K(next): kappa = E_mu K
+            total = initial_sum(mdp, fused.kl)
+            if total == total:  # NaN: 0 * inf at a zero-probability step; take the causal route
+                return total
     soft = soft_policy(mdp, policy, f, backend=B, conventions=conventions, delta=delta)
     return _kl_causal(mdp, policy, soft, B)
 

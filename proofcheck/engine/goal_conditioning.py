@@ -38,6 +38,9 @@ def _uniform_values(mdp: MDP, B: Backend) -> np.ndarray:
 def _condition(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, B: Backend,
                impossible: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``G`` on raw arrays: ``(new_pi, zq, zv)``."""
+    fused = B.fused_pass(mdp, pi, q, success, condition=impossible)
+    if fused is not None and fused.g is not None:
+        return fused.g, fused.zq, fused.zv
     zq, zv = _soft_values(mdp, pi, q, success, B)
     return _divide_per_state(mdp, pi * zq, zv[mdp.pair_state], pi, B, impossible), zq, zv
 

@@ -111,7 +111,10 @@ def likelihoods(mdp: MDP, backend: BackendLike = None,
 
 def _soft_values(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
                  B: Backend) -> tuple[np.ndarray, np.ndarray]:
-    """The backward recursion, written once for every backend."""
+    """The backward recursion, written once for every backend (a backend may run it fused)."""
+    fused = B.fused_pass(mdp, pi, q, success)
+    if fused is not None:
+        return fused.zq, fused.zv
     ep = mdp.converted(B)["edge_prob"]
     zv = B.empty(mdp.n_states)
     zq = B.empty(mdp.n_pairs)

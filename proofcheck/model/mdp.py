@@ -51,7 +51,7 @@ import numpy as np
 import sympy as sp
 
 from proofcheck._validation import did_you_mean
-from proofcheck.errors import ModelError, HorizonSuccessError, HorizonSuccessWarning
+from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.expressions import parse_expression
 from proofcheck.model.validation import validate as _validate_model
 
@@ -103,6 +103,28 @@ def _safe_repr(value, n=60):
     except RecursionError:
         return f"<deeply nested {type(value).__name__}>"
     return r if len(r) <= n else r[: n - 3] + "..."
+
+
+class _ExprMemo:
+    """:func:`_to_expr` once per distinct input value (a tree of 32,767 states has a few
+    distinct numbers; parsing or checking each occurrence again made building quadratic
+    in practice).  Failures are not cached: each raises where it occurs, as before."""
+
+    __slots__ = ("symbols", "_seen")
+
+    def __init__(self, symbols):
+        self.symbols = symbols
+        self._seen = {}
+
+    def __call__(self, value, where):
+        try:
+            k = (value.__class__, value)
+            hit = self._seen.get(k)
+        except TypeError:  # unhashable: convert (and fail) without the memo
+            return _to_expr(value, self.symbols, where() if callable(where) else where)
+        if hit is None:
+            hit = self._seen[k] = _to_expr(value, self.symbols, where() if callable(where) else where)
+        return hit
 
 
 def _is_float(expr):
@@ -294,11 +316,13 @@ class MDP:
         if len(arrays["success"]) != n:
             raise ModelError(f"from_arrays: success has {len(arrays['success'])} entries, expected {n}; fix success")
         symbols = {str(k): k for k in (parameters or {})}
+        memo = _ExprMemo(symbols)
         for key, arr in arrays.items():
             if is_float:
                 arrays[key] = np.asarray(arr, dtype=np.float64)
             else:
-                arrays[key] = _obj([_to_expr(x, symbols, f"from_arrays: {key}[{i}]") for i, x in enumerate(arr)])
+                arrays[key] = _obj([memo(x, lambda key=key, i=i: f"from_arrays: {key}[{i}]")
+                                    for i, x in enumerate(arr)])
         npairs = np.diff(state_ptr)
         nedges = np.diff(pair_ptr)
         p_state = np.repeat(np.arange(n, dtype=np.int64), npairs)
@@ -782,6 +806,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
         cut = gattr.get("_horizon_cut")
 
     actions, outcomes, prior, q, success, initial = {}, {}, {}, {}, {}, {}
+    to_expr = _ExprMemo(symbols)
     multi = graph.is_multigraph()
     edges = graph.edges(keys=True, data=True) if multi else (
         (u, v, d.get("action", v), d) for u, v, d in graph.edges(data=True))
@@ -798,7 +823,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
             raise ModelError(f"{where}: unknown attribute(s) {sorted(unknown)}; allowed: prob, prior, q, reward")
         if "q" in data and "reward" in data:
             raise ModelError(f"{where}: give either q or reward, not both")
-        prob = _to_expr(data.get("prob", 1), symbols, f"{where}: prob")
+        prob = to_expr(data.get("prob", 1), f"{where}: prob")
         if prob == 0:
             continue  # an outcome that cannot happen carries nothing
         key = (u, a)
@@ -818,7 +843,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
                         )
                     declared[(key, attr_key)] = val_q
                     continue
-                val = _to_expr(data[attr], symbols, f"{where}: {attr}")
+                val = to_expr(data[attr], f"{where}: {attr}")
                 if attr == "reward":
                     if val.is_number and bool(val > 0):
                         raise ModelError(
@@ -830,7 +855,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
                 else:
                     val_q, attr_key = val, attr
                 old = declared.get((key, attr_key))
-                if old is not None and sp.simplify(old - val_q) != 0:
+                if old is not None and old != val_q and sp.simplify(old - val_q) != 0:
                     raise ModelError(
                         f"state {u!r}, action {a!r}: {attr_key} is given twice with different values "
                         f"({old} and {val_q}); give it on one outcome edge only"
@@ -860,7 +885,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
         if "success" in data:
             if s in actions:
                 raise ModelError(_success_on_nonterminal(s, actions[s], cyclic=False))
-            success[s] = _to_expr(data["success"], symbols, f"state {s!r}: success")
+            success[s] = to_expr(data["success"], f"state {s!r}: success")
     init = gattr.get("initial")
     node_init = {s: d["initial"] for s, d in graph.nodes(data=True) if "initial" in d}
     if init is not None and node_init:
@@ -879,7 +904,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
         for s, m in init.items():
             if s not in graph:
                 raise ModelError(f"initial distribution names unknown state {s!r}; states are {_preview(graph.nodes)}")
-            initial[s] = _to_expr(m, symbols, f"initial[{s!r}]")
+            initial[s] = to_expr(m, f"initial[{s!r}]")
     else:
         if init not in graph:
             raise ModelError(f"initial state {init!r} is not a state; states are {_preview(graph.nodes)}")
@@ -925,12 +950,19 @@ def _exact_binary_values(mdp):
     numbers actually given, so two routes to the same quantity cannot disagree by rounding;
     ``mdp.exact`` still reports that the inputs were floats."""
     found = False
+    exact_of = {}  # one walk of each distinct value
     for attr in ("edge_prob", "prior", "likelihood", "success", "initial"):
         arr = getattr(mdp, attr)
         for i, v in enumerate(arr):
-            floats = v.atoms(sp.Float)
-            if floats:
-                arr[i] = v.xreplace({f: sp.Rational(f) for f in floats})
+            if isinstance(v, sp.Rational):
+                continue
+            k = (v.__class__, v)
+            new = exact_of.get(k)
+            if new is None:
+                floats = v.atoms(sp.Float)
+                new = exact_of[k] = v.xreplace({f: sp.Rational(f) for f in floats}) if floats else v
+            if new is not v:
+                arr[i] = new
                 found = True
     if found:
         mdp._float_inputs = True

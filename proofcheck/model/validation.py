@@ -4,25 +4,48 @@ Exact values are checked exactly; floats within the model's tolerance; parametri
 values over the whole parameter box by interval arithmetic with bisection (a violation
 found at a point is an error naming that point; a range that cannot be certified either
 way is a warning, never a silent pass).
+
+Time is linear in the model: every check is made once per *distinct* value (a tree with
+32,766 priors ``p`` and ``1 - p`` certifies two expressions), rationals are compared as
+integers and summed as :class:`fractions.Fraction`, and reachability is one vectorised
+pass per height level.  When something is wrong, the checks are replayed in the model's
+order (cached), so the first problem reported, and its message, do not depend on the
+grouping.
 """
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
-from proofcheck.errors import ModelError, UndecidedError, UnreachableStateWarning, UncertifiedRangeWarning
+from proofcheck.errors import ModelError, UncertifiedRangeWarning, UndecidedError, UnreachableStateWarning
 from proofcheck.exact.intervals import interval_context, interval_eval
 
 __all__ = ["validate", "UncertifiedRangeWarning", "UnreachableStateWarning"]
+
+
+# placeholders for the location and the fix in cached messages (never in user text)
+_WHERE = "\x00where\x00"
+_FIX = "\x00fix\x00"
+_MISSING = object()
+_OK, _BAD, _UNCERTIFIED = 0, 1, 2
 
 
 def _fmt_params(point):
     return ", ".join(f"{s} = {v}" for s, v in point.items())
 
 
-def _check_in_range(mdp, expr, lo, hi, where, fix):
-    """Raise unless ``lo <= expr <= hi`` (``hi`` may be None) for all parameter values."""
+def _range_text(lo, hi):
+    return f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+
+
+def _check_in_range(mdp, expr, lo, hi, where, fix, ctx=None):
+    """Raise unless ``lo <= expr <= hi`` (``hi`` may be None) for all parameter values.
+
+    Returns True when certified, False when a parametric range could not be certified
+    either way (the caller warns).
+    """
     if not expr.free_symbols:
         if expr.atoms(sp.Float):
             tol = mdp.tolerance
@@ -34,14 +57,13 @@ def _check_in_range(mdp, expr, lo, hi, where, fix):
             except TypeError:
                 raise ModelError(f"{where}: value {expr} is not a real number; {fix}") from None
         if bad:
-            rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-            raise ModelError(f"{where}: value {expr} is outside {rng}; {fix}")
-        return
-    _check_parametric(mdp, expr, lo, hi, where, fix)
+            raise ModelError(f"{where}: value {expr} is outside {_range_text(lo, hi)}; {fix}")
+        return True
+    return _check_parametric(mdp, expr, lo, hi, where, fix, ctx=ctx)
 
 
-def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8):
-    ctx = interval_context(30)
+def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8, ctx=None):
+    ctx = ctx if ctx is not None else interval_context(30)
     syms = list(mdp.parameters)
     unbounded = [s for s in expr.free_symbols if s not in mdp.parameters]
     if unbounded:
@@ -53,15 +75,17 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8):
             mid = {s: (a + b) / 2 for s, (a, b) in box.items()}
             val = expr.xreplace(mid)
             try:
-                v = sp.nsimplify(val) if not val.atoms(sp.Float) else val
+                if val.is_Rational:  # the common case: nothing to simplify
+                    v = val
+                else:
+                    v = sp.nsimplify(val) if not val.atoms(sp.Float) else val
                 point_bad = bool(v < lo) or (hi is not None and bool(v > hi))
             except TypeError:
                 point_bad = False
             if point_bad:
-                rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
                 raise ModelError(
-                    f"{where}: value {expr} becomes {val} at {_fmt_params(mid)}, outside {rng}; {fix} "
-                    "(or narrow the parameter ranges)"
+                    f"{where}: value {expr} becomes {val} at {_fmt_params(mid)}, outside {_range_text(lo, hi)}; "
+                    f"{fix} (or narrow the parameter ranges)"
                 )
             env = {s: ctx.mpf([ctx.mpf(int(a.p)) / int(a.q), ctx.mpf(int(b.p)) / int(b.q)])
                    for s, (a, b) in box.items()}
@@ -73,17 +97,19 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8):
             if not ok:
                 undecided.append(box)
         if not undecided:
-            return
+            return True
         boxes = []
         for box in undecided[:64]:
             s = max(box, key=lambda k: box[k][1] - box[k][0])
             a, b = box[s]
             m = (a + b) / 2
             boxes += [{**box, s: (a, m)}, {**box, s: (m, b)}]
-    warnings.warn(
-        f"{where}: could not certify that {expr} stays within its range over the parameter "
-        "ranges (interval bisection was inconclusive); results may be invalid there",
-        UncertifiedRangeWarning, stacklevel=3)
+    return False
+
+
+def _uncertified_text(expr):
+    return (f"{_WHERE}: could not certify that {expr} stays within its range over the parameter "
+            "ranges (interval bisection was inconclusive); results may be invalid there")
 
 
 def _sum_is_one(mdp, total):
@@ -97,8 +123,97 @@ def _sum_is_one(mdp, total):
     return sp.simplify(diff) == 0
 
 
+def _key(v):
+    # the class keeps Float(0.5) and Rational(1, 2) apart whatever SymPy's == says
+    return (v.__class__, v)
+
+
+class _Checker:
+    """The checks of :func:`validate`, each made once per distinct value (cached)."""
+
+    def __init__(self, mdp):
+        self.mdp = mdp
+        self._ctx = None
+        self._ranges = {}
+        self._sums = {}
+
+    # ---------------------------------------------------------------- ranges
+    def outcome(self, expr, lo, hi):
+        """``(status, message template)`` of ``lo <= expr <= hi`` (cached)."""
+        k = (_key(expr), lo, hi)
+        hit = self._ranges.get(k, _MISSING)
+        if hit is _MISSING:
+            hit = self._ranges[k] = self._range(expr, lo, hi)
+        return hit
+
+    def _range(self, expr, lo, hi):
+        if isinstance(expr, sp.Rational):  # integers compared, no SymPy relational
+            p, q = int(expr.p), int(expr.q)
+            if p < lo * q or (hi is not None and p > hi * q):
+                return _BAD, f"{_WHERE}: value {expr} is outside {_range_text(lo, hi)}; {_FIX}"
+            return _OK, None
+        if self._ctx is None and expr.free_symbols:
+            self._ctx = interval_context(30)  # one context for every parametric value
+        try:
+            certified = _check_in_range(self.mdp, expr, lo, hi, _WHERE, _FIX, ctx=self._ctx)
+        except ModelError as exc:
+            return _BAD, str(exc)
+        return (_OK, None) if certified else (_UNCERTIFIED, _uncertified_text(expr))
+
+    def statuses(self, arr, lo, hi):
+        """Status (ok / bad / uncertified) of every entry of ``arr``, one check per distinct value."""
+        distinct = {}
+        inverse = np.fromiter((distinct.setdefault(_key(v), len(distinct)) for v in arr),
+                              dtype=np.int64, count=len(arr))
+        codes = np.fromiter((self.outcome(v, lo, hi)[0] for _, v in distinct), dtype=np.int8,
+                            count=len(distinct))
+        return codes[inverse] if len(arr) else np.zeros(0, dtype=np.int8)
+
+    def check(self, expr, lo, hi, where, fix):
+        """The ordered form: raise or warn for one entry, as the checks are read."""
+        status, text = self.outcome(expr, lo, hi)
+        if status == _BAD:
+            raise ModelError(text.replace(_WHERE, where).replace(_FIX, fix))
+        if status == _UNCERTIFIED:
+            warnings.warn(text.replace(_WHERE, where), UncertifiedRangeWarning, stacklevel=3)
+
+    # ---------------------------------------------------------------- sums
+    def sum_ok(self, values):
+        """Whether ``values`` sum to 1 (cached by the tuple of values)."""
+        k = tuple(map(_key, values))
+        hit = self._sums.get(k)
+        if hit is None:
+            if all(isinstance(v, sp.Rational) for v in values):
+                hit = sum((Fraction(int(v.p), int(v.q)) for v in values), Fraction(0)) == 1
+            else:
+                hit = bool(_sum_is_one(self.mdp, sum(values, sp.Integer(0))))
+            self._sums[k] = hit
+        return hit
+
+    def group_sums_ok(self, arr, ptr, empty_ok):
+        """For each group ``arr[ptr[g]:ptr[g+1]]``: does it sum to 1?  Empty groups give
+        ``empty_ok``.  Single-entry groups are checked once per distinct value."""
+        sizes = np.diff(ptr)
+        ok = np.full(len(sizes), bool(empty_ok))
+        single = np.flatnonzero(sizes == 1)
+        if len(single):
+            vals = arr[ptr[single]]
+            distinct = {}
+            inverse = np.fromiter((distinct.setdefault(_key(v), len(distinct)) for v in vals),
+                                  dtype=np.int64, count=len(vals))
+            good = np.fromiter((self.sum_ok((v,)) for _, v in distinct), dtype=bool, count=len(distinct))
+            ok[single] = good[inverse]
+        for g in np.flatnonzero(sizes > 1).tolist():
+            ok[g] = self.sum_ok(arr[ptr[g]:ptr[g + 1]])
+        return ok
+
+
 def _state_of_pair(mdp, j):
     return mdp.states[mdp.pair_state[j]]
+
+
+_FIX_PROB = "probabilities must lie in [0, 1]"
+_FIX_Q = "likelihoods q = exp(r) must lie in [0, 1], i.e. rewards r <= 0"
 
 
 def validate(mdp):
@@ -106,22 +221,39 @@ def validate(mdp):
 
     Checks: probabilities and likelihoods in [0, 1], transition kernels, priors and the
     initial distribution summing to 1, at least one action outcome.  Warns about
-    unreachable states.
+    unreachable states.  Each distinct value is checked once (see the module docstring).
     """
-    fix_prob = "probabilities must lie in [0, 1]"
+    chk = _Checker(mdp)
+    terminal = np.asarray(mdp.state_ptr[1:] == mdp.state_ptr[:-1])
+    leaves = np.flatnonzero(terminal)
+    problems = (
+        chk.statuses(mdp.prior, 0, 1).any()
+        or chk.statuses(mdp.likelihood, 0, 1).any()
+        or chk.statuses(mdp.edge_prob, 0, 1).any()
+        or not chk.group_sums_ok(mdp.edge_prob, mdp.pair_ptr, empty_ok=False).all()
+        or not chk.group_sums_ok(mdp.prior, mdp.state_ptr, empty_ok=True).all()
+        or chk.statuses(mdp.success[leaves], 0, 1).any()
+        or chk.statuses(mdp.initial, 0, 1).any()
+        or not chk.sum_ok(list(mdp.initial))
+    )
+    if problems:  # replay in the model's order: the first error, warnings in order
+        _ordered_checks(mdp, chk)
+    _warn_unreachable(mdp)
+
+
+def _ordered_checks(mdp, chk):
+    """The checks one entry at a time, in the model's order (each answer cached in ``chk``)."""
     for j in range(mdp.n_pairs):
         s, a = _state_of_pair(mdp, j), mdp.pair_action[j]
-        _check_in_range(mdp, mdp.prior[j], 0, 1, f"state {s!r}, action {a!r}: prior", fix_prob)
-        _check_in_range(mdp, mdp.likelihood[j], 0, 1, f"state {s!r}, action {a!r}: q",
-                        "likelihoods q = exp(r) must lie in [0, 1], i.e. rewards r <= 0")
+        chk.check(mdp.prior[j], 0, 1, f"state {s!r}, action {a!r}: prior", _FIX_PROB)
+        chk.check(mdp.likelihood[j], 0, 1, f"state {s!r}, action {a!r}: q", _FIX_Q)
         lo, hi = mdp.pair_ptr[j], mdp.pair_ptr[j + 1]
-        total = sp.Integer(0)
         for e in range(lo, hi):
             t = mdp.states[mdp.edge_target[e]]
-            _check_in_range(mdp, mdp.edge_prob[e], 0, 1,
-                            f"state {s!r}, action {a!r}: transition probability to {t!r}", fix_prob)
-            total += mdp.edge_prob[e]
-        if not _sum_is_one(mdp, total):
+            chk.check(mdp.edge_prob[e], 0, 1,
+                      f"state {s!r}, action {a!r}: transition probability to {t!r}", _FIX_PROB)
+        if not chk.sum_ok(mdp.edge_prob[lo:hi]):
+            total = sum(mdp.edge_prob[lo:hi], sp.Integer(0))
             raise ModelError(
                 f"state {s!r}, action {a!r}: transition probabilities sum to {total}, not 1; "
                 "make tau(. | s, a) a distribution (add the missing outcome or rescale)"
@@ -129,26 +261,36 @@ def validate(mdp):
     for i, s in enumerate(mdp.states):
         lo, hi = mdp.state_ptr[i], mdp.state_ptr[i + 1]
         if hi > lo:
-            total = sum(mdp.prior[lo:hi], sp.Integer(0))
-            if not _sum_is_one(mdp, total):
+            if not chk.sum_ok(mdp.prior[lo:hi]):
+                total = sum(mdp.prior[lo:hi], sp.Integer(0))
                 acts = ", ".join(f"{mdp.pair_action[j]}={mdp.prior[j]}" for j in range(lo, hi))
                 raise ModelError(
                     f"state {s!r}: prior sums to {total}, not 1 ({acts}); "
                     "make p(. | s) a distribution over the state's actions"
                 )
         else:
-            _check_in_range(mdp, mdp.success[i], 0, 1, f"state {s!r}: success", fix_prob)
-        _check_in_range(mdp, mdp.initial[i], 0, 1, f"initial distribution at {s!r}", fix_prob)
-    total = sum(mdp.initial, sp.Integer(0))
-    if not _sum_is_one(mdp, total):
+            chk.check(mdp.success[i], 0, 1, f"state {s!r}: success", _FIX_PROB)
+        chk.check(mdp.initial[i], 0, 1, f"initial distribution at {s!r}", _FIX_PROB)
+    if not chk.sum_ok(list(mdp.initial)):
+        total = sum(mdp.initial, sp.Integer(0))
         raise ModelError(f"the initial distribution sums to {total}, not 1; make mu a distribution")
-    reach = np.array([m != 0 for m in mdp.initial], dtype=bool)
-    for i in range(mdp.n_states):  # topological order: predecessors come first
-        if reach[i]:
-            for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
-                reach[mdp.edge_target[mdp.pair_ptr[j]:mdp.pair_ptr[j + 1]]] = True
+
+
+def _reachable(mdp):
+    """States reachable from the initial distribution: one vectorised step per height
+    level (every edge leads to a lower level, so levels from the top are a topological order)."""
+    reach = np.fromiter((m != 0 for m in mdp.initial), dtype=bool, count=mdp.n_states)
+    for blk in reversed(mdp.blocks):
+        e = blk.edges
+        src = mdp.pair_state[mdp.edge_pair[e]]
+        reach[mdp.edge_target[e][reach[src]]] = True
+    return reach
+
+
+def _warn_unreachable(mdp):
+    reach = _reachable(mdp)
     if not reach.all():
         names = [mdp.states[i] for i in np.flatnonzero(~reach)]
         shown = ", ".join(map(repr, names[:6])) + (", ..." if len(names) > 6 else "")
         warnings.warn(f"model {mdp.name!r}: {len(names)} unreachable state(s): {shown}",
-                      UnreachableStateWarning, stacklevel=3)
+                      UnreachableStateWarning, stacklevel=4)

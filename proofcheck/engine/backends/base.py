@@ -24,7 +24,7 @@ from proofcheck.errors import UndecidedError
 if TYPE_CHECKING:
     from proofcheck.model.mdp import MDP, _Block
 
-__all__ = ["Backend", "BackendLike", "Scalar", "Offsets"]
+__all__ = ["Backend", "BackendLike", "Scalar", "Offsets", "FusedPass"]
 
 #: One number of some backend: a SymPy expression (exact), ``float`` (float64), an mpmath
 #: ``mpf`` or interval, a :class:`~proofcheck.engine.backends.rational.FlintRational` or a
@@ -47,6 +47,16 @@ def _obj(values: Collection[Any]) -> np.ndarray:
 
 def _is_float_array(values: Any) -> bool:
     return isinstance(values, np.ndarray) and values.dtype.kind == "f"
+
+
+class FusedPass:
+    """What :meth:`Backend.fused_pass` computes in one backward pass (see there)."""
+
+    __slots__ = ("zq", "zv", "g", "kl")
+
+    def __init__(self, zq: np.ndarray, zv: np.ndarray, g: np.ndarray | None = None,
+                 kl: np.ndarray | None = None) -> None:
+        self.zq, self.zv, self.g, self.kl = zq, zv, g, kl
 
 
 class Backend:
@@ -378,6 +388,22 @@ class Backend:
         e, p = blk.edges, blk.pairs
         inflow = ep[e] * zv[mdp.edge_target[e]]
         return self.segment_sum(inflow, mdp.pair_ptr[p.start:p.stop] - e.start)
+
+    def fused_pass(self, mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, *,
+                   condition: str | None = None, kl_delta: Any = None,
+                   kl_impossible: str = "keep") -> FusedPass | None:
+        """The backward pass with its consumers fused in, or None (then the generic code runs).
+
+        A backend that can do the soft-value recursion faster than the generic per-level
+        array code returns a :class:`FusedPass`: ``zq`` and ``zv`` always, ``g`` =
+        ``G(pi)`` when ``condition`` names the :attr:`Conventions.impossible` rule, and,
+        when ``kl_delta`` is given, ``kl`` = the causal KL-to-go per state,
+        ``K(s) = KL(pi(.|s) || Boltzmann_delta(Zq(s, .))) + E_pi[K(next state)]``
+        (so ``kappa = E_mu K``; a NaN there means ``0 * inf`` and the caller must use
+        the occupancy route) (the Boltzmann policy's rule where every ``Zq`` of a state is 0 is
+        ``kl_impossible``).  The base class has no fused form.
+        """
+        return None
 
     def compare(self, a: Scalar, b: Scalar) -> int:
         """-1, 0 or 1 for ``a`` vs ``b``; UndecidedError when it cannot be decided.

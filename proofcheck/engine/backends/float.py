@@ -1,4 +1,14 @@
-"""The float64 backend: NumPy, vectorised over each height level."""
+"""The float64 backend: NumPy, vectorised over each height level.
+
+The hot passes (soft values, one ``G`` step, ``kappa``) run fused, level by level
+(:meth:`FloatBackend.fused_pass`): per-level temporaries live in two reused buffers
+the size of the widest level, results are written into their output arrays with
+``out=``, a level whose states all have the same number of actions ``A`` is reduced
+as an ``(n, A)`` view (no ``reduceat``, no gather of per-state values onto pairs), and
+deterministic levels gather ``Zv`` by target directly (no sparse matrix).  Nothing
+model-sized is allocated besides the outputs.  The structure of the levels is computed
+once per model and cached with its converted numbers.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
-from proofcheck.engine.backends.base import Backend, Offsets, _is_float_array
+from proofcheck.engine.backends.base import Backend, FusedPass, Offsets, _is_float_array
 
 if TYPE_CHECKING:
     from proofcheck.model.mdp import MDP, _Block
@@ -63,6 +73,89 @@ class FloatBackend(Backend):
                 (ep[e], mdp.edge_target[e], mdp.pair_ptr[p.start:p.stop + 1] - e.start),
                 shape=(p.stop - p.start, len(zv)))
         return A @ zv
+
+    #: Pairs per chunk of a level in the fused passes: the chunk's temporaries stay in
+    #: cache (8 bytes x 16k = 128 kB per array) while each input is read once.
+    CHUNK_PAIRS: int = 16_384
+
+    def fused_pass(self, mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, *,
+                   condition: str | None = None, kl_delta: Any = None,
+                   kl_impossible: str = "keep") -> FusedPass | None:
+        ep = mdp.converted(self)["edge_prob"]
+        if not (_is_float_array(pi) and _is_float_array(q) and _is_float_array(success)
+                and _is_float_array(ep)):
+            return None
+        plan = _plan(mdp, ep, self.CHUNK_PAIRS)
+        zv = np.empty(mdp.n_states)
+        zq = np.empty(mdp.n_pairs)
+        term = mdp.terminal
+        zv[term] = success[term]
+        g = np.empty(mdp.n_pairs) if condition is not None else None
+        K = None
+        inv = None
+        if kl_delta is not None:
+            K = np.zeros(mdp.n_states)
+            inv_exact = 1 / kl_delta
+            inv = None if inv_exact == 1 else float(self.array([inv_exact])[0])
+        width = plan.width
+        w_buf = np.empty(width)
+        t_buf = np.empty(width) if K is not None else w_buf
+        s_buf = np.empty(width)
+        s2_buf = np.empty(width)
+        for lv in plan.levels:
+            ep_one = plan.ep_one[lv.index]
+            for p, st, e in lv.chunks:
+                n_p, n_s = p.stop - p.start, st.stop - st.start
+                w = w_buf[:n_p]
+                zq_l = zq[p]
+                tgt = mdp.edge_target[e]
+                if lv.det:  # one outcome per pair: Zv(target), times tau unless all are 1
+                    np.take(zv, tgt, out=zq_l, mode="wrap")  # valid indices; "raise" would buffer
+                    if not ep_one:
+                        np.multiply(zq_l, ep[e], out=zq_l)
+                else:
+                    zq_l[...] = lv.edge_sum(self, mdp, ep, zv, plan)
+                np.multiply(zq_l, q[p], out=zq_l)
+                pi_l = pi[p]
+                np.multiply(pi_l, zq_l, out=w)
+                zv_s = zv[st]
+                lv.segment_sum(w, zv_s)
+                if g is not None and condition is not None:
+                    _divide_rows(lv, w, zv_s, g[p], pi_l, condition)
+                if K is None:
+                    continue
+                # KL(pi(.|s) || Boltzmann) per state, then K(s) = KL(s) + E_pi K(next)
+                t = t_buf[:n_p]
+                weights = zq_l if inv is None else self.power(zq_l, inv)
+                tot = s_buf[:n_s]
+                lv.segment_sum(weights, tot)
+                _divide_rows(lv, weights, tot, t, pi_l, kl_impossible)  # the Boltzmann policy
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    np.divide(pi_l, t, out=t)
+                    np.log(t, out=t)
+                    np.multiply(pi_l, t, out=t)
+                if not pi_l.all():  # rel_entr: 0 where pi = 0 (+inf where pi > 0 = soft stays)
+                    np.copyto(t, 0.0, where=pi_l == 0)
+                kl_s = s2_buf[:n_s]
+                lv.segment_sum(t, kl_s)
+                if lv.det:
+                    np.take(K, tgt, out=t, mode="wrap")
+                    if not ep_one:
+                        np.multiply(t, ep[e], out=t)
+                else:
+                    t[...] = lv.edge_sum(self, mdp, ep, K, plan)
+                with np.errstate(invalid="ignore"):
+                    np.multiply(pi_l, t, out=t)
+                K_s = K[st]
+                lv.segment_sum(t, K_s)
+                np.add(K_s, kl_s, out=K_s)
+        return FusedPass(zq, zv, g, K)
+
+    def initial_sum(self, mdp: MDP, per_state: np.ndarray) -> float:
+        """``sum_s mu(s) x(s)`` over the states with ``mu(s) > 0``."""
+        init = mdp.converted(self)["initial"]
+        nz = np.flatnonzero(init)
+        return float(np.dot(init[nz], per_state[nz]))
 
     def map(self, f: Callable[..., Any], *arrays: Collection[Any]) -> np.ndarray:
         # the engine never needs this on the float path (every array op is overridden);
@@ -145,3 +238,101 @@ def _csr_levels(mdp: MDP, ep: np.ndarray, min_edges: int) -> dict[int, Any] | No
     if entry is None or entry[0] is not ep:
         entry = cache["float64:csr-levels"] = (ep, {})
     return entry[1]
+
+
+def _divide_rows(lv: _Level, w: np.ndarray, total: np.ndarray, out: np.ndarray, pi: np.ndarray,
+                 impossible: str) -> None:
+    """``out = w / total`` per state of a chunk of the level (``total`` over its states);
+    where the total is 0 the :attr:`Conventions.impossible` rule: ``pi`` ("keep") or uniform."""
+    A = lv.A
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if A:
+            np.divide(w.reshape(-1, A), total[:, None], out=out.reshape(-1, A))
+        else:
+            np.divide(w, np.repeat(total, lv.counts), out=out)
+    dead = total == 0
+    if dead.any():
+        counts = np.full(len(total), A) if A else lv.counts
+        rows = np.repeat(dead, counts)
+        out[rows] = pi[rows] if impossible == "keep" else (1.0 / np.repeat(counts, counts))[rows]
+
+
+class _Level:
+    """One height level's structure for the fused float passes."""
+
+    __slots__ = ("index", "blk", "pairs", "states", "edges", "A", "counts", "starts", "det", "tgt",
+                 "edge_pair", "csr", "chunks")
+    edge_pair: np.ndarray | None
+    chunks: list[tuple[slice, slice, slice]]
+
+    def __init__(self, index: int, mdp: MDP, blk: _Block, chunk_pairs: int) -> None:
+        self.index, self.blk = index, blk
+        self.pairs, self.states, self.edges = blk.pairs, blk.states, blk.edges
+        sp_ = mdp.state_ptr[blk.states.start:blk.states.stop + 1]
+        self.counts = np.diff(sp_)
+        self.starts = sp_[:-1] - blk.pairs.start
+        self.A = int(self.counts[0]) if len(self.counts) and np.all(self.counts == self.counts[0]) else 0
+        pp = mdp.pair_ptr[blk.pairs.start:blk.pairs.stop + 1]
+        self.det = bool(np.all(np.diff(pp) == 1))
+        self.tgt = mdp.edge_target[blk.edges]
+        self.edge_pair = None if self.det else mdp.edge_pair[blk.edges] - blk.pairs.start
+        self.csr: Any = None
+        # (pairs, states, edges) of each chunk: cache-sized pieces of a level whose states
+        # all have A actions and whose pairs have one outcome each; else the whole level
+        self.chunks = [(blk.pairs, blk.states, blk.edges)]
+        if self.A and self.det:
+            step = max(1, chunk_pairs // self.A)
+            s0, p0, e0 = blk.states.start, blk.pairs.start, blk.edges.start
+            n_s = blk.states.stop - s0
+            self.chunks = [(slice(p0 + a * self.A, p0 + min(a + step, n_s) * self.A),
+                            slice(s0 + a, s0 + min(a + step, n_s)),
+                            slice(e0 + a * self.A, e0 + min(a + step, n_s) * self.A))
+                           for a in range(0, n_s, step)]
+
+    def segment_sum(self, w: np.ndarray, out: np.ndarray) -> None:
+        """Per-state sums of ``w`` (over the level's pairs) into ``out``, in pair order."""
+        A = self.A
+        if A:
+            r = w.reshape(-1, A)
+            if A == 1:
+                out[...] = r[:, 0]
+                return
+            np.add(r[:, 0], r[:, 1], out=out)  # column adds: a strided sweep beats reduce(axis=1)
+            for k in range(2, A):
+                np.add(out, r[:, k], out=out)
+        else:
+            out[...] = np.add.reduceat(w, self.starts)
+
+    def edge_sum(self, B: FloatBackend, mdp: MDP, ep: np.ndarray, zv: np.ndarray, plan: _Plan) -> np.ndarray:
+        if _SPARSE is not None and plan.n_edges >= B.CSR_MIN_EDGES:
+            if self.csr is None:
+                e, p = self.edges, self.pairs
+                self.csr = _SPARSE.csr_matrix(
+                    (ep[e], self.tgt, mdp.pair_ptr[p.start:p.stop + 1] - e.start),
+                    shape=(p.stop - p.start, len(zv)))
+            out: np.ndarray = self.csr @ zv
+            return out
+        return B.edge_sum(mdp, self.blk, ep, zv)
+
+
+class _Plan:
+    """The levels (height >= 1, bottom up) of a model and facts about its edge probabilities."""
+
+    __slots__ = ("ep", "levels", "width", "ep_one", "n_edges", "chunk_pairs")
+
+    def __init__(self, mdp: MDP, ep: np.ndarray, chunk_pairs: int) -> None:
+        self.ep = ep
+        self.levels = [_Level(i, mdp, blk, chunk_pairs) for i, blk in enumerate(mdp.blocks[1:])]
+        self.width = max((lv.pairs.stop - lv.pairs.start for lv in self.levels), default=0)
+        self.ep_one = [bool(np.all(ep[lv.edges] == 1.0)) for lv in self.levels]
+        self.n_edges = len(ep)
+        self.chunk_pairs = chunk_pairs
+
+
+def _plan(mdp: MDP, ep: np.ndarray, chunk_pairs: int) -> _Plan:
+    """The cached :class:`_Plan` of ``mdp`` for its float64 edge probabilities ``ep``."""
+    cache = mdp._converted
+    plan = cache.get("float64:plan")
+    if not isinstance(plan, _Plan) or plan.ep is not ep or plan.chunk_pairs != chunk_pairs:
+        plan = cache["float64:plan"] = _Plan(mdp, ep, chunk_pairs)
+    return plan
