@@ -1,7 +1,9 @@
-"""``proofcheck report PATH... -o reports/NAME``: LaTeX/PDF, JSON and Markdown reports.
+"""``proofcheck report PATH... -o reports/NAME``: LaTeX/PDF, JSON, Markdown and CSV reports.
 
 Prints the same per-case tables as ``proofcheck verify`` and returns the same exit codes
-(0: every expectation holds, 1: one does not, 2: bad input).
+(0: every expectation holds, 1: one does not, 2: bad input).  ``--brief`` writes the short
+report (page 1: the claims x cases verdict grid; then one page or less per case); the
+verdict grid is also written as CSV, ``NAME.csv`` beside the report (or ``--csv FILE``).
 """
 
 from __future__ import annotations
@@ -9,8 +11,13 @@ from __future__ import annotations
 import os
 import sys
 
+from proofcheck.errors import TexError
 from proofcheck.io.casefile import find_case_files
 from proofcheck.verify import load_case
+from proofcheck.reports.build import atomic_write
+from proofcheck.reports.csv_report import report_csv
+from proofcheck.reports.escape import terminal_safe
+from proofcheck.reports.latex import document_style
 from proofcheck.reports.progress import Progress
 from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
 from proofcheck.verify import verify_case
@@ -34,7 +41,13 @@ def add_parser(sub):
                    help="add the incoherence/effective-horizon figure from `proofcheck experiment` JSON")
     p.add_argument("--claim", action="append", dest="claims", metavar="ID",
                    help="run only this claim (repeatable)")
-    p.add_argument("--no-pdf", action="store_true", help="write .tex/.json/.md only")
+    p.add_argument("--no-pdf", action="store_true", help="write .tex/.json/.md/.csv only")
+    p.add_argument("--brief", action="store_true",
+                   help="short report: the verdict grid on page 1, then per case the model, the "
+                   "expectations and the claims that fail or are undecided (no evidence tables)")
+    p.add_argument("--csv", metavar="FILE.csv",
+                   help="write the claims x cases verdict grid to this file (default: NAME.csv "
+                   "beside the report)")
     p.add_argument("--timings", action="store_true",
                    help="keep timings in the JSON (the committed report leaves them out)")
     p.set_defaults(func=run)
@@ -46,9 +59,19 @@ def _command(args):
     parts = ["proofcheck", "report", *args.paths, "-o", "<folder>/" + os.path.basename(output_stem(args.output))]
     if args.experiment:
         parts += ["--experiment", args.experiment]
+    if getattr(args, "brief", False):
+        parts.append("--brief")
     for c in args.claims or ():
         parts += ["--claim", c]
     return " ".join(parts)
+
+
+def _write_csv(path, results):
+    try:
+        atomic_write(path, report_csv(results))
+    except OSError as exc:
+        raise ReportInputError(f"--csv {terminal_safe(path)}: cannot write ({exc.strerror or exc}); "
+                               "choose a writable location") from None
 
 
 def run(args):
@@ -68,9 +91,17 @@ def run(args):
             print(format_case(results[-1]))
             print()
         progress.update("writing the report")
-        out = write_report(results, args.output, experiment=experiment,
-                           experiment_name=args.experiment or "", pdf=not args.no_pdf,
-                           timings=args.timings, command=_command(args))
+        csv_path = getattr(args, "csv", None) or output_stem(args.output) + ".csv"
+        try:
+            with document_style("brief" if getattr(args, "brief", False) else "full"):
+                out = write_report(results, args.output, experiment=experiment,
+                                   experiment_name=args.experiment or "", pdf=not args.no_pdf,
+                                   timings=args.timings, command=_command(args))
+        except TexError:
+            _write_csv(csv_path, results)  # the set was written without its PDF
+            raise
+        _write_csv(csv_path, results)
+        out["written"] = [*out["written"], csv_path]
     finally:
         progress.done()
     ok = all(r.expectations_hold for r in results)

@@ -53,6 +53,7 @@ import sympy as sp
 from proofcheck._validation import did_you_mean
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.expressions import parse_expression
+from proofcheck.model.display import mdp_html, policy_html
 from proofcheck.model.validation import validate as _validate_model
 
 __all__ = ["MDP", "Policy", "from_graph", "to_graph", "unroll", "HorizonSuccessWarning", "HorizonSuccessError"]
@@ -506,6 +507,9 @@ class MDP:
             return False
         return not self.exact
 
+    def _repr_html_(self):
+        return mdp_html(self)
+
     def __repr__(self):
         kind = "deterministic" if self.deterministic else "stochastic"
         inexact = ", inexact (float inputs)" if self.float_inputs else ""
@@ -698,6 +702,9 @@ class Policy:
 
     def as_dict(self):
         return {s: self[s] for s, t in zip(self.mdp.states, self.mdp.terminal) if not t}
+
+    def _repr_html_(self):
+        return policy_html(self)
 
     def __repr__(self):
         rows = "; ".join(

@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 
 from proofcheck.reports.escape import escape_tex
-from proofcheck.verify.tables import decimal, is_finite
 from proofcheck.reports.tikz import value_tex
+from proofcheck.verify.tables import decimal, is_finite
 
 __all__ = ["line_plot", "retraining_figures", "experiment_figure"]
 
@@ -42,6 +42,8 @@ def line_plot(series, *, xlabel, ylabel, title, width=r"0.95\linewidth", height=
     >>> "(0,0.5) (1,0.75)" in tex, "inf" in tex
     (True, False)
     """
+    if not xlabel or not ylabel:
+        raise ValueError("every figure labels both axes")
     lines = [r"\begin{tikzpicture}",
              rf"\begin{{axis}}[width={width}, height={height}, xlabel={{{xlabel}}}, "
              rf"ylabel={{{ylabel}}}, title={{{title}}}, grid=major, grid style={{gray!25}},",
@@ -79,8 +81,9 @@ def _omitted(table, key, label):
     if not bad:
         return ""
     vals = {decimal(r[key]) for r in table["rows"] if r["k"] in bad}
+    shown = {"+inf": r"$+\infty$", "-inf": r"$-\infty$"}
     return (f"{label} not plotted at $k = {', '.join(map(str, bad))}$ "
-            f"(value {escape_tex(', '.join(sorted(vals)))}).")
+            f"(value {', '.join(shown.get(v, escape_tex(v)) for v in sorted(vals))}).")
 
 
 def retraining_figures(table):
@@ -92,7 +95,7 @@ def retraining_figures(table):
     >>> from proofcheck.verify.tables import retraining_table
     >>> figs = retraining_figures(retraining_table(load_case("cases/mountain_race.toml"), k_max=3))
     >>> len(figs)
-    3
+    2
     """
     if table["parametric"]:
         return []
@@ -111,24 +114,27 @@ def retraining_figures(table):
                            title=r"Boltzmann incoherence along re-training"),
                  r"Boltzmann incoherence $\kappa_\delta(\pi^G_k)$ (causal KL, exact, plotted as decimals) "
                  r"for several temperatures $\delta$." + (" " + "; ".join(notes) + "." if notes else "")))
+    third = r"0.98\linewidth"
     s_plot = line_plot([(r"$S(\pi^G_k)$", [(r["k"], decimal(r["S"])) for r in rows])],
-                       xlabel="$k$", ylabel="$S$", title=r"success probability $S(\pi^G_k)$",
-                       width=r"0.98\linewidth")
+                       xlabel="step $k$", ylabel=r"$S(\pi^G_k)$", title=r"success probability",
+                       width=third, height="4.6cm")
     j_plot = line_plot([(r"$J(\pi^G_k)$", [(r["k"], decimal(r["J"])) for r in rows])],
-                       xlabel="$k$", ylabel="$J$", title=r"additive return $J(\pi^G_k)$",
-                       width=r"0.98\linewidth")
-    pair = (r"\begin{minipage}[t]{0.49\linewidth}\centering" + "\n" + s_plot + "\n"
-            r"\end{minipage}\hfill\begin{minipage}[t]{0.49\linewidth}\centering" + "\n" + j_plot
-            + "\n" + r"\end{minipage}")
-    figs.append((pair, r"Success probability and additive return along re-training. "
-                 + _omitted(table, "J", "$J$")))
+                       xlabel="step $k$", ylabel=r"$J(\pi^G_k)$", title=r"additive return",
+                       width=third, height="4.6cm")
     dj = [(r["k"], decimal(r["dJ"])) for r in rows if r["dJ"] is not None]
     kdj = [(r["k"], decimal(r["k_dJ"])) for r in rows if r["k_dJ"] is not None]
-    figs.append((line_plot([(r"$\Delta J_k$", dj), (r"$k\,\Delta J_k$", kdj)],
-                           xlabel="$k$", ylabel="", title=r"return increments (C5.10)"),
-                 r"Return increments $\Delta J_k = J(\pi^G_k) - J(\pi^G_{k-1})$ and $k\,\Delta J_k$. "
-                 r"C5.10 predicts $\Delta J_k = O(1/k)$ for deterministic dynamics, i.e.\ "
-                 r"$k\,\Delta J_k$ bounded. " + _omitted(table, "dJ", r"$\Delta J_k$")))
+    d_plot = line_plot([(r"$\Delta J_k$", dj), (r"$k\,\Delta J_k$", kdj)], xlabel="step $k$",
+                       ylabel=r"increment (nats)", title="", width=third, height="4.6cm",
+                       # the legend where the other panels have their title: nothing to cover
+                       extra="legend style={at={(0.5,1.03)}, anchor=south}")
+    panels = [s_plot, j_plot, d_plot]
+    row = r"\hfill".join(r"\begin{minipage}[t]{0.325\linewidth}\centering" + "\n" + p + "\n"
+                          + r"\end{minipage}" for p in panels)
+    figs.append((row, r"Left to right: success probability $S(\pi^G_k)$, additive return $J(\pi^G_k)$, "
+                 r"and the return increments $\Delta J_k = J(\pi^G_k) - J(\pi^G_{k-1})$ with "
+                 r"$k\,\Delta J_k$ along re-training. C5.10 predicts $\Delta J_k = O(1/k)$ for "
+                 r"deterministic dynamics, i.e.\ $k\,\Delta J_k$ bounded. "
+                 + _omitted(table, "J", "$J$") + " " + _omitted(table, "dJ", r"$\Delta J_k$")))
     return figs
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from proofcheck.reports.csv_report import grid_table
 from proofcheck.verify.tables import decimal
 
-__all__ = ["report_markdown", "md_cell"]
+__all__ = ["report_markdown", "md_cell", "grid_markdown"]
 
 _MARK = {"holds": "holds", "fails": "**FAILS**", "undecided": "undecided", "not-applicable": "n/a"}
 
@@ -25,6 +26,18 @@ def md_cell(value, limit=140):
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
+def grid_markdown(results):
+    """The claims x cases verdict grid (page 1 of the PDF, ``NAME.csv``) as a Markdown table."""
+    rows = grid_table(results)
+    n = len(results)
+    head = ["claim", *[md_cell(h) for h in rows[0][4:4 + n]]]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows[1:]:
+        cells = [_MARK.get(v, "--") if v else "--" for v in row[4:4 + n]]
+        out.append("| " + " | ".join([md_cell(row[0]), *cells]) + " |")
+    return out
+
+
 def report_markdown(results, tables, *, name="report", experiment_name=""):
     """The Markdown summary: per case the model, the expectations, the claim verdicts
     and the first re-training steps."""
@@ -33,7 +46,8 @@ def report_markdown(results, tables, *, name="report", experiment_name=""):
            "Karwowski & Douglas, *Incoherence in Goal-Conditioned Autoregressive Models* "
            "(AISTATS 2026, arXiv:2510.06545). Full report: "
            f"`{md_cell(name)}.pdf` / `{md_cell(name)}.tex`; every number: `{md_cell(name)}.json`.", "",
-           "All case-file expectations hold." if ok else "**Some case-file expectations do not hold.**", ""]
+           "All case-file expectations hold." if ok else "**Some case-file expectations do not hold.**", "",
+           "## Verdicts", "", *grid_markdown(results), ""]
     for res, t in zip(results, tables):
         c, m = res.case, res.case.mdp
         kind = "deterministic" if m.deterministic else "stochastic"
@@ -52,7 +66,7 @@ def report_markdown(results, tables, *, name="report", experiment_name=""):
                 + "".join(", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {r['policy'][a]}" for r in steps) + "; "
                           for a in first)
                 + "S = " + ", ".join(str(r["S"]) for r in steps)
-                + (f"; kappa_1 = " + ", ".join(decimal(r["kappa"][1]) for r in steps)
+                + ("; kappa_1 = " + ", ".join(decimal(r["kappa"][1]) for r in steps)
                    if steps and 1 in steps[0]["kappa"] else "") + ".", ""]
     if experiment_name:
         out += [f"Experiment data: `{md_cell(experiment_name)}` (figure in the PDF).", ""]

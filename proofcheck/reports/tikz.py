@@ -2,13 +2,18 @@
 
 Layout
 ------
-Time runs left to right.  A deterministic action is one edge from a state to its
+The drawing is laid out by time layer: time runs left to right.  A deterministic action is one edge from a state to its
 successor, two columns long; a stochastic action gets its own small node (a dot) one
 column after its state, with one edge per outcome.  Each node's column is its longest
-distance from an initial state (so a DAG whose branches merge stays layered).  Rows come
-from a depth-first spanning tree in the model's order: leaves of the tree take
-successive rows and every other node sits at the mean row of its tree children, which
-gives the tidy drawing of a tree and a readable one of a DAG.
+distance from an initial state (so a DAG whose branches merge stays layered).  For a
+tree, rows come from a depth-first traversal in the model's order: leaves take successive
+rows and every other node sits at the mean row of its children (the tidy drawing of a
+tree).  When branches merge, each column is ordered by the barycentre of its neighbours
+in the adjacent columns (a few sweeps each way, which removes most crossings) and
+centred vertically.
+
+Models with more than :data:`LABEL_LIMIT` states are drawn without edge labels (a few
+dozen labels cannot be placed legibly; every value is in the JSON report).
 
 Labels: states by their (escaped) names, terminal states with their success probability
 ``S``, initial states with a double border (and ``mu`` when there are several), edges
@@ -21,15 +26,25 @@ Models with more than :data:`MAX_DRAWN_STATES` states get a summary table instea
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 
 import sympy as sp
 
 from proofcheck.reports.escape import escape_tex
 
-__all__ = ["MAX_DRAWN_STATES", "layout", "mdp_drawing", "summary_table", "value_tex"]
+__all__ = ["MAX_DRAWN_STATES", "LABEL_LIMIT", "layout", "mdp_drawing", "drawing_has_labels",
+           "summary_table", "value_tex"]
 
+#: Larger models get a summary table instead of a drawing.
 MAX_DRAWN_STATES = 40
+#: Larger models are drawn without edge labels.
+LABEL_LIMIT = 14
+
+
+def drawing_has_labels(mdp):
+    """Whether :func:`mdp_drawing` labels the edges of this model."""
+    return mdp.n_states <= LABEL_LIMIT
 
 
 def value_tex(value):
@@ -58,7 +73,7 @@ def _graph(mdp):
     """
     nodes = {}
     edges = []
-    for i, s in enumerate(mdp.states):
+    for i in range(mdp.n_states):
         nodes[("s", i)] = {"kind": "state", "index": i}
     for j in range(mdp.n_pairs):
         i = int(mdp.pair_state[j])
@@ -110,7 +125,16 @@ def layout(mdp):
     for n in order:
         for dst, length in succ[n]:
             col[dst] = max(col[dst], col[n] + length)
-    # Depth-first spanning tree in model order: leaves take successive rows.
+    # States no initial state reaches sit one step before their earliest successor (not
+    # in the first column, which is time 0).
+    reach = set(roots[:n_init]) if (n_init := sum(1 for i in range(mdp.n_states) if mdp.initial[i] != 0)) else set(roots)
+    for n in order:
+        if n in reach:
+            reach.update(dst for dst, _ in succ[n])
+    for n in reversed(order):
+        if n not in reach and succ[n]:
+            col[n] = max(0, min(col[dst] - length for dst, length in succ[n]))
+    # Depth-first traversal in model order: leaves take successive rows.
     row = {}
     next_row = [0]
 
@@ -127,7 +151,6 @@ def layout(mdp):
             row[n] = float(next_row[0])
             next_row[0] += 1
 
-    import sys
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 4 * len(nodes) + 100))
     try:
@@ -136,7 +159,41 @@ def layout(mdp):
                 place(r)
     finally:
         sys.setrecursionlimit(limit)
+    sources = defaultdict(set)
+    for src, dst, _, _, _ in edges:
+        sources[dst].add(src)
+    if any(len(v) > 1 for v in sources.values()):  # branches merge: not a tree
+        row = _barycentre_rows(nodes, edges, col, row)
     return {n: (col[n], row[n]) for n in nodes}
+
+
+def _barycentre_rows(nodes, edges, col, start):
+    """Rows for a layered DAG: order each column by the mean position of its neighbours in
+    the previous (then the next) column, a few sweeps, starting from ``start``; each column
+    is centred on the tallest one."""
+    preds, succs = defaultdict(list), defaultdict(list)
+    for src, dst, _, _, _ in edges:
+        preds[dst].append(src)
+        succs[src].append(dst)
+    columns = defaultdict(list)
+    for n in nodes:
+        columns[col[n]].append(n)
+    order = {c: sorted(ns, key=lambda n: (start[n], list(nodes).index(n))) for c, ns in columns.items()}
+    cols = sorted(order)
+    height = max(len(v) for v in order.values())
+
+    def rows_now():
+        return {n: i + (height - len(order[c])) / 2 for c in cols for i, n in enumerate(order[c])}
+
+    for _ in range(4):
+        for seq, nbrs in ((cols[1:], preds), (cols[-2::-1], succs)):
+            for c in seq:
+                pos = rows_now()
+                def key(n, pos=pos, nbrs=nbrs):
+                    ps = [pos[m] for m in nbrs[n]]
+                    return (sum(ps) / len(ps)) if ps else pos[n]
+                order[c] = sorted(order[c], key=lambda n: (key(n), pos[n]))
+    return {n: float(r) for n, r in rows_now().items()}
 
 
 def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
@@ -161,7 +218,9 @@ def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
     xunit = min(2.6, max_width_cm / max(n_cols, 1))
     yunit = min(1.35, max_height_cm / max(n_rows, 1))
     initials = [i for i in range(mdp.n_states) if mdp.initial[i] != 0]
-    lines = [r"\begin{tikzpicture}[>=stealth, every node/.style={font=\small},",
+    labelled = drawing_has_labels(mdp)
+    font = r"\small" if labelled else r"\scriptsize"
+    lines = [r"\begin{tikzpicture}[>=stealth, every node/.style={font=" + font + "},",
              r"  st/.style={draw, rounded corners=2pt, align=center, inner sep=2pt, fill=white},",
              r"  init/.style={double, thick},",
              r"  act/.style={circle, fill=black, inner sep=1.3pt},",
@@ -192,6 +251,16 @@ def mdp_drawing(mdp, *, max_height_cm=17.0, max_width_cm=15.5):
         end = "" if nodes[dst]["kind"] == "action" else "->"
         n_par, i_par = multiplicity[(src, dst)], seen[(src, dst)]
         seen[(src, dst)] += 1
+        if not labelled:
+            # Many states: thin unlabelled edges (every value is in the JSON report).
+            opts = ", ".join(x for x in (end, "black!55", "thin") if x)
+            if n_par > 1:
+                angle = int(round(16 * (i_par - (n_par - 1) / 2)))
+                bend = f"bend left={angle}" if angle >= 0 else f"bend right={-angle}"
+                lines.append(rf"\draw[{opts}] ({ids[src]}) to[{bend}] ({ids[dst]});")
+            else:
+                lines.append(rf"\draw[{opts}] ({ids[src]}) -- ({ids[dst]});")
+            continue
         if n_par > 1:
             # Parallel edges (two actions with the same successor) fan out symmetrically.
             angle = int(round(24 * (i_par - (n_par - 1) / 2)))
