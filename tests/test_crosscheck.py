@@ -13,9 +13,10 @@ import pytest
 import sympy as sp
 
 import proofcheck.numerics.crosscheck as cc
-from proofcheck.claims.numeric import crosscheck_result
 from proofcheck import load_case
+from proofcheck.claims.numeric import crosscheck_result
 from proofcheck.engine.backends import IntervalBackend, MpmathBackend
+from proofcheck.exact.budget import WorkBudget
 from proofcheck.model.mdp import from_graph
 from proofcheck.numerics.crosscheck import crosscheck_case
 from proofcheck.verify import verify_case
@@ -180,3 +181,15 @@ def test_a_finite_mpmath_value_for_an_infinite_exact_one_fails_loudly(monkeypatc
     assert not t.ok and {r.quantity for r in t.failures} == {"J"}
     assert any(line.startswith("FAILED: J") and "0 digits agree" in line for line in t.lines())
     assert crosscheck_result(t).verdict.value == "fails"
+
+
+def test_a_work_budget_skips_the_exact_reference_with_the_reason_every_time():
+    texts = set()
+    for _ in range(2):
+        t = crosscheck_case(load_case(EX1), n=20, dps=30, budget=WorkBudget(1000))
+        texts.add(t.skipped)
+        assert not t.rows and crosscheck_result(t).verdict.value == "undecided"
+    (text,) = texts
+    assert text.startswith("work budget of 1000 steps exhausted (an exact reference of 20 re-training passes")
+    assert "--budget " in text
+    assert crosscheck_case(load_case(EX1), n=20, dps=30).ok  # the default budget suffices

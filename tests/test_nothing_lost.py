@@ -236,8 +236,8 @@ def test_a_report_set_is_replaced_whole_at_every_kill_point(tmp_path, monkeypatc
     monkeypatch.undo()
     write_report([new_res], tmp_path / "ref_new" / "x", pdf=False, k_max=2)
     old_set, new_set = _files(tmp_path / "ref_old"), _files(tmp_path / "ref_new")
-    assert sorted(old_set) == ["x.json", "x.manifest.json", "x.md", "x.pdf", "x.tex"]
-    assert sorted(new_set) == ["x.json", "x.manifest.json", "x.md", "x.tex"]
+    assert sorted(old_set) == ["x.csv", "x.json", "x.manifest.json", "x.md", "x.pdf", "x.tex"]
+    assert sorted(new_set) == ["x.csv", "x.json", "x.manifest.json", "x.md", "x.tex"]
     outcomes = []
     for n in range(200):
         folder = tmp_path / f"kill{n}"
@@ -332,5 +332,5 @@ def test_killing_proofcheck_report_never_leaves_a_mixed_set(tmp_path, point, two
     if point < 3:
         assert after == old_set and state in (None, "discarded")
     else:
-        assert state == "finished" and sorted(after) == ["x.json", "x.manifest.json", "x.md", "x.tex"]
+        assert state == "finished" and sorted(after) == ["x.csv", "x.json", "x.manifest.json", "x.md", "x.tex"]
         assert b"mountain" in after["x.tex"].lower()

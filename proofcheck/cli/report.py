@@ -11,13 +11,11 @@ from __future__ import annotations
 import os
 import sys
 
-from proofcheck.errors import TexError
 from proofcheck.io.casefile import find_case_files
 from proofcheck.verify import load_case
 from proofcheck.reports.build import atomic_write
 from proofcheck.reports.csv_report import report_csv
 from proofcheck.reports.escape import terminal_safe
-from proofcheck.reports.latex import document_style
 from proofcheck.reports.progress import Progress
 from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
 from proofcheck.verify import verify_case
@@ -91,17 +89,12 @@ def run(args):
             print(format_case(results[-1]))
             print()
         progress.update("writing the report")
-        csv_path = getattr(args, "csv", None) or output_stem(args.output) + ".csv"
-        try:
-            with document_style("brief" if getattr(args, "brief", False) else "full"):
-                out = write_report(results, args.output, experiment=experiment,
-                                   experiment_name=args.experiment or "", pdf=not args.no_pdf,
-                                   timings=args.timings, command=_command(args))
-        except TexError:
-            _write_csv(csv_path, results)  # the set was written without its PDF
-            raise
-        _write_csv(csv_path, results)
-        out["written"] = [*out["written"], csv_path]
+        out = write_report(results, args.output, experiment=experiment,
+                           experiment_name=args.experiment or "", pdf=not args.no_pdf,
+                           timings=args.timings, command=_command(args), brief=args.brief)
+        if args.csv:  # the set has NAME.csv; a copy where the user asked
+            _write_csv(args.csv, results)
+            out["written"] = [*out["written"], args.csv]
     finally:
         progress.done()
     ok = all(r.expectations_hold for r in results)

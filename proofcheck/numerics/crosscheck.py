@@ -44,11 +44,12 @@ import sympy as sp
 from proofcheck.engine import additive_return, incoherence, retrain, success_probability
 from proofcheck.engine.backends import IntervalBackend, MpmathBackend
 from proofcheck.errors import UndecidedError
+from proofcheck.exact.budget import WorkBudget, int_op_cost
 from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.model.conventions import Conventions
 
 __all__ = ["CrossCheckRow", "CrossCheckTable", "crosscheck_case", "crosscheck_mdp", "short_number",
-           "closed_form_values"]
+           "closed_form_values", "exact_reference_cost"]
 
 _EXTRA = 30  # extra digits for enclosing the exact reference
 
@@ -75,6 +76,7 @@ class CrossCheckRow:
     closed_form: object = None
     closed_ok: bool | None = None
     note: str = ""
+    scale: object = None  # |exact| from its enclosure (None for infinities), for the summary
 
     def as_dict(self):
         def s(v):
@@ -131,7 +133,8 @@ class CrossCheckTable:
             dev = max((r.deviation for r in finite), default=mpmath.mpf(0))
             worst = max(finite, key=lambda r: r.deviation / r.bound if r.bound else 0, default=None)
             rad = max((r.interval_radius for r in rows if r.interval_radius is not None), default=mpmath.mpf(0))
-            scale = max((abs(_num(r.exact)) for r in finite if _num(r.exact) is not None), default=1)
+            scale = max((r.scale if r.scale is not None else _num(r.exact) for r in finite
+                         if r.scale is not None or _num(r.exact) is not None), default=1)
             if mpmath.isinf(dev):  # a route gave a different infinity or a non-finite value
                 digits = 0
             else:
@@ -174,10 +177,20 @@ class CrossCheckTable:
 # ------------------------------------------------------------------------- numbers
 
 def _num(v):
-    """A Python/mpmath number for scaling (None for infinities)."""
+    """A Python/mpmath number for scaling (None for infinities).
+
+    SymPy values are converted by their exact parts (a rational's ``p/q``) or ``evalf``,
+    never through their printed text: a float-derived value has hundreds of digits and
+    printing it cost seconds per table.  The table's rows carry their scale already.
+    """
     try:
-        f = mpmath.mpf(v) if not isinstance(v, sp.Basic) else mpmath.mpf(sp.Float(v, 30))
-    except (TypeError, ValueError):
+        if not isinstance(v, sp.Basic):
+            f = mpmath.mpf(v)
+        elif v.is_Rational:
+            f = mpmath.mpf(int(v.p)) / int(v.q)
+        else:
+            f = mpmath.mpf(sp.N(v, 20)._mpf_)
+    except (TypeError, ValueError, AttributeError):
         return None
     return f if mpmath.isfinite(f) else None
 
@@ -282,7 +295,7 @@ def closed_form_values(mdp, n, states, conventions=None):
 
 # ---------------------------------------------------------------------- the check
 
-def crosscheck_case(case, n=20, dps=50, *, closed_forms=True, max_pairs=None):
+def crosscheck_case(case, n=20, dps=50, *, closed_forms=True, max_pairs=None, budget=None):
     """Cross-check the re-training trajectory of a case (see the module docstring).
 
     Parameters
@@ -314,11 +327,29 @@ def crosscheck_case(case, n=20, dps=50, *, closed_forms=True, max_pairs=None):
     conventions = getattr(case, "conventions", None) or Conventions()
     name = getattr(case, "name", mdp.name)
     return crosscheck_mdp(mdp, conventions, n=n, dps=dps, closed_forms=closed_forms, name=name,
-                          max_pairs=max_pairs)
+                          max_pairs=max_pairs, budget=budget)
+
+
+def exact_reference_cost(mdp, n):
+    """Estimated steps (:mod:`proofcheck.exact.budget`) of ``n`` exact re-training passes:
+    per pass and pair a few products of numbers that grow by the bits of the model's
+    inputs at every pass (float-derived inputs: 53 bits and more each).
+
+    >>> from proofcheck.examples import mountain_race
+    >>> exact_reference_cost(mountain_race(), 20)
+    2400
+    """
+    bits = 1
+    for v in list(mdp.prior) + list(mdp.likelihood) + list(mdp.success):
+        v = sp.sympify(v)
+        if v.is_Rational:
+            bits = max(bits, int(v.p).bit_length(), int(v.q).bit_length())
+    grown = bits * n
+    return mdp.n_pairs * n * n * int_op_cost(grown, grown)
 
 
 def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, name=None,
-                   max_pairs=None):
+                   max_pairs=None, budget=None):
     """:func:`crosscheck_case` for a model and conventions."""
     conventions = conventions or Conventions()
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -336,6 +367,12 @@ def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, na
     if max_pairs is not None and mdp.n_pairs > max_pairs:
         table.skipped = (f"{mdp.n_pairs} state-action pairs > {max_pairs}: too large for an exact reference "
                          f"of {n} iterations here; run crosscheck_case(..., max_pairs=None) or use the certified checks")
+        return table
+    budget = budget if budget is not None else WorkBudget()
+    try:
+        budget.spend(exact_reference_cost(mdp, n), f"an exact reference of {n} re-training passes")
+    except UndecidedError as exc:
+        table.skipped = f"{exc}; use the certified checks (P5.4.certified)"
         return table
     ref = _Ref(dps)
     starts = [s for s, mu in zip(mdp.states, mdp.initial) if mu != 0]
@@ -378,10 +415,11 @@ def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, na
                 clo, chi = ref.enclose(cf)
                 cf_ok = bool(abs((clo + chi) / 2 - (lo + hi) / 2) <= tol_scale * max(1, abs(lo)))
         ok = bool(mp_ok and iv_ok and cf_ok is not False)
+        scale = None if (ref.ctx.isinf(lo) or ref.ctx.isinf(hi)) else mpmath.mpf(abs(lo + hi) / 2)
         table.rows.append(CrossCheckRow(quantity, k, exact, mp_val, iv_val,
                                         mpmath.mpf(dev) if ref.ctx.isfinite(dev) else mpmath.inf,
                                         mpmath.mpf(bound), ok, mpmath.mpf(radius), bool(iv_ok),
-                                        cf, cf_ok, note))
+                                        cf, cf_ok, note, scale))
 
     for k in range(n + 1):
         pe, pm, pi_ = seq_e[k], seq_m[k], seq_i[k]

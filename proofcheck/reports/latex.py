@@ -14,8 +14,6 @@ report from the same inputs gives the same bytes.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
 import re
 
@@ -29,7 +27,7 @@ from proofcheck.verify.tables import decimal, is_finite
 
 __all__ = ["report_document", "case_section", "brief_case_section", "claim_block", "math_value",
            "text", "ascii_math", "prose_tex", "math_or_text", "verdict_grid", "grid_rows",
-           "evidence_table", "claim_statement", "CLAIM_TEX", "document_style", "LONG_MATH"]
+           "evidence_table", "claim_statement", "CLAIM_TEX", "LONG_MATH"]
 
 #: Exact values whose LaTeX is longer than this are shown as decimals (the exact text
 #: is in the JSON report).
@@ -1143,7 +1141,7 @@ _ABOUT = (
     "$\\mathbb{E}[\\sum_t \\log q]$, $S$ the success probability; a label such as P5.4 [J] names the objective.")
 
 
-def report_document(results, tables, *, experiment=None, experiment_name="", command="", brief=None):
+def report_document(results, tables, *, experiment=None, experiment_name="", command="", brief=False):
     """The whole document as one string.
 
     Parameters
@@ -1158,10 +1156,7 @@ def report_document(results, tables, *, experiment=None, experiment_name="", com
     brief : bool
         The short report (``proofcheck report --brief``): page 1 and per case the model,
         the expectations, the first re-training steps and the claims that do not hold.
-        ``None`` reads :func:`document_style` (set by the command line).
     """
-    if brief is None:
-        brief = _STYLE.get() == "brief"
     ok = all(r.expectations_hold for r in results)
     n_claims = sum(len(r.claims) for r in results)
     out = [_PREAMBLE, r"\begin{document}",
@@ -1185,16 +1180,4 @@ def report_document(results, tables, *, experiment=None, experiment_name="", com
     return "\n".join(x for x in out if x != "") + "\n"
 
 
-_STYLE = contextvars.ContextVar("proofcheck_report_style", default="full")
 
-
-@contextlib.contextmanager
-def document_style(style):
-    """Within the block, :func:`report_document` called without ``brief`` writes the
-    ``"brief"`` or ``"full"`` report (how ``proofcheck report --brief`` reaches the document
-    through :func:`proofcheck.reports.report.write_report`, which has no ``brief`` argument)."""
-    token = _STYLE.set(style)
-    try:
-        yield
-    finally:
-        _STYLE.reset(token)

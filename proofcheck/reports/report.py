@@ -53,6 +53,7 @@ from proofcheck._files import fsync_dir
 from proofcheck.errors import ReportInputError, TexError
 from proofcheck.reports.build import compile_pdf, find_tex_engine
 from proofcheck.reports.escape import terminal_safe
+from proofcheck.reports.csv_report import report_csv
 from proofcheck.reports.json_report import dumps, report_json
 from proofcheck.reports.latex import report_document
 from proofcheck.reports.markdown import report_markdown
@@ -61,7 +62,7 @@ from proofcheck.verify.tables import retraining_table
 __all__ = ["ReportInputError", "write_report", "load_experiment", "output_stem", "check_report",
            "recover_report", "check_report_output", "MANIFEST_SCHEMA"]
 
-_SUFFIXES = (".tex", ".pdf", ".json", ".md")
+_SUFFIXES = (".tex", ".pdf", ".json", ".md", ".csv")
 _MANIFEST = ".manifest.json"
 _JOURNAL = "journal.json"
 #: ``schema`` of ``NAME.manifest.json``
@@ -306,7 +307,7 @@ def _manifest(name, files):
 
 
 def write_report(results, output, *, experiment=None, experiment_name="", pdf=True,
-                 timings=False, command="", k_max=None, engine=None):
+                 timings=False, command="", k_max=None, engine=None, brief=False):
     """Write every file of a report, as one set (see the module docstring).
 
     Returns
@@ -328,12 +329,12 @@ def write_report(results, output, *, experiment=None, experiment_name="", pdf=Tr
     name = os.path.basename(stem)
     tables = [retraining_table(r.case, k_max=k_max) for r in results]
     tex = report_document(results, tables, experiment=experiment, experiment_name=experiment_name,
-                          command=command)
+                          command=command, brief=brief)
     doc = report_json(results, tables, experiment=experiment, experiment_name=experiment_name,
                       timings=timings)
     md = report_markdown(results, tables, name=name, experiment_name=experiment_name)
     files = {name + ".tex": tex.encode("utf-8"), name + ".json": dumps(doc).encode("utf-8"),
-             name + ".md": md.encode("utf-8")}
+             name + ".md": md.encode("utf-8"), name + ".csv": report_csv(results).encode("utf-8")}
     shown = terminal_safe(stem)
     tex_error = None
     if not pdf:

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import time
 
-from proofcheck.claims.numeric import (DPS, MAX_PAIRS, N_ITERATIONS, certified_return_improvement,
-                                      crosscheck_result)
+from proofcheck.claims.numeric import DPS, MAX_PAIRS, N_ITERATIONS, certified_return_improvement, crosscheck_result
 from proofcheck.numerics.crosscheck import crosscheck_case
 
 __all__ = ["extend"]
 
 
-def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
+def extend(case, result, *, n=N_ITERATIONS, dps=DPS, budget=None):
     """Add the backend agreement table and the certified P5.4 verdicts to a case result.
+
+    ``budget`` (a :class:`~proofcheck.exact.budget.WorkBudget`, default a fresh one) bounds
+    the exact reference of the cross-check; beyond it the table is skipped with the reason
+    and ``X.numeric`` is undecided.  The certified P5.4 needs no exact arithmetic.
 
     Examples
     --------
@@ -37,7 +40,7 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS):
     ['holds']
     """
     t0 = time.perf_counter()
-    table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS)
+    table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=budget)
     res = crosscheck_result(table)
     res.seconds = time.perf_counter() - t0
     res.conventions = case.conventions.as_dict()

@@ -12,11 +12,27 @@ import sympy as sp
 
 from proofcheck.engine import retrain, soft_values
 from proofcheck.errors import ProofcheckError, UndecidedError
-from proofcheck.symbolic.closed_forms import (ALPHA, BETA, DELTA, K, boltzmann_closed_form, boltzmann_fixed_point,
-                           cumulative_fold_temperature, first_divergence, prove_retraining_identity,
-                           retraining_closed_form, tempered_closed_form)
-from proofcheck.symbolic.limits import (fixed_point_limit, numeric_check, numeric_expr_check, piecewise_ratio_limit,
-                     ratio_limit)
+from proofcheck.exact.budget import WorkBudget, budget_exhausted
+from proofcheck.symbolic.closed_forms import (
+    ALPHA,
+    BETA,
+    DELTA,
+    K,
+    boltzmann_closed_form,
+    boltzmann_fixed_point,
+    cumulative_fold_temperature,
+    first_divergence,
+    prove_retraining_identity,
+    retraining_closed_form,
+    tempered_closed_form,
+)
+from proofcheck.symbolic.limits import (
+    fixed_point_limit,
+    numeric_check,
+    numeric_expr_check,
+    piecewise_ratio_limit,
+    ratio_limit,
+)
 
 __all__ = ["extend", "symbolic_section"]
 
@@ -72,8 +88,12 @@ def _initial_states(mdp):
     return [s for s in mdp.initial_states() if not mdp.terminal[mdp.index[s]]]
 
 
-def symbolic_section(mdp, conventions):
+def symbolic_section(mdp, conventions, budget=None):
     """The section dict for one model (see the module docstring).
+
+    ``budget`` (default a fresh :class:`~proofcheck.exact.budget.WorkBudget`) bounds the
+    exact proofs: one whose numbers make it exceed the budget is reported as skipped
+    ("closed form skipped: ... exceeds the work budget N"), never run for minutes.
 
     Examples
     --------
@@ -84,6 +104,7 @@ def symbolic_section(mdp, conventions):
     ('1/(2*(3/4)**k + 1)', '1')
     """
     lines, forms, data = [], [], {}
+    budget = budget if budget is not None else WorkBudget()
     small = mdp.n_pairs <= MAX_PAIRS_FOR_PROOFS
     starts = _initial_states(mdp)
     K_MAX = conventions.k_max
@@ -116,13 +137,17 @@ def symbolic_section(mdp, conventions):
 
     if mdp.deterministic:
         if small:
-            proof = prove_retraining_identity(mdp, conventions)
+            proof = prove_retraining_identity(mdp, conventions, budget)
             ok = all(v is True for v in proof.values())
             data["identity_proof"] = {k: (v if isinstance(v, bool) else str(v)) for k, v in proof.items()}
             steps = ", ".join(f"{k}: {'proved' if v is True else ('REFUTED' if v is False else v)}"
                               for k, v in proof.items())
+            skipped = [k for k, v in proof.items() if isinstance(v, str) and "work budget of" in v]
             lines.append("pi^G_k = pi^F_k = pi_(alpha=k) for all integers k >= 1: "
                          + ("proved symbolically" if ok else "NOT proved"))
+            if skipped:
+                lines.append(f"    closed form skipped: the proof of {', '.join(skipped)} exceeds the work budget "
+                             f"{budget.limit} (see below)")
             lines.append("    induction on k (base and step of G and of the fold F, engine's G on the symbolic form) and "
                          "pi_alpha at alpha = k; " + ("all steps proved" if ok else steps))
         alpha_k, note = cumulative_fold_temperature(conventions.h_indexing, conventions.fold_term)
@@ -231,5 +256,6 @@ def extend(case, result):
     try:
         section = symbolic_section(case.mdp, case.conventions)
     except (UndecidedError, ProofcheckError) as exc:
-        section = {"title": "Closed forms", "lines": [f"closed forms: undecided ({exc})"], "forms": []}
+        what = "closed forms skipped" if budget_exhausted(exc) else "closed forms: undecided"
+        section = {"title": "Closed forms", "lines": [f"{what} ({exc})"], "forms": []}
     result.sections["symbolic"] = section

@@ -1,0 +1,147 @@
+"""Work budgets: deterministic limits on exact and high-precision work.
+
+A :class:`WorkBudget` counts *steps*, never seconds, so a verdict that runs out of budget
+runs out on every machine, at every load, at the same point.  A step is one unit of the
+cost model below; callers estimate the cost of an operation *before* doing it (from bit
+lengths, digits and expression sizes) and :meth:`WorkBudget.spend` it, so an operation
+whose cost explodes (powers of huge rationals, 10**5-digit numbers) is refused before it
+starts instead of running for minutes.
+
+Cost model (one step ~ one operation on a 64-bit word)
+------------------------------------------------------
+* an integer product, quotient or gcd of ``a`` and ``b`` bits: :func:`int_op_cost`;
+* an interval evaluation of an expression of ``n`` nodes at ``dps`` digits:
+  :func:`interval_cost`;
+* anything else: one step per elementary action (a term, a node, a base).
+
+When a budget runs out, :meth:`WorkBudget.spend` raises
+:class:`proofcheck.errors.UndecidedError` with the message
+``"work budget of N steps exhausted (what); --budget M would ..."``: the verdict is then
+*undecided* with that reason, never wrong and never hung.
+
+The steps a fresh budget gets come from :func:`default_steps`; ``with budget_steps(M):``
+changes it for everything run inside (the CLI's ``--budget M``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from proofcheck.errors import UndecidedError
+
+__all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
+           "budget_exhausted"]
+
+#: Steps of a fresh budget unless ``budget_steps`` says otherwise: enough for every exact
+#: decision on models with 53-bit (float-derived) numbers, about a second of work.
+DEFAULT_STEPS = 2_000_000
+
+_STEPS: contextvars.ContextVar[int] = contextvars.ContextVar("proofcheck_budget_steps", default=DEFAULT_STEPS)
+
+
+def default_steps() -> int:
+    """The number of steps a fresh :class:`WorkBudget` gets (``DEFAULT_STEPS`` unless changed)."""
+    return _STEPS.get()
+
+
+@contextlib.contextmanager
+def budget_steps(steps: int) -> Iterator[int]:
+    """Within the block, fresh budgets get ``steps`` steps (the CLI's ``--budget``).
+
+    Examples
+    --------
+    >>> with budget_steps(10):
+    ...     WorkBudget().limit
+    10
+    >>> WorkBudget().limit == DEFAULT_STEPS
+    True
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
+        raise ValueError(f"a work budget of {steps!r} steps must be a positive integer")
+    token = _STEPS.set(steps)
+    try:
+        yield steps
+    finally:
+        _STEPS.reset(token)
+
+
+def int_op_cost(a_bits: int, b_bits: int = 0) -> int:
+    """Steps of one product, quotient or gcd of integers of ``a_bits`` and ``b_bits`` bits
+    (schoolbook: the product of their lengths in 64-bit words).
+
+    >>> int_op_cost(64, 64), int_op_cost(6400, 640)
+    (1, 1000)
+    """
+    return max(1, -(-a_bits // 64)) * max(1, -(-b_bits // 64))
+
+
+def interval_cost(nodes: int, dps: int) -> int:
+    """Steps of one interval evaluation of ``nodes`` operations at ``dps`` digits.
+
+    >>> interval_cost(10, 30), interval_cost(10, 480)
+    (10, 2560)
+    """
+    words = max(1, -(-dps // 30))
+    return max(1, nodes) * words * words
+
+
+def budget_exhausted(exc: BaseException) -> bool:
+    """True when ``exc`` is a budget running out (its message says so)."""
+    return isinstance(exc, UndecidedError) and str(exc).startswith("work budget of ")
+
+
+class WorkBudget:
+    """A deterministic allowance of work steps, spent by estimated costs.
+
+    Parameters
+    ----------
+    steps : int, optional
+        The allowance; default :func:`default_steps`.
+
+    Examples
+    --------
+    >>> b = WorkBudget(100)
+    >>> b.spend(60, "a gcd")
+    >>> b.used, b.remaining
+    (60, 40)
+    >>> b.affords(50)
+    False
+    >>> b.spend(50, "a product of 4000-bit integers")
+    Traceback (most recent call last):
+    ...
+    proofcheck.errors.UndecidedError: work budget of 100 steps exhausted (a product of 4000-bit integers needs 50 more, 40 left); --budget 220 would allow it
+    """
+
+    __slots__ = ("limit", "used")
+
+    def __init__(self, steps: int | None = None) -> None:
+        steps = default_steps() if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
+            raise ValueError(f"a work budget of {steps!r} steps must be a positive integer")
+        self.limit = steps
+        self.used = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.used
+
+    def affords(self, cost: int) -> bool:
+        """Whether ``cost`` more steps fit (nothing is spent)."""
+        return self.used + cost <= self.limit
+
+    def spend(self, cost: int, what: str = "exact arithmetic") -> None:
+        """Spend ``cost`` steps on ``what``; UndecidedError (nothing spent) when they do not fit."""
+        if self.used + cost > self.limit:
+            raise UndecidedError(self.message(cost, what))
+        self.used += cost
+
+    def message(self, cost: int, what: str) -> str:
+        """The reason given when ``cost`` steps for ``what`` do not fit."""
+        need = 2 * (self.used + cost)  # room for the rest of the work, which is of the same kind
+        return (f"work budget of {self.limit} steps exhausted ({what} needs {cost} more, {self.remaining} left); "
+                f"--budget {need} would allow it")
+
+    def __repr__(self) -> str:
+        return f"WorkBudget({self.used}/{self.limit} steps)"
