@@ -20,6 +20,7 @@ __all__ = [
     "TexError",
     "UndecidedError",
     "TooManyTrajectories",
+    "BudgetExceeded",
     "ReferenceUnsupported",
     "NotRationalError",
     "TooLargeError",
@@ -127,3 +128,8 @@ class HorizonSuccessError(ModelError):
 class HorizonSuccessWarning(UserWarning):
     """A cyclic graph was cut at its horizon without an explicit ``horizon_success``: the
     cut states got the legacy success 1.  Set the graph attribute ``horizon_success``."""
+
+
+class BudgetExceeded(UndecidedError):
+    """A deterministic work budget (:class:`proofcheck.exact.budget.WorkBudget`) ran out: the
+    verdict is undecided with the reason; ``--budget`` allows more work."""

@@ -63,7 +63,7 @@ def float_case_text(seed: int = 0, style: str = "decimal") -> str:
 #: Claims that still factorise float-derived integers (claims/coherence.py's
 #: ``_log_ratio_exponent`` calls ``sp.factorrat``; the fix is to call
 #: :func:`proofcheck.exact.constant_sign.log_ratio_exponent`).  Remove once that lands.
-PENDING_CLAIM_FIXES = {"P5.2"}
+PENDING_CLAIM_FIXES: set[str] = set()
 
 
 def test_exact_decimal_is_the_binary_value():

@@ -21,6 +21,7 @@ from proofcheck.engine import (
     trajectory_kl,
 )
 from proofcheck.engine.coherence import kl_causal
+from proofcheck.exact.constant_sign import log_ratio_exponent
 from proofcheck.exact.sign import exact_sign
 
 __all__ = ["check_kl_forms", "check_argmax_coherence", "check_iterated_coherence",
@@ -130,21 +131,7 @@ def check_iterated_coherence(mdp, conventions, objective=None):
 
 def _log_ratio_exponent(x, y):
     """Rational r with x = y**r for positive rationals, or None (multiplicatively independent)."""
-    fx, fy = sp.factorrat(x), sp.factorrat(y)
-    primes = set(fx) | set(fy)
-    r = None
-    for p in primes:
-        a, b = fx.get(p, 0), fy.get(p, 0)
-        if b == 0:
-            if a != 0:
-                return None
-            continue
-        cand = sp.Rational(a, b)
-        if r is None:
-            r = cand
-        elif r != cand:
-            return None
-    return r
+    return log_ratio_exponent(x, y)
 
 
 @claim("P5.2", "A goal-conditioned policy need not be Boltzmann-coherent for any delta",
@@ -206,7 +193,7 @@ def check_goal_conditioned_incoherent(mdp, conventions, objective=None):
                       evidence=[{"quantity": f"G(prior)({witness['state']})", "value": pi[witness["state"]]},
                                 {"quantity": f"Zq_G(prior)({witness['state']}, .)",
                                  "value": {a: sv.Zq(witness["state"], a) for a in mdp.actions(witness["state"])}}],
-                      counterexample=witness, route="exact (prime factorisation of ratios, certified signs)")
+                      counterexample=witness, route="exact (coprime base of ratios, no factorisation; certified signs)")
     delta = "any delta" if exponent is None else f"delta = {sp.nsimplify(1 / exponent)}"
     return result(Verdict.UNDECIDED,
                   f"this model is not a witness: G(prior) is Boltzmann-coherent at {delta}; "

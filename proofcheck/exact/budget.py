@@ -29,7 +29,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 
-from proofcheck.errors import UndecidedError
+from proofcheck.errors import BudgetExceeded
 
 __all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
            "budget_exhausted"]
@@ -89,7 +89,7 @@ def interval_cost(nodes: int, dps: int) -> int:
 
 def budget_exhausted(exc: BaseException) -> bool:
     """True when ``exc`` is a budget running out (its message says so)."""
-    return isinstance(exc, UndecidedError) and str(exc).startswith("work budget of ")
+    return isinstance(exc, BudgetExceeded)
 
 
 class WorkBudget:
@@ -111,7 +111,7 @@ class WorkBudget:
     >>> b.spend(50, "a product of 4000-bit integers")
     Traceback (most recent call last):
     ...
-    proofcheck.errors.UndecidedError: work budget of 100 steps exhausted (a product of 4000-bit integers needs 50 more, 40 left); --budget 220 would allow it
+    proofcheck.errors.BudgetExceeded: work budget of 100 steps exhausted (a product of 4000-bit integers needs 50 more, 40 left); --budget 220 would allow it
     """
 
     __slots__ = ("limit", "used")
@@ -134,7 +134,7 @@ class WorkBudget:
     def spend(self, cost: int, what: str = "exact arithmetic") -> None:
         """Spend ``cost`` steps on ``what``; UndecidedError (nothing spent) when they do not fit."""
         if self.used + cost > self.limit:
-            raise UndecidedError(self.message(cost, what))
+            raise BudgetExceeded(self.message(cost, what))
         self.used += cost
 
     def message(self, cost: int, what: str) -> str:
