@@ -78,9 +78,11 @@ class CrossCheckRow:
     note: str = ""
     scale: object = None  # |exact| from its enclosure (None for infinities), for the summary
 
-    def as_dict(self):
+    def as_dict(self, digits: int = 12) -> dict:
+        """The row as JSON-able text, numbers at ``digits`` significant digits (the JSON of
+        a table gives every digit it computed)."""
         def s(v):
-            return None if v is None else short_number(v)
+            return None if v is None else short_number(v, digits)
         return {"quantity": self.quantity, "k": self.k, "exact": s(self.exact),
                 "mpmath": s(self.mpmath), "interval": s(self.interval),
                 "deviation": s(self.deviation), "bound": s(self.bound), "ok": self.ok,
@@ -166,12 +168,13 @@ class CrossCheckTable:
         return out
 
     def as_dict(self):
-        summ = [{k: (short_number(v) if isinstance(v, (mpmath.mpf, sp.Basic)) else v) for k, v in s.items()}
+        summ = [{k: (short_number(v, self.dps) if isinstance(v, (mpmath.mpf, sp.Basic)) else v)
+                 for k, v in s.items()}
                 for s in self.summary()] if not self.skipped else []
         return {"name": self.name, "n": self.n, "dps": self.dps, "precision": self.precision,
                 "closed_forms": self.closed_form_status, "skipped": self.skipped, "ok": self.ok,
                 "failures": len(self.failures), "summary": summ,
-                "rows": [r.as_dict() for r in self.rows]}
+                "rows": [r.as_dict(self.dps) for r in self.rows]}
 
 
 # ------------------------------------------------------------------------- numbers
