@@ -31,8 +31,8 @@ Examples
 >>> [t["key"] for t in tasks]
 ['claims|T5.9.B|2x2|0000|delta=1|beta=-', 'claims|T5.9.B|2x2|0001|delta=1|beta=-']
 >>> out = run_sweep(tasks, workers=1)
->>> [r["result"]["verdicts"] for r in out["results"]]
-[{'T5.9.B': 'holds'}, {'T5.9.B': 'holds'}]
+>>> [r["result"]["verdicts"] for r in out["results"]]  # the printed fold term: random priors fail Lemma B
+[{'T5.9.B': 'fails'}, {'T5.9.B': 'fails'}]
 """
 
 from __future__ import annotations
@@ -48,16 +48,17 @@ from fractions import Fraction
 import networkx as nx
 import sympy as sp
 
-from proofcheck.errors import ConventionError, ProofcheckError
-from proofcheck.model.mdp import from_graph
 from proofcheck.claims import CLAIMS, run_claims
-from proofcheck.model.conventions import OBJECTIVES, Conventions
 from proofcheck.engine import incoherence, tempered_policy
+from proofcheck.errors import ConventionError, ProofcheckError
 from proofcheck.fuzzing import search_claim
 from proofcheck.fuzzing.search import DEFAULT_SHRINK_BUDGET
 from proofcheck.io.casefile import dump_case
+from proofcheck.model.conventions import OBJECTIVES, Conventions
+from proofcheck.model.mdp import from_graph
 
 __all__ = [
+    "MAX_TASKS", "MAX_FUZZ_EXAMPLES", "check_dask_address",
     "parse_family", "derive_seed", "random_tree_graph", "random_tree_mdp", "family_mdp",
     "claim_tasks", "call_task", "discussion_tasks", "fuzz_tasks", "run_task", "run_sweep",
     "summary_rows", "other_rows", "format_summary", "dump_results",
@@ -69,6 +70,21 @@ _PRIOR_WEIGHTS = (1, 1, 2, 3)
 _LIKELIHOODS = (Fraction(1), Fraction(1), Fraction(1, 2), Fraction(1, 3), Fraction(2, 3), Fraction(3, 4))
 _SUCCESSES = (Fraction(0), Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(1), Fraction(1, 3))
 _SPLITS = (Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(2, 3), Fraction(3, 4))
+
+
+#: Most tasks one sweep may have, and most models one fuzz campaign may draw (counts of
+#: work, checked before any task list is built).
+MAX_TASKS = 100_000
+MAX_FUZZ_EXAMPLES = 100_000
+#: Dask scheduler address schemes understood by ``distributed``.
+DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def _check_count(n, what, limit=MAX_TASKS):
+    """Raise ConventionError unless ``0 <= n <= limit`` (the error states the bound)."""
+    if n > limit:
+        raise ConventionError(f"{what}: {n} exceeds the limit of {limit}; split the sweep into "
+                              "smaller ones (fewer claims, families, instances or temperatures)")
 
 
 def parse_family(text):
@@ -208,6 +224,8 @@ def claim_tasks(claims, *, families, per_family, deltas=("1",), betas=None, seed
     _check_k_max(k_max)
     deltas = [_num_text(d) for d in deltas]
     betas = [None] if not betas else [_num_text(b) for b in betas]
+    _check_count(len(claims) * len(families) * per_family * len(deltas) * len(betas),
+                 "claim tasks (claims x families x per-family x deltas x betas)")
     tasks = []
     for c in claims:
         for f in families:
@@ -251,6 +269,9 @@ def discussion_tasks(seed=0, per_family=20, *, families=None, width=4, delta=1.0
     """
     mod = _lazy("proofcheck.experiments.discussion")
     families = [tuple(f) for f in (families or mod.FAMILIES)]
+    if isinstance(per_family, bool) or not isinstance(per_family, int) or per_family < 0:
+        raise ConventionError(f"per-family count {per_family!r} must be a non-negative integer")
+    _check_count(len(families) * per_family, "discussion tasks (families x MDPs per family)")
     tasks = []
     for fi, (T, A) in enumerate(families):
         for i in range(per_family):
@@ -286,6 +307,8 @@ def fuzz_tasks(claims, seeds, *, examples=50, regime="any", shrink_budget=DEFAUL
     """
     _lazy("proofcheck.fuzzing")
     _check_k_max(k_max)
+    _check_count(examples, "models per fuzz campaign", MAX_FUZZ_EXAMPLES)
+    _check_count(len(claims) * len(OBJECTIVES) * len(seeds), "fuzz tasks (claims x objectives x seeds)")
     tasks = []
     for c in claims:
         if c not in CLAIMS:
@@ -384,7 +407,25 @@ def run_task(task):
 
 # ---------------------------------------------------------------------------- executors
 
+def check_dask_address(address):
+    """A one-line error for an address ``distributed`` cannot use (``http://...``)."""
+    text = str(address)
+    scheme = text.split("://", 1)[0].lower() if "://" in text else None
+    if scheme is not None and scheme not in DASK_SCHEMES:
+        raise ConventionError(f"--dask {_clip(text)}: scheme {_clip(scheme, 20)!r} is not a Dask scheduler "
+                              f"scheme ({', '.join(DASK_SCHEMES)}); give e.g. tcp://host:8786")
+    if not text.strip() or len(text) > 1000 or not text.isprintable():
+        raise ConventionError(f"--dask {_clip(text)}: not a scheduler address; give e.g. tcp://host:8786")
+
+
+def _clip(text, n=80):
+    text = str(text)
+    text = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= n else f"{text[:n]}...({len(text)} characters)"
+
+
 def _run_dask(tasks, address, timeout):
+    check_dask_address(address)
     try:
         from distributed import Client
     except ImportError:
@@ -392,8 +433,8 @@ def _run_dask(tasks, address, timeout):
                               "(dask[distributed])") from None
     try:
         client = Client(address, timeout=f"{timeout}s")
-    except (OSError, TimeoutError) as exc:
-        raise ConventionError(f"cannot reach the Dask scheduler at {address!r} ({exc}); "
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise ConventionError(f"cannot reach the Dask scheduler at {_clip(address)} ({_clip(exc, 200)}); "
                               "start one with `dask scheduler` and give its tcp://host:port") from None
     try:
         # a per-sweep token keeps two sweeps sharing a scheduler from sharing futures
@@ -405,11 +446,44 @@ def _run_dask(tasks, address, timeout):
         client.close()
 
 
+def _run_chunk(chunk):
+    return [run_task(t) for t in chunk]
+
+
+def _died(task, exc):
+    """The result entry of a task whose worker process died before returning it."""
+    return {"key": task["key"], "kind": task["kind"], "params": task["params"],
+            "error": f"{type(exc).__name__}: the worker process running this task died (killed, "
+                     "out of memory or crashed) before returning its result; the other tasks' "
+                     "results are kept"}
+
+
 def _run_processes(tasks, workers):
-    from concurrent.futures import ProcessPoolExecutor
-    chunk = max(1, len(tasks) // (4 * workers))
+    """Run on local processes.  A worker that dies (``BrokenProcessPool``) loses only the
+    tasks it had not returned: they are reported as ``error`` entries naming the death,
+    every result already returned is kept."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    size = max(1, len(tasks) // (4 * workers))
+    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    results, failed = [], []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run_task, tasks, chunksize=chunk))
+        futures = {pool.submit(_run_chunk, c): c for c in chunks}
+        for fut in as_completed(futures):
+            try:
+                results.extend(fut.result())
+            except Exception:  # noqa: BLE001 - BrokenProcessPool, a task that cannot be pickled
+                failed.append(futures[fut])
+    # A dying worker breaks the whole pool, failing chunks that never ran: run each failed
+    # chunk once more in a pool of its own, then one task per pool, so that only the
+    # task(s) that kill their process are lost.
+    for chunk in failed:
+        for part in ([chunk] if len(chunk) == 1 else [[t] for t in chunk]):
+            with ProcessPoolExecutor(max_workers=1) as pool:
+                try:
+                    results.extend(pool.submit(_run_chunk, part).result())
+                except Exception as exc:  # noqa: BLE001
+                    results.extend(_died(t, exc) for t in part)
+    return results
 
 
 def run_sweep(tasks, *, workers=None, dask=None, dask_timeout=20):

@@ -10,9 +10,9 @@ from proofcheck import load_case
 from proofcheck.cli import main
 from proofcheck.engine import retrain, success_probability
 from proofcheck.errors import ConventionError
-from proofcheck.model.expressions import parse_expression
-from proofcheck.model.mdp import from_graph
+from proofcheck.io.casefile import loads_case
 from proofcheck.io.storm import _parse_with_pow, _top_level_split, check_prism_sums, export_prism
+from proofcheck.model.mdp import from_graph
 
 CASES = ["cases/mountain_race.toml", "cases/stochastic_counterexample.toml", "cases/parametric_prior.toml"]
 
@@ -94,3 +94,23 @@ def test_storm_cli(capsys):
     pytest.importorskip("stormpy")
     assert main(["crosscheck", "--storm", "cases/parametric_prior.toml", "--policy", "pi_G[2]"]) == 0
     assert "agree" in capsys.readouterr().out
+
+
+def test_big_integers_are_exported_as_exact_literals():
+    # Storm reads an integer literal as 64 bits (and rejects a larger one), but p.0 exactly
+    from proofcheck.io.storm import int_text, text_int
+    m = loads_case('[mdp]\ninitial = "s"\n[states.s.actions.a]\nnext = "t"\nprior = "1"\n'
+                   'q = "2**70/(2**70+1)"\n[states.t]\nsuccess = "1/(3**100)"\n').mdp
+    text = export_prism(m)
+    assert f"({2 ** 70}.0/{2 ** 70 + 1}.0)" in text
+    assert check_prism_sums(text) == 4
+    assert text_int(int_text(7 ** 6000)) == 7 ** 6000  # beyond str()'s 4300-digit limit
+
+
+def test_storm_agrees_on_big_rationals():
+    pytest.importorskip("stormpy")
+    from proofcheck.numerics.storm_check import crosscheck_storm
+    m = loads_case('[mdp]\ninitial = "s"\n[states.s.actions.a]\nnext = { t = "1/3", u = "2/3" }\n'
+                   'prior = "1"\nq = "2**70/(2**70+1)"\n[states.t]\nsuccess = "1/(3**100)"\n'
+                   '[states.u]\nsuccess = "1/2"\n').mdp
+    assert crosscheck_storm(m)["equal"]

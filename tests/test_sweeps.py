@@ -9,9 +9,19 @@ import sympy as sp
 from proofcheck.cli import main
 from proofcheck.engine import boltzmann_policy, tempered_policy, trajectory_kl
 from proofcheck.errors import ConventionError
-from proofcheck.sweeps import (call_task, claim_tasks, derive_seed, family_mdp, format_summary, fuzz_tasks,
-                               random_tree_graph, random_tree_mdp, run_sweep, run_task,
-                               summary_rows)
+from proofcheck.sweeps import (
+    call_task,
+    claim_tasks,
+    derive_seed,
+    family_mdp,
+    format_summary,
+    fuzz_tasks,
+    random_tree_graph,
+    random_tree_mdp,
+    run_sweep,
+    run_task,
+    summary_rows,
+)
 
 
 def _small_tasks():
@@ -193,3 +203,30 @@ def test_fuzz_campaign_counts_every_model(serial):
     assert r["result"]["tried"] == 4 and sum(r["result"]["counts"].values()) == 4
     assert "seconds" not in r["result"]  # wall time is not a result: executors must agree
     assert "fuzz        T5.9.B [-] any" in format_summary(serial)
+
+
+# ---------------------------------------------------------------- hostile sizes and deaths
+
+def test_a_dying_worker_loses_only_its_own_task():
+    # os.abort kills the worker process: the pool breaks (BrokenProcessPool); the others'
+    # results are kept and the dead task is reported as an error naming the death
+    from proofcheck.sweeps import call_task
+    tasks = [call_task("a", "fractions:Fraction", numerator=1, denominator=2),
+             call_task("b", "os:abort"),
+             call_task("c", "fractions:Fraction", numerator=3, denominator=4)]
+    out = run_sweep(tasks, workers=2)
+    by_key = {r["key"]: r for r in out["results"]}
+    assert by_key["call|a"]["result"] == "1/2" and by_key["call|c"]["result"] == "3/4"
+    assert "BrokenProcessPool" in by_key["call|b"]["error"]
+    assert "died" in by_key["call|b"]["error"]
+
+
+def test_sweep_sizes_are_bounded_before_building_tasks():
+    from proofcheck.sweeps import MAX_TASKS, claim_tasks
+    with pytest.raises(ConventionError, match=f"exceeds the limit of {MAX_TASKS}"):
+        claim_tasks(["P5.4"], families=["2x2"], per_family=10 ** 9)
+
+
+def test_dask_address_of_another_scheme_is_one_line():
+    with pytest.raises(ConventionError, match="not a Dask scheduler scheme"):
+        run_sweep(_small_tasks()[:1], dask="http://127.0.0.1:8786")

@@ -141,7 +141,7 @@ def check_one_step_objective(mdp, conventions, objective=None):
                       evidence=ev, route="exact")
     d = diffs[0]
     cex = {"state": d["state"], "action": d["action"], "Boltzmann-coherent": d["left"],
-           "maximiser p exp(r)/Z": d["right"], "objective gap": sp.simplify(obj_max - obj_coh)}
+           "maximiser p exp(r)/Z": d["right"], "objective gap": obj_max - obj_coh}
     cause = ("Boltzmann coherence ignores the prior" if mdp.deterministic else
              "with stochastic outcomes the soft Q is log E exp, not E log")
     return result(Verdict.FAILS,

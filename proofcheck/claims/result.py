@@ -7,6 +7,8 @@ import html
 import importlib
 from dataclasses import dataclass, field
 
+from proofcheck.model.expressions import number_text
+
 __all__ = ["Verdict", "ClaimResult", "fmt", "shorten", "HTML", "html_table", "verdict_html", "latex_text",
            "verdict_counts", "require_optional"]
 
@@ -142,7 +144,7 @@ def fmt(value):
         return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(fmt(v) for v in value) + "]"
-    return str(value)
+    return number_text(value)
 
 
 @dataclass

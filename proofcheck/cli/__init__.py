@@ -11,11 +11,12 @@ import argparse
 import sys
 
 from proofcheck import __version__
-from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
 from proofcheck._text import terminal_safe
+from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
+from proofcheck.cli.verify import describe_failure
 from proofcheck.errors import ProofcheckError
 
-__all__ = ["main", "SUBCOMMANDS"]
+__all__ = ["main", "SUBCOMMANDS", "describe_failure"]
 
 #: Subcommand modules under proofcheck.cli, in the order ``--help`` lists them.
 _MODULES = (verify, report, claims, crosscheck, horizon, experiment, fuzz, sweep, bench)
@@ -67,8 +68,18 @@ def _main(argv):
     except KeyboardInterrupt:
         print("proofcheck: interrupted", file=sys.stderr)
         return 130
+    except (ValueError, ArithmeticError, MemoryError, RecursionError) as exc:
+        # inputs beyond what the exact routes can do (integers above Python's str() digit
+        # limit, overflow in an exponential, exhausted memory or recursion): one line, exit 2
+        print(f"proofcheck: error: {describe_failure(exc)}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # the reader went away (e.g. `proofcheck verify ... | head`): stop quietly
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as exc:  # noqa: BLE001 - never a traceback; exit 1 would mean "disagreement"
+        print(f"proofcheck: error: internal error ({describe_failure(exc)}); "
+              "please report it with the input that caused it", file=sys.stderr)
+        return 2
+

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import sys
 
-from proofcheck.errors import CaseFileError
 from proofcheck.cli._output import check_output, write_output
-from proofcheck.reports.escape import terminal_safe
+from proofcheck.errors import CaseFileError
+from proofcheck.io import storm as storm_io
 from proofcheck.io.quantities import parse_quantity
-from proofcheck.verify.expectations import PolicyCache
-from proofcheck.verify import load_case
-from proofcheck.io.storm import StormUnavailable, export_prism, have_stormpy
+from proofcheck.io.storm import StormUnavailable, export_prism
+from proofcheck.model.expressions import number_text
 from proofcheck.numerics.storm_check import crosscheck_storm
+from proofcheck.reports.escape import terminal_safe
+from proofcheck.verify import load_case
+from proofcheck.verify.expectations import PolicyCache
 
 __all__ = ["add_parser", "run"]
 
@@ -49,7 +51,7 @@ def run(args):
     text = export_prism(case.mdp, policy, name=case.name)
     if args.output:
         write_output(args.output, text)
-    if not have_stormpy():
+    if not storm_io.have_stormpy():  # looked up at call time (tests replace it)
         where = f"; PRISM model written to {terminal_safe(args.output)}" if args.output else ""
         print(f"stormpy is not installed (pip install 'proofcheck[storm]'): Storm cross-check skipped{where}")
         return 0
@@ -60,9 +62,9 @@ def run(args):
         return 0
     mark = "agree" if res["equal"] else "DIFFER"
     name, policy = terminal_safe(case.name), terminal_safe(args.policy)
-    print(f"{name}: S({policy}) proofcheck = {terminal_safe(res['ours'], limit=None)}")
-    print(f"{name}: P=? [F \"success\"] Storm  = {terminal_safe(res['storm'], limit=None)}")
+    print(f"{name}: S({policy}) proofcheck = {number_text(res['ours'], max_digits=200)}")
+    print(f"{name}: P=? [F \"success\"] Storm  = {number_text(res['storm'], max_digits=200)}")
     print(f"exact comparison: {mark}" + (f" (PRISM model: {terminal_safe(args.output)})" if args.output else ""))
     if not res["equal"]:
-        print(f"difference: {terminal_safe(res['ours'] - res['storm'], limit=None)}", file=sys.stderr)
+        print(f"difference: {number_text(res['ours'] - res['storm'], max_digits=200)}", file=sys.stderr)
     return 0 if res["equal"] else 1

@@ -28,6 +28,10 @@ from proofcheck.verify import load_case
 __all__ = ["add_parser", "run", "load_problem"]
 
 
+#: Simulated GORP runs per estimate a user may ask for (each estimate repeats them per m).
+MAX_GORP_RUNS = 100_000
+
+
 def add_parser(sub):
     p = sub.add_parser("horizon", help="effective horizon (Laidlaw et al. 2023) of a case or BRIDGE .npz",
                        description="min_k, the effective planning window and the Theorem 5.4 bounds on "
@@ -104,6 +108,9 @@ def _check(args):
         raise ConventionError(f"--tolerance {args.tolerance} must be a finite non-negative number, e.g. 1e-4")
     if args.gorp_runs < 0:
         raise ConventionError(f"--gorp-runs {args.gorp_runs} must be a non-negative number of runs (0: skip)")
+    if args.gorp_runs > MAX_GORP_RUNS or args.gorp_at_bound > MAX_GORP_RUNS:
+        raise ConventionError(f"--gorp-runs/--gorp-at-bound {max(args.gorp_runs, args.gorp_at_bound)} exceeds the "
+                              f"limit of {MAX_GORP_RUNS} simulated runs per estimate; use fewer runs")
     if args.gorp_at_bound < 0:
         raise ConventionError(f"--gorp-at-bound {args.gorp_at_bound} must be a non-negative number of runs (0: skip)")
 

@@ -21,7 +21,7 @@ import sys
 from proofcheck.cli._output import check_output, write_output
 from proofcheck.errors import ConventionError
 from proofcheck.reports.escape import terminal_safe
-from proofcheck.sweeps import claim_tasks, discussion_tasks, format_summary, fuzz_tasks, run_sweep
+from proofcheck.sweeps import check_dask_address, claim_tasks, discussion_tasks, format_summary, fuzz_tasks, run_sweep
 
 __all__ = ["add_parser", "run"]
 
@@ -67,6 +67,8 @@ def run(args):
         raise ConventionError(f"--seed {args.seed} must be a non-negative integer below 2**63")
     if args.workers is not None and args.workers < 1:
         raise ConventionError(f"--workers {args.workers}: give a positive number of processes")
+    if args.dask:
+        check_dask_address(args.dask)
     tasks = []
     claims = _csv(args.claims)
     if claims:

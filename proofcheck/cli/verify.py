@@ -6,10 +6,12 @@ import json
 import sys
 
 from proofcheck._text import terminal_safe
+from proofcheck.errors import ProofcheckError
 from proofcheck.io.casefile import find_case_files
+from proofcheck.model.expressions import number_text
 from proofcheck.verify import load_case, verify_case
 
-__all__ = ["add_parser", "run", "format_case", "closing_line", "claim_counts", "FAIL_ON"]
+__all__ = ["add_parser", "run", "describe_failure", "format_case", "closing_line", "claim_counts", "FAIL_ON"]
 
 #: ``--fail-on`` choices: which claim verdicts make the exit code 1 (besides unmet expectations).
 FAIL_ON = ("never", "fails", "undecided")
@@ -38,7 +40,7 @@ _MARK = {"holds": "holds", "fails": "FAILS", "undecided": "undecided", "not-appl
 
 
 def _clip(text, n):
-    text = str(text)
+    text = text if isinstance(text, str) else number_text(text)  # never str() of a huge int
     indent = text[: len(text) - len(text.lstrip(" "))]  # keep continuation indents
     text = indent + terminal_safe(" ".join(text.split()), limit=None)
     return text if len(text) <= n else text[: n - 3] + "..."
@@ -116,26 +118,78 @@ def _exit_code(results, fail_on):
     return 1 if any(counts[v] for v in _FAILING[fail_on]) else 0
 
 
+def describe_failure(exc):
+    """One bounded line naming an exception that is not a :class:`ProofcheckError`."""
+    if isinstance(exc, ProofcheckError):
+        return terminal_safe(exc, limit=1000)
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - str() itself may fail (huge integers)
+        text = ""
+    name = type(exc).__name__
+    if "digits" in text and ("integer" in text or "int" in text):
+        return (f"a number in the computation has more than {sys.get_int_max_str_digits() or 4300} "
+                "digits, beyond what can be computed or printed exactly; use smaller inputs "
+                f"(fewer steps, smaller exponents, shorter numbers) ({name})")
+    if isinstance(exc, MemoryError):
+        return "out of memory; use a smaller model or fewer steps (MemoryError)"
+    if isinstance(exc, RecursionError):
+        return "nesting too deep to compute; use a smaller model (RecursionError)"
+    if isinstance(exc, OverflowError):
+        return (f"a number overflowed ({terminal_safe(text, limit=200)}); use smaller magnitudes "
+                "(rewards, temperatures, exponents) (OverflowError)")
+    return f"{name}: {terminal_safe(text, limit=300)}"
+
+
+def _one_file(path, claim_ids, as_json):
+    """Load and verify one case file: ``(result, its JSON dict or None, None)`` or
+    ``(None, None, error line)`` when this file is bad (the other files still run)."""
+    try:
+        res = verify_case(load_case(path), claim_ids)
+        if as_json:
+            data = res.as_dict()
+            json.dumps(data)  # fails here (this file), not after every file was done
+            return res, data, None
+        return res, None, None
+    except ProofcheckError as exc:
+        return None, None, terminal_safe(exc, limit=1000)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad file must not lose the others' results
+        return None, None, f"{terminal_safe(path)}: {describe_failure(exc)}"
+
+
 def run(args):
     files = find_case_files(args.paths)
     fail_on = getattr(args, "fail_on", "never")
-    results = []
+    results, dicts, errors = [], [], []
     for f in files:
-        case = load_case(f)
-        results.append(verify_case(case, args.claims))
+        res, data, error = _one_file(f, args.claims, args.json)
+        if error is not None:
+            errors.append({"path": f, "error": error})
+            print(f"proofcheck: error: {error}", file=sys.stderr)
+            continue
         if not args.json:
-            print(format_case(results[-1]))
+            try:
+                text = format_case(res)
+            except (ValueError, ArithmeticError, MemoryError, RecursionError) as exc:
+                errors.append({"path": f, "error": f"{terminal_safe(f)}: {describe_failure(exc)}"})
+                print(f"proofcheck: error: {errors[-1]['error']}", file=sys.stderr)
+                continue
+            print(text)
             print()
+        results.append(res)
+        dicts.append(data)
     ok = all(r.expectations_hold for r in results)
-    code = _exit_code(results, fail_on)
+    code = 2 if errors else _exit_code(results, fail_on)
     if args.json:
-        json.dump({"cases": [r.as_dict() for r in results], "expectations_hold": ok,
+        json.dump({"cases": dicts, "errors": errors, "expectations_hold": ok,
                    "claim_verdicts": claim_counts(results), "fail_on": fail_on, "exit_code": code},
                   sys.stdout, indent=2)
         print()
     else:
-        print(closing_line(results))
-        if code and ok:
+        print(closing_line(results) + (f"; {len(errors)} file(s) not verified (errors above)" if errors else ""))
+        if code == 1 and ok:
             print(f"proofcheck: exit 1: --fail-on {fail_on} and some claim verdict is "
                   + " or ".join(_FAILING[fail_on]), file=sys.stderr)
     return code

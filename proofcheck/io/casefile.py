@@ -56,6 +56,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,15 +65,19 @@ import networkx as nx
 import sympy as sp
 
 from proofcheck._validation import did_you_mean
-from proofcheck.errors import CaseFileError, ConventionError, ModelError
+from proofcheck.errors import CaseFileError, ConventionError, ModelError, ProofcheckError
 from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
-from proofcheck.model.conventions import Conventions
-from proofcheck.model.expressions import parse_expression
+from proofcheck.model.conventions import Conventions, check_temperature
+from proofcheck.model.expressions import MAX_EXP_ARGUMENT, parse_expression
 from proofcheck.model.mdp import HorizonSuccessError, _parse_parameters, _safe_repr, from_graph
 
-__all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case"]
+__all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case",
+           "float_readings", "FLOAT_READINGS"]
 
 MAX_BYTES = 5_000_000
+#: Most states a cyclic graph may unroll to (horizon x declared states): every unrolled
+#: state is exact work in every claim, and the numbers grow with each step.
+MAX_UNROLLED_STATES = 2_000
 _TOP = {"case", "parameters", "conventions", "mdp", "states", "expect"}
 _CASE = {"name", "title", "description", "source"}
 _MDP = {"initial", "horizon", "horizon_success", "default_prior", "tolerance", "implicit_terminals",
@@ -149,6 +154,20 @@ def _number(value, where, symbols=None):
             f"{where}: expected a number or a string such as \"1/2\", got {type(value).__name__} {_short(value)}"
         )
     return parse_expression(value, symbols or {}, where=where)
+
+
+def _check_reward(value, where):
+    """A reward r gives q = exp(r): bound |r| like the argument of ``exp`` in expressions."""
+    if value.free_symbols or not value.is_number:
+        return
+    try:
+        too_big = not bool(abs(sp.N(value, 15)) <= MAX_EXP_ARGUMENT)
+    except (TypeError, ValueError, ArithmeticError):
+        too_big = True
+    if too_big:
+        raise CaseFileError(f"{where}: reward = {_short(value)} exceeds the limit of {MAX_EXP_ARGUMENT} in "
+                            f"magnitude (q = exp(reward) is computed exactly); use |reward| <= "
+                            f'{MAX_EXP_ARGUMENT}, or reward = "-oo" for q = 0')
 
 
 def _flag(table, key, where):
@@ -271,9 +290,17 @@ def case_to_graph(doc, where="case"):
                             minus_oo = _special_number(act[k]) if k == "reward" else None
                             attrs[k] = (minus_oo if minus_oo == -sp.oo
                                         else _number(act[k], f"{aw}.{k}", symbols))
+                            if k == "reward" and minus_oo is None:
+                                _check_reward(attrs[k], f"{aw}.reward")
                 first = False
                 G.add_edge(s, t, key=str(aname), **attrs)
     _check_structure(G, declared, nexts, where, implicit=implicit, allow_unreachable=allow_unreachable)
+    if "horizon" in G.graph and not nx.is_directed_acyclic_graph(G):
+        T, n = G.graph["horizon"], G.number_of_nodes()
+        if T * n > MAX_UNROLLED_STATES:
+            raise ModelError(f"{where}: mdp.horizon = {T} unrolls the cyclic graph of {n} states to up to "
+                             f"{T * n} states (and {T * G.number_of_edges()} edges), which exceeds the limit of "
+                             f"{MAX_UNROLLED_STATES} unrolled states; use horizon <= {max(1, MAX_UNROLLED_STATES // n)}")
     return G
 
 
@@ -343,10 +370,10 @@ def _parse_conventions(raw, where):
     _unknown(raw, Conventions.field_names(), f"{where}: [conventions]")
     if "delta" in raw:
         raw["delta"] = _number(raw["delta"], f"{where}: conventions.delta")
-        d = raw["delta"]
-        if d.is_Rational and (abs(d.p) > 1000 or d.q > 1000):  # Zq**(1/delta): bound the work
-            raise CaseFileError(f"{where}: conventions.delta = {_short(str(d))}: a rational delta needs numerator "
-                                "and denominator <= 1000 (the exponent 1/delta bounds exact work); use e.g. 1/100")
+        try:
+            check_temperature(raw["delta"])
+        except ConventionError as exc:
+            raise CaseFileError(f"{where}: {exc}") from None
     if "objectives" in raw:
         obj = raw["objectives"]
         raw["objectives"] = tuple(obj) if isinstance(obj, list) else obj
@@ -428,19 +455,104 @@ def load_case(path, *, claims=None):
     <MDP 'mountain_race': 7 states, 6 state-action pairs, horizon 2, deterministic>
     """
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise CaseFileError(f"{path}: {size} bytes exceed the limit of {MAX_BYTES}")
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise CaseFileError(f"{path}: cannot read the file ({exc.strerror}); check the path") from None
+    raw = _read_bounded(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaseFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     return loads_case(text, where=path, claims=claims)
+
+
+def _read_bounded(path):
+    """The bytes of a regular file of at most MAX_BYTES bytes.  Devices (``/dev/zero``),
+    FIFOs and sockets are refused before reading (they may never end, or block); the size
+    is checked again while reading (a file that grows)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise CaseFileError(f"{path}: cannot read the file ({exc.strerror}); check the path") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise CaseFileError(f"{path}: is {kind}, not a regular file; give a case file (*.toml)")
+    if st.st_size > MAX_BYTES:
+        raise CaseFileError(f"{path}: {st.st_size} bytes exceed the limit of {MAX_BYTES}")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the stat above
+                raise CaseFileError(f"{path}: not a regular file; give a case file (*.toml)")
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise CaseFileError(f"{path}: cannot read the file ({exc.strerror}); check the path") from None
+    if raw is None or len(raw) > MAX_BYTES:
+        raise CaseFileError(f"{path}: more than {MAX_BYTES} bytes, the limit of a case file")
+    return raw
+
+
+def _simplest_rational(x):
+    """The rational with the smallest denominator that rounds to the double ``x``
+    (``0.6666666666666666`` -> ``2/3``), found by a bounded search (<= 60 steps)."""
+    from fractions import Fraction
+    exact = Fraction(x)
+    limit = 1
+    for _ in range(60):
+        f = exact.limit_denominator(limit)
+        if float(f) == x:
+            return sp.Rational(f.numerator, f.denominator)
+        limit *= 4
+    return sp.Rational(exact.numerator, exact.denominator)
+
+
+def _exact_reading(value, how):
+    if not isinstance(value, sp.Basic) or not value.atoms(sp.Float):
+        return value
+    repl = {}
+    for f in value.atoms(sp.Float):
+        x = float(f)
+        repl[f] = _simplest_rational(x) if how == "simplest" else sp.Rational(x)
+    return value.xreplace(repl)
+
+
+#: The exact readings :func:`float_readings` gives of float inputs.
+FLOAT_READINGS = {"simplest": "each float read as the simplest fraction that rounds to it "
+                              "(0.6666666666666666 as 2/3)",
+                  "binary": "each float read as the exact binary number it stores"}
+
+
+def float_readings(case):
+    """Exact models of a case whose inputs are floats: ``{reading: MDP}`` for the readings
+    of :data:`FLOAT_READINGS`; ``{}`` when the case has no float input (or no graph).
+
+    A verdict on an inexact model is honest only when it does not depend on which number
+    within the inputs' rounding is meant: a verdict that differs between these readings
+    depends on an exact tie or on a difference below the rounding, and should be
+    undecided with that reason (``proofcheck verify`` does that).
+    """
+    G = case.graph
+    if G is None or getattr(case.mdp, "exact", True):
+        return {}
+    out = {}
+    for how in FLOAT_READINGS:
+        H = G.copy()
+        for key in ("initial", "horizon_success"):
+            v = H.graph.get(key)
+            H.graph[key] = ({k: _exact_reading(x, how) for k, x in v.items()} if isinstance(v, dict)
+                            else _exact_reading(v, how))
+            if v is None:
+                H.graph.pop(key)
+        for _n, d in H.nodes(data=True):
+            for k in list(d):
+                d[k] = _exact_reading(d[k], how)
+        for _u, _v, d in H.edges(data=True):
+            for k in list(d):
+                d[k] = _exact_reading(d[k], how)
+        try:
+            out[how] = from_graph(H, strict_horizon=True)
+        except (ProofcheckError, ValueError):
+            continue  # e.g. probabilities that sum to 1 only within the tolerance
+    return out
 
 
 def find_case_files(paths):

@@ -24,14 +24,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from proofcheck._validation import did_you_mean
-from proofcheck.errors import CaseFileError, ExpressionError
+from proofcheck.errors import CaseFileError, ConventionError, ExpressionError
+from proofcheck.model.conventions import check_temperature
 from proofcheck.model.expressions import parse_expression
 
-__all__ = ["Quantity", "parse_quantity", "VERDICT_NAMES"]
+__all__ = ["Quantity", "parse_quantity", "VERDICT_NAMES", "MAX_INDEX"]
+
+#: Largest index k of pi_G[k], pi_F[k], pi_H[k], pi_B[i] (the same bound as
+#: ``conventions.k_max``): each step is exact work whose numbers grow with k.
+MAX_INDEX = 1000
 
 _POLICY = re.compile(
     r"^\s*(?:(?P<plain>prior|uniform|pi_1|optimal_S|optimal_J)"
-    r"|pi_(?P<seq>G|F|H|B)\[\s*(?P<index>\d{1,4}|fixed)\s*\]"
+    r"|pi_(?P<seq>G|F|H|B)\[\s*(?P<index>\d+|fixed)\s*\]"
     r"|pi_(?P<temp>alpha|delta)\[(?P<arg>[^\[\]]{1,100})\])\s*$"
 )
 _PROB = re.compile(r"^\s*(?P<policy>[A-Za-z_][^()]*?)\s*\(\s*(?P<action>[^|()]+?)\s*\|\s*(?P<state>[^|()]+?)\s*\)\s*$")
@@ -70,6 +75,10 @@ def _parse_policy(text, where):
         idx = m["index"]
         if idx == "fixed" and m["seq"] != "B":
             raise CaseFileError(f"{where}: only pi_B has a [fixed] point; use an integer index for pi_{m['seq']}")
+        if idx != "fixed" and (len(idx) > 6 or int(idx) > MAX_INDEX):
+            raise CaseFileError(f"{where}: index {idx if len(idx) <= 20 else idx[:20] + '...'} of "
+                                f"pi_{m['seq']} exceeds the limit of {MAX_INDEX} (exact work grows with "
+                                f"each step); use pi_{m['seq']}[k] with k <= {MAX_INDEX}")
         return ("pi_" + m["seq"], idx if idx == "fixed" else int(idx))
     try:
         value = parse_expression(m["arg"], {}, where=where)
@@ -77,6 +86,10 @@ def _parse_policy(text, where):
         raise CaseFileError(str(exc)) from None
     if not (value.is_number and value.is_positive):
         raise CaseFileError(f"{where}: pi_{m['temp']}[{m['arg']}] needs a positive number")
+    try:
+        check_temperature(value, what=f"pi_{m['temp']}[...]")
+    except ConventionError as exc:
+        raise CaseFileError(f"{where}: {exc}") from None
     return ("pi_" + m["temp"], value)
 
 

@@ -31,10 +31,61 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from proofcheck.errors import ConventionError, ProofcheckError, StormUnavailable
-from proofcheck.model.expressions import parse_expression
+from proofcheck.model.expressions import number_text, parse_expression
 
 __all__ = ["export_prism", "check_prism_sums", "have_stormpy", "storm_success",
-           "StormUnavailable"]
+           "StormUnavailable", "int_text", "text_int", "MAX_LITERAL_DIGITS"]
+
+
+#: Storm's PRISM parser reads an integer literal as a 64-bit integer (and rejects a larger
+#: one), but a literal with ``.0`` as an arbitrary-precision rational, exactly
+#: (checked with stormpy 2.0: ``(3**200).0/(3**200 + 7).0`` comes back as that fraction).
+_INT64 = 2 ** 63
+#: Most digits of one exported integer (a bound on the size of the exported model).
+MAX_LITERAL_DIGITS = 100_000
+_CHUNK = 10 ** 1000
+
+
+def int_text(n):
+    """Decimal digits of the integer ``n``, also beyond Python's ``str()`` digit limit.
+
+    Examples
+    --------
+    >>> int_text(-12)
+    '-12'
+    >>> len(int_text(10 ** 5000))
+    5001
+    """
+    n = int(n)
+    if abs(n) < _CHUNK:
+        return str(n)
+    if n.bit_length() > MAX_LITERAL_DIGITS * 3.33:
+        raise ConventionError(f"an integer of about {int(n.bit_length() / 3.3219)} digits exceeds the "
+                              f"limit of {MAX_LITERAL_DIGITS} digits of the PRISM export; use smaller numbers")
+    sign, n, parts = "-" if n < 0 else "", abs(n), []
+    while n >= _CHUNK:
+        n, r = divmod(n, _CHUNK)
+        parts.append(str(r).rjust(1000, "0"))
+    return sign + str(n) + "".join(reversed(parts))
+
+
+def text_int(text):
+    """The integer of a decimal string, also beyond Python's ``int()`` digit limit."""
+    text = text.strip()
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+    if not digits.isdigit() or len(digits) > MAX_LITERAL_DIGITS:
+        raise ConventionError(f"cannot read the integer {digits[:40]!r}... ({len(digits)} characters) "
+                              f"(digits only, at most {MAX_LITERAL_DIGITS})")
+    n = 0
+    for i in range(0, len(digits), 1000):
+        part = digits[i:i + 1000]
+        n = n * 10 ** len(part) + int(part)
+    return sign * n
+
+
+def _literal(n):
+    """A PRISM literal Storm reads exactly: ``123`` or, from 2**63 on, ``123.0``."""
+    return int_text(n) if abs(n) < _INT64 else f"{int_text(n)}.0"
 
 
 class _PrismPrinter(StrPrinter):
@@ -46,14 +97,17 @@ class _PrismPrinter(StrPrinter):
             return f"pow({self._print(b)}, {e})"
         if e.is_Integer and e < 0:
             return f"1/pow({self._print(b)}, {-e})"
-        raise ConventionError(f"value {expr} is not a rational function; a PRISM DTMC needs rational "
+        raise ConventionError(f"value {_short(expr)} is not a rational function; a PRISM DTMC needs rational "
                               "transition probabilities (substitute the parameters or drop exp/log/sqrt)")
 
     def _print_Rational(self, expr):
-        return f"({expr.p}/{expr.q})"
+        return f"({_literal(expr.p)}/{_literal(expr.q)})"
+
+    def _print_Integer(self, expr):
+        return _literal(expr.p) if expr.p >= 0 else f"({_literal(expr.p)})"
 
     def _print_Function(self, expr):
-        raise ConventionError(f"value {expr} is not a rational function; a PRISM DTMC needs rational "
+        raise ConventionError(f"value {_short(expr)} is not a rational function; a PRISM DTMC needs rational "
                               "transition probabilities (substitute the parameters)")
 
     _print_exp = _print_log = _print_Function
@@ -62,11 +116,17 @@ class _PrismPrinter(StrPrinter):
 def _prism(expr):
     expr = sp.sympify(expr)
     if expr.has(sp.Float):
-        raise ConventionError(f"value {expr} is a float; export exact values (fractions) to PRISM")
+        raise ConventionError(f"value {_short(expr)} is a float; export exact values (fractions) to PRISM")
     if not expr.is_rational_function():
-        raise ConventionError(f"value {expr} is not a rational function of the parameters; a PRISM DTMC "
+        raise ConventionError(f"value {_short(expr)} is not a rational function of the parameters; a PRISM DTMC "
                               "needs rational transition probabilities (substitute the parameters)")
     return _PrismPrinter().doprint(expr)
+
+
+def _short(expr):
+    """A value for a one-line message: clipped, and never ``str()`` of a huge integer."""
+    text = number_text(expr)
+    return text if len(text) <= 80 else f"{text[:80]}...({len(text)} characters)"
 
 
 def _chain(mdp, policy):
@@ -181,13 +241,26 @@ def _top_level_split(text):
     return parts + [cur]
 
 
+_BIG = re.compile(r"(?<![\w.])(\d{19,})(?:\.0)?(?![\w.])")
+
+
 def _parse_with_pow(text, symbols):
+    # big literals (beyond the expression grammar's digit limit) stand in as symbols
+    big = {}
+
+    def stash(m):
+        name = f"bigliteral{len(big)}"
+        big[sp.Symbol(name)] = sp.Integer(text_int(m[1]))
+        return name
+    text = _BIG.sub(stash, text)
+    symbols = {**symbols, **{s.name: s for s in big}}
     # pow(b, n) -> (b)^(n): our exporter only writes integer exponents
     prev = None
     while prev != text:
         prev = text
         text = re.sub(r"pow\(([^(),]*(?:\([^()]*\)[^(),]*)*),\s*(\d+)\)", r"((\1)^\2)", text)
-    return parse_expression(text, symbols)
+    value = parse_expression(text, symbols)
+    return value.xreplace(big) if big else value
 
 
 def have_stormpy():
@@ -223,10 +296,18 @@ def storm_success(prism_text, parameters=None):
         kind = FactorizedRationalFunction if prog.has_undefined_constants else Rational
         model = stormpy.build_model[kind](prog, props)
         result = stormpy.model_checking(model, props[0]).get_value(model.initial_states[0])
+    except Exception as exc:  # noqa: BLE001 - Storm's parser and engines raise RuntimeError & co.
+        first = " ".join(str(exc).split())[:300]
+        raise ProofcheckError(f"Storm could not check the exported model ({type(exc).__name__}: {first}); "
+                              "this is not a disagreement; export it with -o and inspect it") from None
     finally:
         os.unlink(path)
     symbols = {s.name: s for s in (parameters or {})}
-    if kind is Rational:
-        return sp.Rational(str(result))
-    num, den = str(result.numerator), str(result.denominator)
-    return parse_expression(num, symbols) / parse_expression(den, symbols)
+    try:
+        if kind is Rational:
+            num, _, den = str(result).partition("/")
+            return sp.Rational(text_int(num), text_int(den or "1"))
+        num, den = str(result.numerator), str(result.denominator)
+        return _parse_with_pow(num, symbols) / _parse_with_pow(den, symbols)
+    except ProofcheckError as exc:
+        raise ProofcheckError(f"cannot read Storm's result back ({exc}); not a disagreement") from None

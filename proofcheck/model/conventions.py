@@ -7,15 +7,16 @@ repairs it (:mod:`proofcheck.claims.repair`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from numbers import Real
 
 import sympy as sp
 
 from proofcheck.errors import ConventionError, ProofcheckError
-from proofcheck.model.expressions import parse_expression
+from proofcheck.model.expressions import number_text, parse_expression
 
-__all__ = ["Conventions", "IMPOSSIBLE", "FOLD_TERMS", "H_INDEXINGS", "OBJECTIVES"]
+__all__ = ["Conventions", "check_temperature", "MAX_DELTA", "MAX_DELTA_TERMS", "IMPOSSIBLE", "FOLD_TERMS",
+           "H_INDEXINGS", "OBJECTIVES"]
 
 #: Where ``Zv_pi(s) = 0`` (success impossible from ``s``), ``G(pi)(.|s)`` is
 #: ``"keep"``: ``pi(.|s)`` unchanged (the paper's authors), or ``"uniform"``.
@@ -38,6 +39,39 @@ H_INDEXINGS = {"zero-is-first-conditioned": 1, "one-is-first-conditioned": 0, "o
 OBJECTIVES = ("return", "success")
 
 ARGMAX_TIES = ("uniform", "first")
+#: Bounds on ``delta`` (work, not time): ``Zq ** (1/delta)`` is computed exactly, so a
+#: rational delta needs numerator and denominator at most :data:`MAX_DELTA_TERMS`, and any
+#: delta (floats, ``exp(-1)``, ``sqrt(2)``) lies in ``[1/MAX_DELTA, MAX_DELTA]``.
+MAX_DELTA_TERMS = 1000
+MAX_DELTA = 1000
+
+
+def check_temperature(value, what="conventions.delta"):
+    """Raise :class:`ConventionError` unless ``value`` is a temperature within the bounds
+    above.  Applied to what a user types (``[conventions] delta``, ``pi_delta[x]`` and
+    ``pi_alpha[x]`` in expectations), not in :class:`Conventions` itself: the limit claims
+    use smaller temperatures internally."""
+    if value.is_Rational:
+        if abs(value.p) > MAX_DELTA_TERMS or value.q > MAX_DELTA_TERMS:
+            raise ConventionError(
+                f"{what} = {_clipped(value)}: a rational value needs numerator and denominator of at "
+                f"most {MAX_DELTA_TERMS} (it is an exponent: it bounds exact work); use e.g. 1/100")
+        return
+    try:
+        magnitude = sp.N(value, 15)
+        inside = bool(sp.Rational(1, MAX_DELTA) <= magnitude <= MAX_DELTA)
+    except (TypeError, ValueError, ArithmeticError):
+        inside = False
+    if not inside:
+        raise ConventionError(
+            f"{what} = {_clipped(value)} is outside [1/{MAX_DELTA}, {MAX_DELTA}], the limit on "
+            f"temperatures; use a value in that range, e.g. 1/100")
+
+
+def _clipped(value):
+    """A number for a one-line message, never ``str()`` of a huge integer."""
+    text = number_text(value, max_digits=30)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _delta_value(value):

@@ -27,7 +27,7 @@ expensive work (SymPy evaluates automatically, and some of its simplifications,
 such as factoring numbers under roots or expanding powers of sums, are costly).
 """
 
-__all__ = ["parse_expression"]
+__all__ = ["parse_expression", "number_text", "NUMBER_TEXT_DIGITS"]
 
 import functools
 import math
@@ -144,6 +144,61 @@ def _show_value(value, limit=60):
     except Exception:  # noqa: BLE001 - e.g. integers beyond Python's str() limit
         return "<a large expression>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Digits :func:`number_text` shows of one integer before clipping it.
+NUMBER_TEXT_DIGITS = 40
+
+
+def _int_clip(n, keep):
+    """``n`` as ``1234…(5000 digits)`` when longer than ``keep`` digits; never ``str()`` of a
+    huge integer (Python refuses beyond 4300 digits, and it takes quadratic time)."""
+    n = int(n)
+    sign, n = ("-" if n < 0 else ""), abs(n)
+    if n < 10 ** keep:
+        return sign + str(n)
+    digits = int(n.bit_length() * math.log10(2)) + 1  # exact or one too many:
+    if n < 10 ** (digits - 1):
+        digits -= 1
+    head = str(n // 10 ** (digits - keep))
+    return f"{sign}{head}\u2026({digits} digits)"
+
+
+def number_text(value, max_digits=NUMBER_TEXT_DIGITS):
+    """Text of a number for output (tables, JSON, messages) that is safe at any size.
+
+    Integers and the numerators and denominators of rationals longer than ``max_digits``
+    digits are clipped to their leading digits and their size, e.g. ``1234…(5000 digits)``;
+    ``str()`` is never called on a huge integer.  Other SymPy expressions keep ``str()``
+    with their big rational atoms clipped the same way.
+
+    Examples
+    --------
+    >>> number_text(sympy.Rational(1, 3))
+    '1/3'
+    >>> number_text(10 ** 5000, max_digits=4)
+    '1000\u2026(5001 digits)'
+    >>> number_text(sympy.Rational(7, 2 ** 20000), max_digits=3)
+    '7/398\u2026(6021 digits)'
+    """
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return _int_clip(value, max_digits)
+    if isinstance(value, sympy.Basic):
+        if value.is_Integer:
+            return _int_clip(value.p, max_digits)
+        if value.is_Rational:
+            return f"{_int_clip(value.p, max_digits)}/{_int_clip(value.q, max_digits)}"
+        limit = 10 ** max_digits
+        big = [a for a in value.atoms(sympy.Rational) if abs(a.p) >= limit or a.q >= limit]
+        if big:
+            names = {a: sympy.Symbol(f"<{number_text(a, max_digits)}>") for a in big}
+            value = value.xreplace(names)
+    try:
+        return str(value)
+    except ValueError:  # e.g. a huge integer inside an object we do not know
+        return f"<a {type(value).__name__} too large to print>"
 
 
 def _exceeds(expr, limit):

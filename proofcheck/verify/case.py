@@ -5,6 +5,7 @@ This is the library entry point behind ``proofcheck verify`` and ``proofcheck re
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from html import escape as html_escape
@@ -14,13 +15,16 @@ from proofcheck.claims import CLAIMS, claim_objectives, run_claims
 from proofcheck.claims._common import equal
 from proofcheck.claims.result import (HTML, html_table, latex_text, require_optional, shorten, verdict_counts,
                                       verdict_html)
-from proofcheck.errors import UndecidedError
-from proofcheck.io.casefile import Case
+from proofcheck.claims.result import Verdict
+from proofcheck.errors import ProofcheckError, UndecidedError
+from proofcheck.io.casefile import FLOAT_READINGS, Case, float_readings
+from proofcheck.io.quantities import parse_quantity
 from proofcheck.model.conventions import Conventions
+from proofcheck.model.expressions import number_text
 from proofcheck.verify import numeric_section, reference_section, symbolic_section
 from proofcheck.verify.expectations import PolicyCache, evaluate_quantity
 
-__all__ = ["CaseResult", "ExpectationResult", "check_expectations", "verify_case", "verify_model", "load_case",
+__all__ = ["CaseResult", "ExpectationResult", "check_expectations", "honest_float_verdicts", "verify_case", "verify_model", "load_case",
            "loads_case", "SECTIONS"]
 
 #: The sections run after the finite claims, each a function ``extend(case, result)``: the
@@ -59,8 +63,8 @@ class ExpectationResult:
     note: str = ""
 
     def as_dict(self):
-        return {"quantity": self.quantity, "expected": str(self.expected),
-                "computed": str(self.computed), "ok": self.ok, "note": self.note}
+        return {"quantity": self.quantity, "expected": number_text(self.expected),
+                "computed": number_text(self.computed), "ok": self.ok, "note": self.note}
 
     @property
     def result(self):
@@ -179,6 +183,54 @@ def check_expectations(case):
     return out
 
 
+def honest_float_verdicts(res):
+    """On a case with float inputs, make a claim verdict undecided when it depends on which
+    number within the inputs' rounding is meant: the claims run again on the exact readings
+    of :func:`~proofcheck.io.casefile.float_readings` (simplest fraction, exact binary value),
+    and a verdict that differs between the readings and the float run depends on an exact
+    tie or on a difference below the rounding.  Changes ``res.claims`` in place."""
+    # the float run already computes with each float's exact binary value: the other
+    # reading (the simplest fraction that rounds to it) is the one that can disagree
+    readings = {how: m for how, m in float_readings(res.case).items() if how != "binary"}
+    if not readings or not res.claims:
+        return res
+    ids = list(dict.fromkeys(r.claim_id for r in res.claims))
+    seen = {}
+    for how, mdp in readings.items():
+        for cid in ids:
+            try:
+                rows = run_claims(mdp, res.case.conventions, [cid])
+            except Exception:  # noqa: BLE001 - best effort: a reading that fails contradicts nothing
+                continue
+            for r in rows:
+                seen.setdefault(r.label, {})[how] = r.verdict.value
+    for n, r in enumerate(res.claims):
+        other = seen.get(r.label, {})
+        if r.verdict is Verdict.UNDECIDED or all(v == r.verdict.value for v in other.values()):
+            continue
+        detail = ", ".join(f"{v} when {FLOAT_READINGS[how].split(' (')[0].replace('each float read as ', 'read as ')}"
+                           for how, v in other.items())
+        res.claims[n] = dataclasses.replace(
+            r, verdict=Verdict.UNDECIDED,
+            summary=f"undecided: the verdict depends on an exact tie or on a difference below the "
+                    f"rounding of the float inputs ({r.verdict.value} with the floats, {detail}); "
+                    f"give the inputs as exact fractions (strings such as \"2/3\")")
+    changed = {r.label: r for r in res.claims if r.verdict is Verdict.UNDECIDED}
+    for n, e in enumerate(res.expectations):  # verdict(...) expectations follow their claim
+        if not isinstance(e.expected, str):
+            continue
+        try:
+            claim_id, objective = parse_quantity(e.quantity).claim
+        except (ProofcheckError, TypeError, ValueError):
+            continue
+        label = f"{claim_id} [{'J' if objective == 'return' else 'S'}]" if objective else claim_id
+        if label in changed and e.computed != "undecided":
+            res.expectations[n] = dataclasses.replace(
+                e, computed="undecided", ok=True if e.expected == "undecided" else None,
+                note="the verdict depends on a difference below the rounding of the float inputs")
+    return res
+
+
 def verify_case(case, claim_ids=None, extensions=True, progress=None):
     """Run the claims and the expectations of a loaded case.
 
@@ -208,6 +260,7 @@ def verify_case(case, claim_ids=None, extensions=True, progress=None):
             if progress is not None:
                 progress(f"{name} section")
             extend(case, res)
+    honest_float_verdicts(res)
     res.seconds = time.perf_counter() - t0
     return res
 
