@@ -26,14 +26,15 @@ def test_bundled_cases_verify_with_all_expectations():
     r = run("verify", "cases/mountain_race.toml", "cases/stochastic_counterexample.toml", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    by_case = {c["case"]: c for c in data["cases"]}
+    cases = [c["verify"] for c in data["cases"]]  # the report's JSON shape
+    by_case = {c["case"]: c for c in cases}
     mr = {e["quantity"]: e for e in by_case["mountain_race"]["expectations"]}
     assert mr["pi_1(up | start)"]["computed"] == "2/5"
     assert mr["pi_B[fixed](up | start)"]["computed"] == "4/7"
     sc = {e["quantity"]: e for e in by_case["stochastic_counterexample"]["expectations"]}
     assert [sc[q]["computed"] for q in ("pi_G[1](a1 | start)", "pi_G[2](a1 | start)",
                                         "pi_alpha[2](a1 | start)")] == ["5/11", "25/61", "7/17"]
-    for c in data["cases"]:
+    for c in cases:
         ids = {r["claim"] for r in c["claims"]}
         for cid in ("P4.2", "P4.3", "P4.7", "P4.8", "P4.10", "P4.16", "P5.2", "P5.4", "T5.9",
                     "T5.9.A", "T5.9.B", "T5.9.C"):
@@ -161,3 +162,19 @@ def test_fail_on_is_documented_and_validated():
     assert "'never' (default)" in " ".join(r.stdout.split())
     r = run("verify", "cases/appendix_d.toml", "--fail-on", "sometimes")
     assert r.returncode == 2 and "invalid choice" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_verify_json_validates_against_the_published_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parent.parent / "proofcheck" / "reports" / "schema.json").read_text())
+    r = run("verify", "cases/stochastic_counterexample.toml", "--json", "--claim", "P4.2", "--claim", "T5.9.B")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["cases"][0]["verify"]["case"] == "stochastic_counterexample" and doc["errors"] == []
+
+
+def test_budget_option_is_validated_and_threaded(capsys):
+    assert main(["verify", "cases/mountain_race.toml", "--budget", "0"]) == 2
+    assert "--budget 0 must be a positive number of steps" in capsys.readouterr().err
+    assert main(["verify", "cases/mountain_race.toml", "--budget", "5000000", "--claim", "P4.2"]) == 0

@@ -138,7 +138,7 @@ def test_describe_failure_never_calls_str_of_a_huge_int():
 def test_float_tie_makes_the_verdict_undecided(capsys):
     code, out, err = _run(capsys, ["verify", "--json", "--claim", "C4.14", str(CORPUS / "float_tie_c414.toml")])
     assert code == 0
-    rows = {c["label"]: c for c in json.loads(out)["cases"][0]["claims"]}
+    rows = {c["label"]: c for c in json.loads(out)["cases"][0]["verify"]["claims"]}
     j = rows["C4.14 [J]"]
     assert j["verdict"] == "undecided"
     assert "rounding of the float inputs" in j["summary"]

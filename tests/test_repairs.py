@@ -44,7 +44,8 @@ def mountain_race_08_02(tmp_path):
 def _verify_json(capsys, path, *claims):
     args = ["verify", str(path), "--json"] + [a for c in claims for a in ("--claim", c)]
     assert main(args) == 0
-    (case,) = json.loads(capsys.readouterr().out)["cases"]
+    (entry,) = json.loads(capsys.readouterr().out)["cases"]
+    case = entry["verify"]
     return case, {r["label"]: r for r in case["claims"]}
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
 from proofcheck._text import terminal_safe
-from proofcheck.errors import ProofcheckError
+from proofcheck.errors import OptionError, ProofcheckError
 from proofcheck.io.casefile import find_case_files
 from proofcheck.model.expressions import number_text
+from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
+from proofcheck.reports.json_report import verify_json
 from proofcheck.verify import load_case, verify_case
 
 __all__ = ["add_parser", "run", "describe_failure", "format_case", "closing_line", "claim_counts", "FAIL_ON"]
@@ -33,6 +36,9 @@ def add_parser(sub):
                    help="also exit 1 because of claim verdicts: 'fails' when some claim verdict is "
                    "fails, 'undecided' when some verdict is fails or undecided; 'never' (default): "
                    "only unmet expectations exit 1")
+    p.add_argument("--budget", type=int, default=None, metavar="STEPS",
+                   help=f"work allowed per exact decision, in deterministic steps (default {DEFAULT_STEPS}); "
+                   "a verdict that needs more is undecided and says which --budget would do")
     p.set_defaults(func=run)
 
 
@@ -162,9 +168,13 @@ def _one_file(path, claim_ids, as_json):
 def run(args):
     files = find_case_files(args.paths)
     fail_on = getattr(args, "fail_on", "never")
-    results, dicts, errors = [], [], []
+    budget = getattr(args, "budget", None)
+    if budget is not None and budget <= 0:
+        raise OptionError(f"--budget {budget} must be a positive number of steps, e.g. --budget {DEFAULT_STEPS}")
+    results, errors = [], []
     for f in files:
-        res, data, error = _one_file(f, args.claims, args.json)
+        with budget_steps(budget) if budget else contextlib.nullcontext():
+            res, _data, error = _one_file(f, args.claims, args.json)
         if error is not None:
             errors.append({"path": f, "error": error})
             print(f"proofcheck: error: {error}", file=sys.stderr)
@@ -179,13 +189,12 @@ def run(args):
             print(text)
             print()
         results.append(res)
-        dicts.append(data)
     ok = all(r.expectations_hold for r in results)
     code = 2 if errors else _exit_code(results, fail_on)
     if args.json:
-        json.dump({"cases": dicts, "errors": errors, "expectations_hold": ok,
-                   "claim_verdicts": claim_counts(results), "fail_on": fail_on, "exit_code": code},
-                  sys.stdout, indent=2)
+        doc = verify_json(results, fail_on=fail_on, exit_code=code)  # the report's JSON shape
+        doc["errors"] = [{"path": str(e["path"]), "error": e["error"]} for e in errors]
+        json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
         print(closing_line(results) + (f"; {len(errors)} file(s) not verified (errors above)" if errors else ""))

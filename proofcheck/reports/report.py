@@ -35,7 +35,7 @@ Examples
 >>> res = verify_case(load_case("cases/stochastic_counterexample.toml"), extensions=False)
 >>> out = write_report([res], os.path.join(tempfile.mkdtemp(), "r"), pdf=False, k_max=2)
 >>> sorted(os.path.basename(p) for p in out["written"])
-['r.json', 'r.manifest.json', 'r.md', 'r.tex']
+['r.csv', 'r.json', 'r.manifest.json', 'r.md', 'r.tex']
 >>> check_report(out["written"][0])
 []
 """
@@ -368,7 +368,7 @@ def write_report(results, output, *, experiment=None, experiment_name="", pdf=Tr
     if kept:
         status += ("; kept " + ", ".join(terminal_safe(os.path.join(where, f)) for f in kept)
                    + ", which is not part of this report (not written by proofcheck report)")
-    order = [".tex", ".json", ".md", _MANIFEST, ".pdf"]
+    order = [".tex", ".json", ".md", ".csv", _MANIFEST, ".pdf"]
     written = [stem + s for s in order if name + s in files]
     out = {"written": written, "pdf": stem + ".pdf" if name + ".pdf" in files else None,
            "pdf_status": status, "removed": [stem[: len(stem) - len(name)] + f for f in remove],
