@@ -45,11 +45,26 @@ _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
 if _typing.TYPE_CHECKING:  # the same names, eagerly, for type checkers
     from proofcheck.claims import CLAIMS, ClaimResult, Verdict, run_claims
-    from proofcheck.engine import (additive_return, argmax_policy, boltzmann_policy,
-                                   coherence_fixed_point, cumulative_fold, get_backend,
-                                   goal_condition, incoherence, is_coherent, iterate_coherence,
-                                   noncumulative_fold, occupancy, optimal_policy, optimal_values,
-                                   retrain, soft_values, success_probability, tempered_policy)
+    from proofcheck.engine import (
+        additive_return,
+        argmax_policy,
+        boltzmann_policy,
+        coherence_fixed_point,
+        cumulative_fold,
+        get_backend,
+        goal_condition,
+        incoherence,
+        is_coherent,
+        iterate_coherence,
+        noncumulative_fold,
+        occupancy,
+        optimal_policy,
+        optimal_values,
+        retrain,
+        soft_values,
+        success_probability,
+        tempered_policy,
+    )
     from proofcheck.io import from_arrays, from_gymnasium
     from proofcheck.io.casefile import Case, dump_case
     from proofcheck.model import MDP, Conventions, Policy, from_graph, to_graph

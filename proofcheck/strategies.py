@@ -31,8 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from proofcheck.errors import ProofcheckError
-from proofcheck.model.mdp import from_graph
-from proofcheck.model.mdp import MDP
+from proofcheck.model.mdp import MDP, from_graph
 
 __all__ = ["graphs", "mdps", "policies", "REGIMES", "PRIORS"]
 

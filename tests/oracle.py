@@ -6,7 +6,6 @@ raw graph, exponential in the depth, for small test MDPs only.
 
 import itertools
 import math
-import random
 from fractions import Fraction
 
 import networkx as nx

@@ -10,11 +10,11 @@ import pytest
 import sympy as sp
 
 from proofcheck.claims import run_claims
+from proofcheck.claims.numeric import certified_return_improvement
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model import Conventions
-from proofcheck.claims.numeric import certified_return_improvement
-from proofcheck.numerics.certified import certified_compare, certified_geq, certify_monotone, enclosure
 from proofcheck.model.generators import random_layered_mdp
+from proofcheck.numerics.certified import certified_compare, certified_geq, certify_monotone, enclosure
 
 iv = mpmath.iv
 

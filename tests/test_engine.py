@@ -4,16 +4,29 @@ import math
 import random
 from fractions import Fraction
 
+import oracle
 import pytest
 import sympy as sp
 
-import oracle
 import proofcheck as pc
-from proofcheck.engine import (additive_return, argmax_policy, boltzmann_policy,
-                               coherence_fixed_point, cumulative_fold, goal_condition,
-                               incoherence, iterate_coherence, noncumulative_fold, occupancy,
-                               optimal_policy, optimal_values, retrain, soft_values,
-                               success_probability, tempered_policy)
+from proofcheck.engine import (
+    additive_return,
+    argmax_policy,
+    boltzmann_policy,
+    coherence_fixed_point,
+    cumulative_fold,
+    goal_condition,
+    incoherence,
+    iterate_coherence,
+    noncumulative_fold,
+    occupancy,
+    optimal_policy,
+    optimal_values,
+    retrain,
+    soft_values,
+    success_probability,
+    tempered_policy,
+)
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model import Conventions
 

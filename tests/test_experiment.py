@@ -8,8 +8,7 @@ import pytest
 from proofcheck.cli import main
 from proofcheck.engine import goal_condition, incoherence
 from proofcheck.engine.effective_horizon import effective_horizon, time_expand
-from proofcheck.experiments.discussion import (analyse_mdp, bootstrap_pearson, pearson, random_mdp,
-                                               run_experiment)
+from proofcheck.experiments.discussion import analyse_mdp, bootstrap_pearson, pearson, random_mdp, run_experiment
 
 SMALL = dict(per_family=2, families=((2, 2), (3, 2), (2, 3)), bootstrap=200)
 

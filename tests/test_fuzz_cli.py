@@ -5,11 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import sympy as sp
 
 from proofcheck import dump_case, load_case, loads_case
-from proofcheck.cli import main
 from proofcheck.claims.registry import Verdict, run_claim
+from proofcheck.cli import main
 from proofcheck.fuzzing import search_claim
 from proofcheck.fuzzing.search import case_filename, fuzz_strategy, parse_conventions
 from proofcheck.verify.case import check_expectations
@@ -228,6 +227,7 @@ def test_cli_runs_with_different_examples_or_budgets_keep_every_result(tmp_path,
 def test_a_hung_claim_run_stops_the_search_with_one_line(monkeypatch, capsys, tmp_path):
     # the hang guard, simulated without a clock: the first guarded run "times out"
     from contextlib import contextmanager
+
     from proofcheck.fuzzing import search
 
     @contextmanager

@@ -4,7 +4,6 @@ Never another exception type, never a hang (each example is bounded by an alarm 
 hypothesis's deadline), never code execution.
 """
 
-import os
 import subprocess
 import sys
 import warnings
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 
 import proofcheck as pc
 from proofcheck.fuzzing import hostile
-from proofcheck.fuzzing.search import _Timeout, _time_limit
+from proofcheck.fuzzing.search import _time_limit, _Timeout
 
 ROOT = Path(__file__).resolve().parents[1]
 # the default suite is reproducible (derandomized); the slow run explores fresh inputs

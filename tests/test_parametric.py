@@ -136,10 +136,10 @@ def test_stochastic_lemma_c_condition_matches_substitution():
 def test_zero_tests_split_the_range():
     # J(prior) = -oo exactly when the chasm (success 0) is reachable, i.e. iff p < 1
     from proofcheck.claims._common import result
+    from proofcheck.claims.parametric import run_parametric
     from proofcheck.claims.registry import Verdict
     from proofcheck.engine import additive_return
     from proofcheck.model.mdp import from_graph
-    from proofcheck.claims.parametric import run_parametric
     G = nx.MultiDiGraph(initial="s", parameters={"p": (0, 1)})
     G.add_edge("s", "gold", key="up", prior="p")
     G.add_edge("s", "chasm", key="down", prior="1 - p")

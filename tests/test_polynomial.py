@@ -5,11 +5,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck.engine import (additive_return, get_backend, goal_condition, retrain, soft_values,
-                               success_probability)
+from proofcheck.engine import additive_return, get_backend, goal_condition, retrain, soft_values, success_probability
 from proofcheck.engine.backends.rational import HAVE_FLINT, FlintRational, RationalFunctionBackend
-from proofcheck.model.generators import binary_tree_mdp
 from proofcheck.errors import ConventionError, UndecidedError
+from proofcheck.model.generators import binary_tree_mdp
 from proofcheck.model.mdp import from_graph
 
 R = sp.Rational

@@ -17,12 +17,12 @@ oracle in tests/oracle.py (plain Fraction arithmetic on the graph, trajectory en
 
 from fractions import Fraction
 
+import oracle
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import oracle
 from proofcheck import from_graph, goal_condition, soft_values, success_probability
 from proofcheck import strategies as pst
 from proofcheck.claims.registry import Verdict, run_claim

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from fractions import Fraction
 import os
 import re
 import shutil
 import subprocess
+from fractions import Fraction
 
 import networkx as nx
 import pytest

@@ -27,9 +27,9 @@ from proofcheck.reports.escape import escape_tex
 from proofcheck.reports.json_report import report_json
 from proofcheck.reports.latex import report_document
 from proofcheck.reports.report import write_report
-from proofcheck.verify.tables import decimal, retraining_table
 from proofcheck.reports.tikz import layout, mdp_drawing
 from proofcheck.verify import verify_case
+from proofcheck.verify.tables import decimal, retraining_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: The case paths of the bundled report (one place: the staleness test uses the same).
@@ -158,6 +158,7 @@ def test_drawing_of_stochastic_case_has_action_nodes():
 
 def test_large_model_gets_summary_table():
     import networkx as nx
+
     from proofcheck.model.mdp import from_graph
     G = nx.MultiDiGraph(initial="s0")
     for i in range(45):
@@ -217,7 +218,7 @@ def test_document_and_json_contain_results():
 def test_write_report_is_deterministic(tmp_path):
     res = verify_case(case("stochastic_counterexample"), ["P5.4"], extensions=False)
     a = write_report([res], tmp_path / "a" / "r", pdf=False, k_max=3)
-    b = write_report([res], tmp_path / "b" / "r", pdf=False, k_max=3)
+    write_report([res], tmp_path / "b" / "r", pdf=False, k_max=3)
     for suf in (".tex", ".json", ".md"):
         assert (tmp_path / "a" / ("r" + suf)).read_bytes() == (tmp_path / "b" / ("r" + suf)).read_bytes()
     assert a["pdf"] is None and not list(tmp_path.rglob("*.tmp"))
@@ -310,6 +311,7 @@ def test_bundled_report_pdf_shows_key_numbers(tmp_path):
 
 def test_progress_shown_on_a_terminal():
     import io
+
     from proofcheck.reports.progress import Progress
 
     class Tty(io.StringIO):
@@ -345,6 +347,7 @@ def test_report_does_not_depend_on_the_hash_seed(tmp_path):
 
 def test_parallel_edges_and_merging_dag_are_drawn(tmp_path):
     import networkx as nx
+
     from proofcheck.model.mdp import from_graph
     G = nx.MultiDiGraph(initial="s")
     G.add_edge("s", "m", key="left", prior="1/2")

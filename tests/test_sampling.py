@@ -11,8 +11,7 @@ from proofcheck.engine import goal_condition, success_probability
 from proofcheck.errors import ModelError
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model.mdp import from_graph
-from proofcheck.numerics.sampling import (n_needed, sample_rollouts, sampled_retrain,
-                                          sampling_study, wilson_interval)
+from proofcheck.numerics.sampling import n_needed, sample_rollouts, sampled_retrain, sampling_study, wilson_interval
 
 
 def hoeffding(N, delta=1e-6):

@@ -8,9 +8,16 @@ import sympy as sp
 
 from proofcheck.engine import get_backend, goal_condition, success_probability
 from proofcheck.model.mdp import from_graph
-from proofcheck.symbolic.stationary import (NonUniqueError, bellman_residual, stationary_goal_condition,
-                                            stationary_model, stationary_retrain, stationary_success,
-                                            stationary_values, unrolled_graph)
+from proofcheck.symbolic.stationary import (
+    NonUniqueError,
+    bellman_residual,
+    stationary_goal_condition,
+    stationary_model,
+    stationary_retrain,
+    stationary_success,
+    stationary_values,
+    unrolled_graph,
+)
 
 R = sp.Rational
 

@@ -7,18 +7,38 @@ import pytest
 import sympy as sp
 
 from proofcheck import Conventions, from_graph, load_case
-from proofcheck.engine import (boltzmann_policy, coherence_fixed_point, cumulative_fold,
-                               noncumulative_fold, retrain, tempered_policy)
+from proofcheck.engine import (
+    boltzmann_policy,
+    coherence_fixed_point,
+    cumulative_fold,
+    noncumulative_fold,
+    retrain,
+    tempered_policy,
+)
 from proofcheck.errors import ProofcheckError
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model.conventions import H_INDEXINGS
-from proofcheck.symbolic.closed_forms import (ALPHA, DELTA, K, ExpSum, boltzmann_closed_form,
-                                              boltzmann_fixed_point, cumulative_fold_temperature,
-                                              exp_sums, first_divergence, is_identity,
-                                              prove_retraining_identity, retraining_closed_form,
-                                              tempered_closed_form)
-from proofcheck.symbolic.limits import (fixed_point_limit, numeric_check, piecewise_ratio_limit,
-                                        policy_limit, ratio_limit)
+from proofcheck.symbolic.closed_forms import (
+    DELTA,
+    ExpSum,
+    K,
+    boltzmann_closed_form,
+    boltzmann_fixed_point,
+    cumulative_fold_temperature,
+    exp_sums,
+    first_divergence,
+    is_identity,
+    prove_retraining_identity,
+    retraining_closed_form,
+    tempered_closed_form,
+)
+from proofcheck.symbolic.limits import (
+    fixed_point_limit,
+    numeric_check,
+    piecewise_ratio_limit,
+    policy_limit,
+    ratio_limit,
+)
 from proofcheck.verify.symbolic_section import symbolic_section
 
 R = sp.Rational

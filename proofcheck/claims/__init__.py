@@ -4,10 +4,17 @@ Importing this package registers every check, in the paper's order; the registry
 (:mod:`proofcheck.claims.registry`) imports no check.
 """
 
-from proofcheck.claims import (coherence, global_vs_local, limits, numeric, retraining,
-                               soft_value_semantics)
-from proofcheck.claims.registry import (CLAIMS, Claim, ClaimResult, Verdict, claim,
-                                        claim_objectives, run_claim, run_claims)
+from proofcheck.claims import coherence, global_vs_local, limits, numeric, retraining, soft_value_semantics
+from proofcheck.claims.registry import (
+    CLAIMS,
+    Claim,
+    ClaimResult,
+    Verdict,
+    claim,
+    claim_objectives,
+    run_claim,
+    run_claims,
+)
 
 #: The claim modules, in the paper's order (importing them registered their checks).
 CLAIM_MODULES = (soft_value_semantics, global_vs_local, coherence, retraining, limits, numeric)

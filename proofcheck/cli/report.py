@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import sys
 
+from proofcheck.cli.verify import format_case
 from proofcheck.io.casefile import find_case_files
-from proofcheck.verify import load_case
 from proofcheck.reports.build import atomic_write
 from proofcheck.reports.csv_report import report_csv
 from proofcheck.reports.escape import terminal_safe
 from proofcheck.reports.progress import Progress
 from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
-from proofcheck.verify import verify_case
-from proofcheck.cli.verify import format_case
+from proofcheck.verify import load_case, verify_case
 
 __all__ = ["add_parser", "run", "DEFAULT_OUTPUT"]
 
@@ -84,7 +83,7 @@ def run(args):
         for n, f in enumerate(files):
             case = load_case(f)
             tag = f"[{n + 1}/{len(files)}] {case.name}"
-            results.append(verify_case(case, args.claims, progress=lambda m: progress.update(f"{tag}: {m}")))
+            results.append(verify_case(case, args.claims, progress=lambda m, tag=tag: progress.update(f"{tag}: {m}")))
             progress.done()
             print(format_case(results[-1]))
             print()

@@ -8,9 +8,9 @@ import sys
 
 from proofcheck._text import terminal_safe
 from proofcheck.errors import OptionError, ProofcheckError
+from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
 from proofcheck.io.casefile import find_case_files
 from proofcheck.model.expressions import number_text
-from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
 from proofcheck.reports.json_report import verify_json
 from proofcheck.verify import load_case, verify_case
 

@@ -6,7 +6,6 @@ arithmetic on each node, so the result is a rigorous enclosure of the true value
 and by the interval backend.
 """
 
-import mpmath
 import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
 

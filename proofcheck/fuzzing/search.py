@@ -53,16 +53,15 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from proofcheck import strategies as pst
 from proofcheck._files import fsync_dir, write_temp
 from proofcheck._text import terminal_safe
 from proofcheck.claims.registry import CLAIMS, Verdict, run_claim
 from proofcheck.errors import ConventionError, ProofcheckError
 from proofcheck.io.casefile import dump_case
-from proofcheck.verify import loads_case
 from proofcheck.model.conventions import Conventions
-from proofcheck import strategies as pst
-
 from proofcheck.model.expressions import parse_expression
+from proofcheck.verify import loads_case
 
 __all__ = ["ClaimStats", "SearchHang", "search_claim", "search_claims", "fuzz_strategy",
            "case_filename", "parse_conventions", "check_out_folder", "write_case_file",

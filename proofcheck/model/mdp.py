@@ -52,8 +52,8 @@ import sympy as sp
 
 from proofcheck._validation import did_you_mean
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
-from proofcheck.model.expressions import parse_expression
 from proofcheck.model.display import mdp_html, policy_html
+from proofcheck.model.expressions import parse_expression
 from proofcheck.model.validation import validate as _validate_model
 
 __all__ = ["MDP", "Policy", "from_graph", "to_graph", "unroll", "HorizonSuccessWarning", "HorizonSuccessError"]

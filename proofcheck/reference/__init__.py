@@ -28,20 +28,53 @@ Examples
 (Fraction(1, 7), Fraction(7, 12))
 """
 
-from proofcheck.reference.coherence import (argmax_policy, boltzmann_policy, causal_kl, coherence_fixed_point,
-                        incoherence, is_coherent, iterate_coherence, soft_policy, trajectories,
-                        trajectory_kl)
-from proofcheck.reference.conditioning import (cumulative_fold, fold_sequence, goal_condition, noncumulative_fold,
-                           retrain, tempered_policy)
+from proofcheck.reference.coherence import (
+                        argmax_policy,
+                        boltzmann_policy,
+                        causal_kl,
+                        coherence_fixed_point,
+                        incoherence,
+                        is_coherent,
+                        iterate_coherence,
+                        soft_policy,
+                        trajectories,
+                        trajectory_kl,
+)
+from proofcheck.reference.conditioning import (
+                        cumulative_fold,
+                        fold_sequence,
+                        goal_condition,
+                        noncumulative_fold,
+                        retrain,
+                        tempered_policy,
+)
 from proofcheck.reference.loglinear import NEG_INF, POS_INF, LogLinear, coprime_base
-from proofcheck.reference.model import (DEFAULT_MAX_EDGES, DEFAULT_MAX_STATES, NotRationalError, PolicyDict,
-                    ReferenceModel, ReferenceUnsupported, TooLargeError, as_fraction, as_model,
-                    as_policy, load_graph)
+from proofcheck.reference.model import (
+                        DEFAULT_MAX_EDGES,
+                        DEFAULT_MAX_STATES,
+                        NotRationalError,
+                        PolicyDict,
+                        ReferenceModel,
+                        ReferenceUnsupported,
+                        TooLargeError,
+                        as_fraction,
+                        as_model,
+                        as_policy,
+                        load_graph,
+)
 from proofcheck.reference.options import ARGMAX_TIES, FOLD_TERMS, H_INDEXINGS, IMPOSSIBLE, SOFT_FUNCTIONS
 from proofcheck.reference.random_models import random_graph
 from proofcheck.reference.summary import reference_values
-from proofcheck.reference.values import (SoftValues, additive_return, occupancy, occupancy_by_time, rational_power,
-                     soft_values, success_probability, tempered_likelihoods)
+from proofcheck.reference.values import (
+                        SoftValues,
+                        additive_return,
+                        occupancy,
+                        occupancy_by_time,
+                        rational_power,
+                        soft_values,
+                        success_probability,
+                        tempered_likelihoods,
+)
 
 __all__ = [
     # model and inputs

@@ -21,11 +21,19 @@ argmax sees all actions tied (all ``Q = -inf``).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Dict, Hashable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from proofcheck.reference.loglinear import LogLinear
-from proofcheck.reference.model import (DEFAULT_MAX_STATES, PolicyDict, ReferenceModel, ReferenceUnsupported,
-                    TooLargeError, as_fraction, as_model, as_policy)
+from proofcheck.reference.model import (
+    DEFAULT_MAX_STATES,
+    PolicyDict,
+    ReferenceModel,
+    ReferenceUnsupported,
+    TooLargeError,
+    as_fraction,
+    as_model,
+    as_policy,
+)
 from proofcheck.reference.options import ARGMAX_TIES, IMPOSSIBLE, SOFT_FUNCTIONS, check_option
 from proofcheck.reference.values import _occupancy, _soft, rational_power
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 from math import gcd
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
 from proofcheck.errors import UndecidedError
 
 __all__ = ["LogLinear", "coprime_base", "NEG_INF", "POS_INF"]

@@ -35,7 +35,7 @@ from typing import Any, Dict, Hashable, Mapping, Optional, Tuple
 
 import networkx as nx
 
-from proofcheck.errors import ModelError, UndecidedError, NotRationalError, ReferenceUnsupported, TooLargeError
+from proofcheck.errors import ModelError, NotRationalError, ReferenceUnsupported, TooLargeError
 
 __all__ = [
     "ReferenceUnsupported",

@@ -19,9 +19,16 @@ from fractions import Fraction
 from typing import Any, Dict, Hashable, Mapping, NamedTuple, Optional, Tuple
 
 from proofcheck.reference.loglinear import LogLinear
-from proofcheck.reference.model import (DEFAULT_MAX_STATES, NotRationalError, PolicyDict, ReferenceModel, as_fraction,
-                    as_model, as_policy)
-from proofcheck.reference.model import TooLargeError
+from proofcheck.reference.model import (
+    DEFAULT_MAX_STATES,
+    NotRationalError,
+    PolicyDict,
+    ReferenceModel,
+    TooLargeError,
+    as_fraction,
+    as_model,
+    as_policy,
+)
 
 __all__ = [
     "SoftValues",

@@ -95,7 +95,7 @@ def compile_pdf(tex_text, pdf_path, *, engine=None, name="report", timeout=TEX_T
             fh.write(tex_text)
         cmd = [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                "-file-line-error", name + ".tex"]
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 proc = subprocess.run(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

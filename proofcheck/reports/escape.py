@@ -19,7 +19,6 @@ visible text, and a 100 000-character value prints as its first characters and i
 
 from __future__ import annotations
 
-
 import unicodedata
 
 from proofcheck._text import TERMINAL_LIMIT, terminal_safe

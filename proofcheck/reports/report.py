@@ -52,8 +52,8 @@ import tempfile
 from proofcheck._files import fsync_dir
 from proofcheck.errors import ReportInputError, TexError
 from proofcheck.reports.build import compile_pdf, find_tex_engine
-from proofcheck.reports.escape import terminal_safe
 from proofcheck.reports.csv_report import report_csv
+from proofcheck.reports.escape import terminal_safe
 from proofcheck.reports.json_report import dumps, report_json
 from proofcheck.reports.latex import report_document
 from proofcheck.reports.markdown import report_markdown

@@ -24,13 +24,13 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from proofcheck.exact.conditions import rational_between, sorted_exact
 from proofcheck.engine import coherence_fixed_point, get_backend, soft_values
+from proofcheck.engine.coherence import normalise_per_state
 from proofcheck.errors import UndecidedError
+from proofcheck.exact.conditions import rational_between, sorted_exact
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import Policy
-from proofcheck.symbolic.closed_forms import ExpSum, _obj  # ExpSum: the input type (doctests)
-from proofcheck.engine.coherence import normalise_per_state
+from proofcheck.symbolic.closed_forms import _obj  # ExpSum: the input type (doctests)
 
 __all__ = ["ratio_limit", "piecewise_ratio_limit", "policy_limit", "numeric_check", "numeric_expr_check", "fixed_point_limit",
            "DIRECTIONS"]

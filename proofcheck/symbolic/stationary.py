@@ -41,7 +41,7 @@ import networkx as nx
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from proofcheck.errors import ModelError, ProofcheckError, NonUniqueError
+from proofcheck.errors import ModelError, NonUniqueError
 from proofcheck.model.mdp import _parse_parameters, _to_expr
 
 __all__ = ["StationaryModel", "StationaryValues", "NonUniqueError", "stationary_model",

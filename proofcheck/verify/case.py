@@ -10,13 +10,20 @@ import time
 from dataclasses import dataclass, field
 from html import escape as html_escape
 
-from proofcheck.io import casefile
 from proofcheck.claims import CLAIMS, claim_objectives, run_claims
 from proofcheck.claims._common import equal
-from proofcheck.claims.result import (HTML, html_table, latex_text, require_optional, shorten, verdict_counts,
-                                      verdict_html)
-from proofcheck.claims.result import Verdict
+from proofcheck.claims.result import (
+    HTML,
+    Verdict,
+    html_table,
+    latex_text,
+    require_optional,
+    shorten,
+    verdict_counts,
+    verdict_html,
+)
 from proofcheck.errors import ProofcheckError, UndecidedError
+from proofcheck.io import casefile
 from proofcheck.io.casefile import FLOAT_READINGS, Case, float_readings
 from proofcheck.io.quantities import parse_quantity
 from proofcheck.model.conventions import Conventions

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from proofcheck.errors import CaseFileError
-from proofcheck.engine import (additive_return, cumulative_fold, get_backend, incoherence,
-                               iterate_coherence, noncumulative_fold, retrain, soft_values,
-                               success_probability)
-from proofcheck.engine import boltzmann_policy, coherence_fixed_point, goal_condition, optimal_policy, tempered_policy
 from proofcheck.claims.registry import run_claim
+from proofcheck.engine import (
+    additive_return,
+    boltzmann_policy,
+    coherence_fixed_point,
+    cumulative_fold,
+    get_backend,
+    incoherence,
+    iterate_coherence,
+    noncumulative_fold,
+    optimal_policy,
+    retrain,
+    soft_values,
+    success_probability,
+    tempered_policy,
+)
+from proofcheck.errors import CaseFileError
 
 __all__ = ["PolicyCache", "evaluate_quantity"]
 
