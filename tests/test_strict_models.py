@@ -129,7 +129,8 @@ def test_unknown_mdp_key_suggests_the_option():
 
 
 def test_conventions_are_checked_before_the_states():
-    text = MR.replace('fold_term = "ratio"', 'fold_term = "sideways"').replace(
+    assert 'fold_term = "posterior"' in MR
+    text = MR.replace('fold_term = "posterior"', 'fold_term = "sideways"').replace(
         'next = "mountain"', 'next = "mountian"')
     assert "conventions.fold_term" in _error(text)
 

@@ -91,6 +91,7 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
 
     Examples
     --------
+    >>> from proofcheck.symbolic.closed_forms import ExpSum
     >>> p = sp.Symbol("p", real=True)
     >>> num = ExpSum({p: 1})
     >>> den = num + ExpSum({sp.Rational(3, 4): 1})
