@@ -735,7 +735,8 @@ def _bench_mpmath(quick, rows, log):
 # ---------------------------------------------------------------------------- driver
 
 SECTIONS = {"exact": _bench_exact, "parametric": _bench_parametric, "float": _bench_float,
-            "mpmath": _bench_mpmath, "import": _bench_import, "verify": _bench_verify}
+            "mpmath": _bench_mpmath, "import": _bench_import, "verify": _bench_verify,
+            "bridge": lambda q, rows, log: importlib.import_module("bench_bridge").run_section(q, rows, log, Row, BenchmarkMismatch)}
 
 
 def run_benchmarks(quick=False, sections=None, log=None):

@@ -10,6 +10,7 @@ from proofcheck.errors import UndecidedError
 from proofcheck.exact.assumptions import assumed_sign
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
+from proofcheck.exact.ratfunc import cancel_univariate, cancel_with_constants
 
 EXACT = get_backend("exact")
 
@@ -21,7 +22,13 @@ def equal(a, b):
     then an exact zero test of log-linear forms that needs no factorisation (so float-
     derived numbers with huge numerators are decided as well)."""
     if a.free_symbols or b.free_symbols:
-        d = sp.cancel(sp.together(a - b)) if (a - b).is_rational_function() else sp.simplify(a - b)
+        diff = a - b
+        syms = diff.free_symbols
+        d = cancel_univariate(diff, next(iter(syms))) if len(syms) == 1 else None
+        if d is None:
+            d = cancel_with_constants(diff)
+        if d is None:
+            d = sp.cancel(sp.together(diff)) if diff.is_rational_function() else sp.simplify(diff)
         if d == 0:
             return True
         branch = assumed_sign(d)  # inside a parametric claim run: one case of a case split

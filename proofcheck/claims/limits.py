@@ -225,8 +225,9 @@ def check_p413(mdp, conventions, objective=None):
                      "numeric": (f"max |pi^delta - limit| at delta = 1e-4: {mpmath.nstr(dist, 3)} (mpmath 50 digits)"
                                  if num is not None else "numeric check skipped: parametric model"),
                      "equal": bad is None})
-    dead = sorted({mdp.states[i] for i in range(mdp.n_states) if not mdp.terminal[i]}
-                  - {mdp.states[i] for i in _alive_states(mdp, mdp.prior_policy())})
+    alive = {int(i) for i in _alive_states(mdp, mdp.prior_policy())}
+    # in the model's state order: names may mix types (ints, strings, tuples), never sorted
+    dead = [mdp.states[i] for i in range(mdp.n_states) if not mdp.terminal[i] and i not in alive]
     note = f"; states where every Zq = 0 (Boltzmann undefined, convention {conventions.impossible!r}) excluded: {dead}" if dead else ""
     if bad:
         return result(Verdict.FAILS, f"{bad['policy']} at {bad['state']}: limit {bad['limit']} vs "
@@ -862,6 +863,16 @@ def stable_policy_at(mdp, state, ns=(1, 2), conventions=None):
     return pol, prior
 
 
+def _steps(continuation):
+    """The actions of a continuation ``((state, action), ...)`` as ``a -> b`` (``-``: none);
+    action labels may be any hashable (BRIDGE models use the column indices ``0, 1, ...``).
+
+    >>> _steps(((("s", 0), ("t", "up")))), _steps(())
+    ('0 -> up', '-')
+    """
+    return " -> ".join(str(a) for _, a in continuation) or "-"
+
+
 def _dist(row):
     return "{" + ", ".join(f"{a}: {_fmt(v)}" for a, v in row.items()) + "}"
 
@@ -969,9 +980,9 @@ def check_d1(mdp, conventions, objective=None):
         rows.append({"quantity": f"root {root}, action {na[j]}",
                      "W_0 (prior after a)": _fmt(W[0][j]),
                      "W_1": _fmt(W[1][j]),
-                     "best c (n=1)": " -> ".join(a for _, a in best_continuation(mdp, root, na[j], 1)[1]) or "-",
+                     "best c (n=1)": _steps(best_continuation(mdp, root, na[j], 1)[1]),
                      "W_2": _fmt(W[2][j]),
-                     "best c (n=2)": " -> ".join(a for _, a in best_continuation(mdp, root, na[j], 2)[1]) or "-",
+                     "best c (n=2)": _steps(best_continuation(mdp, root, na[j], 2)[1]),
                      "G(p)(a|root)": _fmt(g.values[j])})
 
     def order(n):

@@ -16,6 +16,7 @@ from proofcheck.claims.result import ClaimResult, Verdict
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.assumptions import Branch, CaseRun, UndefinedCase, assuming
 from proofcheck.exact.conditions import Condition, describe_set
+from proofcheck.exact.regions import Region
 
 __all__ = ["run_parametric", "combine_cases"]
 
@@ -67,7 +68,7 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
         except UndefinedCase:
             # a compared value is undefined here: exact points are decided on the model
             # with the parameter substituted, anything else stays undecided
-            pts = list(cond.solution) if isinstance(cond.solution, sp.FiniteSet) else []
+            pts = cond.region.points() if cond.region.is_points() else []
             if at_point is not None and pts and all(t.is_Rational for t in pts):
                 for t in pts:
                     one = Condition(f"{cond.symbol} = {t}", cond.symbol, cond.domain, sp.FiniteSet(t),
@@ -100,7 +101,7 @@ def _confirm(cond, res, at_point):
         ref = ClaimResult("", "", "", Verdict.UNDECIDED, f"undecided: {exc}")
     if ref.verdict == res.verdict or ref.verdict == Verdict.UNDECIDED:
         return res
-    if res.verdict == Verdict.UNDECIDED and cond.solution == sp.FiniteSet(point):
+    if res.verdict == Verdict.UNDECIDED and cond.region == Region.point(point):
         return ref  # the case is this one value: the substituted model decides it exactly
     return ClaimResult("", "", "", Verdict.UNDECIDED,
                        f"the symbolic case {cond.text} gives {res.verdict.value} but the model with "
@@ -111,9 +112,7 @@ def _confirm(cond, res, at_point):
 def _witness(cond):
     if cond.witness_inside is not None:
         return cond.witness_inside
-    sol = cond.solution
-    pts = sol if isinstance(sol, sp.FiniteSet) else next((a for a in getattr(sol, "args", ()) if isinstance(a, sp.FiniteSet)), ())
-    return next(iter(pts), None)
+    return next(iter(cond.region.points()), None)
 
 
 def combine_cases(leaves, existential=False):
@@ -131,14 +130,17 @@ def combine_cases(leaves, existential=False):
     """
     cond0 = leaves[0][0]
     x, dom = cond0.symbol, cond0.domain
-    missing = dom - sp.Union(*[c.solution for c, _ in leaves])
-    if missing != sp.S.EmptySet:  # never report a verdict for values no case looked at
+    full = Region.from_sympy(dom)
+    missing = full - Region.union(c.region for c, _ in leaves)
+    if missing:  # never report a verdict for values no case looked at
         leaves = list(leaves) + [(Condition("not covered", x, dom, missing), ClaimResult(
             "", "", "", Verdict.UNDECIDED, "undecided: no case of the split covers these values"))]
 
     def region(pred):
-        sets = [c.solution for c, r in leaves if pred(r)]
-        return sp.Union(*sets) if sets else sp.S.EmptySet
+        return Region.union(c.region for c, r in leaves if pred(r))
+
+    def text_of(reg):
+        return describe_set(reg.to_sympy(), x, dom)
 
     holds = region(lambda r: r.verdict == Verdict.HOLDS)
     rows = [{"quantity": f"case {c.text}", "value": f"{r.verdict.value}: {r.summary}"} for c, r in leaves]
@@ -147,43 +149,43 @@ def combine_cases(leaves, existential=False):
     base = next((r for c, r in leaves if r.verdict == Verdict.HOLDS), leaves[0][1])
     verdicts = {r.verdict for _, r in leaves}
     out = base
-    text = describe_set(holds, x, dom)
+    text = text_of(holds)
     scope = f"parametric in {x} over [{dom.start}, {dom.end}], {len(leaves)} exact case(s)"
     out.scope = (base.scope + "; " if base.scope else "") + scope
     out.evidence = list(base.evidence) + rows
     if verdicts == {Verdict.NOT_APPLICABLE}:
         groups = {}
         for c, r in leaves:
-            groups.setdefault(r.summary, []).append(c.solution)
-        out.summary = "; ".join(f"[{describe_set(sp.Union(*sets), x, dom)}] {summ}"
-                                for summ, sets in groups.items())
+            groups.setdefault(r.summary, []).append(c.region)
+        out.summary = "; ".join(f"[{text_of(Region.union(regs))}] {summ}"
+                                for summ, regs in groups.items())
         return out
-    if existential and holds != sp.S.EmptySet:
+    if existential and holds:
         wit = [(c, r) for c, r in leaves if r.verdict == Verdict.HOLDS]  # an interval, not an end point
-        wc, wr = next(((c, r) for c, r in wit if not isinstance(c.solution, sp.FiniteSet)), wit[0])
+        wc, wr = next(((c, r) for c, r in wit if not c.region.is_points()), wit[0])
         point, base = _witness(wc), wr
-        others = dom - holds
+        others = full - holds
         out.verdict = Verdict.HOLDS
         out.summary = (f"holds (existence): this model is a witness for {text}"
                        + (f", e.g. {x} = {point}" if point is not None else "")
-                       + (f"; not shown to be a witness for {describe_set(others, x, dom)}" if others != sp.S.EmptySet else "")
+                       + (f"; not shown to be a witness for {text_of(others)}" if others else "")
                        + f"; {base.summary}")
         out.counterexample = {str(x): point, "witness region": text, **(base.counterexample or {})}
         return out
     undecided = region(lambda r: r.verdict == Verdict.UNDECIDED)
-    if undecided != sp.S.EmptySet:  # say exactly what is known where
+    if undecided:  # say exactly what is known where
         fails = region(lambda r: r.verdict == Verdict.FAILS)
         und = next(r for c, r in leaves if r.verdict == Verdict.UNDECIDED)
-        parts = ([f"holds for {text}"] if holds != sp.S.EmptySet else []) + \
-                ([f"fails for {describe_set(fails, x, dom)}"] if fails != sp.S.EmptySet else []) + \
-                [f"undecided for {describe_set(undecided, x, dom)} ({und.summary})"]
+        parts = ([f"holds for {text}"] if holds else []) + \
+                ([f"fails for {text_of(fails)}"] if fails else []) + \
+                [f"undecided for {text_of(undecided)} ({und.summary})"]
         out.verdict = Verdict.UNDECIDED
         out.summary = "; ".join(parts)
         bad = next(((c, r) for c, r in leaves if r.verdict == Verdict.FAILS), None)
         out.counterexample = ({str(x): _witness(bad[0]), **(bad[1].counterexample or {}), "there": bad[1].summary}
                               if bad else None)
         return out
-    if holds == dom:
+    if holds == full:
         out.verdict = Verdict.HOLDS
         out.summary = f"holds for {text} ({len(leaves)} exact case(s)); {base.summary}"
         return out
@@ -191,7 +193,7 @@ def combine_cases(leaves, existential=False):
     point = _witness(bad_c)
     out.counterexample = {str(x): point, **(bad_r.counterexample or {}), "case": bad_c.text,
                           "verdict there": bad_r.verdict.value, "there": bad_r.summary}
-    if holds == sp.S.EmptySet and Verdict.FAILS in verdicts:
+    if not holds and Verdict.FAILS in verdicts:
         out.verdict = Verdict.FAILS
         out.summary = f"fails for every {x} in [{dom.start}, {dom.end}]; at {x} = {point}: {bad_r.summary}"
         return out

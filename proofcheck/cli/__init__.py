@@ -1,7 +1,10 @@
 """The ``proofcheck`` command line: one module per subcommand, registered here.
 
 Each subcommand module defines ``add_parser(subparsers)`` (which sets ``func``) and a
-``run(args) -> int``.  Input errors (:class:`~proofcheck.errors.ProofcheckError`)
+``run(args) -> int``.  Building the parser imports every subcommand module, so a module
+imports only cheap modules at its top and its heavy dependencies (SymPy, the claims,
+hypothesis, the report writer) inside ``run()``: ``proofcheck --help`` stays fast and
+``proofcheck verify`` loads what verify needs (tests/test_cli_startup.py).  Input errors (:class:`~proofcheck.errors.ProofcheckError`)
 become one line on stderr and exit code 2, never a traceback.
 """
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 
 from proofcheck._files import fsync_dir, write_temp
+from proofcheck._text import terminal_safe
 from proofcheck.errors import ProofcheckError
-from proofcheck.reports.escape import terminal_safe
 
 __all__ = ["check_output", "write_output"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from proofcheck.claims import CLAIMS
-
 __all__ = ["add_parser", "run"]
 
 
@@ -20,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from proofcheck.claims import CLAIMS
+
     rows = [{"id": c.id, "title": c.title, "statement": c.statement, "hypothesis": c.hypothesis,
              "objective": c.uses_objective, "default": c.default} for c in CLAIMS.values()]
     if args.json:

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import sys
 
+from proofcheck._text import terminal_safe
 from proofcheck.cli._output import check_output, write_output
 from proofcheck.errors import CaseFileError
-from proofcheck.io import storm as storm_io
-from proofcheck.io.quantities import parse_quantity
-from proofcheck.io.storm import StormUnavailable, export_prism
-from proofcheck.model.expressions import number_text
-from proofcheck.numerics.storm_check import crosscheck_storm
-from proofcheck.reports.escape import terminal_safe
-from proofcheck.verify import load_case
-from proofcheck.verify.expectations import PolicyCache
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "load_case"]
+
+
+def load_case(path):
+    """:func:`proofcheck.verify.load_case`, imported on first use (a name of this module so
+    that tests can replace it)."""
+    from proofcheck.verify import load_case as load
+    return load(path)
 
 
 def add_parser(sub):
@@ -45,6 +45,13 @@ def run(args):
         raise CaseFileError("choose a cross-check: --storm (the only one available)")
     if args.output:
         check_output(args.output)  # before the work: a bad path fails now, not after it
+    from proofcheck.io import storm as storm_io
+    from proofcheck.io.quantities import parse_quantity
+    from proofcheck.io.storm import StormUnavailable, export_prism
+    from proofcheck.model.expressions import number_text
+    from proofcheck.numerics.storm_check import crosscheck_storm
+    from proofcheck.verify.expectations import PolicyCache
+
     case = load_case(args.case)
     spec = parse_quantity(f"S({args.policy})", where="--policy").policy
     policy = PolicyCache(case.mdp, case.conventions).get(spec)

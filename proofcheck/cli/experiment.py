@@ -12,12 +12,17 @@ import json
 import sys
 import time
 
+from proofcheck._text import terminal_safe
 from proofcheck.cli._output import check_output, write_output
-from proofcheck.experiments.authors import format_authors_report, run_authors_protocol
-from proofcheck.experiments.discussion import DELTAS, FAMILIES, format_summary, run_experiment
-from proofcheck.reports.escape import terminal_safe
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "run_experiment"]
+
+
+def run_experiment(**kwargs):
+    """:func:`proofcheck.experiments.discussion.run_experiment`, imported on first use (a name
+    of this module so that tests can replace it)."""
+    from proofcheck.experiments.discussion import run_experiment as experiment
+    return experiment(**kwargs)
 
 
 def add_parser(sub):
@@ -48,6 +53,8 @@ def run(args):
         check_output(args.output)  # before the work: a bad path fails now, not after it
     t0 = time.perf_counter()
     if args.protocol == "authors":
+        from proofcheck.experiments.authors import format_authors_report, run_authors_protocol
+
         out = run_authors_protocol(seed=args.seed, per_family=args.per_family, delta=args.delta,
                                    bootstrap=args.bootstrap, runs=args.runs, exact_least=args.exact_least)
         elapsed = time.perf_counter() - t0
@@ -57,6 +64,8 @@ def run(args):
             print(f"wrote {terminal_safe(args.output)}")
         print(f"({len(out['rows'])} MDPs in {elapsed:.1f} s wall time)", file=sys.stderr)
         return 0
+    from proofcheck.experiments.discussion import DELTAS, FAMILIES, format_summary
+
     out = run_experiment(seed=args.seed, per_family=args.per_family, families=FAMILIES,
                          width=args.width, delta=args.delta, deltas=DELTAS, bootstrap=args.bootstrap)
     elapsed = time.perf_counter() - t0

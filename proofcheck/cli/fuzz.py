@@ -20,11 +20,15 @@ import json
 import sys
 import time
 
+from proofcheck._text import terminal_safe
 from proofcheck.errors import ConventionError, ProofcheckError
-from proofcheck.fuzzing import search
-from proofcheck.reports.escape import terminal_safe
 
-__all__ = ["add_parser", "run", "format_row", "HEADER"]
+__all__ = ["add_parser", "run", "format_row", "HEADER", "DEFAULT_SHRINK_BUDGET"]
+
+#: ``--shrink-budget`` unless given: :data:`proofcheck.fuzzing.search.DEFAULT_SHRINK_BUDGET`,
+#: repeated so that building the parser does not import hypothesis and the claims (the
+#: search module loads in :func:`run`; tests/test_cli_startup.py keeps the two equal).
+DEFAULT_SHRINK_BUDGET = 500
 
 HEADER = (f"{'claim':<11} {'tried':>5} {'holds':>5} {'fails':>5} {'undec':>5} {'n/a':>5} "
           f"{'n/a*':>4} {'err':>3} {'seconds':>8}  counterexample")
@@ -58,9 +62,9 @@ def add_parser(sub):
     p.add_argument("--no-write", action="store_true", help="do not write case files")
     p.add_argument("--conventions", nargs="+", default=[], metavar="KEY=VALUE",
                    help="conventions, e.g. fold_term=posterior k_max=4")
-    p.add_argument("--shrink-budget", type=int, default=search.DEFAULT_SHRINK_BUDGET, metavar="N",
+    p.add_argument("--shrink-budget", type=int, default=DEFAULT_SHRINK_BUDGET, metavar="N",
                    help="candidate models tried while shrinking each counterexample; 0 keeps the "
-                   f"first one found (default: {search.DEFAULT_SHRINK_BUDGET})")
+                   f"first one found (default: {DEFAULT_SHRINK_BUDGET})")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SEC",
                    help="hang guard: a single claim run longer than SEC stops the search with an "
                    "error (exit 1); it never changes a count (default: 600)")
@@ -96,7 +100,7 @@ def _check(args):
         raise ConventionError(
             f"--shrink-seconds {args.shrink_seconds:g}: the time budget was replaced by a work "
             "budget so that a seed gives the same files on every machine; use --shrink-budget N "
-            f"(candidate models, default {search.DEFAULT_SHRINK_BUDGET}; 0 keeps the first failure)")
+            f"(candidate models, default {DEFAULT_SHRINK_BUDGET}; 0 keeps the first failure)")
     if not 1 <= args.examples <= 100_000:
         raise ConventionError(f"--examples {args.examples} must be from 1 to 100000")
     if not 0 <= args.seed < 2 ** 63:
@@ -115,6 +119,7 @@ def _search_module():
     except ModuleNotFoundError:
         raise ProofcheckError("proofcheck fuzz needs hypothesis; install it with "
                               "pip install 'proofcheck[fuzz]' (or pip install hypothesis)") from None
+    from proofcheck.fuzzing import search
     return search
 
 

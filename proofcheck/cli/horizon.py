@@ -18,12 +18,7 @@ import math
 import os
 import sys
 
-from proofcheck.engine.backends import get_backend
-from proofcheck.engine.effective_horizon import cross_check, effective_horizon, time_expand
 from proofcheck.errors import ConventionError, ModelError, UndecidedError
-from proofcheck.io.bridge import bridge_problem, compare_analysis, load_npz, load_sample
-from proofcheck.numerics.gorp import check_bound, estimate_m
-from proofcheck.verify import load_case
 
 __all__ = ["add_parser", "run", "load_problem"]
 
@@ -61,6 +56,8 @@ def add_parser(sub):
 
 def _sample(path, horizon):
     """``(problem, stored analysis or None)`` for a .npz file or a BRIDGE sample folder."""
+    from proofcheck.io.bridge import bridge_problem, load_npz, load_sample
+
     path = str(path)
     folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
     stored = None
@@ -78,6 +75,9 @@ def _sample(path, horizon):
 def load_problem(path, horizon=None):
     """A :class:`~proofcheck.engine.effective_horizon.TimeExpandedMDP` from a case, a .npz or
     a BRIDGE sample folder."""
+    from proofcheck.engine.effective_horizon import time_expand
+    from proofcheck.verify import load_case
+
     if str(path).endswith(".npz") or os.path.isdir(str(path)):
         return _sample(path, horizon)[0]
     case = load_case(path)
@@ -93,6 +93,8 @@ def _fmt(x):
 
 
 def _check(args):
+    from proofcheck.engine.backends import get_backend
+
     for option, spec in (("--backend", args.backend), ("--check-backend", args.check_backend)):
         if option == "--check-backend" and spec == "none":
             continue
@@ -116,6 +118,10 @@ def _check(args):
 
 
 def run(args):
+    from proofcheck.engine.effective_horizon import cross_check, effective_horizon
+    from proofcheck.io.bridge import compare_analysis
+    from proofcheck.numerics.gorp import check_bound, estimate_m
+
     _check(args)
     stored = None
     if str(args.path).endswith(".npz") or os.path.isdir(str(args.path)):

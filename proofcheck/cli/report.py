@@ -11,14 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-from proofcheck.cli.verify import format_case
-from proofcheck.io.casefile import find_case_files
-from proofcheck.reports.build import atomic_write
-from proofcheck.reports.csv_report import report_csv
-from proofcheck.reports.escape import terminal_safe
-from proofcheck.reports.progress import Progress
-from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
-from proofcheck.verify import load_case, verify_case
+from proofcheck._text import terminal_safe
+from proofcheck.cli._inputs import add_input_options, add_output_options, check_input_options
+from proofcheck.cli.verify import find_case_files, format_case, format_quiet, verify_case, verify_input
 
 __all__ = ["add_parser", "run", "DEFAULT_OUTPUT"]
 
@@ -31,7 +26,9 @@ def add_parser(sub):
         description="Verify case files and write NAME.tex, NAME.json, NAME.md and, when pdflatex "
         "is installed, NAME.pdf. Exit 0 when every expectation holds, 1 when one fails, "
         "2 on bad input.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="case files (*.toml) or folders")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="case files (*.toml) or folders of them, PRISM files (*.prism, *.pm, *.nm), BRIDGE "
+                   ".npz files or sample folders")
     p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="NAME",
                    help=f"output file stem (default {DEFAULT_OUTPUT}); suffixes are added")
     p.add_argument("--experiment", metavar="FILE.json",
@@ -47,12 +44,16 @@ def add_parser(sub):
                    "beside the report)")
     p.add_argument("--timings", action="store_true",
                    help="keep timings in the JSON (the committed report leaves them out)")
+    add_output_options(p)
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
 def _command(args):
     # The output location is left out so that a report regenerated elsewhere (the
     # staleness test writes to a temporary folder) has the same text.
+    from proofcheck.reports.report import output_stem
+
     parts = ["proofcheck", "report", *args.paths, "-o", "<folder>/" + os.path.basename(output_stem(args.output))]
     if args.experiment:
         parts += ["--experiment", args.experiment]
@@ -60,10 +61,19 @@ def _command(args):
         parts.append("--brief")
     for c in args.claims or ():
         parts += ["--claim", c]
+    for option, dest in (("--horizon", "horizon"), ("--success-label", "success_label"),
+                         ("--constants", "constants"), ("--rationalize", "rationalize")):
+        if getattr(args, dest, None) is not None:
+            parts += [option, f"{getattr(args, dest):g}" if isinstance(getattr(args, dest), float)
+                      else str(getattr(args, dest))]
     return " ".join(parts)
 
 
 def _write_csv(path, results):
+    from proofcheck.reports.build import atomic_write
+    from proofcheck.reports.csv_report import report_csv
+    from proofcheck.reports.report import ReportInputError
+
     try:
         atomic_write(path, report_csv(results))
     except OSError as exc:
@@ -72,7 +82,12 @@ def _write_csv(path, results):
 
 
 def run(args):
+    from proofcheck.reports.progress import Progress
+    from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
+
     files = find_case_files(args.paths)
+    check_input_options(args, files)
+    quiet, wide = getattr(args, "quiet", False), getattr(args, "wide", False)
     if args.experiment and os.path.realpath(args.experiment) == os.path.realpath(output_stem(args.output) + ".json"):
         raise ReportInputError(f"--experiment {args.experiment} is also the report's JSON output "
                                f"(-o {args.output}); choose another -o name")
@@ -81,12 +96,13 @@ def run(args):
     results = []
     try:
         for n, f in enumerate(files):
-            case = load_case(f)
-            tag = f"[{n + 1}/{len(files)}] {case.name}"
-            results.append(verify_case(case, args.claims, progress=lambda m, tag=tag: progress.update(f"{tag}: {m}")))
+            tag = f"[{n + 1}/{len(files)}] {os.path.basename(os.path.normpath(f))}"
+            results.append(verify_input(f, args, progress=lambda m, tag=tag: progress.update(f"{tag}: {m}"),
+                                        verify=verify_case))  # this module's name (tests replace it)
             progress.done()
-            print(format_case(results[-1]))
-            print()
+            text = format_quiet(results[-1], wide) if quiet else format_case(results[-1], wide) + "\n"
+            if text:
+                print(text)
         progress.update("writing the report")
         out = write_report(results, args.output, experiment=experiment,
                            experiment_name=args.experiment or "", pdf=not args.no_pdf,
@@ -101,6 +117,7 @@ def run(args):
     bad = sum(1 for r in results for e in r.expectations if e.ok is not True)
     print(f"{len(results)} case(s), {n} expectation(s): " + ("all hold" if ok else f"{bad} did not hold"))
     print("wrote " + ", ".join(p for p in out["written"] if not p.endswith(".pdf")))
-    print(out["pdf_status"])
+    if not quiet:
+        print(out["pdf_status"])
     sys.stdout.flush()
     return 0 if ok else 1

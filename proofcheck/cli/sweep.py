@@ -18,12 +18,18 @@ from __future__ import annotations
 import json
 import sys
 
+from proofcheck._text import terminal_safe
 from proofcheck.cli._output import check_output, write_output
 from proofcheck.errors import ConventionError
-from proofcheck.reports.escape import terminal_safe
-from proofcheck.sweeps import check_dask_address, claim_tasks, discussion_tasks, format_summary, fuzz_tasks, run_sweep
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "run_sweep"]
+
+
+def run_sweep(tasks, **kwargs):
+    """:func:`proofcheck.sweeps.run_sweep`, imported on first use (a name of this module so
+    that tests can replace it)."""
+    from proofcheck.sweeps import run_sweep as sweep
+    return sweep(tasks, **kwargs)
 
 
 def _csv(text):
@@ -61,6 +67,8 @@ def add_parser(sub):
 
 
 def run(args):
+    from proofcheck.sweeps import check_dask_address, claim_tasks, discussion_tasks, format_summary, fuzz_tasks
+
     if args.discussion < 0 or args.fuzz < 0:
         raise ConventionError("--discussion and --fuzz take a non-negative count")
     if not 0 <= args.seed < 2 ** 63:

@@ -7,14 +7,15 @@ import json
 import sys
 
 from proofcheck._text import terminal_safe
+from proofcheck.cli._inputs import add_input_options, add_output_options, annotate, check_input_options, load_input
 from proofcheck.errors import OptionError, ProofcheckError
-from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
-from proofcheck.io.casefile import find_case_files
-from proofcheck.model.expressions import number_text
-from proofcheck.reports.json_report import verify_json
-from proofcheck.verify import load_case, verify_case
 
-__all__ = ["add_parser", "run", "describe_failure", "format_case", "closing_line", "claim_counts", "FAIL_ON"]
+__all__ = ["add_parser", "run", "describe_failure", "format_case", "format_quiet", "closing_line", "claim_counts",
+           "FAIL_ON", "verify_input", "verify_case", "find_case_files", "DEFAULT_STEPS"]
+
+#: ``--budget`` unless given: :data:`proofcheck.exact.budget.DEFAULT_STEPS`, repeated here so
+#: that building the parser does not import SymPy (tests/test_cli_startup.py keeps them equal).
+DEFAULT_STEPS = 2_000_000
 
 #: ``--fail-on`` choices: which claim verdicts make the exit code 1 (besides unmet expectations).
 FAIL_ON = ("never", "fails", "undecided")
@@ -28,8 +29,11 @@ def add_parser(sub):
                        "verdict (holds / FAILS / undecided / n/a) is a finding, not an error: by "
                        "default it does not change the exit code; see --fail-on. The closing line "
                        "counts expectations and claim verdicts separately.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="case files (*.toml) or folders")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="case files (*.toml) or folders of them, PRISM files (*.prism, *.pm, *.nm), BRIDGE "
+                   ".npz files or sample folders")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_output_options(p)
     p.add_argument("--claim", action="append", dest="claims", metavar="ID",
                    help="run only this claim (repeatable)")
     p.add_argument("--fail-on", choices=FAIL_ON, default="never", dest="fail_on",
@@ -39,6 +43,7 @@ def add_parser(sub):
     p.add_argument("--budget", type=int, default=None, metavar="STEPS",
                    help=f"work allowed per exact decision, in deterministic steps (default {DEFAULT_STEPS}); "
                    "a verdict that needs more is undecided and says which --budget would do")
+    add_input_options(p)
     p.set_defaults(func=run)
 
 
@@ -46,13 +51,20 @@ _MARK = {"holds": "holds", "fails": "FAILS", "undecided": "undecided", "not-appl
 
 
 def _clip(text, n):
-    text = text if isinstance(text, str) else number_text(text)  # never str() of a huge int
+    """One line of at most ``n`` characters (``n=None``: the whole text, ``--wide``)."""
+    if not isinstance(text, str):
+        from proofcheck.model.expressions import number_text
+        text = number_text(text)  # never str() of a huge int
     indent = text[: len(text) - len(text.lstrip(" "))]  # keep continuation indents
     text = indent + terminal_safe(" ".join(text.split()), limit=None)
-    return text if len(text) <= n else text[: n - 3] + "..."
+    return text if n is None or len(text) <= n else text[: n - 3] + "..."
 
 
-def format_case(res):
+def format_case(res, wide=False):
+    """The table ``proofcheck verify`` prints for one case (``wide``: nothing clipped)."""
+    def clip(text, n):
+        return _clip(text, None if wide else n)
+
     c = res.case
     m = c.mdp
     kind = "deterministic" if m.deterministic else "stochastic"
@@ -63,22 +75,41 @@ def format_case(res):
              + ("" if m.horizon_success is None else
                 f", states cut at T = {m.horizon} get success {m.horizon_success}"
                 + ("" if m.horizon_success_explicit else " (legacy default)")),
-             "   conventions: " + ", ".join(f"{k}={v}" for k, v in c.conventions.as_dict().items()),
-             ""]
+             "   conventions: " + ", ".join(f"{k}={v}" for k, v in c.conventions.as_dict().items())]
+    if getattr(m, "source", None):  # an imported model: how it was read (mappings, defaults)
+        lines.append("   source: " + clip(m.source, None))
+    lines.append("")
     width = max([11] + [len(r.label) for r in res.claims])
     lines.append(f"   {'claim':<{width}} {'verdict':<10} evidence")
     for r in res.claims:
-        lines.append(f"   {r.label:<{width}} {_MARK[r.verdict.value]:<10} {_clip(r.summary, 110)}")
+        lines.append(f"   {r.label:<{width}} {_MARK[r.verdict.value]:<10} {clip(r.summary, 110)}")
     for name, section in res.sections.items():
         lines += ["", f"   -- {terminal_safe(section.get('title', name))}"]
         for row in section.get("lines", []):
-            lines.append(f"   {_clip(row, 130)}")
+            lines.append(f"   {clip(row, 130)}")
     if res.expectations:
         lines += ["", f"   {'expectation':<34} {'expected':<14} {'computed':<14} result"]
         for e in res.expectations:
             mark = {True: "ok", False: "MISMATCH", None: "undecided"}[e.ok]
-            lines.append(f"   {_clip(e.quantity, 34):<34} {_clip(e.expected, 14):<14} "
-                         f"{_clip(e.computed, 14):<14} {mark}")
+            lines.append(f"   {clip(e.quantity, 34):<34} {clip(e.expected, 14):<14} "
+                         f"{clip(e.computed, 14):<14} {mark}")
+    return "\n".join(lines)
+
+
+def format_quiet(res, wide=False):
+    """``--quiet``: one line per claim verdict that is not holds and per expectation that is
+    not ok, each naming its case; ``""`` when there is none."""
+    def clip(text, n):
+        return _clip(text, None if wide else n)
+
+    name = terminal_safe(res.case.name)
+    lines = [f"{name}: {r.label} {_MARK[r.verdict.value]} {clip(r.summary, 110)}"
+             for r in res.claims if r.verdict.value != "holds"]
+    for e in res.expectations:
+        if e.ok is not True:
+            mark = "MISMATCH" if e.ok is False else "undecided"
+            lines.append(f"{name}: expectation {clip(e.quantity, 60)} {mark}: expected {clip(e.expected, 40)}, "
+                         f"computed {clip(e.computed, 40)}")
     return "\n".join(lines)
 
 
@@ -147,11 +178,33 @@ def describe_failure(exc):
     return f"{name}: {terminal_safe(text, limit=300)}"
 
 
-def _one_file(path, claim_ids, as_json):
-    """Load and verify one case file: ``(result, its JSON dict or None, None)`` or
+# The heavy modules load on first use (``proofcheck --help`` and the other subcommands do not
+# pay for them); these two are names of this module so that tests can replace them.
+def verify_case(case, claim_ids=None, progress=None):
+    """:func:`proofcheck.verify.verify_case` (imported on first use)."""
+    from proofcheck.verify import verify_case as verify
+    return verify(case, claim_ids, progress=progress)
+
+
+def find_case_files(paths):
+    """The inputs ``paths`` name: :func:`proofcheck.io.load.find_inputs` (imported on first use)."""
+    from proofcheck.io.load import find_inputs
+    return find_inputs(paths)
+
+
+def verify_input(path, args, progress=None, verify=None):
+    """Load one input (case, PRISM or BRIDGE file), verify it (``verify``, default
+    :func:`verify_case`) and state the precision of imported numbers in every verdict."""
+    case, note = load_input(path, args)
+    res = (verify or verify_case)(case, getattr(args, "claims", None), progress=progress)
+    return annotate(res, note)
+
+
+def _one_file(path, args, as_json):
+    """Load and verify one input: ``(result, its JSON dict or None, None)`` or
     ``(None, None, error line)`` when this file is bad (the other files still run)."""
     try:
-        res = verify_case(load_case(path), claim_ids)
+        res = verify_input(path, args)
         if as_json:
             data = res.as_dict()
             json.dumps(data)  # fails here (this file), not after every file was done
@@ -166,7 +219,11 @@ def _one_file(path, claim_ids, as_json):
 
 
 def run(args):
+    from proofcheck.exact.budget import budget_steps
+
     files = find_case_files(args.paths)
+    check_input_options(args, files)
+    quiet, wide = getattr(args, "quiet", False), getattr(args, "wide", False)
     fail_on = getattr(args, "fail_on", "never")
     budget = getattr(args, "budget", None)
     if budget is not None and budget <= 0:
@@ -174,24 +231,27 @@ def run(args):
     results, errors = [], []
     for f in files:
         with budget_steps(budget) if budget else contextlib.nullcontext():
-            res, _data, error = _one_file(f, args.claims, args.json)
+            res, _data, error = _one_file(f, args, args.json)
         if error is not None:
             errors.append({"path": f, "error": error})
             print(f"proofcheck: error: {error}", file=sys.stderr)
             continue
         if not args.json:
             try:
-                text = format_case(res)
+                text = format_quiet(res, wide) if quiet else format_case(res, wide)
             except (ValueError, ArithmeticError, MemoryError, RecursionError) as exc:
                 errors.append({"path": f, "error": f"{terminal_safe(f)}: {describe_failure(exc)}"})
                 print(f"proofcheck: error: {errors[-1]['error']}", file=sys.stderr)
                 continue
-            print(text)
-            print()
+            if text:
+                print(text)
+            if not quiet:
+                print()
         results.append(res)
     ok = all(r.expectations_hold for r in results)
     code = 2 if errors else _exit_code(results, fail_on)
     if args.json:
+        from proofcheck.reports.json_report import verify_json
         doc = verify_json(results, fail_on=fail_on, exit_code=code)  # the report's JSON shape
         doc["errors"] = [{"path": str(e["path"]), "error": e["error"]} for e in errors]
         json.dump(doc, sys.stdout, indent=2, default=str)

@@ -32,6 +32,7 @@ __all__ = [
     "coherence_fixed_point",
     "is_coherent",
     "incoherent_states",
+    "visited_states",
 ]
 
 
@@ -296,16 +297,60 @@ def incoherent_states(mdp: MDP, policy: Policy, f: str = "boltzmann", *, backend
     """
     B = get_backend(backend)
     soft = soft_policy(mdp, policy, f, backend=B, conventions=conventions)
-    d = occupancy(mdp, policy, backend=B)
     a, b = policy.in_backend(B), soft.in_backend(B)
+    seen = visited_states(mdp, policy, backend=B)
     bad = []
-    for i in np.flatnonzero(~mdp.terminal):
-        if B._is_zero(d[i]):
-            continue
+    for i in np.flatnonzero(~mdp.terminal & seen):
         lo, hi = mdp.state_ptr[i], mdp.state_ptr[i + 1]
         if any(B.compare(a[j], b[j]) != 0 for j in range(lo, hi)):
             bad.append(mdp.states[i])
     return bad
+
+
+def visited_states(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None) -> np.ndarray:
+    """Whether ``policy`` visits each state: ``occupancy(mdp, policy) != 0``, by reachability.
+
+    A state is visited when a path reaches it from an initial state with ``mu > 0`` along
+    pairs with ``pi > 0`` and edges with ``tau > 0``.  Every term of the occupancy
+    ``d(s) = sum over paths of mu * prod pi * tau`` is a product of non-negative numbers, so
+    ``d(s) != 0`` exactly when one path has no zero factor: the same answer as the exact zero
+    test of :func:`~proofcheck.engine.soft_values.occupancy`, from the exact zero tests of
+    the model's and the policy's own numbers, without the sums (whose rationals grow with the
+    horizon).  (With floats it is also immune to a product that underflows to 0.)
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        Default: the prior.
+    backend : str or Backend, optional
+        Whose zero test is used.
+
+    Returns
+    -------
+    ndarray of bool
+        Over states.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> m = mountain_race()
+    >>> pol = m.policy({"start": {"up": 1, "down": 0}})
+    >>> [s for s, v in zip(m.states, visited_states(m, pol)) if v] == [
+    ...     s for s, d in zip(m.states, occupancy(m, pol)) if d != 0]
+    True
+    """
+    B = get_backend(backend)
+    conv = mdp.converted(B)
+    live_pair = ~B.is_zero((policy or mdp.prior_policy()).in_backend(B))
+    live_edge = ~B.is_zero(conv["edge_prob"])
+    seen = ~B.is_zero(conv["initial"])
+    for blk in reversed(mdp.blocks[1:]):  # from the highest level down, as occupancy()
+        p, e = blk.pairs, blk.edges
+        go = seen[mdp.pair_state[p]] & live_pair[p]
+        flow = go[mdp.edge_pair[e] - p.start] & live_edge[e]
+        seen[mdp.edge_target[e][flow]] = True
+    return seen
 
 
 def is_coherent(mdp: MDP, policy: Policy, f: str = "boltzmann", *, backend: BackendLike = None,

@@ -397,6 +397,52 @@ def _owner(L: Layer) -> np.ndarray:
     return np.repeat(np.arange(L.n_states), L.counts)
 
 
+def _uniform_actions(P: TimeExpandedMDP) -> list[int]:
+    """Per layer, ``A`` when every state of the layer has ``A`` actions (its pairs then form
+    an ``(n, A)`` block: maxima and masks work on 2-D views, no ``reduceat``), else 0.
+    Cached on the problem."""
+    cached: list[int] | None = getattr(P, "_uniform_actions", None)
+    if cached is None or len(cached) != len(P.layers):
+        cached = []
+        for L in P.layers:
+            n = L.n_states
+            A = int(L.ptr[1] - L.ptr[0]) if n else 0
+            ok = A > 0 and np.array_equal(L.ptr, np.arange(0, A * n + 1, A))
+            cached.append(A if ok else 0)
+        P._uniform_actions = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _stacked(P: TimeExpandedMDP) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """``(A, off, nxt)`` when every layer has ``A`` actions per state: the layers' states
+    stacked (layer ``t`` is ``off[t]:off[t+1]``) and each pair's successor as a stacked
+    index (``-1`` = the end); None otherwise.  Cached on the problem."""
+    cached = getattr(P, "_stacked_layout", False)
+    if cached is False:
+        uniform = _uniform_actions(P)
+        cached = None
+        if uniform and all(a == uniform[0] for a in uniform):
+            off = np.concatenate([[0], np.cumsum([L.n_states for L in P.layers])]).astype(np.int64)
+            nxt = np.concatenate([np.where(L.next >= 0, L.next + off[t + 1], -1)
+                                  for t, L in enumerate(P.layers)]).astype(np.int64)
+            cached = (uniform[0], off, nxt)
+        P._stacked_layout = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _rowmax(B: Backend, x: np.ndarray) -> np.ndarray:
+    """Row maxima of an ``(n, A)`` block (exact for the vectorised exact backends)."""
+    return x.max(axis=1) if x.shape[0] else x[:, 0]
+
+
+def _layer_max(B: Backend, P: TimeExpandedMDP, t: int, x: np.ndarray) -> np.ndarray:
+    """``max_a x(s, a)`` per state of layer ``t`` (a row maximum on uniform layers)."""
+    A = _uniform_actions(P)[t] if _vectorised(B) else 0
+    if A:
+        return _rowmax(B, x.reshape(-1, A))
+    return B.segment_max(x, *_segments(P.layers[t]))
+
+
 def _subset_pairs(L: Layer, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair indices of the states ``idx`` and their local segment starts/ends."""
     lo, hi = L.ptr[idx], L.ptr[idx + 1]
@@ -497,8 +543,8 @@ def horizon_values(problem: ProblemLike, backend: BackendLike = "exact", *,
         qr[t] = R[t] + _gather(B, L, nxt[0])
         qs[t] = R[t] + _gather(B, L, nxt[1])
         qw[t] = R[t] + _gather(B, L, nxt[2])
-        vs[t] = B.segment_max(qs[t], starts, ends)
-        vw[t] = -B.segment_max(-qw[t], starts, ends)
+        vs[t] = _layer_max(B, P, t, qs[t])
+        vw[t] = -_layer_max(B, P, t, -qw[t])
         if _is_scaled(B):
             vr[t] = B.mean(B.segment_sum(qr[t], starts), L.counts)
         else:
@@ -552,7 +598,7 @@ def qvi_sequence(values: HorizonValues, k_max: int | None = None, *,
         new: list[np.ndarray] = []
         for t in range(T):
             L = P.layers[t]
-            v1 = B.segment_max(Q[t + 1], *_segments(P.layers[t + 1])) if t + 1 < T else None
+            v1 = _layer_max(B, P, t + 1, Q[t + 1]) if t + 1 < T else None
             new.append(R[t] + _gather(B, L, v1))
         Q = new
 
@@ -595,17 +641,28 @@ def solvability(values: HorizonValues, Q: list[np.ndarray], *,
     """
     P, B = values.problem, values.backend
     T = P.horizon
+    layout = _stacked(P) if _vectorised(B) else None
+    if layout is not None:
+        return _solvability_stacked(values, Q, stop_at_failure, layout)
     reached = [np.zeros(L.n_states, dtype=bool) for L in P.layers]
     greedy = [np.zeros(len(L.next), dtype=bool) for L in P.layers]
     reached[0][:] = True
     witness = None
+    fast = _vectorised(B)
+    uniform = _uniform_actions(P)
     for t in range(T):
         L = P.layers[t]
         idx = np.flatnonzero(reached[t])
         if len(idx) == 0:
             break
-        mask = _argmax_on(B, L, Q[t], idx)
-        greedy[t] = mask
+        A = uniform[t] if fast else 0
+        if A:
+            q2 = Q[t].reshape(-1, A)[idx]
+            mask = greedy[t]
+            mask.reshape(-1, A)[idx] = np.asarray(q2 == _rowmax(B, q2)[:, None], dtype=bool)
+        else:
+            mask = _argmax_on(B, L, Q[t], idx)
+            greedy[t] = mask
         bad = mask & ~values.optimal[t]
         if bad.any() and witness is None:
             j = int(np.flatnonzero(bad)[0])
@@ -617,6 +674,44 @@ def solvability(values: HorizonValues, Q: list[np.ndarray], *,
             nxt = L.next[mask]
             reached[t + 1][nxt[nxt >= 0]] = True
     return Solvability(witness is None, reached, greedy, witness)
+
+
+def _solvability_stacked(values: HorizonValues, Q: list[np.ndarray], stop_at_failure: bool,
+                         layout: tuple[int, np.ndarray, np.ndarray]) -> Solvability:
+    """:func:`solvability` on the stacked layout: greedy masks of all layers at once, only
+    the reach propagation per layer (same results, same partial lists on a failure)."""
+    P, B = values.problem, values.backend
+    A, off, nxt = layout
+    T = P.horizon
+    q2 = np.concatenate(Q).reshape(-1, A)
+    gr = np.asarray(q2 == _rowmax(B, q2)[:, None], dtype=bool)
+    badpair = gr & ~np.concatenate(values.optimal).reshape(-1, A)
+    badrow = badpair.any(axis=1)
+    nxt2 = nxt.reshape(-1, A)
+    reached = np.zeros(int(off[-1]), dtype=bool)
+    reached[off[0]:off[1]] = True
+    witness: Witness | None = None
+    last = -1  # the last layer processed
+    for t in range(T):
+        lo, hi = int(off[t]), int(off[t + 1])
+        r = reached[lo:hi]
+        if not r.any():
+            break
+        last = t
+        bad = badrow[lo:hi] & r
+        if witness is None and bad.any():
+            i = int(np.argmax(bad))
+            a = int(np.argmax(badpair[lo + i]))
+            witness = (t, P.layers[t].states[i], P.layers[t].actions[i * A + a])
+            if stop_at_failure:
+                break
+        if t + 1 < T:
+            succ = nxt2[lo:hi][r][gr[lo:hi][r]]
+            reached[succ[succ >= 0]] = True
+    reached_l = [reached[off[t]:off[t + 1]].copy() for t in range(T)]
+    greedy_l = [(gr[off[t]:off[t + 1]] & reached_l[t][:, None]).ravel() if t <= last
+                else np.zeros(len(P.layers[t].next), dtype=bool) for t in range(T)]
+    return Solvability(witness is None, reached_l, greedy_l, witness)
 
 
 def min_k(values: HorizonValues, k_max: int | None = None) -> int | None:
@@ -724,6 +819,13 @@ def _ceil_rational_log(r: Fraction, X: int) -> int:
     (never an integer unless ``r = 0``: ``ln X`` is transcendental)."""
     if r == 0:
         return 0
+    # float first: 16 r ln X is then known to a few ulps (r and ln X correctly rounded or
+    # within one ulp); far from an integer that decides the ceiling, only near-ties go exact
+    v = 16.0 * float(r) * math.log(X)
+    if 1.0 <= v < 2.0 ** 40:
+        c = math.ceil(v)
+        if min(c - v, v - (c - 1)) > 1e-9 * v:
+            return c
     dps = 30 + len(str(r.numerator)) + len(str(r.denominator))
     for _ in range(6):
         with mpmath.workdps(dps):
@@ -869,26 +971,49 @@ def _bound_for_k(values: HorizonValues, k: int, Q: list[np.ndarray], sigma: list
     the largest ratio and for the states whose ``m`` is close to it."""
     P, B = values.problem, values.backend
     T = P.horizon
+    layout = _stacked(P) if _vectorised(B) else None
+    if layout is not None:
+        res = _bound_rows_stacked(values, Q, sigma, terms, layout)
+        if isinstance(res, tuple) and len(res) == 5 and res[0] is False:
+            return res
+        stacked_rows, stacked_n = res
+        if B.dtype is object:
+            return _finish_fast(P, B, terms, stacked_rows, stacked_n)
+        return _finish_rows(P, B, terms, stacked_rows, stacked_n)
     reached = [np.zeros(L.n_states, dtype=bool) for L in P.layers]
     reached[0][:] = True
     rows: list[_Row] = []  # per layer: (t, idx, gap, smax, ratio) of the reached states
     n_reached = 0
     ninf = -B.inf
     exact_obj = B.dtype is object
+    vec = _vectorised(B)
+    uniform = _uniform_actions(P)
     for t in range(T):
         L = P.layers[t]
         idx = np.flatnonzero(reached[t])
         if len(idx) == 0:
             break
         n_reached += len(idx)
-        pairs, lo, hi = _subset_pairs(L, idx)
-        q, opt, sg = Q[t][pairs], values.optimal[t][pairs], sigma[t][pairs]
-        qmax = B.segment_max(q, lo, hi)
-        has_sub = np.logical_or.reduceat(~opt, lo)
-        qsub = B.segment_max(B.where(opt, ninf, q), lo, hi)
-        local_owner = np.repeat(np.arange(len(idx)), hi - lo)
-        follow = ~has_sub[local_owner] | _gt(B, q, qsub[local_owner])
-        smax = B.segment_max(sg, lo, hi)
+        A = uniform[t] if vec else 0
+        if A:  # every state has A actions: (n, A) views of the reached states
+            q2 = Q[t].reshape(-1, A)[idx]
+            opt2 = values.optimal[t].reshape(-1, A)[idx]
+            qmax = _rowmax(B, q2)
+            has_sub = ~opt2.all(axis=1)
+            qsub = _rowmax(B, np.where(opt2, ninf, q2))
+            follow2 = ~has_sub[:, None] | _gt(B, q2, qsub[:, None])
+            smax = _rowmax(B, sigma[t].reshape(-1, A)[idx])
+            succ = L.next.reshape(-1, A)[idx][follow2]
+        else:
+            pairs, lo, hi = _subset_pairs(L, idx)
+            q, opt, sg = Q[t][pairs], values.optimal[t][pairs], sigma[t][pairs]
+            qmax = B.segment_max(q, lo, hi)
+            has_sub = np.logical_or.reduceat(~opt, lo)
+            qsub = B.segment_max(B.where(opt, ninf, q), lo, hi)
+            local_owner = np.repeat(np.arange(len(idx)), hi - lo)
+            follow = ~has_sub[local_owner] | _gt(B, q, qsub[local_owner])
+            smax = B.segment_max(sg, lo, hi)
+            succ = L.next[pairs[follow]]
         gap = B.full(len(idx), B.inf)
         fast = exact_obj and _vectorised(B)  # exact rationals: float approximations + exact checks
         ratio = np.zeros(len(idx)) if fast else B.full(len(idx), B.zero)
@@ -907,10 +1032,68 @@ def _bound_for_k(values: HorizonValues, k: int, Q: list[np.ndarray], sigma: list
                 ratio[sub] = terms.ratio(smax[sub], gap[sub])
         rows.append((t, idx, gap, smax, ratio))
         if t + 1 < T:
-            nxt = L.next[pairs[follow]]
-            reached[t + 1][nxt[nxt >= 0]] = True
+            reached[t + 1][succ[succ >= 0]] = True
     if exact_obj and _vectorised(B):
         return _finish_fast(P, B, terms, rows, n_reached)
+    return _finish_rows(P, B, terms, rows, n_reached)
+
+
+def _bound_rows_stacked(values: HorizonValues, Q: list[np.ndarray], sigma: list[np.ndarray],
+                        terms: _Terms, layout: tuple[int, np.ndarray, np.ndarray]) -> Any:
+    """:func:`_bound_for_k` on the stacked layout (vectorised backends, ``A`` actions at every
+    state): every per-state quantity in one pass over all layers, only the reach
+    propagation per layer.  Returns ``(rows, n_reached)`` or a failed :data:`_BoundResult`."""
+    P, B = values.problem, values.backend
+    A, off, nxt = layout
+    T = P.horizon
+    q2 = np.concatenate(Q).reshape(-1, A)
+    o2 = np.concatenate(values.optimal).reshape(-1, A)
+    qmax = _rowmax(B, q2)
+    has_sub = ~o2.all(axis=1)
+    qsub = _rowmax(B, np.where(o2, -B.inf, q2))
+    follow = ~has_sub[:, None] | _gt(B, q2, qsub[:, None])
+    smax = _rowmax(B, np.concatenate(sigma).reshape(-1, A))
+    nxt2 = nxt.reshape(-1, A)
+    reached = np.zeros(int(off[-1]), dtype=bool)
+    reached[off[0]:off[1]] = True
+    for t in range(T - 1):
+        lo, hi = int(off[t]), int(off[t + 1])
+        r = reached[lo:hi]
+        if not r.any():
+            break
+        succ = nxt2[lo:hi][r][follow[lo:hi][r]]
+        reached[succ[succ >= 0]] = True
+    g = np.flatnonzero(reached)  # stacked indices of the reached states, by t then position
+    sub = has_sub[g]
+    zero = sub & np.asarray(qmax[g] == qsub[g], dtype=bool)
+    bounds = np.searchsorted(g, off)
+    if zero.any():
+        j = int(g[int(np.argmax(zero))])
+        t = int(np.searchsorted(off, j, side="right") - 1)
+        return False, None, None, (t, P.layers[t].states[j - int(off[t])]), int(bounds[t + 1])
+    gap = B.full(len(g), B.inf)
+    ws = np.flatnonzero(sub)
+    gs = g[ws]
+    gap[ws] = qmax[gs] - qsub[gs]
+    sm = smax[g]
+    if B.dtype is object:  # exact rationals: float approximations + exact checks
+        ratio = np.zeros(len(g))
+        ratio[ws] = [_approx_ratio(a, b) for a, b in zip(sm[ws], gap[ws])]
+    else:
+        ratio = B.full(len(g), B.zero)
+        ratio[ws] = terms.ratio(sm[ws], gap[ws])
+    rows: list[_Row] = []
+    for t in range(T):
+        a, b = int(bounds[t]), int(bounds[t + 1])
+        if a == b:
+            break
+        rows.append((t, g[a:b] - off[t], gap[a:b], sm[a:b], ratio[a:b]))
+    return rows, len(g)
+
+
+def _finish_rows(P: TimeExpandedMDP, B: Backend, terms: _Terms, rows: list[_Row],
+                 n_reached: int) -> _BoundResult:
+    """Largest ``m`` and the state the reference reports, with ``B``'s own comparisons."""
     # the largest ratio gives the largest m (exact comparisons)
     best: tuple[Scalar, int, int] | None = None
     for t, _idx, _gap, _smax, ratio in rows:
@@ -1160,15 +1343,18 @@ def effective_horizon(problem: ProblemLike, backend: BackendLike = "exact", *,
     best_key: int | float | None = None
     best_h: sp.Expr | None = None
     best_k: int | None = None
+    first_solvable: int | None = None
     for k, Q in enumerate(qvi_sequence(hv, k_max), start=1):
         # H_k >= k: once A^k >= A^k' m' (the best so far), no larger k can do better
         if best_key is not None and (A ** k if A > 1 else k) >= best_key:
             break
         if k > 1:  # sigma2_{k,t}(s,a) = max_a' sigma2_{k-1,t+1}(s',a')
             sigma = [_gather(B, P.layers[t],
-                             B.segment_max(sigma[t + 1], *_segments(P.layers[t + 1])) if t + 1 < L_T else None)
+                             _layer_max(B, P, t + 1, sigma[t + 1]) if t + 1 < L_T else None)
                      for t in range(L_T)]
         sol = solvability(hv, Q, stop_at_failure=True)
+        if sol.solvable and first_solvable is None:
+            first_solvable = k  # the k run 1, 2, ... in order: this is min_k
         if not sol.solvable:
             per_k.append(KResult(k, False, sol.witness, None, None,
                                  reached=int(sum(r.sum() for r in sol.reached))))
@@ -1188,7 +1374,7 @@ def effective_horizon(problem: ProblemLike, backend: BackendLike = "exact", *,
         key = math.inf if m == math.inf else (A ** k) * m if A > 1 else k
         if best_key is None or key < best_key:
             best_key, best_h, best_k = key, h, k
-    mk = min_k(hv, L_T)
+    mk = first_solvable if first_solvable is not None else min_k(hv, L_T)
     window = planning_window(hv, L_T)
     return EffectiveHorizon(P, hv, mk, window, per_k, best_h, best_k, B, tolerance, T)
 

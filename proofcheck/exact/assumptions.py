@@ -24,6 +24,7 @@ from typing import Any
 import sympy as sp
 
 from proofcheck.exact.conditions import Condition, conjunction, parametric_condition
+from proofcheck.exact.regions import Region
 
 __all__ = ["CaseRun", "Branch", "UndefinedCase", "UNDEFINED", "assuming", "assumed_sign",
            "assumed_zero"]
@@ -73,13 +74,12 @@ def assuming(run: CaseRun) -> Iterator[CaseRun]:
 def _remainder(run, conds, expr):
     """The part of the current case that none of ``conds`` covers (where ``expr`` is
     undefined), as a Condition, or None."""
-    base = run.cond.solution if run.cond is not None else conds[0].domain
-    covered = sp.Union(*[c.solution for c in conds])
-    rest = base - covered
-    if rest == sp.S.EmptySet:
-        return None
     c0 = conds[0]
-    pts = list(rest) if isinstance(rest, sp.FiniteSet) else []
+    base = run.cond.region if run.cond is not None else Region.from_sympy(c0.domain)
+    rest = base - Region.union(c.region for c in conds)
+    if not rest:
+        return None
+    pts = rest.points() if rest.is_points() else []
     inside = next((t for t in pts if t.is_Rational), None)
     return Condition(f"{expr} undefined", c0.symbol, c0.domain, rest, witness_inside=inside,
                      candidates=[t for t in pts if t.is_Rational])
@@ -99,7 +99,7 @@ def _cases(run, expr, rels):
             return None
         conds.append(c)
         new = c if run.cond is None else conjunction([run.cond, c])
-        if new.solution != sp.S.EmptySet:
+        if new.region:
             out.append((decision, new))
     rest = _remainder(run, conds, expr)
     if rest is not None:
@@ -163,7 +163,7 @@ def assumed_zero(expr: Any) -> bool | None:
         eq = st.memo[(expr, "==")]
         if not eq.derived:
             return None
-        if eq.solution == sp.S.EmptySet and not eq.undefined:
+        if not eq.region and not eq.undefined:
             return False
     return _decide(st, key, expr, [(True, "=="), (False, "!=")])
 

@@ -37,11 +37,16 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
 
 import sympy as sp
 
 from proofcheck.exact.constant_sign import constant_sign
+from proofcheck.exact.ratfunc import as_fraction, flint
+from proofcheck.exact.regions import Region, approx, less, register_approximation
 
 __all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS",
            "rational_between", "sorted_exact"]
@@ -50,28 +55,69 @@ RELATIONS = {">=": lambda v: v >= 0, ">": lambda v: v > 0, "<=": lambda v: v <= 
              "<": lambda v: v < 0, "==": lambda v: v == 0, "!=": lambda v: v != 0}
 
 
-@dataclass
 class Condition:
     """The set of parameter values in the declared range where a relation holds.
 
-    ``solution`` is a SymPy set (a subset of ``domain``) or ``None`` when the condition
-    could not be derived (then ``reason`` says why).  ``witness_inside``/``witness_outside``
-    are rational parameter values where the relation holds / fails (``None`` if none).
+    ``region`` is the exact subset of ``domain`` (a :class:`~proofcheck.exact.regions.Region`)
+    and ``solution`` the same set in SymPy, or both ``None`` when the condition could not be
+    derived (then ``reason`` says why).  ``solution`` may be given as a SymPy set or a Region.
+    ``witness_inside``/``witness_outside`` are rational parameter values where the relation
+    holds / fails (``None`` if none).
     """
 
-    statement: str
-    symbol: object = None
-    domain: object = None
-    solution: object = None
-    reason: str = ""
-    witness_inside: object = None
-    witness_outside: object = None
-    candidates: list = field(default_factory=list, repr=False)
-    undefined: list = field(default_factory=list, repr=False)
+    __slots__ = ("_statement", "symbol", "domain", "region", "reason", "_witnesses", "_derive",
+                 "undefined")
+
+    def __init__(self, statement: str | Callable[[], str], symbol: Any = None, domain: Any = None, solution: Any = None,
+                 reason: str = "", witness_inside: Any = None, witness_outside: Any = None,
+                 candidates: list | None = None, undefined: list | None = None,
+                 derive: Callable[[], tuple] | None = None) -> None:
+        self._statement = statement  # text, or a function giving it (printing SymPy is slow)
+        self.symbol, self.domain, self.reason = symbol, domain, reason
+        self.region = (solution if isinstance(solution, Region) or solution is None
+                       else Region.from_sympy(solution))
+        # ``derive()`` gives (inside, outside, candidates) on first use: a case split builds
+        # many conjunctions only to test them for emptiness
+        self._witnesses = None if derive else (witness_inside, witness_outside, list(candidates or []))
+        self._derive = derive
+        self.undefined = list(undefined or [])
+
+    def _known(self) -> tuple:
+        if self._witnesses is None:
+            inside, outside, cands = self._derive()
+            self._witnesses, self._derive = (inside, outside, list(cands)), None
+        return self._witnesses
+
+    @property
+    def witness_inside(self) -> Any:
+        return self._known()[0]
+
+    @property
+    def witness_outside(self) -> Any:
+        return self._known()[1]
+
+    @property
+    def candidates(self) -> list:
+        return self._known()[2]
+
+    def __repr__(self) -> str:
+        return f"Condition({self.statement!r}, {self.text!r})"
+
+    @property
+    def statement(self) -> str:
+        """What the condition is about, e.g. ``"2*p - 1 >= 0"``."""
+        if callable(self._statement):
+            self._statement = self._statement()
+        return self._statement
+
+    @property
+    def solution(self) -> Any:
+        """The condition's set as a SymPy set (None when not derived)."""
+        return None if self.region is None else self.region.to_sympy()
 
     @property
     def derived(self):
-        return self.solution is not None
+        return self.region is not None
 
     @property
     def everywhere(self):
@@ -154,9 +200,9 @@ def rational_between(a, b):
 
 def sorted_exact(points):
     """Real algebraic numbers in increasing order, every comparison decided exactly."""
-    pts = sorted(points, key=lambda r: sp.N(r, 50))
+    pts = sorted(points, key=approx)
     for u, v in zip(pts, pts[1:]):
-        if not bool(u < v):  # decided exactly (CRootOf comparisons refine isolating intervals)
+        if not less(u, v):  # decided exactly (close CRootOf pairs refine isolating intervals)
             raise ArithmeticError(f"roots {u} and {v} are too close to order")  # pragma: no cover
     return pts
 
@@ -241,7 +287,7 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
         raise ValueError(f"relation {relation!r} must be one of {', '.join(RELATIONS)}")
     parameters = dict(parameters or {})
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
-    statement = statement or f"{lhs} {relation} {rhs}"
+    statement = statement or (lambda: f"{lhs} {relation} {rhs}")
     holds = RELATIONS[relation]
     f = lhs - rhs
     syms = sorted(f.free_symbols, key=str)
@@ -257,61 +303,135 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
         x = next(iter(parameters), sp.Symbol("x"))
         dom = _param_domain(parameters, x) if parameters else sp.Interval(0, 1)
         ok = holds(value)
-        return Condition(statement, x, dom, dom if ok else sp.S.EmptySet,
+        return Condition(statement, x, dom, dom if ok else Region(),
                          witness_inside=dom.start if ok else None,
                          witness_outside=None if ok else dom.start, candidates=[dom.start])
     if len(syms) > 1:
-        return Condition(statement, reason=f"{statement} depends on several parameters "
+        return Condition(statement, reason=f"{statement() if callable(statement) else statement} depends on several parameters "
                          f"({', '.join(map(str, syms))}); only one-parameter conditions are solved exactly")
     (x,) = syms
     dom = _param_domain(parameters, x)
-    f = sp.together(f)
-    if not f.is_rational_function(x):
-        via_log = _log_condition(f, relation, parameters, statement)
-        if via_log is not None:
-            return via_log
-        return Condition(statement, x, dom, reason=f"{f} is not a rational function of {x}; "
-                         "only rational functions are solved exactly")
-    num, den = sp.fraction(sp.cancel(f))
-    try:
-        (P, cp), (Q, cq) = _rational_poly(num, x), _rational_poly(den, x)
-    except _NotRational as exc:
-        return Condition(statement, x, dom, reason=f"{f}: {exc}; only rational functions with rational "
-                         "coefficients (up to one common constant factor) are solved exactly")
-    if cp * cq < 0:  # the constant factors' signs flip the relation's sense
-        P = -P
-    lo, hi = dom.start, dom.end
-    roots_p = [r for r in P.real_roots() if bool(r >= lo) and bool(r <= hi)] if P.degree() > 0 else []
-    roots_q = [r for r in Q.real_roots() if bool(r >= lo) and bool(r <= hi)] if Q.degree() > 0 else []
-    zero_set, pole_set = set(roots_p), set(roots_q)
-    crit = sorted_exact(set(roots_p) | set(roots_q) | {lo, hi})
-
-    def value_at(t):  # exact, rational t only
-        return P.eval(t) / Q.eval(t)
-
+    table = _sign_table(f, x, dom.start, dom.end)
+    if isinstance(table, str):
+        if table == "not rational":
+            via_log = _log_condition(sp.together(f), relation, parameters, statement)
+            if via_log is not None:
+                return via_log
+            return Condition(statement, x, dom, reason=f"{sp.together(f)} is not a rational function of {x}; "
+                             "only rational functions are solved exactly")
+        return Condition(statement, x, dom, reason=table)
+    cells, poles = table
     pieces, truth = [], []
-    for i, c in enumerate(crit):
-        if c in pole_set:
-            ok_point = None
-        elif c in zero_set:
-            ok_point = holds(sp.Integer(0))
-        else:
-            ok_point = holds(value_at(c))
-        truth.append((c, ok_point))
-        if ok_point:
-            pieces.append(sp.FiniteSet(c))
-        if i + 1 < len(crit):
-            m = rational_between(c, crit[i + 1])
-            ok_gap = holds(value_at(m))
-            truth.append((m, ok_gap))
-            if ok_gap:
-                pieces.append(sp.Interval.open(c, crit[i + 1]))
-    solution = sp.Union(*pieces) if pieces else sp.S.EmptySet
+    for kind, a, b, sample, sign in cells:
+        ok = None if sign is None else holds(sign)
+        truth.append((sample, ok))
+        if ok:
+            pieces.append((a, b, kind == "point", kind == "point"))
     rational = [(t, ok) for t, ok in truth if t.is_Rational and ok is not None]
-    return Condition(statement, x, dom, solution,
+    return Condition(statement, x, dom, Region.from_pieces(pieces),
                      witness_inside=next((t for t, ok in rational if ok), None),
                      witness_outside=next((t for t, ok in rational if not ok), None),
-                     candidates=[t for t, _ in rational], undefined=sorted(pole_set, key=lambda r: sp.N(r, 30)))
+                     candidates=[t for t, _ in rational], undefined=poles)
+
+
+@lru_cache(maxsize=4096)
+def _sign_table(f, x, lo, hi):
+    """The sign of the rational function ``f`` of ``x`` on ``[lo, hi]``, cell by cell.
+
+    ``(cells, poles)``: cells ``(kind, a, b, sample, sign)`` from left to right, a point
+    (``kind = "point"``, ``a = b = sample``) at every end point, zero and pole (sign None)
+    and an open gap between consecutive ones with a rational sample inside; or a string
+    saying why the table cannot be made ("not rational" for the caller's log route).
+    One table serves every relation (``>= 0``, ``== 0``, ...) asked about ``f``.
+    """
+    fast = as_fraction(f, x)
+    if fast is not None:  # python-flint: no SymPy rewriting of the expression
+        roots_p, roots_q = _flint_roots(fast[0], lo, hi, x), _flint_roots(fast[1], lo, hi, x)
+        fn, fd = fast
+
+        def value_at(t):  # exact, rational t only
+            q = flint.fmpq(int(t.p), int(t.q))
+            return sp.Rational(fn(q) / fd(q))
+    else:
+        f = sp.together(f)
+        if not f.is_rational_function(x):
+            return "not rational"
+        num, den = sp.fraction(sp.cancel(f))
+        try:
+            (P, cp), (Q, cq) = _rational_poly(num, x), _rational_poly(den, x)
+        except _NotRational as exc:
+            return (f"{f}: {exc}; only rational functions with rational "
+                    "coefficients (up to one common constant factor) are solved exactly")
+        if cp * cq < 0:  # the constant factors' signs flip the relation's sense
+            P = -P
+        if flint is not None:  # flint isolates the roots; SymPy's refinement is far slower
+            roots_p, roots_q = (_flint_roots(_to_flint(P), lo, hi, x), _flint_roots(_to_flint(Q), lo, hi, x))
+        else:  # pragma: no cover - without python-flint
+            roots_p = [r for r in P.real_roots() if bool(r >= lo) and bool(r <= hi)] if P.degree() > 0 else []
+            roots_q = [r for r in Q.real_roots() if bool(r >= lo) and bool(r <= hi)] if Q.degree() > 0 else []
+
+        def value_at(t):  # exact, rational t only
+            return P.eval(t) / Q.eval(t)
+
+    def sign(v):
+        return int(bool(v > 0)) - int(bool(v < 0))
+
+    zero_set, pole_set = set(roots_p), set(roots_q)
+    crit = sorted_exact(zero_set | pole_set | {lo, hi})
+    cells = []
+    for i, c in enumerate(crit):
+        if c in pole_set:
+            s = None
+        elif c in zero_set:
+            s = 0
+        else:
+            s = sign(value_at(c))
+        cells.append(("point", c, c, c, s))
+        if i + 1 < len(crit):
+            m = rational_between(c, crit[i + 1])
+            cells.append(("gap", c, crit[i + 1], m, sign(value_at(m))))
+    return cells, sorted(pole_set, key=approx)
+
+
+def _to_flint(poly):
+    """A SymPy ``Poly`` over QQ as a ``flint.fmpq_poly``."""
+    return flint.fmpq_poly([flint.fmpq(int(a.p), int(a.q)) for a in reversed(poly.all_coeffs())])
+
+
+def _flint_roots(poly, lo, hi, x):
+    """The distinct real roots of a ``flint.fmpq_poly`` in ``[lo, hi]``: rationals from its
+    linear factors, ``CRootOf`` for the others (exact, never a float)."""
+    if poly.degree() <= 0:
+        return []
+    _, factors = flint.fmpz_poly([int(c) for c in (poly * poly.denom()).coeffs()]).factor()
+    out = []
+    for fac, _mult in factors:
+        cs = [int(c) for c in fac.coeffs()]
+        if len(cs) == 2:
+            cands = [sp.Rational(-cs[0], cs[1])]
+        else:
+            cands = _algebraic_real_roots(fac, cs, x)
+        out += [r for r in cands if not less(r, lo) and not less(hi, r)]
+    return out
+
+
+def _algebraic_real_roots(fac, cs, x):
+    """The real roots of an irreducible integer polynomial as ``CRootOf``, each with the
+    40-digit value of flint's isolating ball registered for fast exact comparisons."""
+    old = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        balls = [z.real for z, _ in fac.complex_roots() if z.imag == 0]  # exactly real roots
+    finally:
+        flint.ctx.prec = old
+    balls.sort(key=lambda b: float(b.mid()))
+    poly = sp.Poly(list(reversed(cs)), x, domain="ZZ")
+    roots = []
+    for i, ball in enumerate(balls):  # CRootOf indexes the real roots in increasing order
+        r = sp.CRootOf(poly, i)
+        register_approximation(r, sp.Float(ball.mid().str(45, radius=False), 40))
+        roots.append(r)
+    return roots
 
 
 def conjunction(conditions, statement=None):
@@ -326,11 +446,12 @@ def conjunction(conditions, statement=None):
     '1/4 <= p <= 3/4 (on [0, 1])'
     """
     conditions = list(conditions)
-    statement = statement or " and ".join(c.statement for c in conditions)
+    statement = statement or (lambda: " and ".join(c.statement for c in conditions))
     bad = [c for c in conditions if not c.derived]
     if bad:
         return Condition(statement, reason=bad[0].reason)
-    syms = {c.symbol for c in conditions if c.solution != c.domain or c.witness_outside is not None}
+    syms = {c.symbol for c in conditions
+            if c.region != Region.interval(c.domain.start, c.domain.end) or c.witness_outside is not None}
     syms = syms or {conditions[0].symbol}
     if len(syms) > 1:
         return Condition(statement, reason="the conditions involve several parameters "
@@ -338,15 +459,26 @@ def conjunction(conditions, statement=None):
     (x,) = syms
     mine = [c for c in conditions if c.symbol == x or c.everywhere or c.nowhere]
     dom = next(c.domain for c in conditions if c.symbol == x)
-    solution = dom
+    dom_region = Region.interval(dom.start, dom.end)
+    region = dom_region
     for c in mine:
-        solution = solution.intersect(c.solution if c.symbol == x else (dom if c.everywhere else sp.S.EmptySet))
-    cands = sorted({t for c in mine for t in c.candidates if dom.contains(t) == sp.true}
-                   | {dom.start, dom.end})
-    # a gap of one condition may hide a small interval of another: add midpoints too
-    cands = sorted(set(cands) | {(u + v) / 2 for u, v in zip(cands, cands[1:])})
-    inside = next((t for t in cands if solution.contains(t) == sp.true), None)
-    outside = next((t for t in cands if solution.contains(t) == sp.false
-                    and all(t not in c.undefined for c in mine)), None)
-    return Condition(statement, x, dom, solution, witness_inside=inside, witness_outside=outside,
-                     candidates=cands)
+        region = region & (c.region if c.symbol == x else (dom_region if c.everywhere else Region()))
+
+    def derive():
+        base = {t for c in mine for t in c.candidates} | {dom.start, dom.end}
+        base = sorted((t for t in base if dom_region.contains(t)), key=_fraction)
+        # a gap of one condition may hide a small interval of another: search midpoints too,
+        # but keep only the witnesses found among them (stored midpoints would double the
+        # candidates at every conjunction of a deep case split)
+        search = sorted(set(base) | {(u + v) / 2 for u, v in zip(base, base[1:])}, key=_fraction)
+        inside = next((t for t in search if region.contains(t)), None)
+        outside = next((t for t in search if not region.contains(t)
+                        and all(t not in c.undefined for c in mine)), None)
+        keep = set(base) | {t for t in (inside, outside) if t is not None}
+        return inside, outside, sorted(keep, key=_fraction)
+
+    return Condition(statement, x, dom, region, derive=derive)
+
+
+def _fraction(r):
+    return Fraction(int(r.p), int(r.q))

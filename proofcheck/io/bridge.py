@@ -35,16 +35,18 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 
 import networkx as nx
 import numpy as np
 import sympy as sp
 
 from proofcheck.errors import CaseFileError, ModelError
+from proofcheck.io.tabular import MAX_EDGES, simplest_rational
 from proofcheck.model.mdp import from_graph
 from proofcheck.model.time_expanded import check_tabular, tabular_problem
 
-__all__ = ["BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp",
+__all__ = ["BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp", "bridge_graph", "BRIDGE_NUMBERS",
            "case_to_bridge", "BridgeSample", "load_sample", "sample_horizons", "compare_analysis"]
 
 
@@ -127,24 +129,68 @@ def bridge_problem(bridge, horizon):
     return P
 
 
-def bridge_to_mdp(bridge, horizon, *, name=None):
-    """A case-file MDP for the incoherence analysis: uniform prior, ``q = exp(R - c_t)``.
+#: How :func:`bridge_graph` writes the likelihoods ``q = exp(R - c_t)``.
+BRIDGE_NUMBERS = {
+    "exact": "q = exp(R - c_t) exactly (SymPy exponentials of rationals)",
+    "float": "q = exp(R - c_t) rounded to the nearest float64 (read as that exact binary number; "
+             "q = 1 stays exact)",
+    "rationalize": "q = exp(R - c_t) replaced by the simplest rational within the tolerance",
+}
 
-    Returns ``(mdp, shifts)`` with ``shifts[t] = c_t``.  States are ``(s, t)``; an action
-    with ``next = -1`` (or at the last step) leads to the terminal ``("end", t + 1)``.  Its
-    reward also carries ``-sum_{u > t} c_u`` so that every trajectory's likelihood is scaled
-    by the same factor (see the module docstring); the final rewards are then re-checked
-    to be ``<= 0``.
+
+def _likelihood(r, numbers, tol):
+    """Edge attributes for the shifted log-likelihood ``r <= 0`` (an exact rational)."""
+    if numbers == "exact" or r == 0:
+        return {"reward": r}
+    approx = sp.exp(r).evalf(60)  # about 1e-60 from exp(r): far below float64 and any tolerance
+    if numbers == "float":
+        return {"q": float(approx)}
+    value = simplest_rational(Fraction(sp.Rational(approx).p, sp.Rational(approx).q), tol)
+    return {"q": sp.Rational(value.numerator, value.denominator)}
+
+
+def bridge_graph(bridge, horizon, *, name=None, action_names=None, numbers="exact", rationalize=None):
+    """The graph of :func:`bridge_to_mdp` (before :func:`~proofcheck.model.mdp.from_graph`)
+    and the shifts: ``(graph, shifts)``.
+
+    ``numbers`` says how ``q = exp(R - c_t)`` is written (see :data:`BRIDGE_NUMBERS`):
+    ``"exact"`` (SymPy ``exp`` of the rational ``R - c_t``; exact but the claims' exact
+    arithmetic on sums of exponentials can be very slow beyond a few steps), ``"float"``
+    (the float64 nearest to it: the model is marked inexact, and ``proofcheck verify``
+    makes a verdict that depends on the rounding undecided), or ``"rationalize"`` with
+    ``rationalize=tol`` (the simplest rational within ``tol``; an exact model of a
+    perturbed MDP, the tolerance is recorded in the name and the source).  ``q = 1``
+    (a shifted reward of 0) is exact in every mode.
 
     Examples
     --------
     >>> import numpy as np
-    >>> mdp, shifts = bridge_to_mdp((np.array([[-1, -1]]), np.array([[2.0, 1.5]], dtype=np.float32)), 1)
-    >>> shifts, mdp.likelihood.tolist()
-    ([2], [1, exp(-1/2)])
+    >>> G, shifts = bridge_graph((np.array([[-1, -1]]), np.array([[2.0, 1.0]], dtype=np.float32)), 1,
+    ...                          numbers="rationalize", rationalize=1e-3)
+    >>> [d for *_, d in G.edges(data=True)]
+    [{'reward': 0}, {'q': 7/19}]
     """
+    if numbers not in BRIDGE_NUMBERS:
+        raise ModelError(f"numbers={numbers!r} is unknown; give one of {', '.join(BRIDGE_NUMBERS)}")
+    tol = None
+    if numbers == "rationalize":
+        if isinstance(rationalize, bool) or not isinstance(rationalize, (int, float)) \
+                or not 0 < rationalize < 0.5:
+            raise ModelError(f"rationalize={rationalize!r} must be a tolerance in (0, 0.5), e.g. 1e-9")
+        tol = rationalize
+    elif rationalize is not None:
+        raise ModelError("rationalize= is used with numbers='rationalize' only")
     P = bridge_problem(bridge, horizon)
     T = P.horizon
+    pairs = sum(len(L.next) for L in P.layers)
+    if pairs > MAX_EDGES:
+        raise ModelError(f"horizon {horizon}: the unrolled BRIDGE MDP has {pairs} state-action pairs, more "
+                         f"than the {MAX_EDGES} the claims can handle; use a smaller horizon")
+    if action_names is not None:
+        names = list(action_names)
+        if len(names) < P.n_actions or len(set(map(str, names))) != len(names):
+            raise ModelError(f"action_names has {len(names)} entries; give {P.n_actions} distinct names, "
+                             "one per column of the BRIDGE arrays")
     # backwards, so that the later shifts an early end skips are known: c_t is the
     # largest of R (continuing pairs) and R - tail_t (pairs that end the episode)
     shifts, tail = [None] * T, [sp.Integer(0)] * (T + 1)
@@ -152,8 +198,15 @@ def bridge_to_mdp(bridge, horizon, *, name=None):
         L = P.layers[t]
         tail[t] = tail[t + 1] + (shifts[t + 1] if t + 1 < T else 0)
         shifts[t] = max(r - (tail[t] if nx_ < 0 else 0) for r, nx_ in zip(L.reward, L.next))
-    G = nx.MultiDiGraph(name=name or P.name, initial=(P.layers[0].states[0], 0),
-                        default_prior="uniform")
+    label = name or P.name
+    if numbers == "rationalize":
+        label += f" [rationalized tol={tol:g}]"
+    G = nx.MultiDiGraph(name=label, initial=(P.layers[0].states[0], 0), default_prior="uniform")
+    G.graph["source"] = (f"BRIDGE arrays {P.name}, unrolled to horizon {int(horizon)}, uniform prior, "
+                         f"{BRIDGE_NUMBERS[numbers]}" + (f" {tol:g}" if tol is not None else "")
+                         + f", shifts c_t = {', '.join(map(str, shifts))}")
+    if tol is not None:
+        G.graph["rationalized"] = tol
     for t, L in enumerate(P.layers):
         for i, s in enumerate(L.states):
             for j in range(L.ptr[i], L.ptr[i + 1]):
@@ -163,12 +216,34 @@ def bridge_to_mdp(bridge, horizon, *, name=None):
                 else:
                     target = ("end", t + 1)
                     r = r - tail[t]  # an early end is charged the shifts it skips
-                G.add_edge((s, t), target, key=L.actions[j], reward=r)
-    bad = [(u, k, d["reward"]) for u, _, k, d in G.edges(keys=True, data=True) if d["reward"] > 0]
-    if bad:
-        u, k, r = bad[0]
-        raise ModelError(f"state {u}, action {k}: shifted reward {r} > 0; this is a bug in the "
-                         "per-time shift, please report it")
+                if r > 0:
+                    raise ModelError(f"state {(s, t)}, action {L.actions[j]}: shifted reward {r} > 0; this is "
+                                     "a bug in the per-time shift, please report it")
+                key = L.actions[j] if action_names is None else names[L.actions[j]]
+                G.add_edge((s, t), target, key=key, **_likelihood(r, numbers, tol))
+    return G, shifts
+
+
+def bridge_to_mdp(bridge, horizon, *, name=None, action_names=None, numbers="exact", rationalize=None):
+    """A case-file MDP for the incoherence analysis: uniform prior, ``q = exp(R - c_t)``.
+
+    Returns ``(mdp, shifts)`` with ``shifts[t] = c_t``.  States are ``(s, t)``; an action
+    with ``next = -1`` (or at the last step) leads to the terminal ``("end", t + 1)``.  Its
+    reward also carries ``-sum_{u > t} c_u`` so that every trajectory's likelihood is scaled
+    by the same factor (see the module docstring); the final rewards are then checked
+    to be ``<= 0``.  Actions are the column indices ``0, 1, ...`` unless ``action_names``
+    (a sequence indexed by column, e.g. ``["a0", "a1"]``) names them; ``numbers`` and
+    ``rationalize``: see :func:`bridge_graph`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mdp, shifts = bridge_to_mdp((np.array([[-1, -1]]), np.array([[2.0, 1.5]], dtype=np.float32)), 1)
+    >>> shifts, mdp.likelihood.tolist()
+    ([2], [1, exp(-1/2)])
+    """
+    G, shifts = bridge_graph(bridge, horizon, name=name, action_names=action_names, numbers=numbers,
+                             rationalize=rationalize)
     return from_graph(G), shifts
 
 

@@ -49,19 +49,32 @@ a "did you mean" where a close name exists), never a silently different model:
   as a success), another value, or a table ``{ state = value }`` naming every cut state.
   The choice is recorded as ``case.mdp.horizon_success``.  It is an error without
   ``horizon``.
+
+Speed: loading is linear in the file.  The plain TOML that :func:`dump_case` writes is
+read without tomllib (anything else, and every error, goes to tomllib); each distinct
+number string is parsed once; a plain acyclic case is compiled straight into the model's
+arrays, and its networkx graph (``case.graph``) is built when first read.  Other cases
+take the general route through the graph.  Both routes make the same checks, in the same
+order, with the same messages: the direct one hands a case to the general one whenever
+something is unusual or wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
+import gc
 import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import sympy as sp
 
 from proofcheck._validation import did_you_mean
@@ -69,7 +82,17 @@ from proofcheck.errors import CaseFileError, ConventionError, ModelError, Proofc
 from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
 from proofcheck.model.conventions import Conventions, check_temperature
 from proofcheck.model.expressions import MAX_EXP_ARGUMENT, parse_expression
-from proofcheck.model.mdp import HorizonSuccessError, _parse_parameters, _safe_repr, from_graph
+from proofcheck.model.mdp import (
+    HorizonSuccessError,
+    _compile_mdp,
+    _exact_binary_values,
+    _parse_parameters,
+    _safe_repr,
+    _to_expr,
+    from_graph,
+)
+from proofcheck.model.validation import _reachable
+from proofcheck.model.validation import validate as _validate_model
 
 __all__ = ["Case", "load_case", "loads_case", "case_to_graph", "find_case_files", "dump_case",
            "float_readings", "FLOAT_READINGS"]
@@ -98,7 +121,17 @@ class Case:
     description: str = ""
     source: str = ""
     path: str | None = None
-    graph: object = None
+    # the networkx graph; a loaded case builds it when first read (a default factory
+    # leaves no class attribute, so that __getattr__ sees the attribute missing)
+    graph: object = field(default_factory=lambda: None)
+
+    def __getattr__(self, attr):  # only for attributes not set: the graph not yet built
+        build = self.__dict__.get("_graph")
+        if attr != "graph" or build is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        self.graph = build()
+        del self.__dict__["_graph"]
+        return self.graph
 
 
 def _unknown(keys, allowed, where):
@@ -194,7 +227,22 @@ def case_to_graph(doc, where="case"):
     reachability, ``success`` only on terminal states, ``horizon_success`` only with a
     horizon.
     """
-    G = nx.MultiDiGraph()
+    head = _read_head(doc, where)
+    return _graph_of(head, _read_states(doc, where, head), where)
+
+
+@dataclass
+class _Head:
+    """The case's graph attributes and settings, read from ``[mdp]`` and ``[parameters]``."""
+
+    attrs: dict
+    symbols: dict
+    implicit: bool
+    allow_unreachable: bool
+
+
+def _read_head(doc, where):
+    G_graph = {}
     symbols = {}
     mdp_t = _table(doc.get("mdp", {}), f"{where}: [mdp]")
     _unknown(mdp_t, _MDP, f"{where}: [mdp]")
@@ -209,92 +257,192 @@ def case_to_graph(doc, where="case"):
             if "min" not in rng or "max" not in rng:
                 raise CaseFileError(f'{pw}: give both min and max, e.g. {_k(pname)} = {{ min = "0", max = "1" }}')
             params[pname] = (_number(rng["min"], f"{pw}.min"), _number(rng["max"], f"{pw}.max"))
-        G.graph["parameters"] = params
+        G_graph["parameters"] = params
         symbols = {s.name: s for s in _parse_parameters(params, f"{where}: [parameters]")}
     if "initial" in mdp_t:
         init = mdp_t["initial"]
         if isinstance(init, dict):
-            G.graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{_k(k)}", symbols)
+            G_graph["initial"] = {_name(k, f"{where}: mdp.initial"): _number(v, f"{where}: mdp.initial.{_k(k)}", symbols)
                                   for k, v in init.items()}
         else:
-            G.graph["initial"] = _name(init, f"{where}: mdp.initial")
+            G_graph["initial"] = _name(init, f"{where}: mdp.initial")
     if "horizon" in mdp_t:
         h = mdp_t["horizon"]
         if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 10_000:
             raise CaseFileError(f"{where}: mdp.horizon = {_short(h)} must be an integer from 1 to 10000")
-        G.graph["horizon"] = h
+        G_graph["horizon"] = h
     if "horizon_success" in mdp_t:
         hw = f"{where}: mdp.horizon_success"
         if "horizon" not in mdp_t:
             raise CaseFileError(f"{hw}: given without mdp.horizon; it is the success of the states a cyclic "
                                 "graph is cut at when unrolled to the horizon: set horizon = T or remove it")
         hs = mdp_t["horizon_success"]
-        G.graph["horizon_success"] = (
+        G_graph["horizon_success"] = (
             {_name(k, hw): _number(v, f"{hw}.{_k(k)}", symbols) for k, v in hs.items()} if isinstance(hs, dict)
             else _number(hs, hw, symbols))
     if "default_prior" in mdp_t:
         if mdp_t["default_prior"] != "uniform":
             raise CaseFileError(f"{where}: mdp.default_prior = {_short(mdp_t['default_prior'])}; the only choice is \"uniform\"")
-        G.graph["default_prior"] = "uniform"
+        G_graph["default_prior"] = "uniform"
     if "tolerance" in mdp_t:
         tol = mdp_t["tolerance"]
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 0.1:
             raise CaseFileError(f"{where}: mdp.tolerance = {_short(tol)} must be a number in [0, 0.1)")
-        G.graph["tolerance"] = float(tol)
+        G_graph["tolerance"] = float(tol)
+    return _Head(G_graph, symbols, implicit, allow_unreachable)
+
+
+@dataclass
+class _States:
+    """The ``[states]`` tables, checked and parsed, in file order: ``rows`` holds
+    ``(state, node attributes, [(next state, action, edge attributes)])`` per declared
+    state (the first outcome edge of an action carries its prior, q and reward, as in
+    the graph); ``declared`` maps each state to its key in the file, ``nexts`` is
+    ``(state key, action key, outcome key or None, state, next state)`` per outcome."""
+
+    rows: list
+    declared: dict
+    nexts: list
+    plain: bool = True  # every name a str as read from TOML (not ints from a Python dict)
+
+
+def _state_key(skey):
+    return f"states.{_k(skey)}"
+
+
+def _action_key(where, skey, akey):
+    return f"{where}: states.{_k(skey)}.actions.{_k(akey)}"
+
+
+def _next_key(where, skey, akey, tkey):
+    return f"{where}: states.{_k(skey)}.actions.{_k(akey)}.next" + ("" if tkey is None else f".{_k(tkey)}")
+
+
+def _read_states(doc, where, head):
+    """Check and parse ``[states]`` (the errors of :func:`case_to_graph`, in its order).
+
+    The location strings of the messages are only formatted when a message needs them:
+    a tree of 32,767 states has 65,534 outcome keys."""
+    symbols, implicit = head.symbols, head.implicit
+    # each distinct string is parsed once: its expression does not depend on where it
+    # stands (a tree of 32,767 states has a handful, such as "p" and "1 - p"); only an
+    # error message does, and an error is raised where it first occurs, as before
+    parsed = {}
+
+    def number(v, sname, aname, suffix):
+        if v.__class__ is str:
+            out = parsed.get(v)
+            if out is not None:
+                return out
+        at = f"{where}: states.{_k(sname)}" + ("" if aname is _NO_ACTION else f".actions.{_k(aname)}")
+        out = _number(v, at + suffix, symbols)
+        if v.__class__ is str:  # not ints and floats: cheap, and -0.0 == 0.0
+            parsed[v] = out
+        return out
+
     states = _table(doc.get("states", {}), f"{where}: [states]")
     if not states:
         raise CaseFileError(f"{where}: no [states.NAME] tables; describe at least one state with actions")
-    declared = {}  # state -> its key, in file order
-    nexts = []  # (key of next, state, target), in file order
+    declared = {}  # state -> its key (as in the file), in file order
+    nexts = []
+    rows = []
+    plain = True
+    one = sp.Integer(1)
+    state_keys, action_keys = _STATE.issuperset, _ACTION.issuperset
     for sname, st in states.items():
-        sw = f"{where}: states.{_k(sname)}"
-        s = _name(sname, sw)
-        st = _table(st, sw)
-        _unknown(st, _STATE, sw)
-        declared[s] = f"states.{_k(sname)}"
-        G.add_node(s)
-        acts = _table(st.get("actions", {}), f"{sw}.actions")
+        if sname.__class__ is str and 0 < len(sname) <= 200 and sname.isprintable():
+            s = sname
+        else:
+            s = _name(sname, f"{where}: states.{_k(sname)}")
+            plain = False
+        if st.__class__ is not dict:
+            _table(st, f"{where}: states.{_k(sname)}")
+        if not state_keys(st):
+            _unknown(st, _STATE, f"{where}: states.{_k(sname)}")
+        declared[s] = sname
+        acts = st.get("actions", _NO_ACTIONS)
+        if acts.__class__ is not dict:
+            _table(acts, f"{where}: states.{_k(sname)}.actions")
+        nattrs = {}
         if "success" in st:
             if acts:
                 raise CaseFileError(
-                    f"{sw}.success: state {s!r} has actions ({', '.join(map(_k, acts))}) and success = "
-                    f"{_short(st['success'])}; success belongs to terminal states (states without actions), "
-                    "in acyclic and cyclic graphs alike: move it into q of the actions, or remove it "
+                    f"{where}: states.{_k(sname)}.success: state {s!r} has actions ({', '.join(map(_k, acts))}) "
+                    f"and success = {_short(st['success'])}; success belongs to terminal states (states without "
+                    "actions), in acyclic and cyclic graphs alike: move it into q of the actions, or remove it "
                     "(cyclic graphs: its value when cut at the horizon goes into [mdp] horizon_success)")
-            G.nodes[s]["success"] = _number(st["success"], f"{sw}.success", symbols)
+            v = st["success"]
+            nattrs["success"] = number(v, sname, _NO_ACTION, ".success")
         elif not acts and not implicit:
             raise CaseFileError(
-                f"{sw}: terminal state {s!r} (no actions) has no success; give its leaf success probability, "
-                f'e.g. success = "1", or its actions, or set [mdp] implicit_terminals = true for success 1')
+                f"{where}: states.{_k(sname)}: terminal state {s!r} (no actions) has no success; give its leaf "
+                f'success probability, e.g. success = "1", or its actions, or set [mdp] implicit_terminals = true '
+                "for success 1")
         if "initial" in st:
-            G.nodes[s]["initial"] = _number(st["initial"], f"{sw}.initial", symbols)
+            v = st["initial"]
+            nattrs["initial"] = number(v, sname, _NO_ACTION, ".initial")
+        edges = []
         for aname, act in acts.items():
-            aw = f"{sw}.actions.{_k(aname)}"
-            act = _table(act, aw)
-            _unknown(act, _ACTION, aw)
+            if aname.__class__ is not str:
+                plain = False
+            if act.__class__ is not dict:
+                _table(act, _action_key(where, sname, aname))
+            if not action_keys(act):
+                _unknown(act, _ACTION, _action_key(where, sname, aname))
             if "next" not in act:
-                raise CaseFileError(f'{aw}: missing next; give the next state, e.g. next = "goal", '
-                                    'or outcomes, e.g. next = { s1 = "3/4", s2 = "1/4" }')
+                raise CaseFileError(f'{_action_key(where, sname, aname)}: missing next; give the next state, '
+                                    'e.g. next = "goal", or outcomes, e.g. next = { s1 = "3/4", s2 = "1/4" }')
             nxt = act["next"]
-            outs = ({_name(nxt, f"{aw}.next"): sp.Integer(1)} if not isinstance(nxt, dict)
-                    else {_name(k, f"{aw}.next"): _number(v, f"{aw}.next.{_k(k)}", symbols) for k, v in nxt.items()})
-            if not outs:
-                raise CaseFileError(f"{aw}.next: empty outcome table; name at least one next state")
+            if not isinstance(nxt, dict):
+                if nxt.__class__ is str and 0 < len(nxt) <= 200 and nxt.isprintable():
+                    t = nxt
+                else:
+                    t = _name(nxt, f"{_action_key(where, sname, aname)}.next")
+                    plain = False
+                outs = ((None, t, one),)
+            else:
+                aw = _action_key(where, sname, aname)
+                outs = {_name(k, f"{aw}.next"): number(v, sname, aname, f".next.{_k(k)}")
+                        for k, v in nxt.items()}
+                if not outs:
+                    raise CaseFileError(f"{aw}.next: empty outcome table; name at least one next state")
+                outs = [(t, t, prob) for t, prob in outs.items()]
+                plain = plain and all(k.__class__ is str for k in nxt)
             first = True
-            for t, prob in outs.items():
-                nexts.append((f"{aw}.next" + ("" if not isinstance(nxt, dict) else f".{_k(t)}"), s, t))
+            key = str(aname)
+            for tkey, t, prob in outs:
+                nexts.append((sname, aname, tkey, s, t))
                 attrs = {"prob": prob}
                 if first:
-                    for k in ("prior", "q", "reward"):
-                        if k in act:
-                            minus_oo = _special_number(act[k]) if k == "reward" else None
-                            attrs[k] = (minus_oo if minus_oo == -sp.oo
-                                        else _number(act[k], f"{aw}.{k}", symbols))
-                            if k == "reward" and minus_oo is None:
-                                _check_reward(attrs[k], f"{aw}.reward")
-                first = False
-                G.add_edge(s, t, key=str(aname), **attrs)
-    _check_structure(G, declared, nexts, where, implicit=implicit, allow_unreachable=allow_unreachable)
+                    if "prior" in act:
+                        v = act["prior"]
+                        x = parsed.get(v) if v.__class__ is str else None
+                        attrs["prior"] = number(v, sname, aname, ".prior") if x is None else x
+                    if "q" in act:
+                        attrs["q"] = number(act["q"], sname, aname, ".q")
+                    if "reward" in act:
+                        v = act["reward"]
+                        minus_oo = _special_number(v)
+                        if minus_oo == -sp.oo:
+                            attrs["reward"] = minus_oo
+                        else:
+                            attrs["reward"] = number(v, sname, aname, ".reward")
+                            _check_reward(attrs["reward"], f"{_action_key(where, sname, aname)}.reward")
+                    first = False
+                edges.append((t, key, attrs))
+        rows.append((s, nattrs, edges))
+    return _States(rows, declared, nexts, plain)
+
+
+_NO_ACTIONS = {}
+_NO_ACTION = object()
+
+
+def _graph_of(head, body, where):
+    """The networkx graph of a read case, built as the loader always built it; then the
+    structure checks (undeclared and unreachable states) and the unrolling limit."""
+    G = _build_graph(head, body)
+    _check_structure(G, body, where, implicit=head.implicit, allow_unreachable=head.allow_unreachable)
     if "horizon" in G.graph and not nx.is_directed_acyclic_graph(G):
         T, n = G.graph["horizon"], G.number_of_nodes()
         if T * n > MAX_UNROLLED_STATES:
@@ -304,19 +452,115 @@ def case_to_graph(doc, where="case"):
     return G
 
 
-def _check_structure(G, declared, nexts, where, *, implicit, allow_unreachable):
+def _build_graph(head, body):
+    G = nx.MultiDiGraph()
+    G.graph.update(head.attrs)
+    for s, nattrs, edges in body.rows:
+        G.add_node(s, **nattrs)
+        for t, key, attrs in edges:
+            G.add_edge(s, t, key=key, **attrs)
+    return G
+
+
+def _fast_model(head, body, name):
+    """The MDP that :func:`from_graph` builds from :func:`case_to_graph`'s graph, built
+    from the read tables directly (no networkx graph), or None when the case is not in
+    the plain form this handles: acyclic, every next state declared, one initial state
+    (``[mdp] initial`` or the only state without predecessors), every action with a
+    prior, no reward, no zero probability, no two actions of a state reaching the same
+    state, every state reachable (unless allowed).  None is never an error: the caller
+    then takes the general route, which reports whatever is wrong in its own words.
+
+    The model is not validated here (the caller validates it, as :func:`from_graph` does).
+    """
+    attrs = head.attrs
+    if not body.plain or head.implicit or "horizon" in attrs or "horizon_success" in attrs:
+        return None
+    declared = body.declared
+    init = attrs.get("initial")
+    if init is not None and (init.__class__ is not str or init not in declared):
+        return None
+    try:
+        params = _parse_parameters(attrs.get("parameters"), "graph attribute 'parameters'")
+    except ModelError:
+        return None
+    symbols = {s.name: s for s in params}
+    if len(declared) != len(body.rows):
+        return None
+    rows = sorted(body.rows)  # by the (distinct) state names, strings: from_graph's order of ties
+    names = [row[0] for row in rows]
+    index = {s: i for i, s in enumerate(names)}
+    one, nil = sp.Integer(1), sp.Integer(0)
+    state_ptr, pair_action, pair_ptr, edge_target = [0], [], [0], []
+    edge_prob, prior, likelihood, success = [], [], [], []
+    for _s, nattrs, edges in rows:
+        if "initial" in nattrs:
+            return None
+        if not edges:
+            success.append(nattrs["success"])
+            state_ptr.append(len(pair_action))
+            continue
+        success.append(one)
+        if len(edges) > 1 and len({e[0] for e in edges}) < len(edges):
+            return None  # two edges to one state: the graph's edge order differs from the file's
+        current = None
+        for t, key, eattrs in edges:
+            if key != current:  # the first outcome of an action: its pair
+                if current is not None:
+                    pair_ptr.append(len(edge_target))
+                current = key
+                if "prior" not in eattrs or "reward" in eattrs:
+                    return None
+                pair_action.append(key)
+                prior.append(eattrs["prior"])
+                likelihood.append(eattrs.get("q", one))
+            i = index.get(t)
+            if i is None:
+                return None
+            edge_target.append(i)
+            edge_prob.append(eattrs["prob"])
+        pair_ptr.append(len(edge_target))
+        state_ptr.append(len(pair_action))
+    try:
+        for values in (edge_prob, prior, likelihood, success):  # from_graph's check, per distinct value
+            for v in dict(zip(map(id, values), values)).values():
+                if _to_expr(v, symbols, "value") is not v or (values is edge_prob and v == 0):
+                    return None  # from_graph drops an outcome of probability 0
+        if init is None:
+            reached = np.zeros(len(names), dtype=bool)
+            reached[edge_target] = True
+            roots = np.flatnonzero(~reached)
+            if len(roots) != 1:
+                return None
+            init = names[int(roots[0])]
+        initial = [nil] * len(names)
+        initial[index[init]] = one
+        mdp = _compile_mdp(names=names, state_ptr=state_ptr, pair_action=pair_action, pair_ptr=pair_ptr,
+                           edge_target=edge_target, edge_prob=edge_prob, prior=prior, likelihood=likelihood,
+                           success=success, initial=initial, parameters=params, name=name or "mdp",
+                           tolerance=attrs.get("tolerance", 1e-9))
+    except ModelError:  # e.g. a cycle, or a value from_graph refuses: the general route says which
+        return None
+    if not head.allow_unreachable and not _reachable(mdp).all():
+        return None
+    return mdp
+
+
+def _check_structure(G, body, where, *, implicit, allow_unreachable):
     """Undeclared next and initial states, and unreachable states: errors with a did-you-mean."""
-    unreached = [s for s in declared if not any(True for _ in G.predecessors(s))]
+    declared = body.declared
     if not implicit:
-        for key, _s, t in nexts:
+        for skey, akey, tkey, _s, t in body.nexts:
             if t not in declared:
                 hint = did_you_mean(t, declared)
                 match = next((d for d in declared if hint == f"; did you mean {d!r}?"), None)
-                if match in unreached:
-                    hint = f"; did you mean {match!r} (declared as [{declared[match]}], which no next reaches)?"
+                if match is not None and not any(True for _ in G.predecessors(match)):
+                    hint = (f"; did you mean {match!r} (declared as [{_state_key(declared[match])}], "
+                            "which no next reaches)?")
                 raise CaseFileError(
-                    f"{key}: {t!r} is not a declared state{hint}; fix the name, or declare it "
-                    f'(a terminal state: [states.{_k(t)}] with success = "1"), or set [mdp] implicit_terminals = true')
+                    f"{_next_key(where, skey, akey, tkey)}: {t!r} is not a declared state{hint}; fix the name, "
+                    f'or declare it (a terminal state: [states.{_k(t)}] with success = "1"), or set [mdp] '
+                    "implicit_terminals = true")
     known = set(G.nodes)
     hs = G.graph.get("horizon_success")
     for s in hs if isinstance(hs, dict) else ():
@@ -341,7 +585,7 @@ def _check_structure(G, declared, nexts, where, *, implicit, allow_unreachable):
             for r in roots[1:]:
                 hint = did_you_mean(r, [x for x in known if x != r])
                 if hint:
-                    slip = f" ({declared.get(r, repr(r))}: {r!r} is not reached{hint})"
+                    slip = f" ({_state_key(declared[r]) if r in declared else repr(r)}: {r!r} is not reached{hint})"
                     break
             raise CaseFileError(
                 f"{where}: mdp.initial is not set and {len(roots)} states have no predecessor "
@@ -360,7 +604,7 @@ def _check_structure(G, declared, nexts, where, *, implicit, allow_unreachable):
             if s not in seen:
                 hint = did_you_mean(s, [x for x in seen if x != s] or [x for x in known if x != s])
                 raise CaseFileError(
-                    f"{where}: {declared[s]}: state {s!r} is unreachable from the initial state(s){hint}; "
+                    f"{where}: {_state_key(declared[s])}: state {s!r} is unreachable from the initial state(s){hint}; "
                     "fix the name in the [states.NAME] header or in the next that should lead to it, remove "
                     "the state, or set [mdp] allow_unreachable = true")
 
@@ -385,31 +629,239 @@ def _parse_conventions(raw, where):
         raise CaseFileError(f"{where}: [conventions]: {exc}") from None
 
 
-def loads_case(text, where="<string>", *, claims=None):
-    """Load a case from TOML text. See :func:`load_case`."""
-    if len(text) > MAX_BYTES:
-        raise CaseFileError(f"{where}: {len(text)} characters exceed the limit of {MAX_BYTES}")
+# ---------------------------------------------------------------------------- TOML
+
+# The plain subset of TOML that dump_case writes (and most hand-written case files use):
+# [a.b.c] headers of bare keys; key = "text" / true / false / integer / flat inline table /
+# one-line array lines (bare or quoted keys); blank lines and comments; LF or CRLF.  :func:`_fast_toml` returns
+# exactly what tomllib returns for such a document, or None as soon as anything is
+# outside the subset or could be an error (a repeated key or table, a header through a
+# value or an inline table, an escape, a control character, ...): the document is then
+# read by tomllib, which decides and words any error.  tomllib is pure Python: 2.5 s
+# for the 2.3 MB of a depth-14 tree, three times Storm's whole build and check.
+_T_ODD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\\]")  # escapes, \r, control characters (tab is fine)
+_T_STR = r'("[^"\t\n]*")'  # a basic string (escapes and control characters are excluded above)
+_T_KEY = r"(?:([A-Za-z0-9_-]+)|" + _T_STR + ")"
+_T_SCALAR = r"(?:" + _T_STR + r"|(true|false)|([+-]?(?:0|[1-9][0-9]{0,17})))"
+_T_PAIR = _T_KEY + r"[ \t]*=[ \t]*" + _T_SCALAR
+_T_PAIR_NC = re.sub(r"\((?!\?)", "(?:", _T_PAIR)  # the same without groups
+_T_SCALAR_NC = re.sub(r"\((?!\?)", "(?:", _T_SCALAR)
+_T_LINE = re.compile(
+    r"[ \t]*(?:" + _T_KEY + r"[ \t]*=[ \t]*(?:" + _T_SCALAR
+    + r"|(\{[ \t]*(?:" + _T_PAIR_NC + r"(?:[ \t]*,[ \t]*" + _T_PAIR_NC + r")*)?[ \t]*\})"
+    + r"|(\[[ \t]*(?:" + _T_SCALAR_NC + r"(?:[ \t]*,[ \t]*" + _T_SCALAR_NC + r")*[ \t]*,?)?[ \t]*\]))"
+    + r"|\[([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\])?[ \t]*(?:#[^\n]*)?")
+_T_PAIRS = re.compile(_T_PAIR)
+_T_SCALARS = re.compile(_T_SCALAR)
+# the layout dump_case writes: a header, up to four key = "text" lines, blank lines
+_T_KV = r'(?:([A-Za-z0-9_-]+) = "([^"\t\n]*)"\n)?'
+_T_BLOCK_TEXT = r"\[([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\]\n" + _T_KV * 4 + r"\n*"
+_T_BLOCK = re.compile(_T_BLOCK_TEXT)
+_T_BOOL = {"true": True, "false": False}
+
+
+def _t_value(s, b, i):
+    return s[1:-1] if s else _T_BOOL[b] if b else int(i)
+
+
+class _TomlSubset:
+    """The state of :func:`_fast_toml`: the document, the current table, the tables
+    declared by headers and the inline tables (closed to headers)."""
+
+    def __init__(self):
+        self.root = self.cur = {}
+        self.explicit, self.tables, self.frozen = set(), {}, set()
+
+    def table(self, path):
+        """The table at a dotted path of bare keys, made (with its parents) if missing;
+        None where a value or an inline table is in the way.  The parent is remembered
+        too (the next header usually shares it)."""
+        prefix, dot, last = path.rpartition(".")
+        parent = self.tables.get(prefix) if dot else self.root
+        if parent is None:
+            parent = self.root
+            for k in prefix.split("."):
+                node = parent.get(k)
+                if node is None:
+                    node = parent[k] = {}
+                elif type(node) is not dict or id(node) in self.frozen:
+                    return None
+                parent = node
+            self.tables[prefix] = parent
+        node = parent.get(last)
+        if node is None:
+            node = parent[last] = {}
+        elif type(node) is not dict or id(node) in self.frozen:
+            return None
+        self.tables[path] = node
+        return node
+
+    def header(self, path):
+        if path in self.explicit:
+            return False
+        self.explicit.add(path)
+        cur = self.tables.get(path)
+        if cur is None:
+            cur = self.table(path)
+            if cur is None:
+                return False
+        self.cur = cur
+        return True
+
+    def blocks(self, text, pos):
+        """Tables in dump_case's layout from ``pos`` on: the position after them, or -1."""
+        explicit, tables, cur = self.explicit, self.tables, None
+        match = _T_BLOCK.match
+        m = match(text, pos)
+        while m is not None:
+            hdr, k1, v1, k2, v2, k3, v3, k4, v4 = m.groups()
+            if hdr in explicit:
+                return -1
+            explicit.add(hdr)
+            cur = tables.get(hdr)
+            if cur is None:
+                prefix, _, last = hdr.rpartition(".")
+                parent = tables.get(prefix)
+                if parent is not None and last not in parent:
+                    cur = tables[hdr] = parent[last] = {}
+                else:
+                    cur = self.table(hdr)
+                    if cur is None:
+                        return -1
+            if k1:
+                if k1 in cur:
+                    return -1
+                cur[k1] = v1
+                if k2:
+                    if k2 in cur:
+                        return -1
+                    cur[k2] = v2
+                    if k3:
+                        if k3 in cur:
+                            return -1
+                        cur[k3] = v3
+                        if k4:
+                            if k4 in cur:
+                                return -1
+                            cur[k4] = v4
+            pos = m.end()
+            m = match(text, pos)
+        if cur is not None:
+            self.cur = cur
+        return pos
+
+    def line(self, line):
+        m = _T_LINE.fullmatch(line)
+        if m is None:
+            return False
+        key, qkey, s, b, i, inline, array, header = m.groups()
+        if header:
+            return self.header(header)
+        if not key and not qkey:
+            return True  # a blank line or a comment
+        k = key or qkey[1:-1]
+        if k in self.cur:
+            return False
+        if array:  # a one-line array of plain values
+            self.cur[k] = [_t_value(*x) for x in _T_SCALARS.findall(array)]
+            return True
+        if not inline:
+            self.cur[k] = _t_value(s, b, i)
+            return True
+        table = {}
+        for pkey, pq, ps, pb, pi in _T_PAIRS.findall(inline):
+            pk = pkey or pq[1:-1]
+            if pk in table:
+                return False
+            table[pk] = _t_value(ps, pb, pi)
+        self.frozen.add(id(table))
+        self.cur[k] = table
+        return True
+
+
+def _fast_toml(text):
+    """``tomllib.loads(text)`` for the plain subset described above, else None."""
+    if "\r" in text:  # CRLF line ends (the subset has no CR inside a line)
+        text = text.replace("\r\n", "\n")
+    if _T_ODD.search(text):
+        return None
+    doc = _TomlSubset()
+    pos, n = 0, len(text)
+    while pos < n:
+        if text[pos] == "[":
+            pos = doc.blocks(text, pos)
+            if pos < 0:
+                return None
+            if pos >= n:
+                break
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        if not doc.line(text[pos:end]):
+            return None
+        pos = end + 1
+    return doc.root
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection inside (the structures read are trees: reference
+    counting frees them; the collector's passes over 10^5 young containers were a third
+    of the loading time of a depth-14 tree)."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        doc = tomllib.loads(text)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_toml(text, where):
+    doc = _fast_toml(text)
+    if doc is not None:
+        return doc
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(f"{where}: not valid TOML: {exc}; check quoting and brackets there") from None
     except RecursionError:
         raise CaseFileError(f"{where}: nesting too deep to read; flatten the TOML") from None
     except ValueError as exc:  # e.g. an integer literal above Python's 4300-digit limit
         raise CaseFileError(f"{where}: not valid TOML: {str(exc).split(';')[0]}; use shorter numbers") from None
-    _unknown(doc, _TOP, where)
-    meta = _table(doc.get("case", {}), f"{where}: [case]")
-    _unknown(meta, _CASE, f"{where}: [case]")
-    for k in _CASE:
-        if k in meta:
-            _text(meta[k], f"{where}: case.{k}")
-    default_name = Path(where).stem if where != "<string>" else "case"
-    name = meta.get("name", default_name)
-    conventions = _parse_conventions(doc.get("conventions", {}), where)
-    G = case_to_graph(doc, where)
-    G.graph["name"] = name
+
+
+def loads_case(text, where="<string>", *, claims=None):
+    """Load a case from TOML text. See :func:`load_case`."""
+    if len(text) > MAX_BYTES:
+        raise CaseFileError(f"{where}: {len(text)} characters exceed the limit of {MAX_BYTES}")
+    with _gc_paused():  # the reading allocates ~10^5 acyclic containers per 10^4 states
+        doc = _read_toml(text, where)
+        _unknown(doc, _TOP, where)
+        meta = _table(doc.get("case", {}), f"{where}: [case]")
+        _unknown(meta, _CASE, f"{where}: [case]")
+        for k in _CASE:
+            if k in meta:
+                _text(meta[k], f"{where}: case.{k}")
+        default_name = Path(where).stem if where != "<string>" else "case"
+        name = meta.get("name", default_name)
+        conventions = _parse_conventions(doc.get("conventions", {}), where)
+        head = _read_head(doc, where)
+        body = _read_states(doc, where, head)
+        mdp = _fast_model(head, body, name)
+        G = None if mdp is not None else _graph_of(head, body, where)
+        expect = doc.get("expect", {})
+        del doc, body  # (~10^5 containers per 10^4 states: freed before the validation)
+    if G is None:  # the plain case: validated as from_graph validates
+        try:
+            _validate_model(mdp)
+        except ModelError as exc:
+            raise ModelError(f"{where}: {exc}") from None
+        _exact_binary_values(mdp)
+    else:
+        G.graph["name"] = name
     try:
-        mdp = from_graph(G, strict_horizon=True)
+        mdp = mdp if G is None else from_graph(G, strict_horizon=True)
     except HorizonSuccessError as exc:
         raise CaseFileError(
             f"{where}: mdp.horizon = {exc.horizon} cuts state(s) {', '.join(repr(str(c)) for c in exc.cut[:6])}"
@@ -420,7 +872,7 @@ def loads_case(text, where="<string>", *, claims=None):
         raise ModelError(f"{where}: {exc}") from None
     symbols = {s.name: s for s in mdp.parameters}
     expectations = []
-    for qtext, value in _table(doc.get("expect", {}), f"{where}: [expect]").items():
+    for qtext, value in _table(expect, f"{where}: [expect]").items():
         ew = f"{where}: expect.{qtext!r}"
         quantity = parse_quantity(qtext, where=ew, claims=claims)
         if quantity.kind == "verdict":  # expected: a verdict name, not an expression
@@ -432,9 +884,23 @@ def loads_case(text, where="<string>", *, claims=None):
         if expected is None:
             expected = _number(value, ew, symbols)
         expectations.append((quantity, expected))
-    return Case(name=name, mdp=mdp, conventions=conventions, expectations=expectations,
+    case = Case(name=name, mdp=mdp, conventions=conventions, expectations=expectations,
                 title=meta.get("title", name), description=meta.get("description", ""),
                 source=meta.get("source", ""), path=None if where == "<string>" else where, graph=G)
+    if G is None:  # built when first asked for, from the text (which holds no containers
+        del case.graph  # for the garbage collector to walk): the model did not need it
+        case._graph = functools.partial(_graph_of_text, text, where, name)
+    return case
+
+
+def _graph_of_text(text, where, name):
+    """The graph of a case text that loaded (so no error can occur here)."""
+    with _gc_paused():
+        doc = _read_toml(text, where)
+        head = _read_head(doc, where)
+        G = _build_graph(head, _read_states(doc, where, head))
+    G.graph["name"] = name
+    return G
 
 
 def load_case(path, *, claims=None):

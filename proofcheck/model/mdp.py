@@ -183,53 +183,25 @@ class MDP:
                  parameters=None, name=None, tolerance=1e-9, source=None):
         # ``actions[s]``: list of action names; ``outcomes[(s, a)]``: list of (s2, prob);
         # ``prior``/``likelihood``: dict (s, a) -> expr; ``success``/``initial``: dict s -> expr.
-        self.name = name or "mdp"
-        self.parameters = dict(parameters or {})
-        self.tolerance = tolerance
-        self.source = source
-        graph = nx.DiGraph()
-        graph.add_nodes_from(states)
-        for (s, _a), outs in outcomes.items():
-            for s2, _ in outs:
-                graph.add_edge(s, s2)
-        height = {}
-        for s in reversed(list(nx.topological_sort(graph))):
-            succ = list(graph.successors(s))
-            height[s] = 1 + max(height[t] for t in succ) if succ else 0
-        order = sorted(states, key=lambda s: (-height[s], _sort_key(s)))
-        self.states = tuple(order)
-        self.index = {s: i for i, s in enumerate(order)}
-        pair_state, pair_action, state_ptr = [], [], [0]
-        edge_target, edge_pair, edge_prob, pair_ptr = [], [], [], [0]
+        order = sorted(states, key=_sort_key)  # ties of height keep this order
+        index = {s: i for i, s in enumerate(order)}
+        pair_action, state_ptr, edge_target, edge_prob, pair_ptr = [], [0], [], [], [0]
         prior_v, q_v = [], []
-        for i, s in enumerate(order):
+        for s in order:
             for a in actions.get(s, ()):
-                pair_state.append(i)
                 pair_action.append(a)
                 prior_v.append(prior[(s, a)])
                 q_v.append(likelihood[(s, a)])
                 for s2, pr in outcomes[(s, a)]:
-                    edge_target.append(self.index[s2])
-                    edge_pair.append(len(pair_state) - 1)
+                    edge_target.append(index[s2])
                     edge_prob.append(pr)
                 pair_ptr.append(len(edge_target))
-            state_ptr.append(len(pair_state))
-        self.pair_state = np.array(pair_state, dtype=np.int64)
-        self.pair_action = tuple(pair_action)
-        self.state_ptr = np.array(state_ptr, dtype=np.int64)
-        self.edge_target = np.array(edge_target, dtype=np.int64)
-        self.edge_pair = np.array(edge_pair, dtype=np.int64)
-        self.pair_ptr = np.array(pair_ptr, dtype=np.int64)
-        self.edge_prob = _obj(edge_prob)
-        self.prior = _obj(prior_v)
-        self.likelihood = _obj(q_v)
-        self.success = _obj([success.get(s, _ONE) for s in order])
-        self.initial = _obj([initial.get(s, _ZERO) for s in order])
-        self.height = np.array([height[s] for s in order], dtype=np.int64)
-        self.terminal = self.state_ptr[1:] == self.state_ptr[:-1]
-        self._pair_index = {(order[pair_state[j]], pair_action[j]): j for j in range(len(pair_state))}
-        self._blocks = _blocks_from_heights(self.height, self.state_ptr, self.pair_ptr)
-        self._converted = {}
+            state_ptr.append(len(pair_action))
+        _compile_into(self, names=order, state_ptr=state_ptr, pair_action=pair_action, pair_ptr=pair_ptr,
+                      edge_target=edge_target, edge_prob=edge_prob, prior=prior_v, likelihood=q_v,
+                      success=[success.get(s, _ONE) for s in order],
+                      initial=[initial.get(s, _ZERO) for s in order], parameters=parameters, name=name,
+                      tolerance=tolerance, source=source)
 
     @classmethod
     def from_arrays(cls, *, state_ptr, pair_ptr, edge_target, edge_prob, prior, likelihood,
@@ -489,7 +461,7 @@ class MDP:
         key = backend.key
         if key not in self._converted:
             self._converted[key] = {
-                attr: backend.array(getattr(self, attr))
+                attr: _convert_shared(backend, getattr(self, attr))
                 for attr in ("edge_prob", "prior", "likelihood", "success", "initial")
             }
         return self._converted[key]
@@ -569,6 +541,73 @@ def _blocks_from_heights(height, state_ptr, pair_ptr):
         blocks.append(_Block(int(height[a]), slice(int(a), int(b)), slice(p0, p1),
                              slice(int(pair_ptr[p0]), int(pair_ptr[p1]))))
     return tuple(reversed(blocks))
+
+
+def _compile_into(mdp, *, names, state_ptr, pair_action, pair_ptr, edge_target, edge_prob, prior,
+                  likelihood, success, initial, parameters=None, name=None, tolerance=1e-9, source=None):
+    """Fill ``mdp``'s compiled arrays from CSR lists (states in ``names`` order, pairs and
+    edges grouped by state and pair, values per edge / pair / state), states re-ordered by
+    decreasing height, ties in the given order.  Vectorised: no graph library, one sort.
+    Raises ModelError for a cycle."""
+    mdp.name = name or "mdp"
+    mdp.parameters = dict(parameters or {})
+    mdp.tolerance = tolerance
+    mdp.source = source
+    n, m = len(names), len(pair_action)
+    state_ptr = np.asarray(state_ptr, dtype=np.int64)
+    pair_ptr = np.asarray(pair_ptr, dtype=np.int64)
+    edge_target = np.asarray(edge_target, dtype=np.int64)
+    npairs, nedges = np.diff(state_ptr), np.diff(pair_ptr)
+    p_state = np.repeat(np.arange(n, dtype=np.int64), npairs)
+    e_pair = np.repeat(np.arange(m, dtype=np.int64), nedges)
+    height = _heights(n, state_ptr, pair_ptr, p_state[e_pair], edge_target)
+    edge_prob, prior, likelihood = _obj(edge_prob), _obj(prior), _obj(likelihood)
+    success, initial = _obj(success), _obj(initial)
+    perm = np.argsort(-height, kind="stable")
+    if not np.array_equal(perm, np.arange(n)):
+        new_of_old = np.empty(n, dtype=np.int64)
+        new_of_old[perm] = np.arange(n)
+        pair_perm = _ranges(state_ptr[perm], npairs[perm])
+        edge_perm = _ranges(pair_ptr[pair_perm], nedges[pair_perm])
+        state_ptr = np.concatenate([[0], np.cumsum(npairs[perm])]).astype(np.int64)
+        pair_ptr = np.concatenate([[0], np.cumsum(nedges[pair_perm])]).astype(np.int64)
+        edge_target = new_of_old[edge_target[edge_perm]]
+        edge_prob, prior, likelihood = edge_prob[edge_perm], prior[pair_perm], likelihood[pair_perm]
+        success, initial, height = success[perm], initial[perm], height[perm]
+        pair_action = [pair_action[j] for j in pair_perm.tolist()]
+        names = [names[i] for i in perm.tolist()]
+        p_state = np.repeat(np.arange(n, dtype=np.int64), np.diff(state_ptr))
+        e_pair = np.repeat(np.arange(m, dtype=np.int64), np.diff(pair_ptr))
+    mdp.states = tuple(names)
+    mdp.index = {s: i for i, s in enumerate(mdp.states)}
+    mdp.pair_state, mdp.pair_action, mdp.state_ptr = p_state, tuple(pair_action), state_ptr
+    mdp.edge_target, mdp.edge_pair, mdp.pair_ptr = edge_target, e_pair, pair_ptr
+    mdp.edge_prob, mdp.prior, mdp.likelihood = edge_prob, prior, likelihood
+    mdp.success, mdp.initial, mdp.height = success, initial, height
+    mdp.terminal = state_ptr[1:] == state_ptr[:-1]
+    pair_names = [mdp.states[i] for i in p_state.tolist()]
+    mdp._pair_index = dict(zip(zip(pair_names, mdp.pair_action), range(m)))
+    mdp._blocks = _blocks_from_heights(height, state_ptr, pair_ptr)
+    mdp._converted = {}
+    return mdp
+
+
+def _compile_mdp(**kwargs):
+    """A new :class:`MDP` from CSR lists: see :func:`_compile_into` (not validated)."""
+    return _compile_into(object.__new__(MDP), **kwargs)
+
+
+def _convert_shared(backend, arr):
+    """``backend.array(arr)``, converting each distinct object of an object array once
+    (a large model shares a few value objects: a tree's 32,766 priors are two)."""
+    n = len(arr)
+    if n < 64 or not isinstance(arr, np.ndarray) or arr.dtype != object:
+        return backend.array(arr)
+    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    if len(first) * 2 > n:
+        return backend.array(arr)
+    return backend.array(arr[first])[inverse.reshape(-1)]
 
 
 def _validate_float_arrays(mdp):
@@ -655,9 +694,8 @@ def _sort_key(s):
 
 
 def _obj(values):
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
+    """A 1-d object array of ``values``, each entry as it is (never unpacked as a sequence)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 class Policy:
@@ -683,7 +721,7 @@ class Policy:
                 return self.values
             hit = self._converted.get(backend.key)
             if hit is None or hit[0] is not self.values:
-                hit = self._converted[backend.key] = (self.values, backend.array(self.values))
+                hit = self._converted[backend.key] = (self.values, _convert_shared(backend, self.values))
             return hit[1]
         if self.backend.key == backend.key:
             return self.values
@@ -960,17 +998,26 @@ def _exact_binary_values(mdp):
     exact_of = {}  # one walk of each distinct value
     for attr in ("edge_prob", "prior", "likelihood", "success", "initial"):
         arr = getattr(mdp, attr)
-        for i, v in enumerate(arr):
-            if isinstance(v, sp.Rational):
-                continue
-            k = (v.__class__, v)
-            new = exact_of.get(k)
-            if new is None:
-                floats = v.atoms(sp.Float)
-                new = exact_of[k] = v.xreplace({f: sp.Rational(f) for f in floats}) if floats else v
-            if new is not v:
-                arr[i] = new
-                found = True
+        n = len(arr)
+        if n == 0:
+            continue
+        # each distinct object once (a large model shares a few value objects)
+        ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
+        _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        news, changed = [], False
+        for v in arr[first]:
+            if not isinstance(v, sp.Rational):
+                k = (v.__class__, v)
+                new = exact_of.get(k)
+                if new is None:
+                    floats = v.atoms(sp.Float)
+                    new = exact_of[k] = v.xreplace({f: sp.Rational(f) for f in floats}) if floats else v
+                if new is not v:
+                    v, changed = new, True
+            news.append(v)
+        if changed:
+            arr[:] = _obj(news)[inverse.reshape(-1)]
+            found = True
     if found:
         mdp._float_inputs = True
         mdp._converted = {}

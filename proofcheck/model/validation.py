@@ -30,6 +30,7 @@ _WHERE = "\x00where\x00"
 _FIX = "\x00fix\x00"
 _MISSING = object()
 _OK, _BAD, _UNCERTIFIED = 0, 1, 2
+_ZERO = sp.Integer(0)
 
 
 def _fmt_params(point):
@@ -162,12 +163,9 @@ class _Checker:
 
     def statuses(self, arr, lo, hi):
         """Status (ok / bad / uncertified) of every entry of ``arr``, one check per distinct value."""
-        distinct = {}
-        inverse = np.fromiter((distinct.setdefault(_key(v), len(distinct)) for v in arr),
-                              dtype=np.int64, count=len(arr))
-        codes = np.fromiter((self.outcome(v, lo, hi)[0] for _, v in distinct), dtype=np.int8,
-                            count=len(distinct))
-        return codes[inverse] if len(arr) else np.zeros(0, dtype=np.int8)
+        codes, reps = _distinct(arr)
+        status = np.fromiter((self.outcome(v, lo, hi)[0] for v in reps), dtype=np.int8, count=len(reps))
+        return status[codes] if len(arr) else np.zeros(0, dtype=np.int8)
 
     def check(self, expr, lo, hi, where, fix):
         """The ordered form: raise or warn for one entry, as the checks are read."""
@@ -179,7 +177,10 @@ class _Checker:
 
     # ---------------------------------------------------------------- sums
     def sum_ok(self, values):
-        """Whether ``values`` sum to 1 (cached by the tuple of values)."""
+        """Whether ``values`` sum to 1 (cached by the tuple of values).  Exact zeros are
+        left out: they change neither sum (the initial distribution of a large model is
+        mostly zeros)."""
+        values = [v for v in values if v is not _ZERO]
         k = tuple(map(_key, values))
         hit = self._sums.get(k)
         if hit is None:
@@ -192,20 +193,44 @@ class _Checker:
 
     def group_sums_ok(self, arr, ptr, empty_ok):
         """For each group ``arr[ptr[g]:ptr[g+1]]``: does it sum to 1?  Empty groups give
-        ``empty_ok``.  Single-entry groups are checked once per distinct value."""
+        ``empty_ok``.  Each distinct sequence of values is summed once: the groups of one
+        size are compared as rows of value codes."""
         sizes = np.diff(ptr)
         ok = np.full(len(sizes), bool(empty_ok))
-        single = np.flatnonzero(sizes == 1)
-        if len(single):
-            vals = arr[ptr[single]]
-            distinct = {}
-            inverse = np.fromiter((distinct.setdefault(_key(v), len(distinct)) for v in vals),
-                                  dtype=np.int64, count=len(vals))
-            good = np.fromiter((self.sum_ok((v,)) for _, v in distinct), dtype=bool, count=len(distinct))
-            ok[single] = good[inverse]
-        for g in np.flatnonzero(sizes > 1).tolist():
-            ok[g] = self.sum_ok(arr[ptr[g]:ptr[g + 1]])
+        codes, reps = _distinct(arr)
+        for k in np.unique(sizes[sizes > 0]).tolist():
+            groups = np.flatnonzero(sizes == k)
+            rows = codes[ptr[groups][:, None] + np.arange(k)]
+            distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+            first = np.full(len(distinct), len(groups))
+            np.minimum.at(first, inverse.reshape(-1), np.arange(len(groups)))
+            good = np.zeros(len(distinct), dtype=bool)
+            for r in np.argsort(first, kind="stable").tolist():  # in the model's order
+                good[r] = self.sum_ok([reps[c] for c in distinct[r].tolist()])
+            ok[groups] = good[inverse.reshape(-1)]
         return ok
+
+
+def _distinct(arr):
+    """``(codes, values)``: ``arr[i]`` equals ``values[codes[i]]`` (by :func:`_key`), the
+    values in the order they first occur.  Entries that are one object are grouped by
+    identity first, in NumPy (a large model shares a few value objects), then by value."""
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), []
+    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # objects by their first occurrence
+    keys, values = {}, []
+    code_of = np.empty(len(first), dtype=np.int64)
+    firsts = first.tolist()
+    for o in order.tolist():
+        v = arr[firsts[o]]
+        c = keys.setdefault(_key(v), len(keys))
+        if c == len(values):
+            values.append(v)
+        code_of[o] = c
+    return code_of[inverse.reshape(-1)], values
 
 
 def _state_of_pair(mdp, j):
@@ -279,7 +304,7 @@ def _ordered_checks(mdp, chk):
 def _reachable(mdp):
     """States reachable from the initial distribution: one vectorised step per height
     level (every edge leads to a lower level, so levels from the top are a topological order)."""
-    reach = np.fromiter((m != 0 for m in mdp.initial), dtype=bool, count=mdp.n_states)
+    reach = np.fromiter((m is not _ZERO and m != 0 for m in mdp.initial), dtype=bool, count=mdp.n_states)
     for blk in reversed(mdp.blocks):
         e = blk.edges
         src = mdp.pair_state[mdp.edge_pair[e]]

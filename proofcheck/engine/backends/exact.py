@@ -11,6 +11,7 @@ import sympy as sp
 from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
 from proofcheck.errors import ModelError
 from proofcheck.exact.assumptions import assumed_zero
+from proofcheck.exact.ratfunc import cancel_univariate, cancel_with_constants
 from proofcheck.exact.sign import exact_sign
 
 __all__ = ["ExactBackend"]
@@ -59,8 +60,17 @@ class ExactBackend(Backend):
         return exact_sign(x)
 
     def normalize(self, x: sp.Expr) -> sp.Expr:
-        if not self.simplify or x.is_Rational or not x.free_symbols:
+        if not self.simplify or x.is_Rational:
             return x
+        syms = x.free_symbols
+        if not syms:
+            return x
+        # python-flint first (the same form as sympy.cancel, a hundred times faster)
+        fast = cancel_univariate(x, next(iter(syms))) if len(syms) == 1 else None
+        if fast is None:
+            fast = cancel_with_constants(x)
+        if fast is not None:
+            return fast
         if x.is_rational_function():
             return sp.cancel(x)
         return x

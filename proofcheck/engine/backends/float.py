@@ -47,6 +47,11 @@ class FloatBackend(Backend):
         return 1.0
 
     def _convert(self, value: Any) -> float:
+        if isinstance(value, sp.Rational):  # Integer and Rational: p / q is correctly rounded
+            try:
+                return int(value.p) / int(value.q)
+            except OverflowError:
+                pass
         return float(self._number(value))
 
     def array(self, values: Collection[Any]) -> np.ndarray:
@@ -69,7 +74,7 @@ class FloatBackend(Backend):
         A = mats.get(blk.height)
         if A is None:
             e, p = blk.edges, blk.pairs
-            A = mats[blk.height] = _SPARSE.csr_matrix(
+            A = mats[blk.height] = _sparse().csr_matrix(
                 (ep[e], mdp.edge_target[e], mdp.pair_ptr[p.start:p.stop + 1] - e.start),
                 shape=(p.stop - p.start, len(zv)))
         return A @ zv
@@ -101,7 +106,7 @@ class FloatBackend(Backend):
         w_buf = np.empty(width)
         t_buf = np.empty(width) if K is not None else w_buf
         s_buf = np.empty(width)
-        s2_buf = np.empty(width)
+        s2_buf = np.empty(width)  # per-state sums, or K(next) per pair in the fused KL step
         for lv in plan.levels:
             ep_one = plan.ep_one[lv.index]
             for p, st, e in lv.chunks:
@@ -130,8 +135,24 @@ class FloatBackend(Backend):
                 tot = s_buf[:n_s]
                 lv.segment_sum(weights, tot)
                 _divide_rows(lv, weights, tot, t, pi_l, kl_impossible)  # the Boltzmann policy
+                K_s = K[st]
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     np.divide(pi_l, t, out=t)
+                    if lv.det:
+                        # K(s) = sum_a pi (log(pi / b) + K(next)): one product, one row sum.
+                        # rel_entr's 0 where pi = 0: log(1) there (0 * K(next) stays, and is
+                        # NaN for K(next) = inf, as the two-sum form gives)
+                        if not pi_l.all():
+                            np.copyto(t, 1.0, where=pi_l == 0)
+                        np.log(t, out=t)
+                        kn = s2_buf[:n_p]
+                        np.take(K, tgt, out=kn, mode="wrap")
+                        if not ep_one:
+                            np.multiply(kn, ep[e], out=kn)
+                        np.add(t, kn, out=t)
+                        np.multiply(pi_l, t, out=t)
+                        lv.segment_sum(t, K_s)
+                        continue
                     np.log(t, out=t)
                     np.multiply(pi_l, t, out=t)
                 if not pi_l.all():  # rel_entr: 0 where pi = 0 (+inf where pi > 0 = soft stays)
@@ -146,7 +167,6 @@ class FloatBackend(Backend):
                     t[...] = lv.edge_sum(self, mdp, ep, K, plan)
                 with np.errstate(invalid="ignore"):
                     np.multiply(pi_l, t, out=t)
-                K_s = K[st]
                 lv.segment_sum(t, K_s)
                 np.add(K_s, kl_s, out=K_s)
         return FusedPass(zq, zv, g, K)
@@ -219,17 +239,26 @@ class FloatBackend(Backend):
         return "IEEE float64 (about 16 significant digits; no error bound)"
 
 
-try:  # optional extra "numeric": only speeds up the float path
-    import scipy.sparse as _SPARSE
-except ImportError:  # pragma: no cover - exercised when scipy is absent
-    _SPARSE = None
+_SPARSE_MODULE: list = []
+
+
+def _sparse() -> Any:
+    """``scipy.sparse``, imported on first use (it costs about a second at start-up and
+    only speeds up large float models), or None when the optional extra is missing."""
+    if not _SPARSE_MODULE:
+        try:  # optional extra "numeric"
+            import scipy.sparse
+            _SPARSE_MODULE.append(scipy.sparse)
+        except ImportError:  # pragma: no cover - exercised when scipy is absent
+            _SPARSE_MODULE.append(None)
+    return _SPARSE_MODULE[0]
 
 
 def _csr_levels(mdp: MDP, ep: np.ndarray, min_edges: int) -> dict[int, Any] | None:
     """Per-level CSR matrices of the model's own float64 edge probabilities, cached on
     the model; None when scipy is missing, the model is small, or ``ep`` is not the
     model's array (then there is nothing safe to cache)."""
-    if _SPARSE is None or len(ep) < min_edges:
+    if len(ep) < min_edges or _sparse() is None:
         return None
     cache = getattr(mdp, "_converted", None)
     if cache is None or cache.get("float64", {}).get("edge_prob") is not ep:
@@ -246,7 +275,11 @@ def _divide_rows(lv: _Level, w: np.ndarray, total: np.ndarray, out: np.ndarray, 
     where the total is 0 the :attr:`Conventions.impossible` rule: ``pi`` ("keep") or uniform."""
     A = lv.A
     with np.errstate(divide="ignore", invalid="ignore"):
-        if A:
+        if 1 < A <= 8:  # column by column: faster than a broadcast over a short last axis
+            w2, o2 = w.reshape(-1, A), out.reshape(-1, A)
+            for k in range(A):
+                np.divide(w2[:, k], total, out=o2[:, k])
+        elif A:
             np.divide(w.reshape(-1, A), total[:, None], out=out.reshape(-1, A))
         else:
             np.divide(w, np.repeat(total, lv.counts), out=out)
@@ -304,10 +337,10 @@ class _Level:
             out[...] = np.add.reduceat(w, self.starts)
 
     def edge_sum(self, B: FloatBackend, mdp: MDP, ep: np.ndarray, zv: np.ndarray, plan: _Plan) -> np.ndarray:
-        if _SPARSE is not None and plan.n_edges >= B.CSR_MIN_EDGES:
+        if plan.n_edges >= B.CSR_MIN_EDGES and _sparse() is not None:
             if self.csr is None:
                 e, p = self.edges, self.pairs
-                self.csr = _SPARSE.csr_matrix(
+                self.csr = _sparse().csr_matrix(
                     (ep[e], self.tgt, mdp.pair_ptr[p.start:p.stop + 1] - e.start),
                     shape=(p.stop - p.start, len(zv)))
             out: np.ndarray = self.csr @ zv

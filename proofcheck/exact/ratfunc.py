@@ -1,0 +1,313 @@
+"""Rational functions of one parameter in python-flint, read from and written back to SymPy.
+
+The values of a one-parameter model (``p``, ``(1 - p)/2``, and every soft value,
+goal-conditioned policy and success probability computed from them) are rational functions
+of ``p`` with rational coefficients.  SymPy's ``cancel`` brings such an expression to lowest
+terms by generic expression rewriting (``factor_terms``, ``signsimp``), which costs
+milliseconds per value; evaluating the expression tree in ``Q(p)`` with python-flint's
+``fmpq_poly`` and reducing by one polynomial gcd costs microseconds.  The result is the
+canonical form SymPy's ``cancel`` returns (integer numerator and denominator without
+common factor, denominator with positive leading coefficient), so switching routes changes
+no printed value.
+
+Anything that is not a rational function of the one symbol with rational coefficients
+(a logarithm, a float, a second symbol) is reported as None and the caller keeps SymPy.
+
+Examples
+--------
+>>> import sympy as sp
+>>> p = sp.Symbol("p")
+>>> cancel_univariate((p / 2 + sp.Rational(1, 4)) / (p + sp.Rational(1, 2)), p)
+1/2
+>>> cancel_univariate(p / (p + (1 - p) / 4), p)
+4*p/(3*p + 1)
+>>> cancel_univariate(sp.log(p), p) is None
+True
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+from sympy.polys.polyutils import _sort_gens
+
+try:  # python-flint is a core dependency; the fallback keeps exotic platforms working
+    import flint
+except ImportError:  # pragma: no cover - exercised only where the wheel is missing
+    flint = None
+
+__all__ = ["HAVE_FLINT", "as_fraction", "cancel_univariate", "cancel_with_constants", "poly_to_expr"]
+
+HAVE_FLINT = flint is not None
+
+
+class _NotRational(Exception):
+    pass
+
+
+class _Univariate:
+    """Leaves of a rational function of one symbol: rationals and the symbol."""
+
+    def __init__(self, x):
+        self.x, self.one = x, flint.fmpq_poly([1])
+        self.gen = flint.fmpq_poly([0, 1])
+
+    def leaf(self, e):
+        if e.is_Rational:
+            return flint.fmpq_poly([flint.fmpq(int(e.p), int(e.q))])
+        if e == self.x:
+            return self.gen
+        raise _NotRational(type(e).__name__)
+
+
+class _Multivariate:
+    """Leaves of a polynomial ring over QQ whose generators are SymPy atoms (symbols and
+    logarithms of rationals), as ``sympy.cancel`` treats them."""
+
+    def __init__(self, gens, logs=None):
+        self.gens = gens
+        self.ctx = flint.fmpq_mpoly_ctx.get(("v", len(gens)), "lex")
+        self.index = {g: i for i, g in enumerate(gens)}
+        self.logs = logs or {}
+        self.one = self.ctx.constant(1)
+
+    def leaf(self, e):
+        if e.is_Rational:
+            return self.ctx.constant(flint.fmpq(int(e.p), int(e.q)))
+        if e in self.logs:  # log(4) = 2*log(2): sympy.cancel expands the logarithms first
+            out = self.ctx.constant(0)
+            for g, c in self.logs[e].items():
+                out = out + flint.fmpq(int(c.p), int(c.q)) * self.ctx.gens()[self.index[g]]
+            return out
+        i = self.index.get(e)
+        if i is not None:
+            return self.ctx.gens()[i]
+        raise _NotRational(type(e).__name__)
+
+
+def _reduce(n, d, field):
+    if n.is_zero():
+        return n, field.one
+    if d.is_one():
+        return n, d
+    g = n.gcd(d)
+    if not g.is_one():
+        n, d = n // g, d // g
+    return n, d
+
+
+def _walk(e, field, memo):
+    got = memo.get(e)
+    if got is not None:
+        return got
+    if e.is_Add:
+        n, d = _walk(e.args[0], field, memo)
+        for a in e.args[1:]:
+            n2, d2 = _walk(a, field, memo)
+            if d == d2:
+                n, d = _reduce(n + n2, d, field)
+            else:
+                n, d = _reduce(n * d2 + n2 * d, d * d2, field)
+        out = (n, d)
+    elif e.is_Mul:
+        n, d = _walk(e.args[0], field, memo)
+        for a in e.args[1:]:
+            n2, d2 = _walk(a, field, memo)
+            n, d = _reduce(n * n2, d * d2, field)
+        out = (n, d)
+    elif e.is_Pow and e.exp.is_Integer:
+        n, d = _walk(e.base, field, memo)
+        k = int(e.exp)
+        if k < 0:
+            if n.is_zero():
+                raise _NotRational("division by zero")
+            n, d, k = d, n, -k
+        if k > 4096:
+            raise _NotRational("exponent too large")
+        out = (n ** k, d ** k)
+    else:
+        out = (field.leaf(e), field.one)
+    memo[e] = out
+    return out
+
+
+def as_fraction(expr: Any, x: sp.Symbol) -> tuple[Any, Any] | None:
+    """``(numerator, denominator)`` as coprime ``flint.fmpq_poly`` in ``x`` (monic denominator), or None.
+
+    None when python-flint is missing or ``expr`` is not a rational function of ``x``
+    with rational coefficients.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    x : sympy.Symbol
+
+    Returns
+    -------
+    tuple of flint.fmpq_poly or None
+
+    Examples
+    --------
+    >>> p = sp.Symbol("p")
+    >>> as_fraction((1 - p) / (2 * p + 2), p)
+    ((-1/2)*x + 1/2, x + 1)
+    """
+    if flint is None:
+        return None
+    field = _Univariate(x)
+    try:
+        n, d = _walk(sp.sympify(expr), field, {})
+    except _NotRational:
+        return None
+    n, d = _reduce(n, d, field)
+    lc = d.coeffs()[-1]
+    if lc != 1:  # monic denominator: one representative per rational function
+        n, d = n / lc, d / lc
+    return n, d
+
+
+def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
+    """The SymPy polynomial ``sum(c_i x**i)`` from integer or rational coefficients, low degree first."""
+    terms = []
+    for i, c in enumerate(coeffs):
+        if c == 0:
+            continue
+        c = sp.Integer(int(c)) if isinstance(c, (int, flint.fmpz)) else sp.Rational(int(c.p), int(c.q))
+        terms.append(c if i == 0 else c * x ** i if i > 1 else c * x)
+    return sp.Add(*terms)
+
+
+def _integer_pair(n, d):
+    """Coprime integer polynomials ``(N, D)`` with ``N/D = n/d`` and ``lc(D) > 0``."""
+    scale = n.denom() * d.denom()
+    N = flint.fmpz_poly([int(c) for c in (n * scale).coeffs()])
+    D = flint.fmpz_poly([int(c) for c in (d * scale).coeffs()])
+    g = N.content().gcd(D.content()) if not N.is_zero() else D.content()
+    if g != 1:
+        N = flint.fmpz_poly([c // g for c in N.coeffs()])
+        D = flint.fmpz_poly([c // g for c in D.coeffs()])
+    if D.coeffs()[-1] < 0:
+        N, D = -N, -D
+    return N, D
+
+
+@lru_cache(maxsize=1 << 16)
+def cancel_univariate(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
+    """``expr`` in lowest terms, exactly as ``sympy.cancel`` writes it, or None.
+
+    None when ``expr`` is not a rational function of ``x`` with rational coefficients
+    or python-flint is missing (the caller then uses SymPy).
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    x : sympy.Symbol
+
+    Returns
+    -------
+    sympy.Expr or None
+    """
+    frac = as_fraction(expr, x)
+    if frac is None:
+        return None
+    N, D = _integer_pair(*frac)
+    num = poly_to_expr(N.coeffs(), x)
+    if D.degree() == 0:
+        den = int(D.coeffs()[0])
+        return num if den == 1 else num / sp.Integer(den)
+    return num / poly_to_expr(D.coeffs(), x)
+
+
+@lru_cache(maxsize=4096)
+def _expanded_log(f):
+    """``f.expand()`` of one ``log(rational)`` atom (``log(4) -> 2*log(2)``, ``log(6)``
+    stays) as ``{log atom: rational coefficient}``, the form ``sympy.cancel`` works on;
+    None if the expansion is not such a combination."""
+    out = {}
+    for term in sp.Add.make_args(f.expand()):
+        c, rest = term.as_coeff_Mul()
+        if not (isinstance(rest, sp.log) and rest.args[0].is_Rational and c.is_Rational):
+            return None
+        out[rest] = out.get(rest, 0) + c
+    return out
+
+
+def _generators(expr):
+    """``(gens, logs)``: the symbols and logarithms that ``sympy.cancel`` uses as generators,
+    in its order, and each ``log(rational)`` atom as ``{generator: coefficient}``; None
+    when ``expr`` holds anything else that is not a rational number."""
+    gens, logs = set(expr.free_symbols), {}
+    for f in expr.atoms(sp.Function):
+        arg = f.args[0] if isinstance(f, sp.log) else None
+        if arg is None or not arg.is_Rational or arg <= 0:
+            return None
+        combo = _expanded_log(f)
+        if combo is None:
+            return None
+        logs[f] = combo
+        gens.update(combo)
+    if expr.has(sp.Float, sp.exp, sp.S.Pi, sp.S.Exp1, sp.zoo, sp.oo, sp.nan):
+        return None
+    for pw in expr.atoms(sp.Pow):
+        if not pw.exp.is_Integer:
+            return None
+    return tuple(_sort_gens(list(gens))), logs
+
+
+@lru_cache(maxsize=1 << 16)
+def cancel_with_constants(expr: sp.Expr) -> sp.Expr | None:
+    """``expr`` in lowest terms exactly as ``sympy.cancel`` writes it, for rational functions
+    of any symbols whose coefficients may hold logarithms of rationals (as returns do:
+    ``(1 - p)*log(2)/(5*p + 3)``); None for anything else or without python-flint.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+
+    Returns
+    -------
+    sympy.Expr or None
+
+    Examples
+    --------
+    >>> p = sp.Symbol("p")
+    >>> e = -(1 - p) * sp.log(4) / (5 * p + 3) - (2 - 2 * p) * sp.log(2) / (5 * p + 3)
+    >>> cancel_with_constants(e) == sp.cancel(e)
+    True
+    """
+    if flint is None:
+        return None
+    found = _generators(expr)
+    if found is None or not found[0]:
+        return None
+    gens, logs = found
+    field = _Multivariate(gens, logs)
+    try:
+        n, d = _walk(expr, field, {})
+    except _NotRational:
+        return None
+    n, d = _reduce(n, d, field)
+    coeffs = list(n.coeffs()) + list(d.coeffs())
+    scale = math.lcm(*[int(c.q) for c in coeffs])
+    content = math.gcd(*[int(c.p) * (scale // int(c.q)) for c in coeffs])
+    factor = flint.fmpq(scale, content)
+    if d.leading_coefficient() < 0:  # sympy.cancel: the denominator's lex-leading coefficient is positive
+        factor = -factor
+    n, d = n * factor, d * factor
+    num = _mpoly_expr(n, gens)
+    den = _mpoly_expr(d, gens)
+    return num / den if den != 1 else num
+
+
+def _mpoly_expr(poly, gens):
+    terms = []
+    for monom, c in poly.terms():
+        t = sp.Integer(int(c.p))
+        for g, e in zip(gens, monom):
+            if e:
+                t = t * g ** int(e)
+        terms.append(t)
+    return sp.Add(*terms)
