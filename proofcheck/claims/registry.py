@@ -32,6 +32,7 @@ from proofcheck.claims.parametric import run_parametric
 from proofcheck.claims.repair import apply_repair, check_candidates
 from proofcheck.claims.result import ClaimResult, Verdict, fmt
 from proofcheck.errors import UndecidedError, UnknownClaimError
+from proofcheck.exact.budget import claim_budget
 from proofcheck.model.conventions import Conventions
 
 __all__ = ["Verdict", "ClaimResult", "Claim", "claim", "CLAIMS", "claim_objectives", "run_claim",
@@ -105,10 +106,11 @@ def run_claim(claim_id, mdp, conventions, objective=None, *, repair=True):
     conventions = conventions or Conventions()
     c = CLAIMS[claim_id]
     t0 = time.perf_counter()
-    res = _run_once(c, mdp, conventions, objective)
-    if c.repairs:
-        apply_repair(res, lambda m, conv, obj: _run_once(c, m, conv, obj if c.uses_objective else None),
-                     mdp, conventions, objective if c.uses_objective else None, c.repairs, search=repair)
+    with claim_budget():  # exact arithmetic of the check, its case split and repair search
+        res = _run_once(c, mdp, conventions, objective)
+        if c.repairs:
+            apply_repair(res, lambda m, conv, obj: _run_once(c, m, conv, obj if c.uses_objective else None),
+                         mdp, conventions, objective if c.uses_objective else None, c.repairs, search=repair)
     res.claim_id, res.title, res.statement = c.id, c.title, c.statement
     res.hypothesis = res.hypothesis or c.hypothesis
     res.objective = objective if c.uses_objective else None

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from proofcheck.errors import BudgetExceeded
 
 __all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
-           "budget_exhausted"]
+           "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "charge"]
 
 #: Steps of a fresh budget unless ``budget_steps`` says otherwise: enough for every exact
 #: decision on models with 53-bit (float-derived) numbers, about a second of work.
@@ -145,3 +145,51 @@ class WorkBudget:
 
     def __repr__(self) -> str:
         return f"WorkBudget({self.used}/{self.limit} steps)"
+
+
+#: A claim (with its case split and repair search) may spend this many times the
+#: budget of one exact decision on plain exact arithmetic, whose numbers can grow with
+#: every re-training step (a BRIDGE model unrolled to 30 steps).  Measured: the bundled
+#: cases spend at most 3,400 steps per claim; 10**9 steps are 10 to 20 s of big-integer
+#: work on a 2020s core.
+CLAIM_FACTOR = 1500
+
+_CLAIM: contextvars.ContextVar[WorkBudget | None] = contextvars.ContextVar("proofcheck_claim_budget", default=None)
+
+
+class _ClaimBudget(WorkBudget):
+    __slots__ = ()
+
+    def message(self, cost: int, what: str) -> str:
+        need = -(-2 * (self.used + cost) // CLAIM_FACTOR)  # --budget counts one decision's steps
+        return (f"the claim's work budget of {self.limit} steps ({CLAIM_FACTOR} x --budget) is exhausted "
+                f"({what} needs {cost} more, {self.remaining} left); --budget {need} would allow it")
+
+
+@contextlib.contextmanager
+def claim_budget() -> Iterator[WorkBudget]:
+    """Within the block, :func:`charge` spends from one budget of ``CLAIM_FACTOR`` times
+    :func:`default_steps` (the CLI's ``--budget`` scales it).
+
+    Examples
+    --------
+    >>> with budget_steps(10), claim_budget() as b:
+    ...     charge(1500, "sums of rationals")
+    ...     b.used, b.limit
+    (1500, 15000)
+    >>> charge(10 ** 9, "outside any claim: nothing is counted")
+    """
+    budget = _ClaimBudget(default_steps() * CLAIM_FACTOR)
+    token = _CLAIM.set(budget)
+    try:
+        yield budget
+    finally:
+        _CLAIM.reset(token)
+
+
+def charge(cost: int, what: str) -> None:
+    """Spend ``cost`` steps of the claim budget in force (none outside :func:`claim_budget`);
+    :class:`~proofcheck.errors.BudgetExceeded` when it runs out."""
+    budget = _CLAIM.get()
+    if budget is not None:
+        budget.spend(cost, what)

@@ -11,10 +11,18 @@ import sympy as sp
 from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
 from proofcheck.errors import ModelError
 from proofcheck.exact.assumptions import assumed_zero
-from proofcheck.exact.ratfunc import cancel_univariate, cancel_with_constants
+from proofcheck.exact.budget import charge, int_op_cost
+from proofcheck.exact.ratfunc import as_fraction, cancel_univariate, cancel_with_constants
 from proofcheck.exact.sign import exact_sign
 
 __all__ = ["ExactBackend"]
+
+
+def _size_cost(v: Any) -> int:
+    if v.is_Rational:
+        bits = int(v.p).bit_length() + int(v.q).bit_length()
+        return int_op_cost(bits, bits)
+    return 1
 
 
 class ExactBackend(Backend):
@@ -51,8 +59,13 @@ class ExactBackend(Backend):
         return sp.Pow(x, y)
 
     def _is_zero(self, x: sp.Expr) -> bool:
+        syms = x.free_symbols
+        if len(syms) == 1:  # a rational function of one parameter: flint, not SymPy's assumptions
+            frac = as_fraction(x, next(iter(syms)))
+            if frac is not None:
+                return frac[0].is_zero() or assumed_zero(x) is True
         z = x.is_zero
-        if z is None and x.free_symbols:  # parametric: a case split inside claim runs
+        if z is None and syms:  # parametric: a case split inside claim runs
             z = assumed_zero(x)
         return z is True
 
@@ -76,6 +89,9 @@ class ExactBackend(Backend):
         return x
 
     def normalize_array(self, x: np.ndarray) -> np.ndarray:
+        # the sums just formed cost about one product of their numbers' sizes each: counted
+        # against the claim's work budget, so growing rationals end in *undecided*, not a hang
+        charge(sum(_size_cost(v) for v in x), "exact sums of growing rationals")
         return _obj([self.normalize(v) for v in x]) if self.simplify else x
 
     def to_sympy(self, x: sp.Expr) -> sp.Expr:
