@@ -417,7 +417,7 @@ def _stacked(P: TimeExpandedMDP) -> tuple[int, np.ndarray, np.ndarray] | None:
     """``(A, off, nxt)`` when every layer has ``A`` actions per state: the layers' states
     stacked (layer ``t`` is ``off[t]:off[t+1]``) and each pair's successor as a stacked
     index (``-1`` = the end); None otherwise.  Cached on the problem."""
-    cached = getattr(P, "_stacked_layout", False)
+    cached: Any = getattr(P, "_stacked_layout", False)
     if cached is False:
         uniform = _uniform_actions(P)
         cached = None
@@ -999,7 +999,7 @@ def _bound_for_k(values: HorizonValues, k: int, Q: list[np.ndarray], sigma: list
             q2 = Q[t].reshape(-1, A)[idx]
             opt2 = values.optimal[t].reshape(-1, A)[idx]
             qmax = _rowmax(B, q2)
-            has_sub = ~opt2.all(axis=1)
+            has_sub = np.asarray(~opt2.all(axis=1))
             qsub = _rowmax(B, np.where(opt2, ninf, q2))
             follow2 = ~has_sub[:, None] | _gt(B, q2, qsub[:, None])
             smax = _rowmax(B, sigma[t].reshape(-1, A)[idx])
@@ -1049,7 +1049,7 @@ def _bound_rows_stacked(values: HorizonValues, Q: list[np.ndarray], sigma: list[
     q2 = np.concatenate(Q).reshape(-1, A)
     o2 = np.concatenate(values.optimal).reshape(-1, A)
     qmax = _rowmax(B, q2)
-    has_sub = ~o2.all(axis=1)
+    has_sub = np.asarray(~o2.all(axis=1))
     qsub = _rowmax(B, np.where(o2, -B.inf, q2))
     follow = ~has_sub[:, None] | _gt(B, q2, qsub[:, None])
     smax = _rowmax(B, np.concatenate(sigma).reshape(-1, A))

@@ -45,6 +45,7 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -178,6 +179,30 @@ class MDP:
     # Recorded by :func:`from_graph` for models unrolled from cyclic graphs.
     horizon_success = None
     horizon_success_explicit = True
+
+    # The compiled arrays, set by :func:`_compile_into` (declared here for type checkers).
+    name: str
+    parameters: dict
+    tolerance: float
+    source: Any
+    states: tuple
+    index: dict
+    pair_state: np.ndarray
+    pair_action: tuple
+    state_ptr: np.ndarray
+    edge_target: np.ndarray
+    edge_pair: np.ndarray
+    pair_ptr: np.ndarray
+    edge_prob: np.ndarray
+    prior: np.ndarray
+    likelihood: np.ndarray
+    success: np.ndarray
+    initial: np.ndarray
+    height: np.ndarray
+    terminal: np.ndarray
+    _pair_index: dict
+    _blocks: list
+    _converted: dict
 
     def __init__(self, *, states, actions, outcomes, prior, likelihood, success, initial,
                  parameters=None, name=None, tolerance=1e-9, source=None):
