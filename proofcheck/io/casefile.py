@@ -710,44 +710,21 @@ class _TomlSubset:
 
     def blocks(self, text, pos):
         """Tables in dump_case's layout from ``pos`` on: the position after them, or -1."""
-        explicit, tables, cur = self.explicit, self.tables, None
         match = _T_BLOCK.match
         m = match(text, pos)
         while m is not None:
-            hdr, k1, v1, k2, v2, k3, v3, k4, v4 = m.groups()
-            if hdr in explicit:
+            groups = m.groups()
+            if not self.header(groups[0]):
                 return -1
-            explicit.add(hdr)
-            cur = tables.get(hdr)
-            if cur is None:
-                prefix, _, last = hdr.rpartition(".")
-                parent = tables.get(prefix)
-                if parent is not None and last not in parent:
-                    cur = tables[hdr] = parent[last] = {}
-                else:
-                    cur = self.table(hdr)
-                    if cur is None:
-                        return -1
-            if k1:
-                if k1 in cur:
+            cur = self.cur
+            for k, v in zip(groups[1::2], groups[2::2]):
+                if not k:  # the optional pairs fill from the first on
+                    break
+                if k in cur:
                     return -1
-                cur[k1] = v1
-                if k2:
-                    if k2 in cur:
-                        return -1
-                    cur[k2] = v2
-                    if k3:
-                        if k3 in cur:
-                            return -1
-                        cur[k3] = v3
-                        if k4:
-                            if k4 in cur:
-                                return -1
-                            cur[k4] = v4
+                cur[k] = v
             pos = m.end()
             m = match(text, pos)
-        if cur is not None:
-            self.cur = cur
         return pos
 
     def line(self, line):
