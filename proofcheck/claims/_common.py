@@ -10,7 +10,7 @@ from proofcheck.errors import UndecidedError
 from proofcheck.exact.assumptions import assumed_sign
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
-from proofcheck.exact.ratfunc import cancel_univariate, cancel_with_constants
+from proofcheck.exact.ratfunc import fast_cancel
 
 EXACT = get_backend("exact")
 
@@ -23,10 +23,7 @@ def equal(a, b):
     derived numbers with huge numerators are decided as well)."""
     if a.free_symbols or b.free_symbols:
         diff = a - b
-        syms = diff.free_symbols
-        d = cancel_univariate(diff, next(iter(syms))) if len(syms) == 1 else None
-        if d is None:
-            d = cancel_with_constants(diff)
+        d = fast_cancel(diff)
         if d is None:
             d = sp.cancel(sp.together(diff)) if diff.is_rational_function() else sp.simplify(diff)
         if d == 0:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from proofcheck.errors import BudgetExceeded
 
 __all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
-           "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "charge"]
+           "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "active_claim_budget"]
 
 #: Steps of a fresh budget unless ``budget_steps`` says otherwise: enough for every exact
 #: decision on models with 53-bit (float-derived) numbers, about a second of work.
@@ -168,16 +168,17 @@ class _ClaimBudget(WorkBudget):
 
 @contextlib.contextmanager
 def claim_budget() -> Iterator[WorkBudget]:
-    """Within the block, :func:`charge` spends from one budget of ``CLAIM_FACTOR`` times
+    """Within the block, :func:`active_claim_budget` is one budget of ``CLAIM_FACTOR`` times
     :func:`default_steps` (the CLI's ``--budget`` scales it).
 
     Examples
     --------
     >>> with budget_steps(10), claim_budget() as b:
-    ...     charge(1500, "sums of rationals")
+    ...     active_claim_budget().spend(1500, "sums of rationals")
     ...     b.used, b.limit
     (1500, 15000)
-    >>> charge(10 ** 9, "outside any claim: nothing is counted")
+    >>> active_claim_budget() is None  # outside any claim nothing is counted
+    True
     """
     budget = _ClaimBudget(default_steps() * CLAIM_FACTOR)
     token = _CLAIM.set(budget)
@@ -187,9 +188,7 @@ def claim_budget() -> Iterator[WorkBudget]:
         _CLAIM.reset(token)
 
 
-def charge(cost: int, what: str) -> None:
-    """Spend ``cost`` steps of the claim budget in force (none outside :func:`claim_budget`);
-    :class:`~proofcheck.errors.BudgetExceeded` when it runs out."""
-    budget = _CLAIM.get()
-    if budget is not None:
-        budget.spend(cost, what)
+def active_claim_budget() -> WorkBudget | None:
+    """The claim budget in force, or None outside :func:`claim_budget` (then callers need
+    not even estimate their costs)."""
+    return _CLAIM.get()

@@ -39,7 +39,7 @@ try:  # python-flint is a core dependency; the fallback keeps exotic platforms w
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     flint = None
 
-__all__ = ["HAVE_FLINT", "as_fraction", "cancel_univariate", "cancel_with_constants", "poly_to_expr"]
+__all__ = ["HAVE_FLINT", "as_fraction", "cancel_univariate", "cancel_with_constants", "fast_cancel", "poly_to_expr"]
 
 HAVE_FLINT = flint is not None
 
@@ -181,18 +181,16 @@ def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
     return sp.Add(*terms)
 
 
-def _integer_pair(n, d):
-    """Coprime integer polynomials ``(N, D)`` with ``N/D = n/d`` and ``lc(D) > 0``."""
-    scale = n.denom() * d.denom()
-    N = flint.fmpz_poly([int(c) for c in (n * scale).coeffs()])
-    D = flint.fmpz_poly([int(c) for c in (d * scale).coeffs()])
-    g = N.content().gcd(D.content()) if not N.is_zero() else D.content()
-    if g != 1:
-        N = flint.fmpz_poly([c // g for c in N.coeffs()])
-        D = flint.fmpz_poly([c // g for c in D.coeffs()])
-    if D.coeffs()[-1] < 0:
-        N, D = -N, -D
-    return N, D
+def _integer_form(n, d, lead):
+    """``(n*f, d*f)`` for the rational ``f`` that makes both integer polynomials without a
+    common integer factor and the denominator's leading coefficient ``lead`` positive: the
+    normal form ``sympy.cancel`` writes (``fmpq_poly`` or ``fmpq_mpoly`` alike)."""
+    coeffs = list(n.coeffs()) + list(d.coeffs())
+    scale = math.lcm(*[int(c.q) for c in coeffs])
+    factor = flint.fmpq(scale, math.gcd(*[int(c.p) * (scale // int(c.q)) for c in coeffs]))
+    if lead < 0:
+        factor = -factor
+    return n * factor, d * factor
 
 
 @lru_cache(maxsize=1 << 16)
@@ -214,12 +212,13 @@ def cancel_univariate(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     frac = as_fraction(expr, x)
     if frac is None:
         return None
-    N, D = _integer_pair(*frac)
-    num = poly_to_expr(N.coeffs(), x)
-    if D.degree() == 0:
-        den = int(D.coeffs()[0])
+    n, d = frac
+    n, d = _integer_form(n, d, d.coeffs()[-1])
+    num = poly_to_expr(n.coeffs(), x)
+    if d.degree() == 0:
+        den = int(d.coeffs()[0].p)
         return num if den == 1 else num / sp.Integer(den)
-    return num / poly_to_expr(D.coeffs(), x)
+    return num / poly_to_expr(d.coeffs(), x)
 
 
 @lru_cache(maxsize=4096)
@@ -291,13 +290,7 @@ def cancel_with_constants(expr: sp.Expr) -> sp.Expr | None:
     except _NotRational:
         return None
     n, d = _reduce(n, d, field)
-    coeffs = list(n.coeffs()) + list(d.coeffs())
-    scale = math.lcm(*[int(c.q) for c in coeffs])
-    content = math.gcd(*[int(c.p) * (scale // int(c.q)) for c in coeffs])
-    factor = flint.fmpq(scale, content)
-    if d.leading_coefficient() < 0:  # sympy.cancel: the denominator's lex-leading coefficient is positive
-        factor = -factor
-    n, d = n * factor, d * factor
+    n, d = _integer_form(n, d, d.leading_coefficient())  # lex-leading: sympy.cancel's order
     num = _mpoly_expr(n, gens)
     den = _mpoly_expr(d, gens)
     return num / den if den != 1 else num
@@ -309,3 +302,18 @@ def _mpoly_expr(poly, gens):
         factors = [g if e == 1 else sp.Pow(g, sp.Integer(int(e))) for g, e in zip(gens, monom) if e]
         terms.append(sp.Mul(sp.Integer(int(c.p)), *factors))
     return sp.Add(*terms)
+
+
+def fast_cancel(expr: sp.Expr) -> sp.Expr | None:
+    """``sympy.cancel(expr)`` through python-flint (the same form), or None when neither
+    :func:`cancel_univariate` nor :func:`cancel_with_constants` takes ``expr``.
+
+    Examples
+    --------
+    >>> p = sp.Symbol("p")
+    >>> fast_cancel((p ** 2 - 1) / (p - 1)), fast_cancel(sp.sqrt(p)) is None
+    (p + 1, True)
+    """
+    syms = expr.free_symbols
+    fast = cancel_univariate(expr, next(iter(syms))) if len(syms) == 1 else None
+    return fast if fast is not None else cancel_with_constants(expr)

@@ -36,7 +36,7 @@ from proofcheck.engine.coherence import boltzmann_step
 from proofcheck.errors import ProofcheckError, UndecidedError
 from proofcheck.exact.budget import WorkBudget, int_op_cost
 from proofcheck.exact.constant_sign import coprime_base
-from proofcheck.exact.ratfunc import cancel_with_constants
+from proofcheck.exact.ratfunc import fast_cancel
 from proofcheck.exact.sign import exact_sign
 from proofcheck.model.conventions import H_INDEXINGS, Conventions
 from proofcheck.model.mdp import Policy
@@ -617,7 +617,7 @@ def is_identity(lhs, rhs, var, budget=None):
     d = lift_powers(lhs - rhs, var)
     size = max((max(int(r.p).bit_length(), int(r.q).bit_length()) for r in d.atoms(sp.Rational)), default=1)
     budget.spend(sp.count_ops(d) * int_op_cost(size, size), "cancelling a lifted closed-form identity")
-    fast = cancel_with_constants(d)  # python-flint; SymPy's cancel on the same form takes minutes
+    fast = fast_cancel(d)  # python-flint; SymPy's cancel on the same form takes minutes
     if fast is not None:
         return fast == 0
     return sp.cancel(sp.together(d)) == 0

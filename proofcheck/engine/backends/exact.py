@@ -11,8 +11,8 @@ import sympy as sp
 from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
 from proofcheck.errors import ModelError
 from proofcheck.exact.assumptions import assumed_zero
-from proofcheck.exact.budget import charge, int_op_cost
-from proofcheck.exact.ratfunc import as_fraction, cancel_univariate, cancel_with_constants
+from proofcheck.exact.budget import active_claim_budget, int_op_cost
+from proofcheck.exact.ratfunc import as_fraction, fast_cancel
 from proofcheck.exact.sign import exact_sign
 
 __all__ = ["ExactBackend"]
@@ -75,13 +75,9 @@ class ExactBackend(Backend):
     def normalize(self, x: sp.Expr) -> sp.Expr:
         if not self.simplify or x.is_Rational:
             return x
-        syms = x.free_symbols
-        if not syms:
+        if not x.free_symbols:
             return x
-        # python-flint first (the same form as sympy.cancel, a hundred times faster)
-        fast = cancel_univariate(x, next(iter(syms))) if len(syms) == 1 else None
-        if fast is None:
-            fast = cancel_with_constants(x)
+        fast = fast_cancel(x)  # python-flint: the same form as sympy.cancel, far faster
         if fast is not None:
             return fast
         if x.is_rational_function():
@@ -91,7 +87,9 @@ class ExactBackend(Backend):
     def normalize_array(self, x: np.ndarray) -> np.ndarray:
         # the sums just formed cost about one product of their numbers' sizes each: counted
         # against the claim's work budget, so growing rationals end in *undecided*, not a hang
-        charge(sum(_size_cost(v) for v in x), "exact sums of growing rationals")
+        budget = active_claim_budget()
+        if budget is not None:
+            budget.spend(sum(_size_cost(v) for v in x), "exact sums of growing rationals")
         return _obj([self.normalize(v) for v in x]) if self.simplify else x
 
     def to_sympy(self, x: sp.Expr) -> sp.Expr:
