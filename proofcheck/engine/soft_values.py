@@ -19,6 +19,7 @@ import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
+from proofcheck.engine.backends.rational import RationalFunctionBackend
 from proofcheck.model.mdp import MDP, Policy
 
 __all__ = [
@@ -240,7 +241,29 @@ def success_probability(mdp: MDP, policy: Policy | None = None, *, backend: Back
     B = get_backend(backend)
     sv = soft_values(mdp, policy, backend=B, alpha=alpha)
     init = mdp.converted(B)["initial"]
+    if isinstance(B, RationalFunctionBackend):
+        # canonical exact numbers: the terms mu(s) = 0 add exact zeros (one addition per
+        # state of a large model for the one initial state): summed over the support only
+        support = _initial_support(mdp, B, init)
+        if len(support):
+            return B.segment_sum(B.weight(init[support], sv.zv[support]), np.array([0]))[0]
     return B.segment_sum(B.weight(init, sv.zv), np.array([0]))[0]
+
+
+def _initial_support(mdp: MDP, B: Backend, init: np.ndarray) -> np.ndarray:
+    """Indices of the states with ``mu(s) != 0`` (cached per model and backend): each
+    distinct value object of ``init`` is tested once."""
+    key = ("initial-support", B.key)
+    cache = mdp._converted
+    hit = cache.get(key)
+    if hit is not None and hit[0] is init:
+        return hit[1]
+    ids = np.fromiter(map(id, init), dtype=np.uint64, count=len(init))
+    objs = {id(v): v for v in init}
+    zero_ids = np.array([k for k, v in objs.items() if B._is_zero(v)], dtype=np.uint64)
+    support = np.flatnonzero(~np.isin(ids, zero_ids))
+    cache[key] = (init, support)
+    return support
 
 
 def additive_return(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None) -> Scalar:

@@ -808,12 +808,136 @@ def _read_toml(text, where):
         raise CaseFileError(f"{where}: not valid TOML: {str(exc).split(';')[0]}; use shorter numbers") from None
 
 
+# ---------------------------------------------------------------------------- direct route
+
+# The [states] tables exactly as dump_case writes them: one regular expression over the
+# whole run of tables (no per-line Python), the tables kept as tuples of strings.
+_D_VAL = r'"([^"\\\x00-\x1f\x7f]+)"'  # no escape, no control character, not empty
+_D_ACTION = (r"\[states\.([A-Za-z0-9_-]{1,200})\.actions\.([A-Za-z0-9_-]+)\]\n"
+             r'next = "([^"\\\x00-\x1f\x7f]{1,200})"\nprior = ' + _D_VAL + r"\n(?:q = " + _D_VAL + r"\n)?\n*")
+_D_LEAF = r"\[states\.([A-Za-z0-9_-]{1,200})\]\nsuccess = " + _D_VAL + r"\n\n*"
+_D_NC = functools.partial(re.sub, r"\((?!\?)", "(?:")  # the same without groups
+_D_RUN = re.compile("(?:" + _D_NC(_D_ACTION) + "|" + _D_NC(_D_LEAF) + ")*")
+_D_ACTIONS = re.compile(_D_ACTION)
+_D_LEAVES = re.compile(_D_LEAF)
+
+
+def _direct_split(text):
+    """``(doc, actions, leaves)``, or None: the document without ``states`` (read by
+    :func:`_fast_toml`), and the ``[states]`` tables, when they are one run of tables in
+    dump_case's layout (``actions``: ``(state, action, next, prior, q or "")`` per
+    action table, ``leaves``: ``(state, success)`` per terminal table, in file order).
+
+    Not None only when the whole text is a TOML document that tomllib reads as ``doc``
+    plus these tables: the text around the run is a document of the plain subset without
+    ``states`` that resumes with a header, and no table is declared twice.  Everything
+    else (and every error) is left to :func:`_read_toml` on the whole text."""
+    if "\r" in text:
+        return None
+    start = text.find("\n[states.") + 1
+    if start == 0:
+        return None
+    end = _D_RUN.match(text, start).end()
+    if end == start or (end < len(text) and text[end] != "["):
+        return None  # a table outside the layout: its keys could belong to the run
+    actions = _D_ACTIONS.findall(text, start, end)
+    leaves = _D_LEAVES.findall(text, start, end)
+    if len(actions) + len(leaves) != text.count("\n[", start, end) + 1:
+        return None  # (cannot happen: the run is made of these tables)
+    doc = _fast_toml(text[:start] + text[end:])
+    if doc is None or "states" in doc:
+        return None
+    if len({(a[0], a[1]) for a in actions}) != len(actions) or len({x[0] for x in leaves}) != len(leaves):
+        return None  # a table declared twice: tomllib's error
+    return doc, actions, leaves
+
+
+def _direct_model(head, actions, leaves, name):
+    """:func:`_fast_model` of the ``[states]`` tables that :func:`_direct_split` read, built
+    from the strings directly (each distinct number string parsed once), or None where
+    :func:`_read_states` or :func:`_fast_model` could object or decline: the caller then
+    reads the whole text the general way, which reports whatever is wrong in its words."""
+    attrs = head.attrs
+    if head.implicit or "horizon" in attrs or "horizon_success" in attrs or not actions:
+        return None
+    init = attrs.get("initial")
+    if init is not None and init.__class__ is not str:
+        return None
+    try:
+        params = _parse_parameters(attrs.get("parameters"), "graph attribute 'parameters'")
+    except ModelError:
+        return None
+    symbols = {s.name: s for s in params}
+    sa, aa, ta, pa, qa = zip(*actions)
+    sb, vb = zip(*leaves) if leaves else ((), ())
+    acting = set(sa)
+    if not acting.isdisjoint(sb):
+        return None  # success on a state with actions: an error
+    if len(set(zip(sa, ta))) != len(actions) or not "".join(ta).isprintable():
+        return None  # two actions of a state reach one state; a next that is no name
+    names = sorted(acting.union(sb))  # _fast_model's order: by name
+    n, m = len(names), len(actions)
+    index = {s: i for i, s in enumerate(names)}
+    if init is not None and init not in index:
+        return None
+    targets = list(map(index.get, ta))
+    if None in targets:
+        return None  # a next naming no declared state
+    one, nil = sp.Integer(1), sp.Integer(0)
+    parsed = {}
+    try:  # each distinct string once, as _read_states parses it (errors: the general route)
+        for v in dict.fromkeys(pa + qa + vb):
+            if v:
+                parsed[v] = _number(v, "", head.symbols)
+        for v in dict.fromkeys(parsed.values()):  # _fast_model's check, per distinct value
+            if _to_expr(v, symbols, "value") is not v:
+                return None
+    except ProofcheckError:
+        return None
+    state_of = np.fromiter(map(index.__getitem__, sa), dtype=np.int64, count=m)
+    order = np.argsort(state_of, kind="stable")  # actions grouped by state, in file order
+    counts = np.bincount(state_of, minlength=n)
+    state_ptr = np.concatenate([[0], np.cumsum(counts)])
+    edge_target = np.asarray(targets, dtype=np.int64)[order]
+    if init is None:
+        reached = np.zeros(n, dtype=bool)
+        reached[edge_target] = True
+        roots = np.flatnonzero(~reached)
+        if len(roots) != 1:
+            return None
+        init = names[int(roots[0])]
+    get = parsed.get
+    prior = _obj_array(map(get, pa), m)[order]
+    likelihood = _obj_array((get(q, one) for q in qa), m)[order]
+    success = np.full(n, one, dtype=object)
+    if leaves:
+        success[np.fromiter(map(index.__getitem__, sb), dtype=np.int64, count=len(sb))] = _obj_array(map(get, vb), len(vb))
+    initial = np.full(n, nil, dtype=object)
+    initial[index[init]] = one
+    try:
+        mdp = _compile_mdp(names=names, state_ptr=state_ptr, pair_action=[aa[j] for j in order.tolist()],
+                           pair_ptr=np.arange(m + 1, dtype=np.int64), edge_target=edge_target,
+                           edge_prob=np.full(m, one, dtype=object), prior=prior, likelihood=likelihood,
+                           success=success, initial=initial, parameters=params, name=name or "mdp",
+                           tolerance=attrs.get("tolerance", 1e-9))
+    except ModelError:
+        return None
+    if not head.allow_unreachable and not _reachable(mdp).all():
+        return None
+    return mdp
+
+
+def _obj_array(values, n):
+    return np.fromiter(values, dtype=object, count=n)
+
+
 def loads_case(text, where="<string>", *, claims=None):
     """Load a case from TOML text. See :func:`load_case`."""
     if len(text) > MAX_BYTES:
         raise CaseFileError(f"{where}: {len(text)} characters exceed the limit of {MAX_BYTES}")
     with _gc_paused():  # the reading allocates ~10^5 acyclic containers per 10^4 states
-        doc = _read_toml(text, where)
+        direct = _direct_split(text)  # dump_case's [states] tables, read in one pass
+        doc = _read_toml(text, where) if direct is None else direct[0]
         _unknown(doc, _TOP, where)
         meta = _table(doc.get("case", {}), f"{where}: [case]")
         _unknown(meta, _CASE, f"{where}: [case]")
@@ -824,9 +948,16 @@ def loads_case(text, where="<string>", *, claims=None):
         name = meta.get("name", default_name)
         conventions = _parse_conventions(doc.get("conventions", {}), where)
         head = _read_head(doc, where)
-        body = _read_states(doc, where, head)
-        mdp = _fast_model(head, body, name)
-        G = None if mdp is not None else _graph_of(head, body, where)
+        mdp = None if direct is None else _direct_model(head, direct[1], direct[2], name)
+        if mdp is None:
+            if direct is not None:  # the general route, on the whole document
+                direct = None
+                doc = _read_toml(text, where)
+            body = _read_states(doc, where, head)
+            mdp = _fast_model(head, body, name)
+            G = None if mdp is not None else _graph_of(head, body, where)
+        else:
+            G, body = None, None
         expect = doc.get("expect", {})
         del doc, body  # (~10^5 containers per 10^4 states: freed before the validation)
     if G is None:  # the plain case: validated as from_graph validates

@@ -55,6 +55,7 @@ from proofcheck._validation import did_you_mean
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.display import mdp_html, policy_html
 from proofcheck.model.expressions import parse_expression
+from proofcheck.model.validation import _model_codes
 from proofcheck.model.validation import validate as _validate_model
 
 __all__ = ["MDP", "Policy", "from_graph", "to_graph", "unroll", "HorizonSuccessWarning", "HorizonSuccessError"]
@@ -456,6 +457,8 @@ class MDP:
         pol = self._converted.get("policy:prior")
         if pol is None:
             pol = self._converted["policy:prior"] = Policy(self, self.prior.copy())
+            if pol.values.dtype == object:  # a copy: the same groups
+                pol._codes = (pol.values, _model_codes(self, "prior"))
         return pol
 
     def policy(self, table):
@@ -486,7 +489,8 @@ class MDP:
         key = backend.key
         if key not in self._converted:
             self._converted[key] = {
-                attr: _convert_shared(backend, getattr(self, attr))
+                attr: _convert_shared(backend, getattr(self, attr),
+                                      _model_codes(self, attr) if getattr(self, attr).dtype == object else None)
                 for attr in ("edge_prob", "prior", "likelihood", "success", "initial")
             }
         return self._converted[key]
@@ -622,17 +626,23 @@ def _compile_mdp(**kwargs):
     return _compile_into(object.__new__(MDP), **kwargs)
 
 
-def _convert_shared(backend, arr):
+def _convert_shared(backend, arr, codes=None):
     """``backend.array(arr)``, converting each distinct object of an object array once
-    (a large model shares a few value objects: a tree's 32,766 priors are two)."""
+    (a large model shares a few value objects: a tree's 32,766 priors are two).
+    ``codes``: ``arr``'s identity groups, if known (:func:`_model_codes`)."""
     n = len(arr)
     if n < 64 or not isinstance(arr, np.ndarray) or arr.dtype != object:
         return backend.array(arr)
-    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    if len(first) * 2 > n:
+    if codes is None:
+        ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
+        _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        if len(first) * 2 > n:
+            return backend.array(arr)
+        return backend.array(arr[first])[inverse.reshape(-1)]
+    inverse, objects = codes
+    if len(objects) * 2 > n:
         return backend.array(arr)
-    return backend.array(arr[first])[inverse.reshape(-1)]
+    return backend.array(_obj(objects))[inverse]
 
 
 def _validate_float_arrays(mdp):
@@ -730,13 +740,14 @@ class Policy:
     over pairs, in the MDP's pair order, in whatever number type computed it.
     """
 
-    __slots__ = ("mdp", "values", "backend", "_converted")
+    __slots__ = ("mdp", "values", "backend", "_converted", "_codes")
 
     def __init__(self, mdp, values, backend=None):
         self.mdp = mdp
         self.values = values  # treated as immutable: conversions are cached
         self.backend = backend  # None: exact SymPy values
         self._converted = {}
+        self._codes = None  # (values, identity groups of values), when known
 
     def in_backend(self, backend):
         """The values as an array of ``backend``'s numbers (exact policies convert to any;
@@ -746,7 +757,9 @@ class Policy:
                 return self.values
             hit = self._converted.get(backend.key)
             if hit is None or hit[0] is not self.values:
-                hit = self._converted[backend.key] = (self.values, _convert_shared(backend, self.values))
+                known = self._codes
+                codes = known[1] if known is not None and known[0] is self.values else None
+                hit = self._converted[backend.key] = (self.values, _convert_shared(backend, self.values, codes))
             return hit[1]
         if self.backend.key == backend.key:
             return self.values
@@ -1027,10 +1040,9 @@ def _exact_binary_values(mdp):
         if n == 0:
             continue
         # each distinct object once (a large model shares a few value objects)
-        ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
-        _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        inverse, objects = _model_codes(mdp, attr)
         news, changed = [], False
-        for v in arr[first]:
+        for v in objects:
             if not isinstance(v, sp.Rational):
                 k = (v.__class__, v)
                 new = exact_of.get(k)

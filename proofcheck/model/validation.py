@@ -161,11 +161,12 @@ class _Checker:
             return _BAD, str(exc)
         return (_OK, None) if certified else (_UNCERTIFIED, _uncertified_text(expr))
 
-    def statuses(self, arr, lo, hi):
-        """Status (ok / bad / uncertified) of every entry of ``arr``, one check per distinct value."""
-        codes, reps = _distinct(arr)
+    def statuses(self, distinct, lo, hi):
+        """Status (ok / bad / uncertified) of every entry of an array given as ``(codes,
+        values)`` (:func:`_distinct`), one check per distinct value."""
+        codes, reps = distinct
         status = np.fromiter((self.outcome(v, lo, hi)[0] for v in reps), dtype=np.int8, count=len(reps))
-        return status[codes] if len(arr) else np.zeros(0, dtype=np.int8)
+        return status[codes] if len(codes) else np.zeros(0, dtype=np.int8)
 
     def check(self, expr, lo, hi, where, fix):
         """The ordered form: raise or warn for one entry, as the checks are read."""
@@ -191,13 +192,13 @@ class _Checker:
             self._sums[k] = hit
         return hit
 
-    def group_sums_ok(self, arr, ptr, empty_ok):
+    def group_sums_ok(self, distinct, ptr, empty_ok):
         """For each group ``arr[ptr[g]:ptr[g+1]]``: does it sum to 1?  Empty groups give
         ``empty_ok``.  Each distinct sequence of values is summed once: the groups of one
         size are compared as rows of value codes."""
         sizes = np.diff(ptr)
         ok = np.full(len(sizes), bool(empty_ok))
-        codes, reps = _distinct(arr)
+        codes, reps = distinct
         for k in np.unique(sizes[sizes > 0]).tolist():
             groups = np.flatnonzero(sizes == k)
             rows = codes[ptr[groups][:, None] + np.arange(k)]
@@ -211,26 +212,60 @@ class _Checker:
         return ok
 
 
-def _distinct(arr):
-    """``(codes, values)``: ``arr[i]`` equals ``values[codes[i]]`` (by :func:`_key`), the
-    values in the order they first occur.  Entries that are one object are grouped by
-    identity first, in NumPy (a large model shares a few value objects), then by value."""
+def _object_codes(arr):
+    """``(codes, objects)``: ``arr[i] is objects[codes[i]]``, the objects in the order they
+    first occur (grouped by identity, in NumPy: a large model shares a few value objects)."""
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
-    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=n)
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    # numbers (float64 arrays) are grouped by value: ids of their temporary scalars mean nothing
+    keys = np.fromiter(map(id, arr), dtype=np.uint64, count=n) if arr.dtype == object else arr
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # objects by their first occurrence
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[order] = np.arange(len(first))
+    return rank[inverse.reshape(-1)], [arr[i] for i in first[order].tolist()]
+
+
+def _model_codes(mdp, attr):
+    """:func:`_object_codes` of the model's array ``attr``, cached in the model (with its
+    other derived data, which is dropped whenever the arrays change) while the array is
+    the model's."""
+    arr = getattr(mdp, attr)
+    cache = getattr(mdp, "_converted", None)
+    key = ("object-codes", attr)
+    hit = cache.get(key) if isinstance(cache, dict) else None
+    if hit is not None and hit[0] is arr:
+        return hit[1], hit[2]
+    codes, objects = _object_codes(arr)
+    if isinstance(cache, dict):
+        cache[key] = (arr, codes, objects)
+    return codes, objects
+
+
+def _merge_equal(codes, objects):
+    """``(codes, values)`` by value (:func:`_key`) from codes by identity: the values in the
+    order they first occur."""
     keys, values = {}, []
-    code_of = np.empty(len(first), dtype=np.int64)
-    firsts = first.tolist()
-    for o in order.tolist():
-        v = arr[firsts[o]]
+    code_of = np.empty(len(objects), dtype=np.int64)
+    for o, v in enumerate(objects):
         c = keys.setdefault(_key(v), len(keys))
         if c == len(values):
             values.append(v)
         code_of[o] = c
-    return code_of[inverse.reshape(-1)], values
+    return code_of[codes], values
+
+
+def _distinct(arr):
+    """``(codes, values)``: ``arr[i]`` equals ``values[codes[i]]`` (by :func:`_key`), the
+    values in the order they first occur.  Entries that are one object are grouped by
+    identity first, in NumPy (a large model shares a few value objects), then by value."""
+    return _merge_equal(*_object_codes(arr))
+
+
+def _distinct_of(mdp, attr):
+    """:func:`_distinct` of the model's array ``attr`` (its identity groups cached)."""
+    return _merge_equal(*_model_codes(mdp, attr))
 
 
 def _state_of_pair(mdp, j):
@@ -251,14 +286,17 @@ def validate(mdp):
     chk = _Checker(mdp)
     terminal = np.asarray(mdp.state_ptr[1:] == mdp.state_ptr[:-1])
     leaves = np.flatnonzero(terminal)
+    prior, edge_prob = _distinct_of(mdp, "prior"), _distinct_of(mdp, "edge_prob")
+    success_codes, success_values = _distinct_of(mdp, "success")
+    initial = _distinct_of(mdp, "initial")
     problems = (
-        chk.statuses(mdp.prior, 0, 1).any()
-        or chk.statuses(mdp.likelihood, 0, 1).any()
-        or chk.statuses(mdp.edge_prob, 0, 1).any()
-        or not chk.group_sums_ok(mdp.edge_prob, mdp.pair_ptr, empty_ok=False).all()
-        or not chk.group_sums_ok(mdp.prior, mdp.state_ptr, empty_ok=True).all()
-        or chk.statuses(mdp.success[leaves], 0, 1).any()
-        or chk.statuses(mdp.initial, 0, 1).any()
+        chk.statuses(prior, 0, 1).any()
+        or chk.statuses(_distinct_of(mdp, "likelihood"), 0, 1).any()
+        or chk.statuses(edge_prob, 0, 1).any()
+        or not chk.group_sums_ok(edge_prob, mdp.pair_ptr, empty_ok=False).all()
+        or not chk.group_sums_ok(prior, mdp.state_ptr, empty_ok=True).all()
+        or chk.statuses((success_codes[leaves], success_values), 0, 1).any()
+        or chk.statuses(initial, 0, 1).any()
         or not chk.sum_ok(list(mdp.initial))
     )
     if problems:  # replay in the model's order: the first error, warnings in order
@@ -304,7 +342,8 @@ def _ordered_checks(mdp, chk):
 def _reachable(mdp):
     """States reachable from the initial distribution: one vectorised step per height
     level (every edge leads to a lower level, so levels from the top are a topological order)."""
-    reach = np.fromiter((m is not _ZERO and m != 0 for m in mdp.initial), dtype=bool, count=mdp.n_states)
+    codes, objects = _model_codes(mdp, "initial")  # each distinct object tested once
+    reach = np.array([m is not _ZERO and m != 0 for m in objects], dtype=bool)[codes]
     for blk in reversed(mdp.blocks):
         e = blk.edges
         src = mdp.pair_state[mdp.edge_pair[e]]

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
-from proofcheck.engine.backends.base import Backend
+from proofcheck.engine.backends.base import Backend, FusedPass
 from proofcheck.errors import ConventionError, UndecidedError
 
 if TYPE_CHECKING:
@@ -459,6 +459,38 @@ class RationalFunctionBackend(Backend):
         out[:] = [self._convert(v) for v in values]
         return out
 
+    # -- the fused backward pass -------------------------------------------------
+    def fused_pass(self, mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, *,
+                   condition: str | None = None, kl_delta: Any = None,
+                   kl_impossible: str = "keep") -> FusedPass | None:
+        """The soft-value recursion (and ``G``) as one loop over the states, python-flint only.
+
+        The same arithmetic as the generic per-level array code, value for value (each
+        product and sum is formed by the same :class:`FlintRational` rules, so every
+        value is the same canonical rational function), without the per-level object
+        arrays and the multiplications by the shared exact 1 (``tau = 1``, ``q = 1``).
+        ``Zq`` and ``Zv`` are cached on the model for the policy and likelihood arrays
+        given (the model's own, converted once: ``success_probability`` then
+        ``goal_condition`` of the prior make one pass); callers get copies.
+        """
+        if kl_delta is not None or self.impl != "flint" or condition not in (None, "keep", "uniform"):
+            return None
+        ep = mdp.converted(self)["edge_prob"]
+        cache = getattr(mdp, "_converted", None)
+        key = ("fused-pass", self.key)
+        hit = cache.get(key) if isinstance(cache, dict) else None
+        if hit is not None and hit[0] is pi and hit[1] is q and hit[2] is success and hit[3] is ep:
+            zq, zv, w = hit[4], hit[5], hit[6]
+        else:
+            for arr in (pi, q, success, ep):
+                if not isinstance(arr, np.ndarray) or (len(arr) and set(map(type, arr)) != {FlintRational}):
+                    return None
+            zq, zv, w = _pass(mdp, pi, q, success, ep)
+            if isinstance(cache, dict):
+                cache[key] = (pi, q, success, ep, zq, zv, w)
+        g = None if condition is None else _flint_condition(mdp, pi, w, zv, condition, self)
+        return FusedPass(zq.copy(), zv.copy(), g)
+
     # -- scalar hooks ---------------------------------------------------------
     def _log(self, x: Any) -> Any:
         raise _not_rational(f"log({self.to_sympy(x)})", " (a logarithm)")
@@ -507,3 +539,198 @@ class RationalFunctionBackend(Backend):
     def describe(self) -> str:
         how = "python-flint fmpq_poly" if self.impl == "flint" else "SymPy QQ.frac_field"
         return f"exact rational functions of the parameters ({how}, canonical, no expression trees)"
+
+
+# ---------------------------------------------------------------------------- fused pass
+
+def _pass(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
+          ep: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[list[Any], list[Any], list[Any]]]:
+    """The backward pass: level-wise on polynomials (:func:`_poly_levels`) where it
+    applies, else state by state (:func:`_flint_pass`)."""
+    one = _ONE_ELEM
+    if mdp.n_pairs and len(ep) == mdp.n_pairs and all(x is one for x in ep) and all(x is one for x in q):
+        pil = pi.tolist()
+        leaves = success[mdp.terminal].tolist()
+        if all(x.d is None for x in pil) and all(x.d is None for x in leaves):
+            names = {x.v for x in pil} | {x.v for x in leaves}
+            names.discard(None)
+            if len(names) <= 1:
+                return _poly_levels(mdp, pil, success, next(iter(names)) if names else "")
+    return _flint_pass(mdp, pi, q, success, ep)
+
+
+def _flint_pass(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
+                ep: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[list[Any], list[Any], list[Any]]]:
+    """``(zq, zv, w)`` with ``w = pi * zq`` per pair: states from the last (the lowest
+    height level) to the first, a topological order of the backward pass.
+
+    Each product and sum is the one :class:`FlintRational`'s operators form (inlined for
+    two polynomials: ``n * n`` or ``n + n``, the variable of the first operand that has
+    one), and the products by the shared exact 1 are skipped as ``__mul__`` skips them."""
+    n, m = mdp.n_states, mdp.n_pairs
+    one = _ONE_ELEM
+    Fr = FlintRational
+    state_ptr = mdp.state_ptr.tolist()
+    pair_ptr = mdp.pair_ptr.tolist()
+    tgt = mdp.edge_target.tolist()
+    epl, ql, pil = ep.tolist(), q.tolist(), pi.tolist()
+    zv: list[Any] = success.tolist()  # the terminals' entries stay; the others are replaced
+    zq: list[Any] = [None] * m
+    w: list[Any] = [None] * m
+    # one outcome per pair with tau = 1 and q = 1: Zq(s, a) is Zv(next), the same object
+    simple = len(tgt) == m and all(x is one for x in epl) and all(x is one for x in ql)
+    for i in range(n - 1, -1, -1):
+        lo, hi = state_ptr[i], state_ptr[i + 1]
+        if lo == hi:
+            continue
+        tot = None
+        for j in range(lo, hi):
+            if simple:
+                z = zv[tgt[j]]
+            else:
+                acc = None
+                for e in range(pair_ptr[j], pair_ptr[j + 1]):
+                    t = epl[e]
+                    x = zv[tgt[e]]
+                    x = x if t is one else t * x
+                    acc = x if acc is None else acc + x
+                qj = ql[j]
+                z = acc if qj is one else qj * acc
+            zq[j] = z
+            a = pil[j]
+            av, zv_ = a.v, z.v
+            if a.d is None and z.d is None and (av is None or zv_ is None or av == zv_):
+                x = Fr(a.n * z.n, None, av or zv_)
+            else:
+                x = a * z
+            w[j] = x
+            if tot is None:
+                tot = x
+            else:
+                tv, xv = tot.v, x.v
+                if tot.d is None and x.d is None and (tv is None or xv is None or tv == xv):
+                    tot = Fr(tot.n + x.n, None, tv or xv)
+                else:
+                    tot = tot + x
+        zv[i] = tot
+    zq_arr = np.empty(m, dtype=object)
+    zq_arr[:] = zq
+    zv_arr = np.empty(n, dtype=object)
+    zv_arr[:] = zv
+    return zq_arr, zv_arr, ([x.n for x in w], [x.d for x in w], [x.v for x in w])
+
+
+def _poly_levels(mdp: MDP, pil: list[Any], success: np.ndarray,
+                 name: str) -> tuple[np.ndarray, np.ndarray, tuple[list[Any], list[Any], list[Any]]]:
+    """:func:`_flint_pass` where every pair has one outcome with ``tau = 1`` and ``q = 1``
+    and every policy value and leaf success is a polynomial in one variable ``name`` (or
+    a constant): then every value is a polynomial, and each height level is three array
+    operations on the ``fmpq_poly`` numerators (NumPy calls their ``*`` and ``+``): the
+    products ``pi * Zq`` and the per-state sums, in the order :func:`_flint_pass` forms
+    them.  The variable of each value follows :class:`FlintRational`'s rule (the first
+    operand's, else the second's), as flags."""
+    n, m = mdp.n_states, mdp.n_pairs
+    Fr = FlintRational
+    pin = np.fromiter((x.n for x in pil), dtype=object, count=m)
+    piv = np.fromiter((x.v is not None for x in pil), dtype=bool, count=m)
+    zvn = np.empty(n, dtype=object)
+    zvf = np.zeros(n, dtype=bool)
+    term = np.flatnonzero(mdp.terminal)
+    leaves = success[term].tolist()
+    zvn[term] = np.fromiter((x.n for x in leaves), dtype=object, count=len(leaves))
+    zvf[term] = [x.v is not None for x in leaves]
+    wn = np.empty(m, dtype=object)
+    wf = np.zeros(m, dtype=bool)
+    tgt_all = mdp.edge_target
+    for blk in mdp.blocks[1:]:
+        p, st = blk.pairs, blk.states
+        tgt = tgt_all[p]
+        w_l = pin[p] * zvn[tgt]
+        f_l = piv[p] | zvf[tgt]
+        wn[p], wf[p] = w_l, f_l
+        starts = mdp.state_ptr[st.start:st.stop] - p.start
+        zvn[st] = np.add.reduceat(w_l, starts)
+        zvf[st] = np.logical_or.reduceat(f_l, starts)
+    zv = success.copy()
+    inner = np.flatnonzero(~mdp.terminal)
+    zv[inner] = np.fromiter((Fr(x, None, name if f else None)
+                             for x, f in zip(zvn[inner].tolist(), zvf[inner].tolist())), dtype=object, count=len(inner))
+    zq = zv[tgt_all]
+    return zq, zv, (wn.tolist(), [None] * m, [name if f else None for f in wf.tolist()])
+
+
+def _flint_condition(mdp: MDP, pi: np.ndarray, w: tuple[list[Any], list[Any], list[Any]], zv: np.ndarray,
+                     impossible: str, B: RationalFunctionBackend) -> np.ndarray:
+    """``G(pi) = w / Zv(s)`` per pair (``w = pi * Zq`` as numerators, denominators and
+    variables); where ``Zv(s) = 0``, ``pi`` ("keep") or uniform, as ``goal_condition``'s
+    generic division does.
+
+    States with two actions, a polynomial ``Zv`` of positive degree and two non-zero
+    polynomial ``w`` (most states of a tree) are done together, as array operations:
+    ``gcd(a, a + b) = gcd(a, b) = gcd(b, a + b)``, so one gcd and one monic denominator
+    serve both actions, exactly what ``a / Zv`` and ``b / Zv`` each reduce to
+    (:meth:`FlintRational._canonical`).  The other states divide one pair at a time."""
+    m, n = mdp.n_pairs, mdp.n_states
+    Fr = FlintRational
+    wn, wd, wv = w
+    out: list[Any] = [None] * m
+    state_ptr = mdp.state_ptr
+    zvl = zv.tolist()
+    zdeg = np.fromiter((z.n.degree() if z.d is None else -2 for z in zvl), dtype=np.int64, count=n)
+    pair_deg = np.fromiter((x.degree() if d is None else -2 for x, d in zip(wn, wd)), dtype=np.int64, count=m)
+    los = state_ptr[:-1]
+    two = np.flatnonzero((np.diff(state_ptr) == 2) & (zdeg > 0))
+    da, db = pair_deg[los[two]], pair_deg[los[two] + 1]
+    # one w = 0: Zv(s) is the other w, so G is 0 and 1 (what _canonical makes of w / Zv)
+    for j, k in ((los[two[(da == -1) & (db >= 0)]], 1), (los[two[(db == -1) & (da >= 0)]] + 1, -1)):
+        for jj in j.tolist():
+            out[jj] = Fr(wn[jj], None, None)
+            out[jj + k] = Fr(_flint.fmpq_poly([1]), None, None)
+    one_zero = two[((da == -1) & (db >= 0)) | ((db == -1) & (da >= 0))]
+    two = two[(da >= 0) & (db >= 0)]  # non-zero polynomials
+    if len(two):
+        lo = los[two]
+        wna = np.empty(m, dtype=object)
+        wna[:] = wn
+        na, nb = wna[lo], wna[lo + 1]
+        d = np.fromiter((zvl[i].n for i in two.tolist()), dtype=object, count=len(two))
+        g = np.frompyfunc(lambda x, y: x.gcd(y), 2, 1)(na, nb)
+        red = np.flatnonzero(np.fromiter((x.degree() > 0 for x in g), dtype=bool, count=len(g)))
+        if len(red):
+            gr = g[red]
+            na[red], nb[red], d[red] = na[red] // gr, nb[red] // gr, d[red] // gr
+        lc = np.fromiter((x[x.degree()] for x in d), dtype=object, count=len(d))
+        scale = np.flatnonzero(lc != 1)
+        if len(scale):
+            ls = lc[scale]
+            na[scale], nb[scale], d[scale] = na[scale] / ls, nb[scale] / ls, d[scale] / ls
+        zvar = [zvl[i].v for i in two.tolist()]
+        for j, x, y, den, zv_ in zip(lo.tolist(), na.tolist(), nb.tolist(), d.tolist(), zvar):
+            va, vb = wv[j] or zv_, wv[j + 1] or zv_
+            if den.degree() == 0:
+                out[j] = Fr(x, None, va if x.degree() > 0 else None)
+                out[j + 1] = Fr(y, None, vb if y.degree() > 0 else None)
+            else:
+                out[j] = Fr(x, den, va)
+                out[j + 1] = Fr(y, den, vb)
+    done = np.zeros(n, dtype=bool)
+    done[two] = True
+    done[one_zero] = True
+    done |= mdp.terminal
+    pil = pi.tolist() if impossible == "keep" else None
+    ptr = state_ptr.tolist()
+    for i in np.flatnonzero(~done).tolist():
+        lo_, hi = ptr[i], ptr[i + 1]
+        z = zvl[i]
+        if z.n.is_zero():
+            if pil is not None:
+                out[lo_:hi] = pil[lo_:hi]
+            else:
+                u = B._convert(sp.Rational(1, hi - lo_))
+                out[lo_:hi] = [u] * (hi - lo_)
+            continue
+        for j in range(lo_, hi):
+            out[j] = Fr(wn[j], wd[j], wv[j]) / z
+    arr = np.empty(m, dtype=object)
+    arr[:] = out
+    return arr
