@@ -8,11 +8,18 @@ from proofcheck.claims.registry import ClaimResult, Verdict, fmt
 from proofcheck.engine import get_backend, occupancy
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.assumptions import assumed_sign
+from proofcheck.exact.case_memo import memoized
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
 from proofcheck.exact.ratfunc import fast_cancel
 
 EXACT = get_backend("exact")
+
+
+def per_policy(mdp, key, policy, compute):
+    """``compute()``, a function of ``policy`` on ``mdp``, once per model and policy object
+    (claims and the cases of a parametric run ask for the same values; exact/case_memo.py)."""
+    return memoized(mdp, (*key, id(policy)), lambda: (policy, compute()))[1]  # keeps the policy (its id) alive
 
 
 def equal(a, b):

@@ -18,6 +18,7 @@ from proofcheck.engine import (
 from proofcheck.engine.coherence import kl_causal
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.intervals import interval_context, interval_eval
+from proofcheck.exact.ratfunc import fast_cancel
 from proofcheck.model.mdp import Policy, _obj
 
 __all__ = ["check_global_local", "check_one_step_objective"]
@@ -91,6 +92,13 @@ def _expected_log_form(mdp, j, val):
     return out
 
 
+def _simplified(x):
+    """A rational function in lowest terms by flint (sympy.simplify costs ~0.1 s a call, and
+    its first call imports sympy.physics); other values (radicals) through SymPy."""
+    fast = fast_cancel(x)
+    return fast if fast is not None else sp.radsimp(sp.simplify(x))
+
+
 def _one_step_maximiser(mdp):
     """``pi*(a|s) ∝ p(a|s) exp(rbar(s,a))`` with ``rbar = log q + E_tau[log continuation]``
     (the continuation: leaf success, or the forced steps after the choice), and the optimal
@@ -103,7 +111,7 @@ def _one_step_maximiser(mdp):
         if hi == lo:
             continue
         z = sum(w[lo:hi], sp.Integer(0))
-        values += [sp.radsimp(sp.simplify(w[j] / z)) if z != 0 else mdp.prior[j] for j in range(lo, hi)]
+        values += [_simplified(w[j] / z) if z != 0 else mdp.prior[j] for j in range(lo, hi)]
         if mdp.initial[i] != 0:
             best += mdp.initial[i] * (sp.log(z) if z != 0 else -sp.oo)
     return Policy(mdp, _obj(values)), best

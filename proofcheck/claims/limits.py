@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofcheck.claims._common import EXACT, Verdict, result
+from proofcheck.claims._common import EXACT, Verdict, per_policy, result
 from proofcheck.claims.registry import claim
 from proofcheck.engine import (
     additive_return,
@@ -36,6 +36,7 @@ from proofcheck.engine import (
 )
 from proofcheck.engine.coherence import kl_causal
 from proofcheck.errors import ModelError, UndecidedError
+from proofcheck.exact.case_memo import memoized
 from proofcheck.model.mdp import Policy, from_graph
 from proofcheck.symbolic.closed_forms import (
     ALPHA,
@@ -94,18 +95,23 @@ def limit_incoherence(mdp, policy):
     state (its Boltzmann probability then decays like ``r^(1/delta)``, so the KL term grows
     like ``1/delta``); otherwise the KL to the limit, by continuity.
     """
-    return kl_causal(mdp, policy, boltzmann_limit(mdp, policy))
+    return per_policy(mdp, ("limit incoherence",), policy,
+                      lambda: kl_causal(mdp, policy, boltzmann_limit(mdp, policy)))
 
 
 def _is_optimal(mdp, policy, objective, best=None):
     name, fn = _OBJ[objective]
-    val = fn(mdp, policy)
+    val = per_policy(mdp, ("objective", objective), policy, lambda: fn(mdp, policy))
     best = optimal_values(mdp, objective).value() if best is None else best
     return EXACT.compare(val, best) == 0, val, best
 
 
 def _first_optimal(mdp, objective):
     """The deterministic optimal policy taking the first optimal action everywhere."""
+    return memoized(mdp, ("first optimal", objective), lambda: _make_first_optimal(mdp, objective))
+
+
+def _make_first_optimal(mdp, objective):
     mask = optimal_values(mdp, objective).greedy_mask()
     vals = [sp.Integer(0)] * mdp.n_pairs
     for i in range(mdp.n_states):
@@ -117,6 +123,11 @@ def _first_optimal(mdp, objective):
 
 
 def _deterministic_policies(mdp, limit=POLICY_ENUMERATION_LIMIT):
+    # one list per model, so that values memoized per policy serve every claim and case
+    return memoized(mdp, ("deterministic policies", limit), lambda: _enumerate_deterministic(mdp, limit))
+
+
+def _enumerate_deterministic(mdp, limit):
     states = [i for i in range(mdp.n_states) if not mdp.terminal[i]]
     counts = [mdp.state_ptr[i + 1] - mdp.state_ptr[i] for i in states]
     if int(np.prod([int(c) for c in counts], dtype=object)) > limit:

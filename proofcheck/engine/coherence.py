@@ -18,7 +18,7 @@ import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
-from proofcheck.engine.goal_conditioning import _divide_per_state, _wrap
+from proofcheck.engine.goal_conditioning import _divide_per_state, _memo, _wrap
 from proofcheck.engine.soft_values import _soft_values, likelihoods, occupancy
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, Policy
@@ -100,9 +100,15 @@ def soft_policy(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
     conv = conventions or Conventions()
     if delta is not None:
         conv = conv.replace(delta=delta)
-    pi = (policy or mdp.prior_policy()).in_backend(B)
-    q, success = likelihoods(mdp, B)
-    return _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)
+
+    def compute() -> tuple[Policy | None, Policy]:
+        pi = (policy or mdp.prior_policy()).in_backend(B)
+        q, success = likelihoods(mdp, B)
+        return policy, _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)  # keeps the policy alive
+
+    setting = (type(conv.delta).__name__, conv.delta) if f == "boltzmann" else conv.argmax_ties
+    key = ("f-soft", f, setting, conv.impossible, None if policy is None else id(policy))
+    return _memo(mdp, B, key, compute)[1]
 
 
 def boltzmann_policy(mdp: MDP, policy: Policy | None = None, delta: sp.Expr | float = 1, *,
@@ -234,12 +240,11 @@ def iterate_coherence(mdp: MDP, n: int, policy: Policy | None = None, f: str = "
     """
     B = get_backend(backend)
     conv = conventions or Conventions()
-    pi = (policy or mdp.prior_policy()).in_backend(B)
-    q, success = likelihoods(mdp, B)
-    out = [_wrap(mdp, pi, B)]
+    out = [_wrap(mdp, (policy or mdp.prior_policy()).in_backend(B), B)]
+    step = policy  # each step is the memoized f-soft policy of the previous one
     for _ in range(n):
-        pi = _f_soft(mdp, pi, q, success, B, f, conv)
-        out.append(_wrap(mdp, pi, B))
+        step = soft_policy(mdp, step, f, backend=B, conventions=conv)
+        out.append(step)
     return out
 
 

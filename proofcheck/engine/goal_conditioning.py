@@ -9,14 +9,21 @@ likelihoods.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike
 from proofcheck.engine.soft_values import _soft_values, likelihoods
+from proofcheck.exact.case_memo import memoized
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, Policy
+
+T = TypeVar("T")
 
 __all__ = [
     "goal_condition",
@@ -57,6 +64,12 @@ def _divide_per_state(mdp: MDP, w: np.ndarray, total: np.ndarray, pi: np.ndarray
     return B.normalize_array(new)
 
 
+def _memo(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, shared by every call with the same ``key`` on ``mdp`` in exact arithmetic
+    (parametric case splits and claims re-run the same re-training; see exact/case_memo.py)."""
+    return memoized(mdp, (B.key, *key), compute) if B.exact else compute()
+
+
 def _wrap(mdp: MDP, values: np.ndarray, B: Backend) -> Policy:
     return Policy(mdp, values, None if B.exact and getattr(B, "sympy_values", True) else B)
 
@@ -91,12 +104,19 @@ def goal_condition(mdp: MDP, policy: Policy | None = None, *, backend: BackendLi
     """
     B = get_backend(backend)
     conv = conventions or Conventions()
-    pi = (policy or mdp.prior_policy()).in_backend(B)
-    q, success = likelihoods(mdp, B, alpha)
+
+    def compute() -> tuple[Policy | None, Policy]:
+        pi = (policy or mdp.prior_policy()).in_backend(B)
+        q, success = likelihoods(mdp, B, alpha)
+        if likelihood is not None:
+            q = likelihood
+        new, _, _ = _condition(mdp, pi, q, success, B, conv.impossible)
+        return policy, _wrap(mdp, new, B)  # the stored result keeps the policy (its id is in the key) alive
+
     if likelihood is not None:
-        q = likelihood
-    new, _, _ = _condition(mdp, pi, q, success, B, conv.impossible)
-    return _wrap(mdp, new, B)
+        return compute()[1]
+    key = ("G", conv.impossible, None if policy is None else id(policy), type(alpha).__name__, alpha)
+    return _memo(mdp, B, key, compute)[1]
 
 
 def retrain(mdp: MDP, k: int, policy: Policy | None = None, *, backend: BackendLike = None,
@@ -128,12 +148,11 @@ def retrain(mdp: MDP, k: int, policy: Policy | None = None, *, backend: BackendL
         raise ValueError(f"k = {k!r} must be a non-negative integer number of re-training steps")
     B = get_backend(backend)
     conv = conventions or Conventions()
-    q, success = likelihoods(mdp, B)
-    pi = (policy or mdp.prior_policy()).in_backend(B)
-    out = [_wrap(mdp, pi, B)]
+    out = [_wrap(mdp, (policy or mdp.prior_policy()).in_backend(B), B)]
+    step = policy  # None: the prior, so that every re-training of the model shares its steps
     for _ in range(k):
-        pi, _, _ = _condition(mdp, pi, q, success, B, conv.impossible)
-        out.append(_wrap(mdp, pi, B))
+        step = goal_condition(mdp, step, backend=B, conventions=conv)
+        out.append(step)
     return out
 
 
@@ -192,15 +211,23 @@ def fold_sequence(mdp: MDP, n: int, *, cumulative: bool, backend: BackendLike = 
     conv = conventions or Conventions()
     q0, success = likelihoods(mdp, B)
     prior = mdp.converted(B)["prior"]
-    q = q0
     seq = [_wrap(mdp, prior, B)]
     prior_zero = B.is_zero(prior)
     safe_prior = B.where(prior_zero, B.one, prior)
-    for _ in range(n):
+
+    def fold_step(previous: tuple | None) -> tuple:
+        q = q0 if previous is None else previous[2]
         h, _, _ = _condition(mdp, prior, q, success, B, conv.impossible)
-        seq.append(_wrap(mdp, h, B))
         term = h if conv.fold_term == "posterior" else B.where(prior_zero, B.zero, h / safe_prior)
-        q = B.normalize_array((q if cumulative else q0) * term)
+        # the step keeps its predecessor (whose id is in its key) alive
+        return previous, _wrap(mdp, h, B), B.normalize_array((q if cumulative else q0) * term)
+
+    zeros = tuple(map(bool, prior_zero))  # decided by the case in force, outside the steps
+    state: tuple | None = None
+    for _ in range(n):
+        key = ("fold", cumulative, conv.fold_term, conv.impossible, zeros, id(state))
+        state = _memo(mdp, B, key, functools.partial(fold_step, state))
+        seq.append(state[1])
     return seq
 
 

@@ -16,6 +16,7 @@ from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
 from proofcheck.engine.coherence import _normalise_per_state
 from proofcheck.engine.goal_conditioning import _wrap
 from proofcheck.engine.soft_values import additive_return, likelihoods, success_probability
+from proofcheck.exact.case_memo import memoized
 from proofcheck.model.mdp import MDP, Policy
 
 __all__ = ["OptimalValues", "optimal_values", "optimal_policy", "is_optimal"]
@@ -70,6 +71,12 @@ def optimal_values(mdp: MDP, objective: str = "return", *, backend: BackendLike 
     """
     _check_objective(objective)
     B = get_backend(backend)
+    if B.exact:  # claims and their parametric cases ask for the same values (exact/case_memo.py)
+        return memoized(mdp, ("optimal values", B.key, objective), lambda: _optimal_values(mdp, objective, B))
+    return _optimal_values(mdp, objective, B)
+
+
+def _optimal_values(mdp: MDP, objective: str, B: Backend) -> OptimalValues:
     q, success = likelihoods(mdp, B)
     ep = mdp.converted(B)["edge_prob"]
     additive = objective == "return"
@@ -109,8 +116,13 @@ def optimal_policy(mdp: MDP, objective: str = "return", *, backend: BackendLike 
     """
     ov = optimal_values(mdp, objective, backend=backend)
     B = ov.backend
-    w = B.where(ov.greedy_mask(), B.one, B.zero)
-    return _wrap(mdp, _normalise_per_state(mdp, w, None, B, "uniform"), B)
+
+    def compute() -> Policy:
+        w = B.where(ov.greedy_mask(), B.one, B.zero)
+        return _wrap(mdp, _normalise_per_state(mdp, w, None, B, "uniform"), B)
+
+    # one object per model, so that values memoized per policy are shared
+    return memoized(mdp, ("optimal policy", B.key, objective, id(ov)), compute) if B.exact else compute()
 
 
 def is_optimal(mdp: MDP, policy: Policy, objective: str = "return", *, backend: BackendLike = None) -> bool:

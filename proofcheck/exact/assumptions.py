@@ -23,6 +23,7 @@ from typing import Any
 
 import sympy as sp
 
+from proofcheck.exact._trace import note, tracing
 from proofcheck.exact.conditions import Condition, conjunction, parametric_condition
 from proofcheck.exact.regions import Region
 
@@ -140,6 +141,13 @@ def assumed_sign(expr: Any) -> int | None:
     whose sign condition cannot be derived (the caller then raises its UndecidedError).
     Exact signs and the claims' equality tests call this hook just before giving up.
     """
+    answer = _sign_in_case(expr)
+    if tracing():  # a memoized computation replays its questions (exact/case_memo.py)
+        note(assumed_sign, (expr,), answer)
+    return answer
+
+
+def _sign_in_case(expr):
     st, expr = _active(expr)
     if st is None:
         return None
@@ -153,6 +161,13 @@ def assumed_zero(expr: Any) -> bool | None:
     value that vanishes somewhere in the range (``1 - p`` at ``p = 1``) splits the run
     into the cases "= 0" and "!= 0".  None outside a run or when undecidable.
     """
+    answer = _zero_in_case(expr)
+    if tracing():
+        note(assumed_zero, (expr,), answer)
+    return answer
+
+
+def _zero_in_case(expr):
     st, expr = _active(expr)
     if st is None:
         return None

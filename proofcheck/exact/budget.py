@@ -30,6 +30,7 @@ import contextvars
 from collections.abc import Iterator
 
 from proofcheck.errors import BudgetExceeded
+from proofcheck.exact._trace import note, tracing
 
 __all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
            "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "active_claim_budget"]
@@ -160,6 +161,11 @@ _CLAIM: contextvars.ContextVar[WorkBudget | None] = contextvars.ContextVar("proo
 class _ClaimBudget(WorkBudget):
     __slots__ = ()
 
+    def spend(self, cost: int, what: str = "exact arithmetic") -> None:
+        super().spend(cost, what)
+        if tracing():  # a memoized computation replays its charges (exact/case_memo.py)
+            note(_charge_claim, (cost, what), None)
+
     def message(self, cost: int, what: str) -> str:
         need = -(-2 * (self.used + cost) // CLAIM_FACTOR)  # --budget counts one decision's steps
         return (f"the claim's work budget of {self.limit} steps ({CLAIM_FACTOR} x --budget) is exhausted "
@@ -186,6 +192,12 @@ def claim_budget() -> Iterator[WorkBudget]:
         yield budget
     finally:
         _CLAIM.reset(token)
+
+
+def _charge_claim(cost: int, what: str) -> None:
+    budget = _CLAIM.get()
+    if budget is not None:
+        budget.spend(cost, what)
 
 
 def active_claim_budget() -> WorkBudget | None:

@@ -179,6 +179,19 @@ def describe_set(solution, x, domain):
     return " or ".join(out) + " " + rng
 
 
+def _exact_fraction(v):
+    r = sp.Rational(v)  # a Float's exact binary value
+    return Fraction(int(r.p), int(r.q))
+
+
+def _simplest_between(lo, hi):
+    """The rational with the smallest denominator in ``[lo, hi]`` (continued fractions)."""
+    n = lo.numerator // lo.denominator
+    if n == lo or n + 1 <= hi:
+        return Fraction(n if n == lo else n + 1)
+    return n + 1 / _simplest_between(1 / (hi - n), 1 / (lo - n))
+
+
 def rational_between(a, b):
     """A rational strictly between the real algebraic numbers ``a < b``.
 
@@ -189,6 +202,16 @@ def rational_between(a, b):
     """
     if a.is_Rational and b.is_Rational:
         return (a + b) / 2
+    # the 40-digit values registered from flint's isolating balls (error far below 1e-35)
+    # bound a rational window inside (a, b); SymPy's evalf of CRootOf refines its own
+    # isolating intervals instead, seconds per root for the degree-30 roots of a tree model
+    lo, hi = (_exact_fraction(v if v.is_Rational else approx(v)) for v in (a, b))
+    margin = (1 + abs(lo) + abs(hi)) / Fraction(10) ** 32
+    if hi - lo > 4 * margin:
+        m = _simplest_between(lo + margin, hi - margin)
+        t = sp.Rational(m.numerator, m.denominator)
+        if less(a, t) and less(t, b):  # decided exactly (40-digit values, else refinement)
+            return t
     dps = 30
     while dps < 5000:
         m = sp.Rational((sp.N(a, dps) + sp.N(b, dps)) / 2)

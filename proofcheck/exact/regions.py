@@ -74,6 +74,8 @@ def _numeric(v: Any) -> Any:
 
 @lru_cache(maxsize=1 << 14)
 def _less_algebraic(a: Any, b: Any) -> bool:
+    if a == b:  # the same number (SymPy's Lt would refine CRootOf intervals to find out)
+        return False
     # 40-digit values first: they decide whenever the numbers differ by more than their
     # error; only closer pairs refine the isolating intervals of CRootOf exactly
     x, y = _numeric(a), _numeric(b)

@@ -1,0 +1,160 @@
+"""Memoized exact results (proofcheck.exact.case_memo): a stored result is reused only when
+the case in force answers its questions as before, and a reuse charges the claim budget as
+recomputing would; verdicts with and without the memo are identical."""
+
+import gc
+
+import pytest
+import sympy as sp
+
+from proofcheck import load_case
+from proofcheck.claims.parametric import run_parametric
+from proofcheck.claims.registry import run_claim
+from proofcheck.claims.result import ClaimResult, Verdict
+from proofcheck.exact import case_memo
+from proofcheck.exact.budget import active_claim_budget, budget_steps, claim_budget
+from proofcheck.exact.sign import exact_sign
+
+p = sp.Symbol("p", real=True)
+
+
+class Owner:
+    """A stand-in for a model (the memo keys on any weak-referenceable object)."""
+
+
+def test_same_key_computes_once_and_owners_are_separate():
+    a, b, calls = Owner(), Owner(), []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert case_memo.memoized(a, "k", compute) == 1
+    assert case_memo.memoized(a, "k", compute) == 1
+    assert case_memo.memoized(b, "k", compute) == 2
+    assert case_memo.memoized(a, "other", compute) == 3
+    assert case_memo.memo_size(a) == 2
+
+
+def test_results_go_with_their_owner():
+    a = Owner()
+    case_memo.memoized(a, "k", lambda: 1)
+    n = len(case_memo._STORE)
+    del a
+    gc.collect()
+    assert len(case_memo._STORE) == n - 1
+
+
+def test_budget_settings_are_part_of_the_key():
+    a, calls = Owner(), []
+    case_memo.memoized(a, "k", lambda: calls.append(1))
+    with budget_steps(10):
+        case_memo.memoized(a, "k", lambda: calls.append(1))
+    with claim_budget():
+        case_memo.memoized(a, "k", lambda: calls.append(1))
+    assert len(calls) == 3
+
+
+def _sign_dependent(owner, calls):
+    """A memoized value that depends on the case's sign of p - 1/2."""
+    def compute():
+        calls.append(1)
+        return exact_sign(p - sp.Rational(1, 2))
+    return case_memo.memoized(owner, "sign", compute)
+
+
+def test_a_result_is_reused_only_where_the_case_gives_the_same_answers():
+    owner, calls = Owner(), []
+
+    def check():
+        s = _sign_dependent(owner, calls)
+        return ClaimResult("X", "", "", Verdict.HOLDS if s >= 0 else Verdict.FAILS, f"sign {s}")
+
+    res = run_parametric(check, {p: (0, 1)})
+    # the three cases p < 1/2, p = 1/2, p > 1/2 each compute once (the first run, with no
+    # decision taken, raises the case split before anything is stored)
+    assert len(calls) == 4
+    assert res.summary == "holds iff p >= 1/2 (on [0, 1])"
+    again = run_parametric(check, {p: (0, 1)})
+    assert len(calls) == 4 and again.summary == res.summary  # every case replays its answer
+
+
+def test_a_replay_charges_the_claim_budget_as_recomputing_would():
+    owner = Owner()
+
+    def compute():
+        active_claim_budget().spend(700, "sums")
+        active_claim_budget().spend(300, "products")
+        return "value"
+
+    with claim_budget() as first:
+        case_memo.memoized(owner, "cost", compute)
+    with claim_budget() as second:
+        assert case_memo.memoized(owner, "cost", lambda: pytest.fail("recomputed"))
+    assert first.used == second.used == 1000
+
+
+def test_a_replay_that_runs_out_of_budget_says_so_like_the_computation():
+    owner = Owner()
+
+    def compute():
+        active_claim_budget().spend(15, "sums of rationals")
+        return 1
+
+    with budget_steps(1), claim_budget():  # 1500 steps
+        case_memo.memoized(owner, "cost", compute)
+    with budget_steps(1), claim_budget() as b:
+        b.spend(1490, "earlier work")
+        with pytest.raises(Exception) as replayed:
+            case_memo.memoized(owner, "cost", compute)
+    with budget_steps(1), claim_budget() as b:
+        b.spend(1490, "earlier work")
+        with pytest.raises(Exception) as computed:
+            compute()
+    assert str(replayed.value) == str(computed.value)
+
+
+def test_a_nested_result_is_replayed_inside_the_outer_one():
+    owner, inner_calls, outer_calls = Owner(), [], []
+
+    def inner():
+        inner_calls.append(1)
+        active_claim_budget().spend(5, "inner")
+        return 2
+
+    def outer():
+        outer_calls.append(1)
+        return case_memo.memoized(owner, "inner", inner) + 1
+
+    with claim_budget() as b1:
+        assert case_memo.memoized(owner, "outer", outer) == 3
+    with claim_budget() as b2:
+        assert case_memo.memoized(owner, "outer", outer) == 3
+        assert case_memo.memoized(owner, "inner", inner) == 2
+    assert (len(inner_calls), len(outer_calls)) == (1, 1)
+    assert b1.used == 5 and b2.used == 10  # the outer replay charges the inner's steps once
+
+
+def _verdicts(path, ids):
+    case = load_case(path)
+    out = []
+    for cid in ids:
+        for obj in (case.conventions.objectives if cid in ("P5.4", "C4.15", "C4.14") else [None]):
+            r = run_claim(cid, case.mdp, case.conventions, obj)
+            out.append((cid, obj, r.verdict.value, r.summary, str(r.counterexample)))
+    return out
+
+
+@pytest.mark.parametrize("path", ["cases/parametric_prior.toml", "cases/mountain_race.toml"])
+def test_verdicts_are_the_same_without_the_memo(path, monkeypatch):
+    ids = ["P5.4", "T5.9", "T5.9.A", "T5.9.B", "T5.9.C", "P4.10", "C4.15", "C4.14"]
+    with_memo = _verdicts(path, ids)
+    # the independent route: every call computes (the memo module's function is replaced
+    # where the engine and the claims look it up)
+    import proofcheck.claims._common as common
+    import proofcheck.claims.limits as limits
+    import proofcheck.engine.goal_conditioning as gc_mod
+    import proofcheck.engine.optimal as optimal
+    for module in (common, limits, gc_mod, optimal):
+        monkeypatch.setattr(module, "memoized", lambda owner, key, compute: compute())
+    assert _verdicts(path, ids) == with_memo
