@@ -28,6 +28,7 @@ The baselines are in ``benchmarks/baselines.py``.
 from __future__ import annotations
 
 import argparse
+import compileall
 import copy
 import importlib
 import math
@@ -205,69 +206,6 @@ def _same_pi1(case, mdp, pol, vals):
             f"{case}: exact DP and enumeration differ at state {mdp.states[mdp.pair_state[j]]}, "
             f"action {mdp.pair_action[j]}: {pol.values[j]} vs {vals[j]}")
     return n_cmp
-
-
-def _bench_exact_vs_enumeration(quick, rows, log):
-    section = "exact DP vs enumeration"
-    Ts, As = (range(2, 5), range(2, 4)) if quick else (range(2, 9), range(2, 5))
-    cap = 10 ** 3 if quick else 10 ** 5
-    rational, _ = _optional("flint")
-    for A in As:
-        for T in Ts:
-            seed = derive_seed("bench-tree", T, A)
-            stochastic = 0.1
-            t0 = time.perf_counter()
-            mdp = random_tree_mdp(T, A, seed, stochastic=stochastic, validate=A ** T <= 5000)
-            n_traj = count_trajectories(mdp)
-            case = f"random tree T={T} A={A}"
-            size = f"{mdp.n_states} states, {n_traj} traj."
-            budget = 0.1 if quick else 1.0
-            t_dp, pol = _best_time(lambda m: goal_condition(m, backend="exact"), budget=budget,
-                                   setup=lambda: _fresh(mdp))  # noqa: B023
-            ours = f"{_t(t_dp)} (SymPy)"
-            if rational is not None:
-                t_rat, (B, pol_r) = _best_time(
-                    lambda mb: (mb[1], goal_condition(mb[0], backend=mb[1])), budget=budget,
-                    setup=lambda: (_fresh(mdp), RationalFunctionBackend()))  # noqa: B023
-                vals = [B.to_sympy(v) for v in pol_r.values]
-                if any(a != b for a, b in zip(vals, pol.values)):
-                    raise BenchmarkMismatch(f"{case}: the rational backend and the SymPy backend differ")
-                ours += f", {_t(t_rat)} (flint)"
-            if n_traj > cap:
-                log(f"  {case}: DP {_t(t_dp)}, enumeration skipped ({n_traj} trajectories)")
-                rows.append(Row(section, case, size, ours, f"skipped (> {cap:.0e} trajectories)", "",
-                                "DP only"))
-                continue
-            t_en, (vals, n) = _best_time(lambda: enumeration_goal_condition(mdp), budget=budget, reps=3)  # noqa: B023
-            assert n == n_traj
-            n_cmp = _same_pi1(case, mdp, pol, vals)
-            rows.append(Row(section, case, size, ours, f"{_t(t_en)} (SymPy)", _ratio(t_en / t_dp),
-                            f"identical pi_1 ({n_cmp} of {mdp.n_pairs} pairs reachable)"))
-            log(f"  {case}: DP {_t(t_dp)}, enumeration {_t(t_en)} ({time.perf_counter() - t0:.1f} s)")
-
-
-def _bench_dag_vs_enumeration(quick, rows, log):
-    """Layered DAGs (states merge): trajectories grow like A^T, states like T * width."""
-    section = "exact DP vs enumeration"
-    lay, err = _optional("proofcheck.model.generators")
-    if lay is None:
-        rows.append(_missing(section, "layered DAG", err))
-        return
-    width = 4
-    combos = [(4, 3), (6, 3)] if quick else [(4, 3), (6, 3), (8, 3), (8, 4)]
-    budget = 0.1 if quick else 1.0
-    for T, A in combos:
-        mdp = lay.random_layered_mdp(1 + T * width, A, horizon=T, seed=T * 10 + A, values="exact")
-        n_traj = count_trajectories(mdp)
-        case = f"layered DAG T={T} A={A} width {width}"
-        t_dp, pol = _best_time(lambda m: goal_condition(m, backend="exact"), budget=budget,
-                               setup=lambda: _fresh(mdp))  # noqa: B023
-        t_en, (vals, _) = _best_time(lambda: enumeration_goal_condition(mdp), budget=budget, reps=3)  # noqa: B023
-        n_cmp = _same_pi1(case, mdp, pol, vals)
-        log(f"  {case}: DP {_t(t_dp)}, enumeration {_t(t_en)}")
-        rows.append(Row(section, case, f"{mdp.n_states} states, {n_traj} traj.", f"{_t(t_dp)} (SymPy)",
-                        f"{_t(t_en)} (SymPy)", _ratio(t_en / t_dp),
-                        f"identical pi_1 ({n_cmp} of {mdp.n_pairs} pairs reachable)"))
 
 
 def _bench_exact_vs_enumeration(quick, rows, log):
@@ -747,6 +685,12 @@ def run_benchmarks(quick=False, sections=None, log=None):
     """
     log = log or (lambda msg: None)
     rows = []
+    if {"import", "verify"} & set(sections or SECTIONS):
+        # the commands' rows time what users run after `pip install`, which writes the
+        # bytecode; an editable install with PYTHONDONTWRITEBYTECODE would recompile the
+        # package's ~80 modules in every command (0.3 s)
+        compileall.compile_dir(os.path.join(ROOT, "proofcheck"), quiet=1)
+        log("bytecode of proofcheck/ compiled (as pip install does)")
     for name in sections or SECTIONS:
         t0 = time.perf_counter()
         log(f"[{name}]")
@@ -768,7 +712,8 @@ def _header(info, quick, command):
             f"machine: {info['cores']} cores, {info['cpu']}; load average {load}; Python {info['python']}, "
             f"numpy {info['numpy']}, scipy {info['scipy']}, sympy {info['sympy']}, mpmath {info['mpmath']}, "
             f"python-flint {info['python-flint']}, stormpy {info['stormpy']}",
-            "times: wall clock unless CPU is said; baselines run in the same process, same run"]
+            "times: wall clock unless CPU is said; baselines run in the same process, same run; "
+            "the package's bytecode is compiled first (as pip install does)"]
 
 
 def format_table(rows, info, *, quick, seconds, command):

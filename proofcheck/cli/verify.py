@@ -180,10 +180,10 @@ def describe_failure(exc):
 
 # The heavy modules load on first use (``proofcheck --help`` and the other subcommands do not
 # pay for them); these two are names of this module so that tests can replace them.
-def verify_case(case, claim_ids=None, progress=None):
+def verify_case(case, claim_ids=None, progress=None, typeset=True):
     """:func:`proofcheck.verify.verify_case` (imported on first use)."""
     from proofcheck.verify import verify_case as verify
-    return verify(case, claim_ids, progress=progress)
+    return verify(case, claim_ids, progress=progress, typeset=typeset)
 
 
 def find_case_files(paths):
@@ -196,7 +196,8 @@ def verify_input(path, args, progress=None, verify=None):
     """Load one input (case, PRISM or BRIDGE file), verify it (``verify``, default
     :func:`verify_case`) and state the precision of imported numbers in every verdict."""
     case, note = load_input(path, args)
-    res = (verify or verify_case)(case, getattr(args, "claims", None), progress=progress)
+    typeset = getattr(args, "json", True)  # the text of `verify` shows no LaTeX; its JSON and reports do
+    res = (verify or verify_case)(case, getattr(args, "claims", None), progress=progress, typeset=typeset)
     return annotate(res, note)
 
 

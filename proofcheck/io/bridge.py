@@ -37,7 +37,6 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 
-import networkx as nx
 import numpy as np
 import sympy as sp
 
@@ -170,6 +169,7 @@ def bridge_graph(bridge, horizon, *, name=None, action_names=None, numbers="exac
     >>> [d for *_, d in G.edges(data=True)]
     [{'reward': 0}, {'q': 7/19}]
     """
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     if numbers not in BRIDGE_NUMBERS:
         raise ModelError(f"numbers={numbers!r} is unknown; give one of {', '.join(BRIDGE_NUMBERS)}")
     tol = None

@@ -73,7 +73,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import sympy as sp
 
@@ -441,6 +440,7 @@ _NO_ACTION = object()
 def _graph_of(head, body, where):
     """The networkx graph of a read case, built as the loader always built it; then the
     structure checks (undeclared and unreachable states) and the unrolling limit."""
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     G = _build_graph(head, body)
     _check_structure(G, body, where, implicit=head.implicit, allow_unreachable=head.allow_unreachable)
     if "horizon" in G.graph and not nx.is_directed_acyclic_graph(G):
@@ -453,6 +453,7 @@ def _graph_of(head, body, where):
 
 
 def _build_graph(head, body):
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     G = nx.MultiDiGraph()
     G.graph.update(head.attrs)
     for s, nattrs, edges in body.rows:
@@ -1104,8 +1105,10 @@ def float_readings(case):
     depends on an exact tie or on a difference below the rounding, and should be
     undecided with that reason (``proofcheck verify`` does that).
     """
+    if getattr(case.mdp, "exact", True):  # before the graph is built (networkx, 0.2 s to import)
+        return {}
     G = case.graph
-    if G is None or getattr(case.mdp, "exact", True):
+    if G is None:
         return {}
     out = {}
     for how in FLOAT_READINGS:

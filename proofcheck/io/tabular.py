@@ -53,7 +53,6 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from numbers import Integral, Real
 
-import networkx as nx
 import numpy as np
 import sympy as sp
 
@@ -219,6 +218,7 @@ class _Source:
 
 def _time_expanded(src, initial, horizon, *, max_edges, graph_attrs):
     """Unroll ``src`` from ``initial`` (dict state -> mass) to ``horizon`` steps into a MultiDiGraph."""
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     def node(s, t):
         return f"{src.state_label(s)}@t{t}"
 

@@ -47,7 +47,6 @@ from fractions import Fraction
 from numbers import Integral
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import sympy as sp
 
@@ -856,6 +855,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
     >>> m.prior_policy()["s"]
     {'go': 1/2, 'stay': 1/2}
     """
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     if not isinstance(graph, (nx.DiGraph, nx.MultiDiGraph)) or not graph.is_directed():
         raise ModelError(
             f"expected a networkx DiGraph or MultiDiGraph, got {type(graph).__name__}; "
@@ -1085,6 +1085,7 @@ def unroll(graph, horizon, horizon_success=None, *, strict=False):
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.MultiDiGraph(initial="s")
     >>> _ = G.add_edge("s", "s", key="stay", prior="1/2")
     >>> _ = G.add_edge("s", "g", key="go", prior="1/2")
@@ -1096,6 +1097,7 @@ def unroll(graph, horizon, horizon_success=None, *, strict=False):
     ...
     proofcheck.errors.HorizonSuccessError: unrolling to horizon 2 cuts state(s) ['s'], which still have actions there; choose their success explicitly: graph attribute horizon_success = 0 (a cut path fails) or 1 (it counts as a success), or a dict state -> value (case files: [mdp] horizon_success = "0")
     """
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
         raise ModelError(f"horizon {horizon!r} must be a positive integer number of steps")
     if horizon > 10_000:
@@ -1195,6 +1197,7 @@ def to_graph(mdp):
     >>> sorted(H.edges(keys=True))
     [('s', 't', 'a')]
     """
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     g = nx.MultiDiGraph()
     g.graph["name"] = mdp.name
     if mdp.parameters:

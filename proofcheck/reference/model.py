@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Dict, Hashable, Mapping, Optional, Tuple
 
-import networkx as nx
-
 from proofcheck.errors import ModelError, NotRationalError, ReferenceUnsupported, TooLargeError
 
 __all__ = [
@@ -285,6 +283,7 @@ def load_graph(graph: Any, *, max_states: int = DEFAULT_MAX_STATES,
     ...
     proofcheck.errors.TooLargeError: the reference route is bounded to max_states = 2 states; this graph has 3 (raise max_states or use the engine)
     """
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     if not isinstance(graph, (nx.DiGraph, nx.MultiDiGraph)):
         raise ModelError(f"expected a networkx DiGraph or MultiDiGraph, got {type(graph).__name__}")
     n_nodes, n_edges = graph.number_of_nodes(), graph.number_of_edges()

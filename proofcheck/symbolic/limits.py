@@ -28,6 +28,7 @@ from proofcheck.engine import coherence_fixed_point, get_backend, soft_values
 from proofcheck.engine.coherence import normalise_per_state
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.conditions import rational_between, sorted_exact
+from proofcheck.exact.ratfunc import fast_cancel
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import Policy
 from proofcheck.symbolic.closed_forms import _obj  # ExpSum: the input type (doctests)
@@ -80,6 +81,19 @@ def _real_roots(expr, symbol, dom):
     return {r for r in sp.real_roots(poly) if dom.contains(r) is sp.true}
 
 
+def _simplify(x):
+    """``sympy.simplify(x)``, through flint when that gives a rational number (SymPy's
+    simplify costs milliseconds a call, and its first call imports ``sympy.physics``)."""
+    fast = fast_cancel(x)
+    return fast if fast is not None and fast.is_Rational else sp.simplify(x)
+
+
+def _is_zero(x):
+    """``sympy.simplify(x) == 0``, decided by flint's cancellation where it applies."""
+    fast = fast_cancel(x)
+    return fast == 0 if fast is not None else sp.simplify(x) == 0
+
+
 def piecewise_ratio_limit(num, den, direction, symbol, low, high):
     """``[(set, limit), ...]``: the limit of ``num/den`` on the pieces of ``[low, high]``.
 
@@ -114,8 +128,8 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
             pieces.append((sp.Interval.open(a, b), rational_between(a, b)))
     out = []
     for piece, t in pieces:
-        vals = {b: sp.simplify(b.subs(symbol, t)) if b.free_symbols else b for b in bases}
-        live = [b for b in bases if sp.simplify(den.terms[b].subs(symbol, t)) != 0 and vals[b] != 0]
+        vals = {b: _simplify(b.subs(symbol, t)) if b.free_symbols else b for b in bases}
+        live = [b for b in bases if not _is_zero(den.terms[b].subs(symbol, t)) and vals[b] != 0]
         if not live:
             out.append((piece, None))
             continue
@@ -123,16 +137,16 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
             tied = live  # every positive base tends to 1 as x -> 0+
         else:
             top = max(vals[b] for b in live)
-            tied = [b for b in live if sp.simplify(vals[b] - top) == 0]
+            tied = [b for b in live if _is_zero(vals[b] - top)]
         lim = sp.cancel(_tied_ratio(num, den, tied))
         if isinstance(piece, sp.FiniteSet):
-            lim = sp.simplify(lim.subs(symbol, t))
+            lim = _simplify(lim.subs(symbol, t))
         out.append((piece, lim))
     # Merge neighbours with the same limit.
     merged = []
     for piece, lim in out:
         if merged and merged[-1][1] == lim or (merged and lim is not None and merged[-1][1] is not None
-                                               and sp.simplify(merged[-1][1] - lim) == 0 and not
+                                               and _is_zero(merged[-1][1] - lim) and not
                                                (isinstance(piece, sp.FiniteSet) and lim.free_symbols)):
             merged[-1] = (sp.Union(merged[-1][0], piece), merged[-1][1])
         else:

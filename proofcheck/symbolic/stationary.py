@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
@@ -297,6 +296,7 @@ def unrolled_graph(graph, horizon, *, discount=None, stop_value=None):
     States alive at the horizon become leaves with success 1 (the unroller's rule); their
     weight vanishes as the horizon grows whenever the stationary solution is unique.
     """
+    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     m = stationary_model(graph, discount=discount, stop_value=stop_value)
     G = nx.MultiDiGraph()
     G.graph.update({k: v for k, v in graph.graph.items() if k not in ("discount", "stop_value")})

@@ -90,6 +90,7 @@ class CaseResult:
     expectations: list
     sections: dict = field(default_factory=dict)  # extension name -> JSON-able data
     seconds: float = 0.0
+    typeset: bool = True  # False: closed forms without LaTeX (the text of ``proofcheck verify``)
 
     @property
     def expectations_hold(self):
@@ -238,11 +239,12 @@ def honest_float_verdicts(res):
     return res
 
 
-def verify_case(case, claim_ids=None, extensions=True, progress=None):
+def verify_case(case, claim_ids=None, extensions=True, progress=None, typeset=True):
     """Run the claims and the expectations of a loaded case.
 
     ``progress``, when given, is called with a short message before each claim and each
-    extension (``proofcheck report`` shows it on a terminal).
+    extension (``proofcheck report`` shows it on a terminal).  ``typeset=False`` skips the
+    LaTeX of the closed forms (their ``latex`` is None), for output that shows none.
 
     Examples
     --------
@@ -261,7 +263,7 @@ def verify_case(case, claim_ids=None, extensions=True, progress=None):
             progress(f"claim {cid} ({n + 1}/{len(ids)})")
             claims += run_claims(case.mdp, case.conventions, [cid])
     exps = check_expectations(case)
-    res = CaseResult(case, claims, exps)
+    res = CaseResult(case, claims, exps, typeset=typeset)
     if extensions:
         for name, extend in SECTIONS:
             if progress is not None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import sympy as sp
 
 from proofcheck.claims._common import equal, result
@@ -28,6 +27,9 @@ from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, to_graph
 from proofcheck.reference import LogLinear, reference_values
 from proofcheck.verify.expectations import PolicyCache, evaluate_quantity
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["extend", "reference_agreement", "MAX_PAIRS", "K_MAX"]
 
@@ -63,6 +65,17 @@ def _same(engine_value: Any, reference_value: Any) -> bool:
     return equal(sp.sympify(engine_value), ref)
 
 
+def _not_compared(mdp: MDP) -> ClaimResult | None:
+    """Why the reference route does not run on ``mdp`` (as the undecided verdict), or None."""
+    if mdp.parameters:
+        return result(Verdict.UNDECIDED, "not compared: the model is parametric; the reference route "
+                      "computes numbers (substitute the parameters to compare)")
+    if mdp.n_pairs > MAX_PAIRS:
+        return result(Verdict.UNDECIDED, f"not compared: {mdp.n_pairs} state-action pairs exceed the "
+                      f"reference route's limit of {MAX_PAIRS} in verify")
+    return None
+
+
 def reference_agreement(graph: nx.MultiDiGraph, mdp: MDP, conventions: Conventions) -> ClaimResult:
     """Compare the engine with the reference route on one model: the claim ``X.reference``.
 
@@ -86,12 +99,9 @@ def reference_agreement(graph: nx.MultiDiGraph, mdp: MDP, conventions: Conventio
     >>> r.verdict.value, r.summary.split(":")[0]
     ('holds', 'the engine equals the reference route on all 476 values')
     """
-    if mdp.parameters:
-        return result(Verdict.UNDECIDED, "not compared: the model is parametric; the reference route "
-                      "computes numbers (substitute the parameters to compare)")
-    if mdp.n_pairs > MAX_PAIRS:
-        return result(Verdict.UNDECIDED, f"not compared: {mdp.n_pairs} state-action pairs exceed the "
-                      f"reference route's limit of {MAX_PAIRS} in verify")
+    skipped = _not_compared(mdp)
+    if skipped is not None:
+        return skipped
     k_max = min(conventions.k_max, K_MAX)
     scope = f"k = 0..{k_max}; policies prior, uniform, pi_1, pi_G, pi_F, pi_H, pi_B"
     try:
@@ -139,8 +149,10 @@ def check_reference(mdp: MDP, conventions: Conventions, objective: Any = None) -
 def extend(case: Any, res: Any) -> None:
     """Append ``X.reference`` to a case result and a one-line section for the terminal."""
     t0 = time.perf_counter()
-    graph = case.graph if case.graph is not None else to_graph(case.mdp)
-    r = reference_agreement(graph, case.mdp, case.conventions)
+    r = _not_compared(case.mdp)  # before the case's graph is built (networkx, 0.2 s to import)
+    if r is None:
+        graph = case.graph if case.graph is not None else to_graph(case.mdp)
+        r = reference_agreement(graph, case.mdp, case.conventions)
     r.claim_id, r.title, r.statement = "X.reference", _TITLE, _STATEMENT
     r.conventions = case.conventions.as_dict()
     r.seconds = time.perf_counter() - t0

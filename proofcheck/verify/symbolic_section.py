@@ -45,7 +45,7 @@ FAR = {"k": 10 ** 6, "alpha": 10 ** 4, "alpha0": sp.Rational(1, 10 ** 4),
 
 def _form(name, state, action, expr, variable, domain, limits=None):
     return {"name": name, "state": str(state), "action": str(action), "variable": str(variable),
-            "expr": str(expr), "latex": sp.latex(expr), "domain": domain, "limits": limits or {}}
+            "expr": str(expr), "latex": expr, "domain": domain, "limits": limits or {}}  # typeset at the end
 
 
 def _limit_text(num, den, direction, far, mdp, label=None):
@@ -88,12 +88,14 @@ def _initial_states(mdp):
     return [s for s in mdp.initial_states() if not mdp.terminal[mdp.index[s]]]
 
 
-def symbolic_section(mdp, conventions, budget=None):
+def symbolic_section(mdp, conventions, budget=None, typeset=True):
     """The section dict for one model (see the module docstring).
 
     ``budget`` (default a fresh :class:`~proofcheck.exact.budget.WorkBudget`) bounds the
     exact proofs: one whose numbers make it exceed the budget is reported as skipped
     ("closed form skipped: ... exceeds the work budget N"), never run for minutes.
+    ``typeset=False`` leaves every form's ``latex`` None: the text of ``proofcheck verify``
+    shows none, and SymPy's LaTeX printer imports ``sympy.physics`` (0.3 s) on first use.
 
     Examples
     --------
@@ -154,7 +156,7 @@ def symbolic_section(mdp, conventions, budget=None):
         if alpha_k is not None:
             lines.append(f"cumulative fold: pi^H_k = pi_(alpha = {alpha_k}) for {note} "
                          f"(h_indexing = {conventions.h_indexing})")
-            data["cumulative_fold_alpha"] = {"alpha": str(alpha_k), "latex": sp.latex(alpha_k), "range": note}
+            data["cumulative_fold_alpha"] = {"alpha": str(alpha_k), "latex": alpha_k, "range": note}
         else:
             lines.append(f"cumulative fold: no inverse temperature matches pi^H_k ({note})")
     else:
@@ -248,13 +250,15 @@ def symbolic_section(mdp, conventions, budget=None):
                            "declared parameter ranges", {}))
         if mdp.parameters:
             lines.append(f"soft value of the prior: Zv({s}) = {zv} (in {', '.join(p.name for p in mdp.parameters)})")
+    for item in forms + ([data["cumulative_fold_alpha"]] if "cumulative_fold_alpha" in data else []):
+        item["latex"] = sp.latex(item["latex"]) if typeset else None
     return {"title": "Closed forms", "lines": lines, "forms": forms, **data}
 
 
 def extend(case, result):
     """Add ``result.sections["symbolic"]`` for ``case`` (called by verify_case)."""
     try:
-        section = symbolic_section(case.mdp, case.conventions)
+        section = symbolic_section(case.mdp, case.conventions, typeset=result.typeset)
     except (UndecidedError, ProofcheckError) as exc:
         what = "closed forms skipped" if budget_exhausted(exc) else "closed forms: undecided"
         section = {"title": "Closed forms", "lines": [f"{what} ({exc})"], "forms": []}
