@@ -445,10 +445,12 @@ class MDP:
     def uniform_policy(self):
         """The uniform policy over each state's actions: exact, or float64 for a model
         whose values are float64 arrays (like :meth:`prior_policy` there)."""
-        counts = np.diff(self.state_ptr)[self.pair_state]
-        if self.prior.dtype.kind == "f":
-            return Policy(self, 1.0 / counts)
-        return Policy(self, _uniform_rationals(counts))
+        pol = self._converted.get("policy:uniform")  # one shared object, like prior_policy
+        if pol is None:
+            counts = np.diff(self.state_ptr)[self.pair_state]
+            values = 1.0 / counts if self.prior.dtype.kind == "f" else _uniform_rationals(counts)
+            pol = self._converted["policy:uniform"] = Policy(self, values)
+        return pol
 
     def prior_policy(self):
         """The prior ``p(a|s)`` as a :class:`Policy` (one shared object per model, so its

@@ -27,6 +27,8 @@ that cancels to 0 as a rational function of the ``X`` vanishes for every ``k``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import sympy as sp
 
@@ -63,18 +65,26 @@ X = sp.Symbol("x", positive=True)
 _ZERO, _ONE = sp.Integer(0), sp.Integer(1)
 
 
+def _cancel(e):
+    """``sympy.cancel(e)``, through flint where it applies (the same form, far faster)."""
+    fast = fast_cancel(e)
+    return fast if fast is not None else sp.cancel(e)
+
+
+@lru_cache(maxsize=1 << 12)
 def _key(base):
-    """Canonical form of a base so that equal bases merge."""
+    """Canonical form of a base so that equal bases merge (a model's few bases recur in
+    every closed form of every policy: cached)."""
     if base.is_Rational:
         return base
-    return sp.factor(sp.cancel(base))
+    return sp.factor(_cancel(base))
 
 
 def _compare(a, b):
     """-1, 0, 1 for two non-negative bases; UndecidedError when parametric and undecidable."""
     if a == b:
         return 0
-    d = sp.cancel(a - b) if (a.free_symbols or b.free_symbols) else a - b
+    d = _cancel(a - b) if (a.free_symbols or b.free_symbols) else a - b
     # Parametric differences go through exact_sign too: inside a parametric claim run it
     # answers with the current case of the sign split, elsewhere it raises UndecidedError.
     return exact_sign(d)
@@ -108,7 +118,7 @@ class ExpSum:
         b = _key(b)
         new = self.terms.get(b, _ZERO) + c
         if new.free_symbols:
-            new = sp.cancel(new)
+            new = _cancel(new)
         if new == 0:
             self.terms.pop(b, None)
         else:
