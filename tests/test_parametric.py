@@ -3,6 +3,8 @@
 import networkx as nx
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proofcheck import load_case
 from proofcheck.claims import run_claims
@@ -155,3 +157,20 @@ def test_zero_tests_split_the_range():
     assert res.counterexample["p"] == 1
     for value, inside in [(R(0), True), (R(999, 1000), True), (R(1), False)]:
         assert (check(m.substitute({"p": value})).verdict.value == "holds") == inside
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.integers(-30, 30), min_size=3, max_size=9).filter(lambda cs: cs[-1] != 0),
+       st.fractions(-2, 1, max_denominator=5), st.fractions(0, 3, max_denominator=5))
+def test_root_filter_never_hides_a_root(cs, lo, hi):
+    """The Descartes filter that spares root isolation says "no root in (lo, hi)" only
+    when SymPy finds none there."""
+    from proofcheck.exact.conditions import _no_root_between
+
+    lo, hi = sp.Rational(lo), sp.Rational(hi)
+    if not lo < hi:
+        return
+    x = sp.Symbol("x")
+    inside = [r for r in sp.Poly(list(reversed(cs)), x).real_roots() if lo < r < hi]
+    if _no_root_between(cs, lo, hi):
+        assert inside == []

@@ -15,7 +15,7 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from proofcheck.exact.ratfunc import HAVE_FLINT, as_fraction, cancel_univariate, cancel_with_constants
+from proofcheck.exact.ratfunc import HAVE_FLINT, as_fraction, cancel_univariate, cancel_with_constants, poly_to_expr
 
 pytestmark = pytest.mark.skipif(not HAVE_FLINT, reason="python-flint is not installed")
 
@@ -196,3 +196,24 @@ def test_many_expressions_against_sympy_cancel(expr):
         assert got is not None
     got = cancel_with_constants(expr)
     assert got is None or got == want
+
+
+COEFFS = st.lists(st.one_of(st.just(0), st.just(1), st.just(-1),
+                            st.integers(-(2 ** 300), 2 ** 300),
+                            st.fractions(max_denominator=2 ** 70)), min_size=0, max_size=14)
+
+
+@QUICK
+@given(COEFFS)
+def test_poly_to_expr_is_the_canonical_sympy_polynomial(coeffs):
+    """The Add and Mul built without SymPy's flatten are exactly the ones it would build:
+    same arguments in the same order, so equality, hashing and printing agree."""
+    import flint
+
+    x = sp.Symbol("p", real=True)
+    as_flint = [flint.fmpq(c.numerator, c.denominator) if isinstance(c, Fraction) else flint.fmpz(c)
+                for c in coeffs]
+    built = poly_to_expr(as_flint, x)
+    reference = sp.Add(*[sp.Rational(c) * x ** i for i, c in enumerate(coeffs) if c != 0])
+    assert built == reference and built.args == reference.args
+    assert hash(built) == hash(reference) and str(built) == str(reference)

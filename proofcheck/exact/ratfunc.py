@@ -32,6 +32,8 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.core.add import Add, _addsort
+from sympy.core.mul import Mul
 from sympy.polys.polyutils import _sort_gens
 
 try:  # python-flint is a core dependency; the fallback keeps exotic platforms working
@@ -171,14 +173,27 @@ def as_fraction(expr: Any, x: sp.Symbol) -> tuple[Any, Any] | None:
 
 def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
     """The SymPy polynomial ``sum(c_i x**i)`` from integer or rational coefficients, low degree first."""
-    terms = []
+    const, terms = None, []
     for i, c in enumerate(coeffs):
         if c == 0:
             continue
         c = sp.Integer(int(c)) if isinstance(c, (int, flint.fmpz)) else sp.Rational(int(c.p), int(c.q))
-        # Mul/Pow directly: the operators re-sympify their arguments (six times slower)
-        terms.append(c if i == 0 else sp.Mul(c, x if i == 1 else sp.Pow(x, sp.Integer(i))))
-    return sp.Add(*terms)
+        if i == 0:
+            const = c
+            continue
+        power = x if i == 1 else sp.Pow(x, sp.Integer(i))
+        # the canonical Mul (coefficient first) and Add (sorted terms, the number first) built
+        # directly: SymPy's flatten would derive the assumptions of every new big integer (5x
+        # slower); tests/test_ratfunc.py checks the result is identical to sympy.Add(*terms)
+        terms.append(power if c == 1 else Mul._from_args((c, power)))
+    if not terms:
+        return const if const is not None else sp.Integer(0)
+    if len(terms) == 1 and const is None:
+        return terms[0]
+    _addsort(terms)
+    if const is not None:
+        terms.insert(0, const)
+    return Add._from_args(terms)
 
 
 def _integer_form(n, d, lead):
