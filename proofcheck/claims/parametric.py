@@ -52,18 +52,20 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
     """
     params = dict(parameters)
     memo = {}
-    stack, leaves, runs = [({}, None)], [], 0
+    stack, leaves, runs = [({}, None, {})], [], 0
     while stack:
-        decisions, cond = stack.pop()
+        decisions, cond, implied = stack.pop()
         runs += 1
         if runs > max_cases:
             raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived")
+        run = CaseRun(params, decisions, cond, memo, implied)
         try:
-            with assuming(CaseRun(params, decisions, cond, memo)):
+            with assuming(run):
                 res = check()
         except Branch as b:
             for sign, new in reversed(b.cases):
-                stack.append(({**decisions, b.expr: sign}, new))
+                # what the case implied stays implied in each of its sub-cases
+                stack.append(({**decisions, b.expr: sign}, new, dict(run.implied)))
             continue
         except UndefinedCase:
             # a compared value is undefined here: exact points are decided on the model

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -52,6 +52,9 @@ class CaseRun:
     decisions: dict
     cond: object
     memo: dict
+    #: answers the case implies without a decision (or None: not derivable), asked again
+    #: and again within one run (zero tests of the same value): worked out once
+    implied: dict = field(default_factory=dict)
 
 
 UNDEFINED = "undefined"
@@ -113,14 +116,17 @@ def _decide(st, key, expr, rels):
         if st.decisions[key] == UNDEFINED:
             raise UndefinedCase()
         return st.decisions[key]
-    cases = _cases(st, expr, rels)
-    if cases is None:
-        return None
-    if len(cases) == 1:  # implied by the decisions taken so far
-        if cases[0][0] == UNDEFINED:
-            raise UndefinedCase()
-        return cases[0][0]
-    raise Branch(key, cases)
+    if key in st.implied:
+        answer = st.implied[key]
+    else:
+        cases = _cases(st, expr, rels)
+        if cases is not None and len(cases) > 1:
+            raise Branch(key, cases)
+        # None: not derivable; one case: implied by the decisions taken so far
+        answer = st.implied[key] = None if cases is None else cases[0][0]
+    if answer == UNDEFINED:
+        raise UndefinedCase()
+    return answer
 
 
 def _active(expr):
