@@ -14,7 +14,7 @@ import sympy as sp
 
 from proofcheck.claims.result import ClaimResult, Verdict
 from proofcheck.errors import UndecidedError
-from proofcheck.exact.assumptions import Branch, CaseRun, UndefinedCase, assuming
+from proofcheck.exact.assumptions import Branch, CaseRun, UndefinedCase, assuming, condition_memo
 from proofcheck.exact.conditions import Condition, describe_set
 from proofcheck.exact.regions import Region
 
@@ -51,7 +51,7 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
     ('undecided', 'holds iff p = 1/2 (on [0, 1])', 0)
     """
     params = dict(parameters)
-    memo = {}
+    memo = condition_memo(params)
     stack, leaves, runs = [({}, None, {})], [], 0
     while stack:
         decisions, cond, implied = stack.pop()
@@ -148,7 +148,9 @@ def combine_cases(leaves, existential=False):
     rows = [{"quantity": f"case {c.text}", "value": f"{r.verdict.value}: {r.summary}"} for c, r in leaves]
     failing = [(c, r) for c, r in leaves if r.verdict in (Verdict.FAILS, Verdict.UNDECIDED)
                or (r.verdict == Verdict.NOT_APPLICABLE and r.counterexample)]
-    base = next((r for c, r in leaves if r.verdict == Verdict.HOLDS), leaves[0][1])
+    # the evidence shown: a holding case over an interval (the generic values) before an end point
+    holding = [(c, r) for c, r in leaves if r.verdict == Verdict.HOLDS]
+    base = next((r for c, r in holding if not c.region.is_points()), holding[0][1] if holding else leaves[0][1])
     verdicts = {r.verdict for _, r in leaves}
     out = base
     text = text_of(holds)

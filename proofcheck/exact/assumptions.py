@@ -28,7 +28,7 @@ from proofcheck.exact.conditions import Condition, conjunction, parametric_condi
 from proofcheck.exact.regions import Region
 
 __all__ = ["CaseRun", "Branch", "UndefinedCase", "UNDEFINED", "assuming", "assumed_sign",
-           "assumed_zero"]
+           "assumed_zero", "condition_memo"]
 
 _STATE: contextvars.ContextVar[CaseRun | None] = contextvars.ContextVar(
     "proofcheck_parametric_case", default=None)
@@ -58,6 +58,20 @@ class CaseRun:
 
 
 UNDEFINED = "undefined"
+
+# derived conditions per parameter ranges, shared by every run (claims ask of the same
+# values); cleared when large, so a long session of many models does not grow without end
+_CONDITIONS: dict = {}
+_CONDITIONS_LIMIT = 1 << 16
+
+
+def condition_memo(parameters: dict) -> dict:
+    """The memo of derived conditions (``(expr, relation) -> Condition``) for ``parameters``,
+    shared by every parametric run over the same ranges."""
+    if sum(len(m) for m in _CONDITIONS.values()) > _CONDITIONS_LIMIT:
+        _CONDITIONS.clear()
+    key = tuple(sorted(((str(s), s, tuple(r)) for s, r in parameters.items()), key=lambda t: t[0]))
+    return _CONDITIONS.setdefault(key, {})
 
 
 class UndefinedCase(BaseException):
