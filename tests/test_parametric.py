@@ -174,3 +174,20 @@ def test_root_filter_never_hides_a_root(cs, lo, hi):
     inside = [r for r in sp.Poly(list(reversed(cs)), x).real_roots() if lo < r < hi]
     if _no_root_between(cs, lo, hi):
         assert inside == []
+
+
+def test_p55_is_not_applicable_where_the_parametric_prior_loses_full_support():
+    """P5.5's hypothesis (a full-support prior) fails at p = 0 and p = 1: the parametric
+    verdict names those points as not applicable, as the substituted models say."""
+    from proofcheck.claims.registry import run_claim
+
+    case = load_case("cases/parametric_prior.toml")
+    (p,) = case.mdp.parameters
+    res = run_claim("P5.5", case.mdp, case.conventions, "return")
+    assert res.verdict.value == "holds"
+    assert res.summary.startswith("holds for 0 < p < 1 (on [0, 1]); not applicable for p = 0 or p = 1")
+    for value in (0, 1):
+        at = run_claim("P5.5", case.mdp.substitute({p: value}), case.conventions, "return")
+        assert at.verdict.value == "not-applicable" and "without full support" in at.summary
+    inside = run_claim("P5.5", case.mdp.substitute({p: sp.Rational(1, 3)}), case.conventions, "return")
+    assert inside.verdict.value == "holds"

@@ -344,6 +344,13 @@ def check_c415(mdp, conventions, objective="return"):
 
 # ---------------------------------------------------------------------------- P5.5
 
+def _full_support(mdp):
+    """Whether every prior probability is nonzero, by exact zero tests: a parametric prior
+    such as ``p`` loses full support at ``p = 0``, so inside a parametric run this splits
+    the case (a structural ``p != 0`` would call it full everywhere)."""
+    return not EXACT.is_zero(mdp.prior).any()
+
+
 def retraining_limit(mdp, conventions):
     """``(limit policy or None, note)`` of ``pi^G_k`` as ``k -> inf``.
 
@@ -357,7 +364,7 @@ def retraining_limit(mdp, conventions):
     if mdp.deterministic:
         cf = retraining_closed_form(mdp, conventions)
         return policy_limit(cf, "inf"), "exact (closed form, dominant term)"
-    if any(v == 0 for v in mdp.prior):
+    if not _full_support(mdp):
         return None, "stochastic dynamics with a prior without full support: limit not derived"
     ov = optimal_values(mdp, "success")
     mask = ov.greedy_mask()
@@ -374,7 +381,7 @@ def retraining_limit(mdp, conventions):
 @_needs_nondegenerate_objective
 def check_p55(mdp, conventions, objective="return"):
     name, fn = _OBJ[objective]
-    full = all(v != 0 for v in mdp.prior)
+    full = _full_support(mdp)
     lim, note = retraining_limit(mdp, conventions)
     if lim is None:
         return result(Verdict.UNDECIDED, note)

@@ -193,6 +193,13 @@ def combine_cases(leaves, existential=False):
         out.verdict = Verdict.HOLDS
         out.summary = f"holds for {text} ({len(leaves)} exact case(s)); {base.summary}"
         return out
+    if verdicts == {Verdict.HOLDS, Verdict.NOT_APPLICABLE}:
+        # where the claim's hypothesis fails it says nothing: it holds wherever it applies
+        vacuous = next(r for c, r in leaves if r.verdict == Verdict.NOT_APPLICABLE)
+        out.verdict = Verdict.HOLDS
+        reason = vacuous.summary.split(";")[0]  # the unmet hypothesis, not that case's numbers
+        out.summary = f"holds for {text}; not applicable for {text_of(full - holds)} ({reason}); {base.summary}"
+        return out
     bad_c, bad_r = failing[0] if failing else leaves[0]
     point = _witness(bad_c)
     out.counterexample = {str(x): point, **(bad_r.counterexample or {}), "case": bad_c.text,
