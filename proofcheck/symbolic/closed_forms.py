@@ -819,7 +819,9 @@ def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
     return Policy(mdp, pi)
 
 
+@lru_cache(maxsize=1 << 12)
 def _tidy(v):
+    """``v`` with its powers of ``delta`` combined (cached: the iterates repeat most values)."""
     v = sp.sympify(v)
     if not v.has(DELTA):
         return v
