@@ -463,6 +463,23 @@ def _build_graph(head, body):
     return G
 
 
+def _plain_head(head):
+    """``(initial, parameters, symbols by name)`` of a case head that the direct builds
+    take (no implicit states, no horizon, a string or no ``initial``, parameters that parse),
+    or None: the general route then reads the case and reports what is wrong."""
+    attrs = head.attrs
+    if head.implicit or "horizon" in attrs or "horizon_success" in attrs:
+        return None
+    init = attrs.get("initial")
+    if init is not None and init.__class__ is not str:
+        return None
+    try:
+        params = _parse_parameters(attrs.get("parameters"), "graph attribute 'parameters'")
+    except ModelError:
+        return None
+    return init, params, {s.name: s for s in params}
+
+
 def _fast_model(head, body, name):
     """The MDP that :func:`from_graph` builds from :func:`case_to_graph`'s graph, built
     from the read tables directly (no networkx graph), or None when the case is not in
@@ -474,18 +491,13 @@ def _fast_model(head, body, name):
 
     The model is not validated here (the caller validates it, as :func:`from_graph` does).
     """
-    attrs = head.attrs
-    if not body.plain or head.implicit or "horizon" in attrs or "horizon_success" in attrs:
+    plain = _plain_head(head)
+    if plain is None or not body.plain:
         return None
+    init, params, symbols = plain
     declared = body.declared
-    init = attrs.get("initial")
-    if init is not None and (init.__class__ is not str or init not in declared):
+    if init is not None and init not in declared:
         return None
-    try:
-        params = _parse_parameters(attrs.get("parameters"), "graph attribute 'parameters'")
-    except ModelError:
-        return None
-    symbols = {s.name: s for s in params}
     if len(declared) != len(body.rows):
         return None
     rows = sorted(body.rows)  # by the (distinct) state names, strings: from_graph's order of ties
@@ -539,7 +551,7 @@ def _fast_model(head, body, name):
         mdp = _compile_mdp(names=names, state_ptr=state_ptr, pair_action=pair_action, pair_ptr=pair_ptr,
                            edge_target=edge_target, edge_prob=edge_prob, prior=prior, likelihood=likelihood,
                            success=success, initial=initial, parameters=params, name=name or "mdp",
-                           tolerance=attrs.get("tolerance", 1e-9))
+                           tolerance=head.attrs.get("tolerance", 1e-9))
     except ModelError:  # e.g. a cycle, or a value from_graph refuses: the general route says which
         return None
     if not head.allow_unreachable and not _reachable(mdp).all():
@@ -858,17 +870,10 @@ def _direct_model(head, actions, leaves, name):
     from the strings directly (each distinct number string parsed once), or None where
     :func:`_read_states` or :func:`_fast_model` could object or decline: the caller then
     reads the whole text the general way, which reports whatever is wrong in its words."""
-    attrs = head.attrs
-    if head.implicit or "horizon" in attrs or "horizon_success" in attrs or not actions:
+    plain = _plain_head(head)
+    if plain is None or not actions:
         return None
-    init = attrs.get("initial")
-    if init is not None and init.__class__ is not str:
-        return None
-    try:
-        params = _parse_parameters(attrs.get("parameters"), "graph attribute 'parameters'")
-    except ModelError:
-        return None
-    symbols = {s.name: s for s in params}
+    init, params, symbols = plain
     sa, aa, ta, pa, qa = zip(*actions)
     sb, vb = zip(*leaves) if leaves else ((), ())
     acting = set(sa)
@@ -920,7 +925,7 @@ def _direct_model(head, actions, leaves, name):
                            pair_ptr=np.arange(m + 1, dtype=np.int64), edge_target=edge_target,
                            edge_prob=np.full(m, one, dtype=object), prior=prior, likelihood=likelihood,
                            success=success, initial=initial, parameters=params, name=name or "mdp",
-                           tolerance=attrs.get("tolerance", 1e-9))
+                           tolerance=head.attrs.get("tolerance", 1e-9))
     except ModelError:
         return None
     if not head.allow_unreachable and not _reachable(mdp).all():
