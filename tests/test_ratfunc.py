@@ -146,9 +146,7 @@ def test_as_fraction_declines_non_rational():
 
 # ----------------------------------------------------------------- cancel_with_constants
 
-@QUICK
-@given(WITH_LOGS_PQ)
-def test_cancel_with_constants_is_none_or_sympy(expr):
+def _check_cancel_with_constants(expr):
     want = reference_cancel(expr)
     assume(want is not None)
     assume(expr.free_symbols or expr.has(*LOGS))
@@ -156,18 +154,18 @@ def test_cancel_with_constants_is_none_or_sympy(expr):
     assert got is None or got == want, f"{expr}: {got} != sympy.cancel {want}"
     if expr.free_symbols:  # a rational function of symbols with log-of-rational coefficients
         assert got is not None, f"declined {expr}"
+
+
+@QUICK
+@given(WITH_LOGS_PQ)
+def test_cancel_with_constants_is_none_or_sympy(expr):
+    _check_cancel_with_constants(expr)
 
 
 @QUICK
 @given(WITH_LOGS_P)
 def test_cancel_with_constants_is_none_or_sympy_one_symbol(expr):
-    want = reference_cancel(expr)
-    assume(want is not None)
-    assume(expr.free_symbols or expr.has(*LOGS))
-    got = cancel_with_constants(expr)
-    assert got is None or got == want, f"{expr}: {got} != sympy.cancel {want}"
-    if expr.free_symbols:  # a rational function of symbols with log-of-rational coefficients
-        assert got is not None, f"declined {expr}"
+    _check_cancel_with_constants(expr)
 
 
 @pytest.mark.parametrize("expr", [
