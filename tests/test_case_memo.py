@@ -153,10 +153,29 @@ def test_verdicts_are_the_same_without_the_memo(path, monkeypatch):
     # where the engine and the claims look it up)
     import proofcheck.claims._common as common
     import proofcheck.claims.limits as limits
+    import proofcheck.claims.retraining as retraining
     import proofcheck.engine.goal_conditioning as gc_mod
     import proofcheck.engine.optimal as optimal
-    modules = (common, limits, gc_mod, optimal)
+    modules = (common, limits, retraining, gc_mod, optimal)
     assert all(hasattr(m, "memoized") for m in modules)
     for module in modules:
-        monkeypatch.setattr(module, "memoized", lambda owner, key, compute: compute())
+        monkeypatch.setattr(module, "memoized", lambda owner, key, compute, inputs=(): compute())
     assert _verdicts(path, ids) == with_memo
+
+
+def test_inputs_count_by_identity_and_stay_alive():
+    owner, calls = Owner(), []
+
+    class Policy:
+        pass
+
+    a, b = Policy(), Policy()
+    for pol in (a, a, b):
+        case_memo.memoized(owner, "value of", lambda: calls.append(1) or len(calls), (pol,))
+    assert len(calls) == 2  # a twice (one computation), b once
+    ident = id(b)
+    del b
+    gc.collect()
+    # b is kept by its stored result: no new object can take over its id and its result
+    assert any(ident in key[1] for key in case_memo._STORE[owner])
+    assert any(kept[2] and id(kept[2][0]) == ident for alts in case_memo._STORE[owner].values() for kept in alts)

@@ -16,12 +16,6 @@ from proofcheck.exact.ratfunc import fast_cancel
 EXACT = get_backend("exact")
 
 
-def per_policy(mdp, key, policy, compute):
-    """``compute()``, a function of ``policy`` on ``mdp``, once per model and policy object
-    (claims and the cases of a parametric run ask for the same values; exact/case_memo.py)."""
-    return memoized(mdp, (*key, id(policy)), lambda: (policy, compute()))[1]  # keeps the policy (its id) alive
-
-
 def equal(a, b):
     """Exact equality of two constants (True/False); UndecidedError if undecidable.
 

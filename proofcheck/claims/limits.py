@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofcheck.claims._common import EXACT, Verdict, per_policy, result
+from proofcheck.claims._common import EXACT, Verdict, result
 from proofcheck.claims.registry import claim
 from proofcheck.engine import (
     additive_return,
@@ -95,13 +95,13 @@ def limit_incoherence(mdp, policy):
     state (its Boltzmann probability then decays like ``r^(1/delta)``, so the KL term grows
     like ``1/delta``); otherwise the KL to the limit, by continuity.
     """
-    return per_policy(mdp, ("limit incoherence",), policy,
-                      lambda: kl_causal(mdp, policy, boltzmann_limit(mdp, policy)))
+    return memoized(mdp, "limit incoherence", lambda: kl_causal(mdp, policy, boltzmann_limit(mdp, policy)),
+                    (policy,))
 
 
 def _is_optimal(mdp, policy, objective, best=None):
     name, fn = _OBJ[objective]
-    val = per_policy(mdp, ("objective", objective), policy, lambda: fn(mdp, policy))
+    val = memoized(mdp, ("objective", objective), lambda: fn(mdp, policy), (policy,))
     best = optimal_values(mdp, objective).value() if best is None else best
     return EXACT.compare(val, best) == 0, val, best
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from proofcheck.claims._common import EXACT, Verdict, per_policy, policy_differences, result
+from proofcheck.claims._common import EXACT, Verdict, policy_differences, result
 from proofcheck.claims.registry import claim
 from proofcheck.engine import (
     additive_return,
@@ -19,6 +19,7 @@ from proofcheck.engine import (
     success_probability,
     tempered_policy,
 )
+from proofcheck.exact.case_memo import memoized
 
 __all__ = ["check_return_improvement", "check_t59", "check_t59_a", "check_t59_b", "check_t59_c"]
 
@@ -33,7 +34,7 @@ def check_return_improvement(mdp, conventions, objective="return"):
     K = conventions.k_max
     seq = retrain(mdp, K, conventions=conventions)
     # J and S of the shared re-training steps, once per model (exact/case_memo.py)
-    vals = [per_policy(mdp, ("objective", objective), pol, lambda pol=pol: fn(mdp, pol)) for pol in seq]
+    vals = [memoized(mdp, ("objective", objective), lambda pol=pol: fn(mdp, pol), (pol,)) for pol in seq]
     rows = [{"quantity": f"{name}(pi^G_{i})", "value": v} for i, v in enumerate(vals)]
     for i in range(K):
         if EXACT.compare(vals[i + 1], vals[i]) < 0:

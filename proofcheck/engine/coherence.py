@@ -101,14 +101,13 @@ def soft_policy(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
     if delta is not None:
         conv = conv.replace(delta=delta)
 
-    def compute() -> tuple[Policy | None, Policy]:
+    def compute() -> Policy:
         pi = (policy or mdp.prior_policy()).in_backend(B)
         q, success = likelihoods(mdp, B)
-        return policy, _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)  # keeps the policy alive
+        return _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)
 
     setting = (type(conv.delta).__name__, conv.delta) if f == "boltzmann" else conv.argmax_ties
-    key = ("f-soft", f, setting, conv.impossible, None if policy is None else id(policy))
-    return _memo(mdp, B, key, compute)[1]
+    return _memo(mdp, B, ("f-soft", f, setting, conv.impossible), compute, (policy,))
 
 
 def boltzmann_policy(mdp: MDP, policy: Policy | None = None, delta: sp.Expr | float = 1, *,

@@ -64,10 +64,11 @@ def _divide_per_state(mdp: MDP, w: np.ndarray, total: np.ndarray, pi: np.ndarray
     return B.normalize_array(new)
 
 
-def _memo(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``, shared by every call with the same ``key`` on ``mdp`` in exact arithmetic
-    (parametric case splits and claims re-run the same re-training; see exact/case_memo.py)."""
-    return memoized(mdp, (B.key, *key), compute) if B.exact else compute()
+def _memo(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T], inputs: tuple = ()) -> T:
+    """``compute()``, shared by every call with the same ``key`` and ``inputs`` on ``mdp`` in
+    exact arithmetic (parametric case splits and claims re-run the same re-training; see
+    exact/case_memo.py)."""
+    return memoized(mdp, (B.key, *key), compute, inputs) if B.exact else compute()
 
 
 def _wrap(mdp: MDP, values: np.ndarray, B: Backend) -> Policy:
@@ -105,18 +106,17 @@ def goal_condition(mdp: MDP, policy: Policy | None = None, *, backend: BackendLi
     B = get_backend(backend)
     conv = conventions or Conventions()
 
-    def compute() -> tuple[Policy | None, Policy]:
+    def compute() -> Policy:
         pi = (policy or mdp.prior_policy()).in_backend(B)
         q, success = likelihoods(mdp, B, alpha)
         if likelihood is not None:
             q = likelihood
         new, _, _ = _condition(mdp, pi, q, success, B, conv.impossible)
-        return policy, _wrap(mdp, new, B)  # the stored result keeps the policy (its id is in the key) alive
+        return _wrap(mdp, new, B)
 
     if likelihood is not None:
-        return compute()[1]
-    key = ("G", conv.impossible, None if policy is None else id(policy), type(alpha).__name__, alpha)
-    return _memo(mdp, B, key, compute)[1]
+        return compute()
+    return _memo(mdp, B, ("G", conv.impossible, type(alpha).__name__, alpha), compute, (policy,))
 
 
 def retrain(mdp: MDP, k: int, policy: Policy | None = None, *, backend: BackendLike = None,
@@ -216,18 +216,18 @@ def fold_sequence(mdp: MDP, n: int, *, cumulative: bool, backend: BackendLike = 
     safe_prior = B.where(prior_zero, B.one, prior)
 
     def fold_step(previous: tuple | None) -> tuple:
-        q = q0 if previous is None else previous[2]
+        """``(h_{j+1}, the likelihoods of the next step)`` from the previous step's."""
+        q = q0 if previous is None else previous[1]
         h, _, _ = _condition(mdp, prior, q, success, B, conv.impossible)
         term = h if conv.fold_term == "posterior" else B.where(prior_zero, B.zero, h / safe_prior)
-        # the step keeps its predecessor (whose id is in its key) alive
-        return previous, _wrap(mdp, h, B), B.normalize_array((q if cumulative else q0) * term)
+        return _wrap(mdp, h, B), B.normalize_array((q if cumulative else q0) * term)
 
     zeros = tuple(map(bool, prior_zero))  # decided by the case in force, outside the steps
+    key = ("fold", cumulative, conv.fold_term, conv.impossible, zeros)
     state: tuple | None = None
     for _ in range(n):
-        key = ("fold", cumulative, conv.fold_term, conv.impossible, zeros, id(state))
-        state = _memo(mdp, B, key, functools.partial(fold_step, state))
-        seq.append(state[1])
+        state = _memo(mdp, B, key, functools.partial(fold_step, state), (state,))
+        seq.append(state[0])
     return seq
 
 

@@ -122,7 +122,7 @@ def optimal_policy(mdp: MDP, objective: str = "return", *, backend: BackendLike 
         return _wrap(mdp, _normalise_per_state(mdp, w, None, B, "uniform"), B)
 
     # one object per model, so that values memoized per policy are shared
-    return memoized(mdp, ("optimal policy", B.key, objective, id(ov)), compute) if B.exact else compute()
+    return memoized(mdp, ("optimal policy", B.key, objective), compute, (ov,)) if B.exact else compute()
 
 
 def is_optimal(mdp: MDP, policy: Policy, objective: str = "return", *, backend: BackendLike = None) -> bool:

@@ -29,19 +29,19 @@ __all__ = ["memoized", "memo_size"]
 
 T = TypeVar("T")
 
-# owner (a model) -> key -> alternatives [(events, result)], dropped with the owner
-_STORE: weakref.WeakKeyDictionary[Any, dict[Hashable, list[tuple[list[Event], Any]]]] = \
+# owner (a model) -> key -> alternatives [(events, result, inputs)], dropped with the owner
+_STORE: weakref.WeakKeyDictionary[Any, dict[Hashable, list[tuple[list[Event], Any, tuple]]]] = \
     weakref.WeakKeyDictionary()
 
 
-def memoized(owner: Any, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, or the result of an earlier call with the same ``owner`` and ``key``
-    whose recorded context answers are the same now.
+def memoized(owner: Any, key: Hashable, compute: Callable[[], T], inputs: tuple = ()) -> T:
+    """``compute()``, or the result of an earlier call with the same ``owner``, ``key`` and
+    ``inputs`` whose recorded context answers are the same now.
 
-    ``key`` must determine the computation given ``owner`` and the context answers; inputs
-    that are objects (a policy) enter it by ``id`` and must be kept alive by the stored
-    results (they are, when they are themselves memoized results).  The budget in force
-    (``--budget`` and whether a claim budget counts) is part of every key.
+    ``key`` and ``inputs`` must determine the computation given ``owner`` and the context
+    answers.  ``inputs`` are objects it reads (a policy): they count by identity and are kept
+    alive with the stored result, so that no other object can take over their ``id``.  The
+    budget in force (``--budget`` and whether a claim budget counts) is part of every key.
 
     Examples
     --------
@@ -57,13 +57,14 @@ def memoized(owner: Any, key: Hashable, compute: Callable[[], T]) -> T:
     table = _STORE.get(owner)
     if table is None:
         table = _STORE[owner] = {}
-    alternatives = table.setdefault((key, default_steps(), active_claim_budget() is not None), [])
-    for events, result in alternatives:
+    identity = tuple(map(id, inputs))
+    alternatives = table.setdefault((key, identity, default_steps(), active_claim_budget() is not None), [])
+    for events, result, _kept in alternatives:
         if _replay(events):
             return result  # type: ignore[no-any-return]
     with recording() as events:
         result = compute()
-    alternatives.append((events, result))
+    alternatives.append((events, result, tuple(inputs)))
     return result
 
 
