@@ -103,16 +103,22 @@ def _remainder(run, conds, expr):
                      candidates=[t for t in pts if t.is_Rational])
 
 
+def _condition(run, expr, rel):
+    """``expr <rel> 0`` as a Condition on the run's parameters (derived once: the memo is
+    shared by every run over the same ranges)."""
+    key = (expr, rel)
+    if key not in run.memo:
+        run.memo[key] = parametric_condition(expr, rel, 0, run.parameters)
+    return run.memo[key]
+
+
 def _cases(run, expr, rels):
     """``[(decision, Condition)]`` for the outcomes ``rels`` (decision -> relation) of a
     question about ``expr`` compatible with the current case, plus the region where
     ``expr`` is undefined; None when a condition cannot be derived."""
     out, conds = [], []
     for decision, rel in rels:
-        key = (expr, rel)
-        if key not in run.memo:
-            run.memo[key] = parametric_condition(expr, rel, 0, run.parameters)
-        c = run.memo[key]
+        c = _condition(run, expr, rel)
         if not c.derived:
             return None
         conds.append(c)
@@ -193,9 +199,7 @@ def _zero_in_case(expr):
         return None
     key = (expr, "zero")
     if key not in st.decisions:  # the common case: no root in the range, no split
-        if (expr, "==") not in st.memo:
-            st.memo[(expr, "==")] = parametric_condition(expr, "==", 0, st.parameters)
-        eq = st.memo[(expr, "==")]
+        eq = _condition(st, expr, "==")
         if not eq.derived:
             return None
         if not eq.region and not eq.undefined:
