@@ -302,3 +302,26 @@ def test_dead_states_and_conventions(impossible):
         assert all(v is True for v in proof.values())
     else:
         assert all(isinstance(v, str) for v in proof.values())
+
+
+@pytest.mark.parametrize("path", ["cases/parametric_prior.toml", "cases/mountain_race.toml"])
+def test_closed_form_at_an_integer_is_sympys_cancelled_value(path):
+    # ClosedForm.at evaluates num(k) / den(k) in python-flint for integer k; the reference
+    # is SymPy's own route (build the powers, cancel), which must give the same object
+    import proofcheck.symbolic.closed_forms as cf_mod
+    case = load_case(path)
+    m = case.mdp
+    cf = retraining_closed_form(m, case.conventions)
+    compared = 0
+    for k in range(7):
+        for j in range(m.n_pairs):
+            s, a = m.states[m.pair_state[j]], m.pair_action[j]
+            num, den, special = cf._parts(s, a)
+            if special is not cf_mod._REGULAR:
+                continue
+            v = num.at(k) / den.at(k)
+            reference = sp.cancel(v) if v.free_symbols else v
+            got = cf.at(s, a, k)
+            assert got == reference and sp.srepr(got) == sp.srepr(reference), (k, s, a)
+            compared += 1
+    assert compared > 0

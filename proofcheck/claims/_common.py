@@ -7,10 +7,11 @@ import sympy as sp
 from proofcheck.claims.registry import ClaimResult, Verdict, fmt
 from proofcheck.engine import get_backend, occupancy
 from proofcheck.errors import UndecidedError
-from proofcheck.exact.assumptions import assumed_sign
+from proofcheck.exact.assumptions import assumed_sign, parameter_ranges
 from proofcheck.exact.case_memo import memoized
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
+from proofcheck.exact.log_forms import log_form_is_zero
 from proofcheck.exact.ratfunc import fast_cancel
 
 EXACT = get_backend("exact")
@@ -26,7 +27,13 @@ def equal(a, b):
         diff = a - b
         d = fast_cancel(diff)
         if d is None:
-            d = sp.cancel(sp.together(diff)) if diff.is_rational_function() else sp.simplify(diff)
+            zero = _log_form_zero(diff)
+            if zero:
+                return True
+            # not identically 0 (False): its sign is asked below as it stands; SymPy's
+            # simplify would only rewrite it, for seconds
+            d = diff if zero is False else sp.cancel(sp.together(diff)) if diff.is_rational_function() \
+                else sp.simplify(diff)
         if d == 0:
             return True
         branch = assumed_sign(d)  # inside a parametric claim run: one case of a case split
@@ -42,6 +49,20 @@ def equal(a, b):
         if zero is None:
             raise
         return zero
+
+
+def _log_form_zero(diff):
+    """Whether ``diff``, a log form in the run's one parameter, vanishes on its declared
+    range (see :func:`~proofcheck.exact.log_forms.log_form_is_zero`); None when not decided."""
+    ranges = parameter_ranges()
+    syms = diff.free_symbols
+    if not ranges or len(syms) != 1:
+        return None
+    (x,) = syms
+    if x not in ranges:
+        return None
+    lo, hi = ranges[x]
+    return log_form_is_zero(diff, x, sp.sympify(lo), sp.sympify(hi))
 
 
 def policy_differences(mdp, pa, pb, *, only_reachable_by=None, limit=3):
@@ -65,9 +86,29 @@ def policy_differences(mdp, pa, pb, *, only_reachable_by=None, limit=3):
     return rows
 
 
+def brief(value, limit):
+    """``str(value)`` when it is shorter than ``limit`` characters, else ``"..."``.
+
+    A SymPy expression with ``2 * limit`` leaves or more prints longer than ``limit``, so it
+    is not printed just to be dropped (printing a degree-30 log form costs seconds).
+
+    >>> brief(sp.Rational(1, 3), 10), brief(sum(sp.symbols("x:40")), 10)
+    ('1/3', '...')
+    """
+    if isinstance(value, sp.Basic):
+        leaves = 0
+        for node in sp.preorder_traversal(value):
+            if not node.args:
+                leaves += 1
+                if leaves >= 2 * limit:
+                    return "..."
+    text = str(value)
+    return text if len(text) < limit else "..."
+
+
 def result(verdict, summary, **kw):
     return ClaimResult("", "", "", verdict, summary, **kw)
 
 
-__all__ = ["coprime_base", "equal", "log_linear_zero", "policy_differences", "result", "Verdict",
+__all__ = ["brief", "coprime_base", "equal", "log_linear_zero", "policy_differences", "result", "Verdict",
            "fmt"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofcheck.claims._common import EXACT, Verdict, equal, result
+from proofcheck.claims._common import EXACT, Verdict, brief, equal, result
 from proofcheck.claims.registry import claim
 from proofcheck.claims.soft_value_semantics import TRAJECTORY_LIMIT
 from proofcheck.engine import (
@@ -45,7 +45,7 @@ def check_kl_forms(mdp, conventions, objective=None):
             return result(Verdict.FAILS, f"{name}: trajectory KL {traj} vs causal {causal}",
                           evidence=rows, counterexample=rows[-1], route="enumeration vs dynamic programming")
     return result(Verdict.HOLDS, "trajectory and causal KL agree exactly for 3 policy pairs "
-                  f"({', '.join(str(r['rhs']) if len(str(r['rhs'])) < 30 else '...' for r in rows)})",
+                  f"({', '.join(brief(r['rhs'], 30) for r in rows)})",
                   evidence=rows, route="enumeration vs dynamic programming")
 
 

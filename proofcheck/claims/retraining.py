@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from proofcheck.claims._common import EXACT, Verdict, policy_differences, result
+from proofcheck.claims._common import EXACT, Verdict, brief, policy_differences, result
 from proofcheck.claims.registry import claim
 from proofcheck.engine import (
     additive_return,
@@ -43,7 +43,7 @@ def check_return_improvement(mdp, conventions, objective="return"):
                           counterexample={"i": i, f"{name}(pi^G_i)": vals[i], f"{name}(pi^G_i+1)": vals[i + 1],
                                           "decrease": vals[i] - vals[i + 1]})
     return result(Verdict.HOLDS, f"{name} is non-decreasing along pi^G_0..pi^G_{K}: "
-                  f"{vals[0]} -> {vals[-1] if len(str(vals[-1])) < 40 else '...'}",
+                  f"{vals[0]} -> {brief(vals[-1], 40)}",
                   evidence=rows, scope=f"checked for i = 0..{K - 1} (exact comparisons)")
 
 

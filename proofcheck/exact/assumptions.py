@@ -28,7 +28,7 @@ from proofcheck.exact.conditions import Condition, conjunction, parametric_condi
 from proofcheck.exact.regions import Region
 
 __all__ = ["CaseRun", "Branch", "UndefinedCase", "UNDEFINED", "assuming", "assumed_sign",
-           "assumed_zero", "condition_memo"]
+           "assumed_zero", "condition_memo", "parameter_ranges"]
 
 _STATE: contextvars.ContextVar[CaseRun | None] = contextvars.ContextVar(
     "proofcheck_parametric_case", default=None)
@@ -158,6 +158,15 @@ def _active(expr):
     if len(syms) != 1 or not syms <= set(st.parameters):
         return None, None
     return st, expr
+
+
+def parameter_ranges() -> dict | None:
+    """The declared ranges ``{symbol: (low, high)}`` of the run in force, or None outside one.
+
+    They are fixed for the whole run, so an answer derived from them alone is the same in
+    every case (nothing for a memoized computation to replay)."""
+    st = _STATE.get()
+    return None if st is None else st.parameters
 
 
 def assumed_sign(expr: Any) -> int | None:

@@ -41,7 +41,8 @@ try:  # python-flint is a core dependency; the fallback keeps exotic platforms w
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     flint = None
 
-__all__ = ["HAVE_FLINT", "as_fraction", "cancel_univariate", "cancel_with_constants", "fast_cancel", "poly_to_expr"]
+__all__ = ["HAVE_FLINT", "as_fraction", "cancel", "cancel_univariate", "cancel_with_constants", "fast_cancel",
+           "fraction_to_expr", "poly_to_expr"]
 
 HAVE_FLINT = flint is not None
 
@@ -227,7 +228,16 @@ def cancel_univariate(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     frac = as_fraction(expr, x)
     if frac is None:
         return None
-    n, d = frac
+    return fraction_to_expr(*frac, x)
+
+
+def fraction_to_expr(n: Any, d: Any, x: sp.Symbol) -> sp.Expr:
+    """The SymPy form ``sympy.cancel`` writes for the coprime ``fmpq_poly`` fraction ``n / d``.
+
+    >>> p = sp.Symbol("p")
+    >>> fraction_to_expr(flint.fmpq_poly([1, 1]), flint.fmpq_poly([0, 2]), p)
+    (p + 1)/(2*p)
+    """
     n, d = _integer_form(n, d, d.coeffs()[-1])
     num = poly_to_expr(n.coeffs(), x)
     if d.degree() == 0:
@@ -332,3 +342,15 @@ def fast_cancel(expr: sp.Expr) -> sp.Expr | None:
     syms = expr.free_symbols
     fast = cancel_univariate(expr, next(iter(syms))) if len(syms) == 1 else None
     return fast if fast is not None else cancel_with_constants(expr)
+
+
+def cancel(expr: sp.Expr) -> sp.Expr:
+    """``sympy.cancel(expr)``: through python-flint where :func:`fast_cancel` takes it (the
+    same form, far faster), else SymPy's.
+
+    >>> p = sp.Symbol("p")
+    >>> cancel((p ** 2 - 1) / (p - 1)), cancel(sp.Rational(1, 2))
+    (p + 1, 1/2)
+    """
+    fast = fast_cancel(expr)
+    return fast if fast is not None else sp.cancel(expr)

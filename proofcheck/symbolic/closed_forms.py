@@ -38,7 +38,7 @@ from proofcheck.engine.coherence import boltzmann_step
 from proofcheck.errors import ProofcheckError, UndecidedError
 from proofcheck.exact.budget import WorkBudget, int_op_cost
 from proofcheck.exact.constant_sign import coprime_base
-from proofcheck.exact.ratfunc import fast_cancel
+from proofcheck.exact.ratfunc import as_fraction, cancel, fast_cancel, fraction_to_expr
 from proofcheck.exact.sign import exact_sign
 from proofcheck.model.conventions import H_INDEXINGS, Conventions
 from proofcheck.model.mdp import Policy
@@ -65,26 +65,20 @@ X = sp.Symbol("x", positive=True)
 _ZERO, _ONE = sp.Integer(0), sp.Integer(1)
 
 
-def _cancel(e):
-    """``sympy.cancel(e)``, through flint where it applies (the same form, far faster)."""
-    fast = fast_cancel(e)
-    return fast if fast is not None else sp.cancel(e)
-
-
 @lru_cache(maxsize=1 << 12)
 def _key(base):
     """Canonical form of a base so that equal bases merge (a model's few bases recur in
     every closed form of every policy: cached)."""
     if base.is_Rational:
         return base
-    return sp.factor(_cancel(base))
+    return sp.factor(cancel(base))
 
 
 def _compare(a, b):
     """-1, 0, 1 for two non-negative bases; UndecidedError when parametric and undecidable."""
     if a == b:
         return 0
-    d = _cancel(a - b) if (a.free_symbols or b.free_symbols) else a - b
+    d = cancel(a - b) if (a.free_symbols or b.free_symbols) else a - b
     # Parametric differences go through exact_sign too: inside a parametric claim run it
     # answers with the current case of the sign split, elsewhere it raises UndecidedError.
     return exact_sign(d)
@@ -118,7 +112,7 @@ class ExpSum:
         b = _key(b)
         new = self.terms.get(b, _ZERO) + c
         if new.free_symbols:
-            new = _cancel(new)
+            new = cancel(new)
         if new == 0:
             self.terms.pop(b, None)
         else:
@@ -320,8 +314,11 @@ class ClosedForm:
         num, den, special = self._parts(state, action)
         if special is not _REGULAR:
             return special
+        fast = _ratio_at(num, den, value)
+        if fast is not None:
+            return fast
         v = num.at(value) / den.at(value)
-        return sp.cancel(v) if v.free_symbols else v
+        return cancel(v) if v.free_symbols else v
 
     def policy_at(self, value):
         """The exact :class:`Policy` at ``x = value``."""
@@ -338,6 +335,44 @@ class ClosedForm:
         vals = [self.expr(m.states[m.pair_state[j]], m.pair_action[j], var, simplify=False)
                 for j in range(m.n_pairs)]
         return Policy(m, _obj(vals))
+
+
+@lru_cache(maxsize=1 << 12)
+def _fraction(e, x):
+    return as_fraction(e, x)
+
+
+def _ratio_at(num, den, k):
+    """``num(k) / den(k)`` in lowest terms, as ``sympy.cancel`` writes it, computed in
+    python-flint for an integer ``k`` and bases and coefficients in one parameter (SymPy
+    spends most of its time building and expanding the powers ``b**k``); None otherwise."""
+    if not (isinstance(k, int) or getattr(k, "is_Integer", False)) or int(k) < 0:
+        return None
+    k = int(k)
+    syms = set().union(*[b.free_symbols | c.free_symbols for part in (num, den) for b, c in part.terms.items()])
+    if len(syms) != 1:
+        return None
+    (x,) = syms
+    sums = []
+    for part in (num, den):
+        total = None
+        for b, c in part.terms.items():
+            fb, fc = _fraction(b, x), _fraction(c, x)
+            if fb is None or fc is None:
+                return None
+            term = (fc[0] * fb[0] ** k, fc[1] * fb[1] ** k)
+            total = term if total is None else (total[0] * term[1] + term[0] * total[1], total[1] * term[1])
+        if total is None:
+            return None
+        sums.append(total)
+    (nn, nd), (dn, dd) = sums
+    n, d = nn * dd, nd * dn
+    if d.is_zero():
+        return None
+    if n.is_zero():
+        return sp.Integer(0)
+    g = n.gcd(d)
+    return fraction_to_expr(n // g, d // g, x)
 
 
 def _obj(values):
@@ -682,7 +717,7 @@ def prove_retraining_identity(mdp, conventions=None, budget=None):
         return True
 
     g1 = goal_condition(m, conventions=conv).values
-    out["G base"] = all(sp.cancel(cf.at(m.states[m.pair_state[j]], m.pair_action[j], 1) - g1[j]) == 0
+    out["G base"] = all(cancel(cf.at(m.states[m.pair_state[j]], m.pair_action[j], 1) - g1[j]) == 0
                         for j in range(m.n_pairs))
     gk = goal_condition(m, pol_k, conventions=conv).values
     out["G step"] = compare_all(gk, ck1, K)
@@ -727,7 +762,7 @@ def first_divergence(mdp, k_max=10, conventions=None):
         for j in range(mdp.n_pairs):
             s, a = mdp.states[mdp.pair_state[j]], mdp.pair_action[j]
             g, t = seq[k].values[j], cf.at(s, a, k)
-            d = sp.cancel(g - t) if (g - t).free_symbols else g - t
+            d = cancel(g - t) if (g - t).free_symbols else g - t
             if d != 0:
                 if d.free_symbols:
                     raise UndecidedError(f"pi^G_{k} - pi_alpha={k} at ({s}, {a}) = {d} depends on the parameters")

@@ -13,6 +13,7 @@ import sympy as sp
 from proofcheck.engine import retrain, soft_values
 from proofcheck.errors import ProofcheckError, UndecidedError
 from proofcheck.exact.budget import WorkBudget, budget_exhausted
+from proofcheck.exact.ratfunc import cancel
 from proofcheck.symbolic.closed_forms import (
     ALPHA,
     BETA,
@@ -117,7 +118,7 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
 
     def matches(k, j):  # closed form (None: none for this pair) = iteration at k
         v = cf.at(mdp.states[mdp.pair_state[j]], mdp.pair_action[j], k)
-        return v is None or sp.cancel(v - seq[k].values[j]) == 0
+        return v is None or cancel(v - seq[k].values[j]) == 0
 
     agree = all(matches(k, j) for k in range(1, K_MAX + 1) for j in range(mdp.n_pairs))
     for s in starts:
