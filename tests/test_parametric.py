@@ -191,3 +191,26 @@ def test_p55_is_not_applicable_where_the_parametric_prior_loses_full_support():
         assert at.verdict.value == "not-applicable" and "without full support" in at.summary
     inside = run_claim("P5.5", case.mdp.substitute({p: sp.Rational(1, 3)}), case.conventions, "return")
     assert inside.verdict.value == "holds"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-4, 4), min_size=2, max_size=4), st.lists(st.integers(-4, 4), min_size=1, max_size=3),
+       st.sampled_from([sp.log(2), sp.log(R(3, 4)), 2 * sp.log(3) - 3 * sp.log(2), sp.log(5) + 1]),
+       st.sampled_from([sp.Integer(1), sp.log(3), -sp.log(R(2, 7))]))
+def test_sign_tables_with_constant_factors_match_sympys_route(num, den, a, b):
+    # f = a P / (b Q): python-flint splits off the constants a, b (as_scaled_fraction);
+    # the reference is the SymPy route (cancel, then one common constant per polynomial)
+    import proofcheck.exact.conditions as conditions
+    P = sum(c * p**i for i, c in enumerate(num))
+    Q = sum(c * p**i for i, c in enumerate(den)) + 7
+    if P == 0:
+        return
+    f = a * P / (b * Q)
+    fast = conditions._sign_table.__wrapped__(f, p, R(0), R(1))
+    original = conditions._scaled
+    try:
+        conditions._scaled = lambda f, x: None
+        reference = conditions._sign_table.__wrapped__(f, p, R(0), R(1))
+    finally:
+        conditions._scaled = original
+    assert fast == reference

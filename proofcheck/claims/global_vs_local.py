@@ -94,9 +94,17 @@ def _expected_log_form(mdp, j, val):
 
 def _simplified(x):
     """A rational function in lowest terms by flint (sympy.simplify costs ~0.1 s a call, and
-    its first call imports sympy.physics); other values (radicals) through SymPy."""
+    its first call imports sympy.physics); other values (radicals) with a rational
+    denominator by SymPy's radsimp, simplify only when that leaves radicals below the bar."""
     fast = fast_cancel(x)
-    return fast if fast is not None else sp.radsimp(sp.simplify(x))
+    if fast is not None:
+        return fast
+    # rationalising the denominator is usually all there is to do (one-step values are
+    # ratios of sums of radicals): done when no radical is left below the fraction bar
+    rationalised = sp.radsimp(x)
+    if sp.fraction(rationalised)[1].is_Rational:
+        return rationalised
+    return sp.radsimp(sp.simplify(x))
 
 
 def _one_step_maximiser(mdp):

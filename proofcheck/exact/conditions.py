@@ -44,8 +44,9 @@ from typing import Any
 
 import sympy as sp
 
+from proofcheck.errors import UndecidedError
 from proofcheck.exact.constant_sign import constant_sign
-from proofcheck.exact.ratfunc import as_fraction, flint
+from proofcheck.exact.ratfunc import as_fraction, as_scaled_fraction, flint
 from proofcheck.exact.regions import Region, approx, less, register_approximation
 
 __all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS",
@@ -368,6 +369,8 @@ def _sign_table(f, x, lo, hi):
     One table serves every relation (``>= 0``, ``== 0``, ...) asked about ``f``.
     """
     fast = as_fraction(f, x)
+    if fast is None:  # constant factors such as log(3/4) (returns), whose signs are exact
+        fast = _scaled(f, x)
     if fast is not None:  # python-flint: no SymPy rewriting of the expression
         roots_p, roots_q = _flint_roots(fast[0], lo, hi, x), _flint_roots(fast[1], lo, hi, x)
         fn, fd = fast
@@ -414,6 +417,22 @@ def _sign_table(f, x, lo, hi):
             m = rational_between(c, crit[i + 1])
             cells.append(("gap", c, crit[i + 1], m, sign(value_at(m))))
     return cells, sorted(pole_set, key=approx)
+
+
+def _scaled(f, x):
+    """``(n, d)`` with the sign of ``n / d`` that of ``f = (a n) / (b d)`` (constants ``a``,
+    ``b``), or None (then SymPy's route decides, or says why it cannot)."""
+    scaled = as_scaled_fraction(f, x)
+    if scaled is None:
+        return None
+    n, d, a, b = scaled
+    try:
+        sign = constant_sign(a) * constant_sign(b)
+    except UndecidedError:
+        return None
+    if sign == 0:
+        return None
+    return (n, d) if sign > 0 else (-n, d)
 
 
 def _to_flint(poly):

@@ -41,8 +41,8 @@ try:  # python-flint is a core dependency; the fallback keeps exotic platforms w
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     flint = None
 
-__all__ = ["HAVE_FLINT", "as_fraction", "cancel", "cancel_univariate", "cancel_with_constants", "fast_cancel",
-           "fraction_to_expr", "poly_to_expr"]
+__all__ = ["HAVE_FLINT", "as_fraction", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
+           "fast_cancel", "fraction_to_expr", "poly_to_expr"]
 
 HAVE_FLINT = flint is not None
 
@@ -319,6 +319,66 @@ def cancel_with_constants(expr: sp.Expr) -> sp.Expr | None:
     num = _mpoly_expr(n, gens)
     den = _mpoly_expr(d, gens)
     return num / den if den != 1 else num
+
+
+def as_scaled_fraction(expr: sp.Expr, x: sp.Symbol) -> tuple[Any, Any, Any, Any] | None:
+    """``(n, d, a, b)`` with ``expr = (a * n) / (b * d)``: ``n``, ``d`` coprime ``fmpq_poly``
+    in ``x`` and ``a``, ``b`` constants (combinations of logarithms of rationals, as returns
+    carry: ``(1 - p) log 2 / (5 p + 3)``), or None when ``expr`` is not of that form.
+
+    The sign of ``expr`` is that of ``n / d`` times the signs of ``a`` and ``b``: the form
+    the exact sign tables of a parametric condition need, without SymPy's ``cancel``.
+
+    Examples
+    --------
+    >>> p = sp.Symbol("p")
+    >>> as_scaled_fraction((1 - p) * sp.log(4) / (5 * p + 3), p)
+    (x + (-1), x + 3/5, -2*log(2), 5)
+    """
+    if flint is None:
+        return None
+    found = _generators(expr)
+    if found is None or x not in found[0]:
+        return None
+    gens, logs = found
+    field = _Multivariate(gens, logs)
+    try:
+        n, d = _walk(expr, field, {})
+    except _NotRational:
+        return None
+    n, d = _reduce(n, d, field)
+    k = gens.index(x)
+    parts = []
+    for poly in (n, d):
+        split = _split_constant(poly, k, gens)
+        if split is None:
+            return None
+        parts.append(split)
+    (pn, a), (pd, b) = parts
+    g = pn.gcd(pd)  # coprime in x (the multivariate reduction leaves no common factor in x)
+    return pn // g, pd // g, a, b
+
+
+def _split_constant(poly, k, gens):
+    """``(P, c)`` with ``poly = c * P(x)``: ``P`` an ``fmpq_poly`` in generator ``k``, ``c`` a
+    SymPy constant in the other generators; None when ``poly`` is no such product."""
+    groups: dict = {}
+    for monom, c in poly.terms():
+        rest = monom[:k] + monom[k + 1:]
+        groups.setdefault(rest, {})[int(monom[k])] = c
+    shape = None
+    constant = []
+    for rest, coeffs in groups.items():
+        top = max(coeffs)
+        lead = coeffs[top]
+        normal = flint.fmpq_poly([coeffs.get(i, 0) / lead for i in range(top + 1)])
+        if shape is None:
+            shape = normal
+        elif normal != shape:
+            return None
+        factors = [g if e == 1 else sp.Pow(g, sp.Integer(int(e))) for g, e in zip(gens[:k] + gens[k + 1:], rest) if e]
+        constant.append(sp.Mul(sp.Rational(int(lead.p), int(lead.q)), *factors))
+    return shape, sp.Add(*constant)
 
 
 def _mpoly_expr(poly, gens):
