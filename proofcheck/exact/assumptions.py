@@ -26,6 +26,7 @@ import sympy as sp
 from proofcheck.exact._trace import note, tracing
 from proofcheck.exact.conditions import Condition, conjunction, parametric_condition
 from proofcheck.exact.regions import Region
+from proofcheck.exact.symbols import free_symbols
 
 __all__ = ["CaseRun", "Branch", "UndefinedCase", "UNDEFINED", "assuming", "assumed_sign",
            "assumed_zero", "condition_memo", "parameter_ranges"]
@@ -154,7 +155,7 @@ def _active(expr):
     if st is None:
         return None, None
     expr = sp.sympify(expr)
-    syms = expr.free_symbols
+    syms = free_symbols(expr)
     if len(syms) != 1 or not syms <= set(st.parameters):
         return None, None
     return st, expr

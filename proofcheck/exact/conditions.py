@@ -48,6 +48,7 @@ from proofcheck.errors import UndecidedError
 from proofcheck.exact.constant_sign import constant_sign
 from proofcheck.exact.ratfunc import as_fraction, as_scaled_fraction, flint
 from proofcheck.exact.regions import Region, approx, less, register_approximation
+from proofcheck.exact.symbols import free_symbols
 
 __all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS",
            "rational_between", "sorted_exact"]
@@ -314,7 +315,7 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
     statement = statement or (lambda: f"{lhs} {relation} {rhs}")
     holds = RELATIONS[relation]
     f = lhs - rhs
-    syms = sorted(f.free_symbols, key=str)
+    syms = sorted(free_symbols(f), key=str)
     unknown = [s for s in syms if s not in parameters]
     if unknown:
         return Condition(statement, reason=f"{', '.join(map(str, unknown))} are not declared parameters")

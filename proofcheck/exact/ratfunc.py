@@ -36,6 +36,8 @@ from sympy.core.add import Add, _addsort
 from sympy.core.mul import Mul
 from sympy.polys.polyutils import _sort_gens
 
+from proofcheck.exact.symbols import free_symbols
+
 try:  # python-flint is a core dependency; the fallback keeps exotic platforms working
     import flint
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
@@ -399,7 +401,7 @@ def fast_cancel(expr: sp.Expr) -> sp.Expr | None:
     >>> fast_cancel((p ** 2 - 1) / (p - 1)), fast_cancel(sp.sqrt(p)) is None
     (p + 1, True)
     """
-    syms = expr.free_symbols
+    syms = free_symbols(expr)
     fast = cancel_univariate(expr, next(iter(syms))) if len(syms) == 1 else None
     return fast if fast is not None else cancel_with_constants(expr)
 

@@ -226,13 +226,13 @@ class Region:
         return cls(pieces)
 
     def __and__(self, other: Region) -> Region:
-        return Region._combine(lambda v: v[0] and v[1], [self, other])
+        return _pairwise("and", self, other)
 
     def __or__(self, other: Region) -> Region:
-        return Region._combine(lambda v: v[0] or v[1], [self, other])
+        return _pairwise("or", self, other)
 
     def __sub__(self, other: Region) -> Region:
-        return Region._combine(lambda v: v[0] and not v[1], [self, other])
+        return _pairwise("minus", self, other)
 
     @staticmethod
     def union(regions: Iterable[Region]) -> Region:
@@ -250,3 +250,17 @@ class Region:
             self._sympy = sp.Union(*parts) if parts else sp.S.EmptySet
         return self._sympy
 
+
+_OPERATIONS: dict[str, Callable[[list], bool]] = {
+    "and": lambda v: v[0] and v[1],
+    "or": lambda v: v[0] or v[1],
+    "minus": lambda v: v[0] and not v[1],
+}
+
+
+@lru_cache(maxsize=1 << 14)
+def _pairwise(operation: str, a: Region, b: Region) -> Region:
+    """``a & b``, ``a | b`` or ``a - b``.  Cached: the cases of a parametric run intersect the
+    same conditions again and again (every claim asks its questions under the same cases),
+    and each operation compares algebraic end points exactly."""
+    return Region._combine(_OPERATIONS[operation], [a, b])

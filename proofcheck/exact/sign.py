@@ -14,6 +14,7 @@ import sympy as sp
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.assumptions import assumed_sign
 from proofcheck.exact.constant_sign import constant_sign, log_linear_is_zero
+from proofcheck.exact.symbols import free_symbols
 
 __all__ = ["exact_sign", "log_linear_is_zero"]
 
@@ -42,7 +43,7 @@ def exact_sign(expr: Any, max_dps: int = 480) -> int:
     0
     """
     expr = sp.sympify(expr)
-    if expr.free_symbols:
+    if free_symbols(expr):
         branch = assumed_sign(expr)  # inside a parametric claim run: one case of a case split
         if branch is not None:
             return branch

@@ -14,6 +14,7 @@ from proofcheck.exact.assumptions import assumed_zero
 from proofcheck.exact.budget import active_claim_budget, int_op_cost
 from proofcheck.exact.ratfunc import as_fraction, fast_cancel
 from proofcheck.exact.sign import exact_sign
+from proofcheck.exact.symbols import free_symbols
 
 __all__ = ["ExactBackend"]
 
@@ -59,7 +60,7 @@ class ExactBackend(Backend):
         return sp.Pow(x, y)
 
     def _is_zero(self, x: sp.Expr) -> bool:
-        syms = x.free_symbols
+        syms = free_symbols(x)
         if len(syms) == 1:  # a rational function of one parameter: flint, not SymPy's assumptions
             frac = as_fraction(x, next(iter(syms)))
             if frac is not None:
@@ -75,7 +76,7 @@ class ExactBackend(Backend):
     def normalize(self, x: sp.Expr) -> sp.Expr:
         if not self.simplify or x.is_Rational:
             return x
-        if not x.free_symbols:
+        if not free_symbols(x):
             return x
         fast = fast_cancel(x)  # python-flint: the same form as sympy.cancel, far faster
         if fast is not None:
