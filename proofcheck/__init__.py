@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 import importlib as _importlib
 import typing as _typing

@@ -9,6 +9,7 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import networkx as nx
@@ -82,7 +83,7 @@ def test_top_level_all_is_exactly_the_public_names():
     for name in proofcheck.__all__:  # every listed name resolves (they load lazily)
         getattr(proofcheck, name)
     public = {n for n, v in vars(proofcheck).items() if not n.startswith("_")
-              and not (getattr(v, "__name__", "").startswith("proofcheck.") and type(v).__name__ == "module")}
+              and not (getattr(v, "__name__", "").startswith("proofcheck.") and isinstance(v, types.ModuleType))}
     assert set(proofcheck.__all__) - {"__version__"} == public
 
 

@@ -128,3 +128,13 @@ def test_freeway_at_its_listed_horizon_finishes(capsys):
     verdicts = {r["label"]: r["verdict"] for r in case["claims"]}
     assert len(verdicts) >= 20 and verdicts["P4.10"] == "holds"
     assert verdicts["D.1"] == "not-applicable"
+
+
+def test_horizon_names_a_misspelt_backend(tmp_path, capsys):
+    f = tmp_path / "tiny.npz"
+    save_npz(f, np.array([[1, -1], [-1, -1]]), np.array([[0, 1], [0, 1]], dtype=np.float32))
+    assert main(["horizon", str(f), "--horizon", "2", "--backend", "mpmat"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--backend mpmat: unknown backend; did you mean 'mpmath'?" in err[0]
+    assert main(["horizon", str(f), "--horizon", "2", "--check-backend", "mpmath:3"]) == 2
+    assert "digits '3' must be a whole number from 5 to 10000" in capsys.readouterr().err

@@ -6,6 +6,7 @@ their modules) equal the originals."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,37 @@ def test_repeated_defaults_equal_the_originals(ours, theirs):
 def test_the_replaceable_names_are_module_attributes(ref, monkeypatch):
     # tests replace these to check what happens before (or instead of) the work
     monkeypatch.setattr(ref, lambda *a, **k: None)
+
+
+#: The BRIDGE samples (../shared/data/bridge/ beside the repository), when present.
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bridge"
+#: What the effective horizon of a rational (BRIDGE) model must not import: it runs on Python
+#: ints and Fractions, and SymPy's import alone costs more than the whole analysis.
+NOT_FOR_HORIZON = ("sympy", "mpmath", "networkx", "scipy", "hypothesis", "proofcheck.verify",
+                   "proofcheck.claims", "proofcheck.numerics", "proofcheck.exact", "proofcheck.model.mdp",
+                   "proofcheck.io.casefile", "proofcheck.engine.coherence", "proofcheck.engine.soft_values")
+
+
+def _horizon_loads(args):
+    code = ("import contextlib, io\nfrom proofcheck.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert main(['horizon'] + {args!r}) == 0")
+    loaded = _loaded_after(code)
+    assert "proofcheck.engine.effective_horizon" in loaded
+    return sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in NOT_FOR_HORIZON))
+
+
+def test_horizon_of_a_bridge_npz_imports_no_sympy(tmp_path):
+    import numpy as np
+
+    from proofcheck.io.bridge import save_npz
+    npz = tmp_path / "toy.npz"  # s0: a0 -> s1 (1/2), a1 -> s0 (1/4); s1: a0 ends (1), a1 -> s1 (0)
+    save_npz(npz, np.array([[1, 0], [-1, 1]]), np.array([[0.5, 0.25], [1.0, 0.0]]))
+    assert _horizon_loads([str(npz), "--horizon", "4"]) == []
+
+
+@pytest.mark.skipif(not (SAMPLES / "freeway_10_fs30" / "consolidated.npz").is_file(),
+                    reason=f"BRIDGE sample freeway_10_fs30 not found under {SAMPLES}")
+def test_horizon_of_a_bridge_sample_imports_no_sympy():
+    # as a user runs it (benchmarks/bench_bridge.py times this), stored analysis compared too
+    assert _horizon_loads([str(SAMPLES / "freeway_10_fs30")]) == []

@@ -12,6 +12,7 @@ import pytest
 import sympy as sp
 
 from proofcheck.engine.effective_horizon import (
+    HBound,
     cross_check,
     effective_horizon,
     horizon_values,
@@ -410,3 +411,33 @@ def test_cli_gorp_at_bound(tmp_path, capsys):
     assert all(c["consistent"] and c["runs"] == 40 for c in out["gorp_at_bound"])
     assert out["per_k"][0]["argmax_state"] == ["1", "2"]
     assert main(["horizon", str(f), "--horizon", "3", "--gorp-at-bound", "-1"]) == 2
+
+
+@pytest.mark.parametrize("A", [1, 2, 3, 4, 9, 10, 16])
+def test_bound_prints_and_rounds_as_sympy(A):
+    # HBound prints k + log_A m without SymPy: the same text and fixed-point digits as the
+    # SymPy expression, also where the two terms tie (m = A^k) or nearly tie
+    def sympy_value(k, m):
+        if m == math.inf:
+            return sp.oo
+        return sp.Integer(k) if m == 1 or A == 1 else sp.Integer(k) + sp.log(m) / sp.log(A)
+    for k in range(1, 9):
+        for m in {1, 2, 3, 5307, A, A ** 2, A ** k, A ** k + 1, max(A ** k - 1, 1), 10 ** 30 + 7, math.inf}:
+            e = sympy_value(k, m)
+            assert str(HBound(k, m, A)) == str(e)
+            assert HBound(k, m, A).expr == e
+            f = math.inf if e == sp.oo else float(e)
+            assert float(HBound(k, m, A)) == f
+            assert [HBound(k, m, A).fixed(d) for d in (4, 6)] == [f"{f:.4f}", f"{f:.6f}"]
+
+
+def test_tabular_rewards_are_fractions_shown_as_sympy():
+    # tabular models keep Fractions (the effective horizon needs no SymPy); Layer.reward
+    # still gives SymPy numbers, the results stay SymPy expressions
+    P = spread_mdp()
+    assert [type(v).__name__ for v in P.layers[1].reward_values] == ["Fraction"] * 4
+    assert list(P.layers[1].reward) == [3, 1, 0, 0]
+    assert all(isinstance(v, sp.Rational) for v in P.layers[1].reward)
+    eh = effective_horizon(P)
+    assert isinstance(eh.H, sp.Expr) and isinstance(eh.per_k[0].h_bound, sp.Expr)
+    assert str(eh.per_k[0].bound) == str(eh.per_k[0].h_bound)

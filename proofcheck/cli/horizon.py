@@ -18,6 +18,7 @@ import math
 import os
 import sys
 
+from proofcheck._validation import did_you_mean
 from proofcheck.errors import ConventionError, ModelError, UndecidedError
 
 __all__ = ["add_parser", "run", "load_problem"]
@@ -93,19 +94,21 @@ def _fmt(x):
 
 
 def _check(args):
-    from proofcheck.engine.backends import get_backend
+    from proofcheck.engine.backends import BACKENDS, get_backend
 
     for option, spec in (("--backend", args.backend), ("--check-backend", args.check_backend)):
-        if option == "--check-backend" and spec == "none":
-            continue
-        digits = spec.partition(":")[2]
+        if (option == "--check-backend" and spec == "none") or spec == "exact":
+            continue  # exact is always valid, and building its SymPy backend imports SymPy
+        kind, _, digits = spec.partition(":")
+        known = list(BACKENDS) + (["none"] if option == "--check-backend" else [])
+        if kind not in known:
+            raise ConventionError(f"{option} {spec}: unknown backend{did_you_mean(kind, known)} "
+                                  f"(one of {', '.join(known)}; mpmath and interval take digits, e.g. mpmath:50)")
         try:
-            if spec.startswith(("mpmath", "interval")) and digits and int(digits) < 1:
-                raise ValueError(digits)
             get_backend(spec)
-        except ValueError:  # e.g. mpmath:x (get_backend's int(digits)) or mpmath:0
-            raise ConventionError(f"{option} {spec}: the digits after ':' must be a positive integer, "
-                                  "e.g. mpmath:50") from None
+        except ValueError as exc:  # the backend's own words: digits out of range, an argument it takes none of
+            reason = str(exc).removeprefix(f"backend {spec}: ")
+            raise ConventionError(f"{option} {spec}: {reason}") from None
     if args.tolerance is not None and not 0 <= args.tolerance < math.inf:
         raise ConventionError(f"--tolerance {args.tolerance} must be a finite non-negative number, e.g. 1e-4")
     if args.gorp_runs < 0:
@@ -120,7 +123,6 @@ def _check(args):
 def run(args):
     from proofcheck.engine.effective_horizon import cross_check, effective_horizon
     from proofcheck.io.bridge import compare_analysis
-    from proofcheck.numerics.gorp import check_bound, estimate_m
 
     _check(args)
     stored = None
@@ -141,14 +143,18 @@ def run(args):
     main, other = cc["results"]
     gorp = []
     if args.gorp_runs > 0:
+        from proofcheck.numerics.gorp import estimate_m  # the numerics layer imports SymPy
+
         for r in main.per_k:
             if r.bound_ok:
                 gorp.append(estimate_m(P, r.k, runs=args.gorp_runs, seed=args.seed,
                                        values=main.values).as_dict())
     at_bound = []
     if args.gorp_at_bound > 0:
+        from proofcheck.numerics.gorp import check_bound
+
         at_bound = [c.as_dict() for c in check_bound(P, main, runs=args.gorp_at_bound, seed=args.seed)]
-    ref = main.as_dict()["reference_format"]
+    ref = main.reference_format()
     comparison = compare_analysis(stored, ref) if stored else None
     if args.json:
         out = main.as_dict()
@@ -177,11 +183,12 @@ def run(args):
         else:
             note = ""
         print(f"   {r.k:>3} {'solvable' if r.solvable else 'no':<9} {_fmt(r.m_bound):>14} "
-              f"{_fmt(None if r.h_bound is None else (math.inf if r.h_bound == math.inf else float(r.h_bound))):>10}  {note}")
+              f"{'-' if r.bound is None else r.bound.fixed(4):>10}  {note}")
     last = main.per_k[-1].k if main.per_k else 0
     if last < P.horizon:
         print(f"   (k > {last} not computed: H_k >= k cannot beat H)")
-    print(f"   H (Theorem 5.4 bound, min over k) = {main.H} = {main.H_float:.6f} at k = {main.H_k}")
+    H_fixed = f"{math.inf:.6f}" if main.bound is None else main.bound.fixed(6)
+    print(f"   H (Theorem 5.4 bound, min over k) = {main.bound} = {H_fixed} at k = {main.H_k}")
     print(f"   reference format: min_k {ref['min_k']}, epw {ref['epw']}, ks {ref['effective_horizon_results']['ks']}, "
           f"ms {ref['effective_horizon_results']['ms']}, effective_horizon {ref['effective_horizon']}")
     if comparison is not None:

@@ -64,25 +64,29 @@ import math
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, cast
 
-import mpmath
 import numpy as np
-import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Offsets, Scalar, _obj
 from proofcheck.errors import ModelError, UndecidedError
-from proofcheck.exact.sign import exact_sign
 from proofcheck.model.time_expanded import Layer, TimeExpandedMDP, tabular_problem, time_expand
 
 if TYPE_CHECKING:
+    import sympy as sp
+
     from proofcheck.engine.backends.mpmath import _MpmathFamily
     from proofcheck.model.mdp import MDP
 
+# SymPy and mpmath are imported inside the functions that need them: the exact rational
+# route (every BRIDGE model) computes on Python ints and Fractions, and importing SymPy
+# costs more than that whole analysis (``proofcheck horizon`` on a BRIDGE sample)
+
 __all__ = ["HorizonValues", "RationalBackend", "ScaledIntBackend", "resolve_backend",
            "horizon_values", "qvi_sequence", "solvability", "min_k", "planning_window",
-           "KResult", "EffectiveHorizon", "effective_horizon", "cross_check",
+           "HBound", "KResult", "EffectiveHorizon", "effective_horizon", "cross_check",
            "nominal_horizon", "Layer", "TimeExpandedMDP", "tabular_problem", "time_expand"]
 
 
@@ -98,6 +102,7 @@ class RationalBackend(Backend):
 
     Examples
     --------
+    >>> import sympy as sp
     >>> B = RationalBackend()
     >>> q = B.array([sp.Rational(1, 3), sp.Rational(2, 3), sp.Rational(2, 3)])
     >>> B.segment_argmax(q, np.array([0]), np.array([3])).tolist()
@@ -125,6 +130,8 @@ class RationalBackend(Backend):
             return value
         if isinstance(value, (int, np.integer)):
             return Fraction(int(value))
+        import sympy as sp
+
         v = sp.sympify(value)
         if v == sp.oo:
             return math.inf
@@ -169,6 +176,8 @@ class RationalBackend(Backend):
         return (values == mx[owner]).astype(bool)
 
     def to_sympy(self, x: Scalar) -> sp.Expr:
+        import sympy as sp
+
         if isinstance(x, float):
             return sp.oo if x > 0 else -sp.oo
         return sp.Rational(x.numerator, x.denominator)
@@ -222,7 +231,7 @@ class ScaledIntBackend(RationalBackend):
         Parameters
         ----------
         P : TimeExpandedMDP
-            With rational (SymPy) rewards.
+            With rational rewards (Fractions or SymPy rationals).
 
         Returns
         -------
@@ -230,8 +239,8 @@ class ScaledIntBackend(RationalBackend):
         """
         den, cnt = 1, 1
         for L in P.layers:
-            for v in set(L.reward):
-                den = math.lcm(den, int(v.q))
+            for v in set(L.reward_values):
+                den = math.lcm(den, int(v.denominator))
             for c in set(int(c) for c in L.counts):
                 cnt = math.lcm(cnt, c)
         return cls(den * cnt ** P.horizon)
@@ -249,6 +258,12 @@ class ScaledIntBackend(RationalBackend):
         return self.scale
 
     def _convert(self, value: Any) -> Scalar:
+        if isinstance(value, (int, Fraction)) and not isinstance(value, bool):  # tabular rewards
+            if (value.numerator * self.scale) % value.denominator:
+                raise ModelError(f"value {value} is not a multiple of 1/{self.scale}")
+            return value.numerator * (self.scale // value.denominator)
+        import sympy as sp
+
         v = sp.sympify(value)
         if v == sp.oo:
             return math.inf
@@ -259,6 +274,8 @@ class ScaledIntBackend(RationalBackend):
         return int(v.p) * (self.scale // int(v.q))
 
     def from_floats(self, values: Collection[Any]) -> np.ndarray:
+        import sympy as sp
+
         return self.array([sp.Rational(float(v)) for v in values])
 
     def mean(self, sums: np.ndarray, counts: np.ndarray | Sequence[int]) -> np.ndarray:
@@ -293,13 +310,30 @@ class ScaledIntBackend(RationalBackend):
         -------
         int
         """
-        r = sp.Rational(str(tol))
-        return int(r.p * self.scale // r.q)
+        r = _decimal(tol)
+        return int(r.numerator * self.scale // r.denominator)
 
     def to_sympy(self, x: Scalar) -> sp.Expr:
+        import sympy as sp
+
         if isinstance(x, float):
             return sp.oo if x > 0 else -sp.oo
         return sp.Rational(int(x), self.scale)
+
+    def to_fraction(self, x: Scalar, scale: int | None = None) -> Fraction | float:
+        """A value (scale ``D``, or ``scale``) as a Fraction, ``+-inf`` as floats.
+
+        Parameters
+        ----------
+        x : int or float
+        scale : int, optional
+            ``D`` by default; ``D ** 2`` for products.
+
+        Returns
+        -------
+        Fraction or float
+        """
+        return x if isinstance(x, float) else Fraction(int(x), scale or self.scale)
 
     def product_to_sympy(self, x: Scalar) -> sp.Expr:
         """A product of two values (scale ``D^2``) as a SymPy number.
@@ -313,6 +347,8 @@ class ScaledIntBackend(RationalBackend):
         -------
         sympy.Expr
         """
+        import sympy as sp
+
         if isinstance(x, float):
             return sp.oo if x > 0 else -sp.oo
         return sp.Rational(int(x), self.scale ** 2)
@@ -327,7 +363,15 @@ def _is_scaled(B: Backend) -> TypeGuard[ScaledIntBackend]:
 
 
 def _is_rational_problem(P: TimeExpandedMDP) -> bool:
-    return all(getattr(v, "is_Rational", False) for L in P.layers for v in L.reward)
+    return all(isinstance(v, Fraction) or getattr(v, "is_Rational", False) for L in P.layers
+               for v in L.reward_values)
+
+
+def _decimal(x: float) -> Fraction:
+    """The exact value of ``x``'s decimal ``str`` (``1e-4`` is 1/10000, not its binary float)."""
+    if not math.isfinite(x):
+        raise ModelError(f"tolerance {x} must be a finite number, e.g. 1e-4")
+    return Fraction(str(x))
 
 
 def resolve_backend(problem: ProblemLike, backend: BackendLike = "exact") -> Backend:
@@ -466,7 +510,7 @@ def _tol(B: Backend, tolerance: float | None) -> Scalar | None:
         return None
     if _is_scaled(B):
         return B.tolerance(tolerance)
-    return B.scalar(sp.Rational(str(tolerance)))
+    return B.scalar(_decimal(tolerance))
 
 
 # ----------------------------------------------------------------------------- values
@@ -796,12 +840,18 @@ def _ceil(B: Backend, x: Scalar) -> int | float:
     if B.compare(x, B.inf) == 0:
         return math.inf
     if hasattr(x, "a") and hasattr(x, "b"):  # an interval: certified or undecided
+        import mpmath
+
         lo, hi = int(mpmath.ceil(x.a)), int(mpmath.ceil(x.b))
         if lo != hi:
             raise UndecidedError(f"ceil of the interval {x} is not determined (between {lo} and {hi})")
         return lo
     if not B.exact:
         return int(math.ceil(x)) if B.dtype is not object else int(cast("_MpmathFamily", B).ctx.ceil(x))
+    import sympy as sp  # the SymPy backend's numbers (the rational route never gets here)
+
+    from proofcheck.exact.sign import exact_sign
+
     n = int(sp.floor(sp.N(x, 30)))
     for _ in range(4):  # the 30-digit guess is off by at most one near an integer
         lo, hi = exact_sign(x - n), exact_sign(x - (n + 1))
@@ -826,6 +876,8 @@ def _ceil_rational_log(r: Fraction, X: int) -> int:
         c = math.ceil(v)
         if min(c - v, v - (c - 1)) > 1e-9 * v:
             return c
+    import mpmath
+
     dps = 30 + len(str(r.numerator)) + len(str(r.denominator))
     for _ in range(6):
         with mpmath.workdps(dps):
@@ -869,6 +921,8 @@ class _Terms:
             return math.inf
         if isinstance(r, (Fraction, int)):
             return max(1, _ceil_rational_log(Fraction(r), self.X))
+        import sympy as sp
+
         term = B.scalar(sp.Integer(16) * sp.log(sp.Integer(self.X))) * r
         return max(1, _ceil(B, term))
 
@@ -1151,10 +1205,116 @@ def _unscale(hv: HorizonValues) -> HorizonValues:
                          hv.optimal, _RATIONAL, hv.tolerance)
 
 
-def _var_value(B: Backend, v: Scalar) -> Scalar:
+def _reported(B: Backend, x: Scalar, product: bool = False) -> Scalar:
+    """A value as :class:`KResult` reports it: a Fraction on the rational backends (``+-inf``
+    as floats), a SymPy number on the other exact and multi-precision ones, else as it is.
+    ``product``: a product of two values (scale ``D ** 2`` on scaled integers)."""
     if _is_scaled(B):
-        return B.product_to_sympy(v)
-    return B.to_sympy(v) if B.dtype is object else v
+        return B.to_fraction(x, B.scale ** 2 if product else None)
+    if isinstance(B, RationalBackend) or B.dtype is not object:
+        return x
+    return B.to_sympy(x)
+
+
+def _exact_str(B: Backend, x: Scalar) -> str:
+    """``str(B.to_sympy(x))``, without SymPy on the rational backends."""
+    if isinstance(B, RationalBackend):
+        x = B.to_fraction(x) if _is_scaled(B) else x
+        if not isinstance(x, float):
+            return str(x)  # a Fraction prints as SymPy prints the same rational
+        return "oo" if x > 0 else "-oo"
+    return str(B.to_sympy(x))
+
+
+#: Relative distance below which :class:`HBound` leaves printing to SymPy (a near tie of
+#: the two terms, or a value near a rounding midpoint): far above any float rounding error
+#: (about 1e-16) and hardly ever met otherwise.
+_NEAR = 1e-12
+
+
+@dataclass(frozen=True)
+class HBound:
+    """The Theorem 5.4 bound ``H_k <= k + log_A m`` of one ``k``, exactly.
+
+    :attr:`expr` is the SymPy expression, built on first use; ``str`` and :meth:`fixed`
+    give what SymPy prints for it without importing SymPy (its import costs more than a
+    whole BRIDGE analysis) except in near ties, ``float`` is SymPy's value of it.
+
+    Examples
+    --------
+    >>> b = HBound(1, 5307, 3)
+    >>> str(b), b.fixed(4), b.expr
+    ('1 + log(5307)/log(3)', '8.8069', 1 + log(5307)/log(3))
+    >>> str(HBound(1, 2, 3)), str(HBound(8, 1, 3)), str(HBound(2, math.inf, 3))
+    ('log(2)/log(3) + 1', '8', 'oo')
+    """
+
+    k: int
+    m: int | float  #: ``math.inf`` when the bound is void
+    A: int
+
+    @cached_property
+    def expr(self) -> sp.Expr:
+        """The bound as a SymPy expression (``oo`` when void)."""
+        import sympy as sp
+
+        if self.m == math.inf:
+            return sp.oo
+        if self.m == 1 or self.A == 1:
+            return sp.Integer(self.k)
+        return sp.Integer(self.k) + sp.log(self.m) / sp.log(self.A)
+
+    def _integer(self) -> int | None:
+        """The bound when SymPy makes it an integer (``m = 1``, ``A = 1``, ``m = A``), else None."""
+        if self.m == 1 or self.A == 1:
+            return self.k
+        if self.m == self.A:
+            return self.k + 1
+        return None
+
+    def __str__(self) -> str:
+        if self.m == math.inf:
+            return "oo"
+        n = self._integer()
+        if n is not None:
+            return str(n)
+        r = math.log(self.m) / math.log(self.A)
+        if abs(r - self.k) <= _NEAR * self.k:
+            # SymPy orders the terms by their float values: in a near tie (m = A^k) its
+            # rounding decides, and its own order breaks an exact one
+            return str(self.expr)
+        term = f"log({self.m})/log({self.A})"
+        return f"{term} + {self.k}" if r < self.k else f"{self.k} + {term}"
+
+    def __float__(self) -> float:
+        if self.m == math.inf:
+            return math.inf
+        n = self._integer()
+        return float(n) if n is not None else float(self.expr)
+
+    def fixed(self, digits: int) -> str:
+        """``f"{float(self):.{digits}f}"``, without SymPy unless the value is within rounding
+        error of a midpoint between two printed values.
+
+        Parameters
+        ----------
+        digits : int
+
+        Returns
+        -------
+        str
+        """
+        if self.m == math.inf:
+            return f"{math.inf:.{digits}f}"
+        n = self._integer()
+        if n is not None:
+            return f"{float(n):.{digits}f}"
+        # within a few ulp of SymPy's float: both print alike unless a midpoint lies between
+        v = self.k + math.log(self.m) / math.log(self.A)
+        scaled = v * 10.0 ** digits
+        if abs(scaled - math.floor(scaled) - 0.5) <= _NEAR * scaled:
+            return f"{float(self):.{digits}f}"
+        return f"{v:.{digits}f}"
 
 
 @dataclass
@@ -1162,20 +1322,26 @@ class KResult:
     """One ``k``: k-QVI solvability (greedy, with a witness when it fails), the corrected
     Theorem 5.4 rule (``bound_ok``; ``bound_witness`` names a reached state with a zero gap),
     the bound on ``m_k`` (``None`` when not solvable, ``math.inf`` when void or when the rule
-    fails), the bound ``H_k <= k + log_A m_k`` (SymPy, exact), the state attaining the
-    bound with its ``gap`` and ``var`` (as the reference code reports them)."""
+    fails), the bound ``H_k <= k + log_A m_k`` (:attr:`bound`; :attr:`h_bound` in SymPy), the
+    state attaining the bound with its ``gap`` and ``var`` (as the reference code reports
+    them: exact, as Fractions on rational models)."""
 
     k: int
     solvable: bool
     witness: Witness | None
     m_bound: int | float | None
-    h_bound: sp.Expr | None
+    bound: HBound | None
     argmax_state: StateAt | None = None
     reached: int = 0
     bound_ok: bool = False
     bound_witness: StateAt | None = None
     gap: Scalar = None
     var: Scalar = None
+
+    @property
+    def h_bound(self) -> sp.Expr | None:
+        """The bound ``H_k <= k + log_A m_k`` (SymPy, exact; ``oo`` when void), None when not solvable."""
+        return None if self.bound is None else self.bound.expr
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values (states as strings, numbers as float, int or ``"inf"``).
@@ -1188,8 +1354,8 @@ class KResult:
                 "witness": None if self.witness is None else [str(x) for x in self.witness],
                 "bound_ok": self.bound_ok,
                 "zero_gap_at": None if self.bound_witness is None else [str(x) for x in self.bound_witness],
-                "m_bound": _jsonnum(self.m_bound), "H_bound": _jsonnum(self.h_bound),
-                "H_bound_exact": None if self.h_bound is None else str(self.h_bound),
+                "m_bound": _jsonnum(self.m_bound), "H_bound": _bound_json(self.bound),
+                "H_bound_exact": None if self.bound is None else str(self.bound),
                 "argmax_state": None if self.argmax_state is None else [str(x) for x in self.argmax_state],
                 "gap": _jsonnum(self.gap), "var": _jsonnum(self.var),
                 "reached_states": self.reached}
@@ -1200,19 +1366,17 @@ def _jsonnum(x: Any) -> bool | int | float | str | None:
         return None
     if isinstance(x, bool):
         return x
-    if x in (math.inf, sp.oo):
+    if x == math.inf:  # also SymPy's oo and mpmath's inf
         return "inf"
     if isinstance(x, (int, np.integer)):
         return int(x)
     return float(x)
 
 
-def _h_value(k: int, m: int | float, A: int) -> sp.Expr:
-    if m == math.inf:
-        return sp.oo
-    if m == 1 or A == 1:
-        return sp.Integer(k)
-    return sp.Integer(k) + sp.log(m) / sp.log(A)
+def _bound_json(b: HBound | None) -> float | str | None:
+    if b is None:
+        return None
+    return "inf" if b.m == math.inf else float(b)
 
 
 @dataclass
@@ -1224,11 +1388,16 @@ class EffectiveHorizon:
     min_k: int | None
     planning_window: int | None
     per_k: list[KResult]
-    H: sp.Expr | None
+    bound: HBound | None  #: the least bound over ``k`` (at ``k = H_k``)
     H_k: int | None
     backend: Backend
     tolerance: float | None = None
     T: int = 0
+
+    @property
+    def H(self) -> sp.Expr | None:
+        """The bound-based effective horizon ``min_k (k + log_A m_k)`` (SymPy, exact)."""
+        return None if self.bound is None else self.bound.expr
 
     @property
     def values(self) -> HorizonValues:
@@ -1243,7 +1412,7 @@ class EffectiveHorizon:
     @property
     def H_float(self) -> float:
         """``H`` as a float (``math.inf`` when there is no finite bound)."""
-        return float(self.H) if self.H is not None and self.H != sp.oo else math.inf
+        return math.inf if self.bound is None else float(self.bound)
 
     def reference_results(self) -> dict[str, Any]:
         """``ks``, ``ms``, ``gaps``, ``vars`` and ``effective_horizon`` as the reference code
@@ -1278,6 +1447,18 @@ class EffectiveHorizon:
             running = min(running, r.k + (math.log(r.m_bound, A) if A > 1 else 0.0))
         return {"ks": ks, "ms": ms, "gaps": gaps, "vars": vs, "effective_horizon": running}
 
+    def reference_format(self) -> dict[str, Any]:
+        """``min_k``, ``epw``, ``effective_horizon`` and ``effective_horizon_results`` as the
+        reference code stores them (``consolidated_analyzed.json``).
+
+        Returns
+        -------
+        dict
+        """
+        res = self.reference_results()
+        return {"min_k": self.min_k, "epw": self.planning_window,
+                "effective_horizon": res["effective_horizon"], "effective_horizon_results": res}
+
     def as_dict(self) -> dict[str, Any]:
         """Every result as JSON-ready values, with the reference code's format.
 
@@ -1290,12 +1471,10 @@ class EffectiveHorizon:
                 "decision_states": P.n_decision_states, "backend": self.backend.describe(),
                 "tolerance": self.tolerance, "min_k": self.min_k,
                 "planning_window": self.planning_window,
-                "H_bound": _jsonnum(self.H), "H_bound_exact": str(self.H), "H_argmin_k": self.H_k,
+                "H_bound": _bound_json(self.bound), "H_bound_exact": str(self.bound), "H_argmin_k": self.H_k,
                 "per_k": [r.as_dict() for r in self.per_k],
-                "reference_format": {"min_k": self.min_k, "epw": self.planning_window,
-                                     "effective_horizon": self.reference_results()["effective_horizon"],
-                                     "effective_horizon_results": self.reference_results()},
-                "v_star": str(self.backend.to_sympy(self.raw_values.v_star[0][0]))}
+                "reference_format": self.reference_format(),
+                "v_star": _exact_str(self.backend, self.raw_values.v_star[0][0])}
 
 
 def effective_horizon(problem: ProblemLike, backend: BackendLike = "exact", *,
@@ -1341,7 +1520,7 @@ def effective_horizon(problem: ProblemLike, backend: BackendLike = "exact", *,
     sigma = [_sigma2_one(B, hv.q_rand[t], hv.q_star[t], hv.q_worst[t]) for t in range(L_T)]
     per_k: list[KResult] = []
     best_key: int | float | None = None
-    best_h: sp.Expr | None = None
+    best_h: HBound | None = None
     best_k: int | None = None
     first_solvable: int | None = None
     for k, Q in enumerate(qvi_sequence(hv, k_max), start=1):
@@ -1362,14 +1541,13 @@ def effective_horizon(problem: ProblemLike, backend: BackendLike = "exact", *,
         terms = _Terms(B, 2 * T * A ** k)
         ok, m, where, zero_at, n_reached = _bound_for_k(hv, k, Q, sigma, terms)
         if not ok:
-            per_k.append(KResult(k, True, None, math.inf, sp.oo, reached=n_reached,
+            per_k.append(KResult(k, True, None, math.inf, HBound(k, math.inf, A), reached=n_reached,
                                  bound_ok=False, bound_witness=zero_at))
             continue
         assert m is not None and where is not None  # set whenever ok
-        h = _h_value(k, m, A)
+        h = HBound(k, m, A)
         per_k.append(KResult(k, True, None, m, h, (where.t, where.state), n_reached, True, None,
-                             B.to_sympy(where.gap) if B.dtype is object else where.gap,
-                             _var_value(B, where.var)))
+                             _reported(B, where.gap), _reported(B, where.var, product=True)))
         # k + log_A m < k' + log_A m'  <=>  A^k m < A^k' m'  (integers: exact)
         key = math.inf if m == math.inf else (A ** k) * m if A > 1 else k
         if best_key is None or key < best_key:
@@ -1420,6 +1598,8 @@ def cross_check(problem: ProblemLike, backends: Sequence[BackendLike] = ("exact"
                 d = np.where(fa == fb, 0.0, d)
                 dev = max(dev, float(np.max(d)) if len(d) else 0.0)
                 continue
+            import sympy as sp  # exact vs exact: compared in SymPy
+
             for u, v in zip(xa, xb):
                 u = a.backend.to_sympy(u)
                 v = b.backend.to_sympy(v)
@@ -1439,7 +1619,7 @@ def cross_check(problem: ProblemLike, backends: Sequence[BackendLike] = ("exact"
     agree = all(x == y for x, y in discrete.values())
     return {"backends": [a.backend.describe(), b.backend.describe()], "agree": agree,
             "discrete": {k: [_jsonable(x), _jsonable(y)] for k, (x, y) in discrete.items()},
-            "max_value_deviation": dev, "H": [str(a.H), str(b.H)], "results": (a, b)}
+            "max_value_deviation": dev, "H": [str(a.bound), str(b.bound)], "results": (a, b)}
 
 
 def _as_floats(B: Backend, arr: np.ndarray) -> np.ndarray | None:

@@ -38,12 +38,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-import sympy as sp
 
 from proofcheck.errors import CaseFileError, ModelError
-from proofcheck.io.tabular import MAX_EDGES, simplest_rational
-from proofcheck.model.mdp import from_graph
 from proofcheck.model.time_expanded import check_tabular, tabular_problem
+
+# SymPy, networkx and the graph model are imported inside the functions that build a
+# case-file MDP: reading a sample and its effective horizon (``proofcheck horizon``) need
+# none of them, and they cost more at start-up than that whole analysis
 
 __all__ = ["BridgeMDP", "load_npz", "save_npz", "bridge_problem", "bridge_to_mdp", "bridge_graph", "BRIDGE_NUMBERS",
            "case_to_bridge", "BridgeSample", "load_sample", "sample_horizons", "compare_analysis"]
@@ -141,6 +142,10 @@ def _likelihood(r, numbers, tol):
     """Edge attributes for the shifted log-likelihood ``r <= 0`` (an exact rational)."""
     if numbers == "exact" or r == 0:
         return {"reward": r}
+    import sympy as sp
+
+    from proofcheck.io.tabular import simplest_rational
+
     approx = sp.exp(r).evalf(60)  # about 1e-60 from exp(r): far below float64 and any tolerance
     if numbers == "float":
         return {"q": float(approx)}
@@ -169,7 +174,11 @@ def bridge_graph(bridge, horizon, *, name=None, action_names=None, numbers="exac
     >>> [d for *_, d in G.edges(data=True)]
     [{'reward': 0}, {'q': 7/19}]
     """
-    import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
+    import networkx as nx
+    import sympy as sp
+
+    from proofcheck.io.tabular import MAX_EDGES
+
     if numbers not in BRIDGE_NUMBERS:
         raise ModelError(f"numbers={numbers!r} is unknown; give one of {', '.join(BRIDGE_NUMBERS)}")
     tol = None
@@ -242,6 +251,8 @@ def bridge_to_mdp(bridge, horizon, *, name=None, action_names=None, numbers="exa
     >>> shifts, mdp.likelihood.tolist()
     ([2], [1, exp(-1/2)])
     """
+    from proofcheck.model.mdp import from_graph
+
     G, shifts = bridge_graph(bridge, horizon, name=name, action_names=action_names, numbers=numbers,
                              rationalize=rationalize)
     return from_graph(G), shifts
@@ -264,6 +275,8 @@ def case_to_bridge(mdp):
     ...
     proofcheck.errors.ModelError: state 'mountain', action 'down': reward log 0 = -inf cannot be stored in BRIDGE (finite float32 rewards); give the outcome a positive likelihood
     """
+    import sympy as sp
+
     if not mdp.deterministic or mdp.parameters:
         raise ModelError(f"MDP {mdp.name!r} must be deterministic and non-parametric to export to BRIDGE")
     init = [i for i, m in enumerate(mdp.initial) if m != 0]

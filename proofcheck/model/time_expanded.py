@@ -4,18 +4,21 @@ Layer ``t`` holds the states reachable in exactly ``t`` steps from the initial s
 an action either moves to a state of layer ``t + 1`` or ends the episode (``next = -1``).
 Cyclic tabular MDPs (BRIDGE, :mod:`proofcheck.io.bridge`) are unrolled this way over
 ``T`` steps (:func:`tabular_problem`), DAG case-file MDPs by depth (:func:`time_expand`).
-Rewards are exact SymPy numbers (``-oo`` allowed); :meth:`TimeExpandedMDP.rewards`
-converts them once per backend.
+Rewards are exact: :class:`fractions.Fraction` for tabular models, SymPy numbers for
+case files (``log q``, ``-oo`` allowed); :attr:`Layer.reward` shows them all as SymPy
+numbers, :meth:`TimeExpandedMDP.rewards` converts them once per backend.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
-import sympy as sp
 
+from proofcheck._lazy import is_sympy
 from proofcheck.errors import ModelError
 
 __all__ = ["Layer", "TimeExpandedMDP", "time_expand", "tabular_problem", "check_tabular"]
@@ -26,15 +29,31 @@ class Layer:
     """Time step ``t``: its states, their actions as contiguous pairs, next states, rewards.
 
     ``ptr``: the pairs of state ``i`` are ``ptr[i]:ptr[i+1]``; ``next[j]`` is the index of the
-    successor in layer ``t + 1`` or ``-1`` when the episode ends; ``reward[j]`` is a SymPy
-    number (``-oo`` allowed).
+    successor in layer ``t + 1`` or ``-1`` when the episode ends; ``reward_values[j]`` is its
+    exact reward as built (a :class:`~fractions.Fraction` in tabular models: they need no
+    SymPy; a SymPy number, ``-oo`` allowed, in case files), ``reward[j]`` the same as a SymPy
+    number.
     """
 
     states: tuple
     ptr: np.ndarray
     actions: tuple
     next: np.ndarray
-    reward: np.ndarray
+    reward_values: np.ndarray
+
+    @cached_property
+    def reward(self):
+        """The rewards as SymPy numbers (converted on first use)."""
+        values = self.reward_values
+        if not any(isinstance(v, Fraction) for v in values):
+            return values
+        import sympy as sp
+
+        exact = {}
+        for v in values:
+            if v not in exact:
+                exact[v] = sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v
+        return _objarr([exact[v] for v in values])
 
     @property
     def n_states(self):
@@ -73,16 +92,17 @@ class TimeExpandedMDP:
 
             def conv(v):
                 if v not in cache:
-                    if v == -sp.oo:
+                    if _is_minus_oo(v):
                         cache[v] = -B.inf
                     else:
                         cache[v] = B.scalar(v)
                 return cache[v]
             out = []
             for L in self.layers:
-                arr = B.empty(len(L.reward))
-                arr[:] = [conv(v) for v in L.reward] if B.dtype is object else \
-                    np.array([conv(v) for v in L.reward], dtype=B.dtype)
+                values = L.reward_values
+                arr = B.empty(len(values))
+                arr[:] = [conv(v) for v in values] if B.dtype is object else \
+                    np.array([conv(v) for v in values], dtype=B.dtype)
                 out.append(arr)
             self._converted[B.key] = out
         return self._converted[B.key]
@@ -92,7 +112,17 @@ class TimeExpandedMDP:
                 f"{self.n_decision_states} decision states (t, s)>")
 
 
+def _is_minus_oo(v):
+    if not is_sympy(v):  # a Fraction: finite
+        return False
+    import sympy as sp
+
+    return v == -sp.oo
+
+
 def _log(x):
+    import sympy as sp  # case files are SymPy models already
+
     x = sp.sympify(x)
     if x.is_zero:
         return -sp.oo
@@ -169,7 +199,9 @@ def tabular_problem(transitions, rewards, horizon, *, initial=0, name="tabular")
     """Unroll a tabular deterministic MDP (BRIDGE layout) over ``horizon`` steps.
 
     ``transitions[s, a]``: next state, ``-1`` = the episode ends; ``rewards[s, a]``: any
-    sign, converted *exactly* to rationals (a float32/float64 is a dyadic rational).
+    sign, converted *exactly* to rationals (a float32/float64 is a dyadic rational): Python
+    :class:`~fractions.Fraction`, so that the effective horizon of a tabular model runs
+    without SymPy.
 
     Examples
     --------
@@ -179,6 +211,8 @@ def tabular_problem(transitions, rewards, horizon, *, initial=0, name="tabular")
     [(0,), (0, 1), (0, 1)]
     >>> list(P.layers[0].reward)
     [1/2, 0]
+    >>> list(P.layers[0].reward_values)
+    [Fraction(1, 2), Fraction(0, 1)]
     """
     tr, rw = check_tabular(transitions, rewards, f"tabular MDP {name!r}")
     S, A = tr.shape
@@ -191,7 +225,7 @@ def tabular_problem(transitions, rewards, horizon, *, initial=0, name="tabular")
 
     def rat(x):
         if x not in exact:
-            exact[x] = sp.Rational(float(x))  # exact: a binary float is a dyadic rational
+            exact[x] = Fraction(float(x))  # exact: a binary float is a dyadic rational
         return exact[x]
     R = [[rat(x) for x in row] for row in rw.tolist()]
     layers = []

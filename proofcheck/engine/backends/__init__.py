@@ -15,17 +15,44 @@ of :class:`~proofcheck.engine.backends.base.Backend`; each number context is one
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from proofcheck.engine.backends.base import Backend
-from proofcheck.engine.backends.exact import ExactBackend
 from proofcheck.engine.backends.float import FloatBackend
-from proofcheck.engine.backends.mpmath import IntervalBackend, MpmathBackend
-from proofcheck.engine.backends.rational import RationalFunctionBackend
 from proofcheck.errors import BackendError
+
+if TYPE_CHECKING:  # the same names, eagerly, for type checkers
+    from proofcheck.engine.backends.exact import ExactBackend
+    from proofcheck.engine.backends.mpmath import IntervalBackend, MpmathBackend
+    from proofcheck.engine.backends.rational import RationalFunctionBackend
 
 __all__ = ["Backend", "ExactBackend", "MpmathBackend", "IntervalBackend", "FloatBackend",
            "RationalFunctionBackend", "BACKENDS", "get_backend"]
+
+#: Where the backends built on SymPy or mpmath live.  They load on first use (PEP 562): the
+#: float and the rational routes (the effective horizon of a BRIDGE model) never need them,
+#: and importing SymPy costs more than such a whole analysis.
+_PUBLIC = {
+    "proofcheck.engine.backends.exact": ["ExactBackend"],
+    "proofcheck.engine.backends.mpmath": ["MpmathBackend", "IntervalBackend"],
+    "proofcheck.engine.backends.rational": ["RationalFunctionBackend"],
+}
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 #: name -> factory taking the text after the colon ("" when none): "mpmath:80" -> "80"
 BACKENDS: dict[str, Callable[[str], Backend]] = {}
@@ -48,13 +75,18 @@ def _no_argument(kind: str, make: Callable[[], Backend]) -> Callable[[str], Back
     return factory
 
 
+def _lazy(name: str) -> Callable[..., Backend]:
+    """The backend class ``name``, imported when a factory first builds one."""
+    return lambda *args, **kwargs: __getattr__(name)(*args, **kwargs)
+
+
 BACKENDS.update({
-    "exact": _no_argument("exact", ExactBackend),
+    "exact": _no_argument("exact", _lazy("ExactBackend")),
     "float": _no_argument("float", FloatBackend),
     "float64": _no_argument("float64", FloatBackend),
-    "mpmath": lambda arg: MpmathBackend(_digits("mpmath", arg)),
-    "interval": lambda arg: IntervalBackend(_digits("interval", arg)),
-    "rational": lambda arg: RationalFunctionBackend(impl=arg or "auto"),
+    "mpmath": lambda arg: _lazy("MpmathBackend")(_digits("mpmath", arg)),
+    "interval": lambda arg: _lazy("IntervalBackend")(_digits("interval", arg)),
+    "rational": lambda arg: _lazy("RationalFunctionBackend")(impl=arg or "auto"),
 })
 
 _CACHE: dict[str, Backend] = {}

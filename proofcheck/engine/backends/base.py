@@ -17,11 +17,12 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import sympy as sp
 
 from proofcheck.errors import UndecidedError
 
 if TYPE_CHECKING:
+    import sympy as sp
+
     from proofcheck.model.mdp import MDP, _Block
 
 __all__ = ["Backend", "BackendLike", "Scalar", "Offsets", "FusedPass"]
@@ -86,6 +87,8 @@ class Backend:
 
     def _number(self, value: Any) -> sp.Expr:
         """``value`` as a SymPy number, for the numeric backends' ``_convert``."""
+        import sympy as sp  # only for values that are not plain numbers already
+
         value = sp.sympify(value)
         if value.free_symbols:
             raise UndecidedError(f"numeric backend {self.name} got a parametric value {value}; "
@@ -110,10 +113,14 @@ class Backend:
 
     @property
     def zero(self) -> Scalar:
+        import sympy as sp  # backends without SymPy override zero and one
+
         return self._convert(sp.Integer(0))
 
     @property
     def one(self) -> Scalar:
+        import sympy as sp
+
         return self._convert(sp.Integer(1))
 
     @property
@@ -148,7 +155,11 @@ class Backend:
         -------
         number
         """
-        return self.array([sp.sympify(value)])[0]
+        if isinstance(value, str):  # text needs SymPy's parser; numbers go to _convert as they are
+            import sympy as sp
+
+            value = sp.sympify(value)
+        return self.array([value])[0]
 
     def from_floats(self, values: Collection[Any]) -> np.ndarray:
         """Convert a float64 array (models built by ``MDP.from_arrays``); each float is
@@ -162,6 +173,8 @@ class Backend:
         -------
         ndarray
         """
+        import sympy as sp
+
         return _obj([self._convert(sp.Float(float(v))) for v in values])
 
     def empty(self, n: int) -> np.ndarray:

@@ -6,7 +6,7 @@ the size of the widest level, results are written into their output arrays with
 ``out=``, a level whose states all have the same number of actions ``A`` is reduced
 as an ``(n, A)`` view (no ``reduceat``, no gather of per-state values onto pairs), and
 deterministic levels gather ``Zv`` by target directly (no sparse matrix; with the KL,
-``Zv`` and ``K`` are interleaved so one gather fetches both).  Nothing
+``Zv`` and ``K`` for a whole level at once, before its chunks).  Nothing
 model-sized is allocated besides the outputs.  The structure of the levels is computed
 once per model and cached with its converted numbers.
 """
@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy as sp
 
+from proofcheck._lazy import LazyModule
 from proofcheck.engine.backends.base import Backend, FusedPass, Offsets, _is_float_array
 
 if TYPE_CHECKING:
+    import sympy as sp
+
     from proofcheck.model.mdp import MDP, _Block
+else:
+    sp = LazyModule("sympy")  # for to_sympy: the float route itself never needs SymPy
 
 __all__ = ["FloatBackend"]
 
@@ -49,9 +54,13 @@ class FloatBackend(Backend):
         return 1.0
 
     def _convert(self, value: Any) -> float:
-        if isinstance(value, sp.Rational):  # Integer and Rational: p / q is correctly rounded
+        if isinstance(value, float):  # np.float64 too
+            return float(value)
+        # int, Fraction and SymPy's Integer and Rational (SymPy registers them as
+        # numbers.Rational): p / q is correctly rounded, and needs no SymPy
+        if isinstance(value, numbers.Rational) and not isinstance(value, bool):
             try:
-                return int(value.p) / int(value.q)
+                return int(value.numerator) / int(value.denominator)
             except OverflowError:
                 pass
         return float(self._number(value))
@@ -100,53 +109,44 @@ class FloatBackend(Backend):
         g = np.empty(mdp.n_pairs) if condition is not None else None
         K = None
         inv = None
-        # with the KL, Zv and K live side by side (columns of one array) when every level
-        # is deterministic: one gather fetches both values of a pair's next state
-        zk = None
-        if kl_delta is not None and plan.all_det:
-            zk = np.empty((mdp.n_states, 2))
-            zv, K = zk[:, 0], zk[:, 1]
-            K[term] = 0.0
-        else:
-            zv = np.empty(mdp.n_states)
-            if kl_delta is not None:
-                K = np.zeros(mdp.n_states)
+        zv = np.empty(mdp.n_states)
         zv[term] = success[term]
         if kl_delta is not None:
+            K = np.zeros(mdp.n_states)
             inv_exact = 1 / kl_delta
             inv = None if inv_exact == 1 else float(self.array([inv_exact])[0])
         width = plan.width
-        zk_buf = np.empty((width if zk is not None else 0, 2))
         w_buf = np.empty(width)
         t_buf = np.empty(width) if K is not None else w_buf
         s_buf = np.empty(width)
-        s2_buf = np.empty(width)  # per-state sums, or K(next) per pair in the fused KL step
+        s2_buf = np.empty(width)  # per-state sums, or K(next) per pair of a whole deterministic level
         # one errstate for the whole pass (entering it per chunk costs more than some chunks)
         quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore") if (K is not None or g is not None) \
             else contextlib.nullcontext()
         with quiet:
             for lv in plan.levels:
                 ep_one = plan.ep_one[lv.index]
+                p0 = lv.pairs.start
+                gathered = K is not None and lv.det
+                if gathered and K is not None:  # (the second test narrows K's type)
+                    # with the KL, Zv and K of the whole level's targets, one gather each: the
+                    # random reads stay within the level below while nothing else evicts it
+                    # (per chunk, between the KL's streams, the gathers cost about twice as
+                    # much at 10^6 states; without the KL, per chunk is as fast)
+                    np.take(zv, lv.tgt, out=zq[lv.pairs], mode="wrap")
+                    np.take(K, lv.tgt, out=s2_buf[:lv.pairs.stop - p0], mode="wrap")
                 for p, st, e, tgt in lv.chunks:
                     n_p, n_s = p.stop - p.start, st.stop - st.start
                     w = w_buf[:n_p]
                     zq_l = zq[p]
-                    if zk is not None:  # (Zv, K) of each pair's target; Zv times tau unless all are 1
-                        zk_l = zk_buf[:n_p]
-                        np.take(zk, tgt, axis=0, out=zk_l, mode="wrap")
-                        if ep_one:
-                            np.multiply(zk_l[:, 0], q[p], out=zq_l)
-                        else:
-                            np.multiply(zk_l[:, 0], ep[e], out=zq_l)
-                            np.multiply(zq_l, q[p], out=zq_l)
-                    else:
-                        if lv.det:  # one outcome per pair: Zv(target), times tau unless all are 1
+                    if lv.det:  # one outcome per pair: Zv(target), times tau unless all are 1
+                        if not gathered:
                             np.take(zv, tgt, out=zq_l, mode="wrap")  # valid indices; "raise" would buffer
-                            if not ep_one:
-                                np.multiply(zq_l, ep[e], out=zq_l)
-                        else:
-                            zq_l[...] = lv.edge_sum(self, mdp, ep, zv, plan)
-                        np.multiply(zq_l, q[p], out=zq_l)
+                        if not ep_one:
+                            np.multiply(zq_l, ep[e], out=zq_l)
+                    else:
+                        zq_l[...] = lv.edge_sum(self, mdp, ep, zv, plan)
+                    np.multiply(zq_l, q[p], out=zq_l)
                     pi_l = pi[p]
                     np.multiply(pi_l, zq_l, out=w)
                     zv_s = zv[st]
@@ -180,13 +180,9 @@ class FloatBackend(Backend):
                                 # rel_entr's 0 where pi = 0: log 0 there (0 * K(next) stays, and
                                 # is NaN for K(next) = inf, as the two-sum form gives)
                                 np.copyto(t, 0.0, where=pi_l == 0)
-                        if zk is not None:
-                            kn = zk_l[:, 1]
-                        else:
-                            kn = s2_buf[:n_p]
-                            np.take(K, tgt, out=kn, mode="wrap")
+                        kn = s2_buf[p.start - p0:p.stop - p0]  # K(next), gathered above
                         if not ep_one:
-                            kn = np.multiply(kn, ep[e], out=s2_buf[:n_p])
+                            np.multiply(kn, ep[e], out=kn)
                         np.add(t, kn, out=t)
                         np.multiply(pi_l, t, out=t)
                         lv.segment_sum(t, K_s)
@@ -405,7 +401,7 @@ class _Level:
 class _Plan:
     """The levels (height >= 1, bottom up) of a model and facts about its edge probabilities."""
 
-    __slots__ = ("ep", "levels", "width", "ep_one", "n_edges", "chunk_pairs", "terminal", "all_det")
+    __slots__ = ("ep", "levels", "width", "ep_one", "n_edges", "chunk_pairs", "terminal")
 
     def __init__(self, mdp: MDP, ep: np.ndarray, chunk_pairs: int) -> None:
         self.ep = ep
@@ -414,7 +410,6 @@ class _Plan:
         self.ep_one = [bool(np.all(ep[lv.edges] == 1.0)) for lv in self.levels]
         self.n_edges = len(ep)
         self.chunk_pairs = chunk_pairs
-        self.all_det = all(lv.det for lv in self.levels)
         # the terminal states as a slice when they are contiguous (as in a layered model),
         # else as indices: cheaper than the boolean mask on every pass
         term = np.flatnonzero(mdp.terminal)

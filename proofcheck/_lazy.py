@@ -1,0 +1,64 @@
+"""SymPy only when a value needs it: the one idiom for code that also runs on routes without it.
+
+Importing SymPy costs about half a second, more than a whole BRIDGE analysis on the exact
+rational route (Python ints and :class:`fractions.Fraction`), so modules on such routes
+import it inside the functions that build or read SymPy objects.  What they cannot defer
+is a type test: :func:`is_sympy` answers ``isinstance(x, sympy.Basic)`` without importing
+SymPy, since no value can be a SymPy object before SymPy was imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
+__all__ = ["is_sympy", "LazyModule"]
+
+
+def is_sympy(x: Any) -> bool:
+    """``isinstance(x, sympy.Basic)``, without importing SymPy.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> is_sympy(Fraction(1, 2))
+    False
+    >>> import sympy
+    >>> is_sympy(sympy.Rational(1, 2))
+    True
+    """
+    sp = sys.modules.get("sympy")
+    return sp is not None and isinstance(x, sp.Basic)
+
+
+class LazyModule:
+    """A stand-in for a module, imported on first attribute access.
+
+    For a module-level name that functions read but that must not cost an import when no
+    function runs; where the functions can be edited, import inside them instead.  It is
+    not a module in ``sys.modules``, so ``"sympy" in sys.modules`` stays a true statement
+    about what was imported.
+
+    Examples
+    --------
+    >>> LazyModule("fractions").Fraction(1, 2)
+    Fraction(1, 2)
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr in ("_name", "_module"):  # not set yet (a copy): no recursion through self._module
+            raise AttributeError(attr)
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        value = getattr(self._module, attr)
+        setattr(self, attr, value)  # later look-ups are plain attribute reads
+        return value
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name!r}{'' if self._module is None else ' (imported)'}>"
