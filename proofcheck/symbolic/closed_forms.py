@@ -535,13 +535,23 @@ def lift_powers(expr, var):
             cache[atom] = sp.Dummy(f"X_{atom}", positive=True)
         return cache[atom]
 
+    lifted = {}  # the closed forms share most sub-expressions: each is lifted once
+
     def walk(e):
+        got = lifted.get(e)
+        if got is None:
+            got = lifted[e] = lift(e)
+        return got
+
+    def lift(e):
         if not e.has(var):
             return e
         if e.is_Pow:
             b, ex = e.args
             if not ex.has(var):
-                return walk(b) ** ex
+                # unevaluated (also sums and products below): SymPy's automatic evaluation asks
+                # signs and pulls out contents, seconds on a tree; the caller cancels anyway
+                return sp.Pow(walk(b), ex, evaluate=False)
             if b.has(var):
                 raise UndecidedError(f"cannot lift {e}: the base depends on {var}")
             poly = sp.Poly(sp.expand(ex), var)
@@ -555,6 +565,8 @@ def lift_powers(expr, var):
             return out
         if isinstance(e, sp.exp):
             raise UndecidedError(f"cannot lift {e}")
+        if e.is_Add or e.is_Mul:  # unevaluated, as the powers above
+            return e.func(*[walk(a) for a in e.args], evaluate=False)
         return e.func(*[walk(a) for a in e.args])
 
     return walk(expr)
