@@ -128,3 +128,12 @@ def test_p47_holds_on_the_model_that_exposed_it(zero_success_leaf):
     r = registry.run_claim("P4.7", c.mdp, c.conventions)
     assert r.verdict.value == "holds", r.summary
     assert "for all p in [0, 1]" in r.summary
+
+
+def test_an_infinite_value_weighted_by_a_parametric_probability_stays_infinite():
+    # weights are probabilities or occupancies: p * oo is oo for p != 0 (SymPy keeps the product)
+    from proofcheck.engine import get_backend
+    B = get_backend("exact")
+    got = B.weight(B.array([p, ZERO, R(1, 2)]), B.array([sp.oo, sp.oo, -sp.oo]))
+    assert list(got) == [sp.oo, ZERO, -sp.oo]
+    assert B.segment_sum(B.weight(B.array([p, 1 - p]), B.array([-sp.oo, sp.log(2)])), [0])[0] == -sp.oo

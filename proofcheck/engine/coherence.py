@@ -210,10 +210,9 @@ def _kl_causal(mdp: MDP, policy: Policy, other: Policy, B: Backend) -> Scalar:
     d = occupancy(mdp, policy, backend=B)
     terms = B.rel_entr(pi, other.in_backend(B))
     weighted = B.weight(d[mdp.pair_state], terms)
-    if B.exact and any(t == sp.oo and w != 0 for t, w in zip(terms, weighted)):
-        # every term and occupancy is >= 0, so one infinite term at a visited state (its
-        # weight passed the zero test) makes the sum infinite.  SymPy keeps d * oo for a
-        # parametric d > 0 as a product, and "finite expression + oo" as a sum
+    if B.exact and any(t == sp.oo for t in weighted):
+        # every term is >= 0, so one infinite term at a visited state makes the sum infinite;
+        # SymPy cannot simplify "finite symbolic expression + oo" to oo by itself
         return sp.oo
     return B.segment_sum(weighted, np.array([0]))[0] if len(weighted) else B.zero
 

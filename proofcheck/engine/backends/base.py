@@ -306,7 +306,12 @@ class Backend:
         return self.map(f, x, y)
 
     def weight(self, w: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """Elementwise ``w * x`` with ``0 * x = 0`` even for infinite ``x``.
+        """Elementwise ``w * x`` for non-negative weights ``w`` (probabilities, occupancies):
+        ``0 * x = 0`` even for infinite ``x``, and ``w * x = x`` for infinite ``x`` and
+        ``w != 0``.
+
+        A parametric weight that passed the zero test is positive in the case in force, but
+        SymPy keeps ``p * oo`` as a product: sums of such terms were not infinite.
 
         Parameters
         ----------
@@ -316,7 +321,8 @@ class Backend:
         -------
         ndarray
         """
-        return self.map(lambda a, b: self.zero if self._is_zero(a) else a * b, w, x)
+        inf = self.inf
+        return self.map(lambda a, b: self.zero if self._is_zero(a) else b if b == inf or b == -inf else a * b, w, x)
 
     def is_zero(self, x: np.ndarray) -> np.ndarray:
         """Elementwise exact zero test.
