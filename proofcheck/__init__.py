@@ -20,9 +20,9 @@ Examples
 
 __version__ = "0.5.0"
 
-import importlib as _importlib
 import typing as _typing
 
+from proofcheck._lazy import lazy_names as _lazy_names
 from proofcheck.errors import CaseFileError, ConventionError, ExpressionError, ModelError, ProofcheckError
 
 #: Where each public name lives.  They load on first use (PEP 562), so that ``import
@@ -41,7 +41,6 @@ _PUBLIC = {
                           "optimal_values", "optimal_policy", "get_backend"],
     "proofcheck.claims": ["CLAIMS", "ClaimResult", "Verdict", "run_claims"],
 }
-_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
 if _typing.TYPE_CHECKING:  # the same names, eagerly, for type checkers
     from proofcheck.claims import CLAIMS, ClaimResult, Verdict, run_claims
@@ -71,17 +70,7 @@ if _typing.TYPE_CHECKING:  # the same names, eagerly, for type checkers
     from proofcheck.verify import load_case, loads_case, verify_case, verify_model
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'proofcheck' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_names(globals(), _PUBLIC)
 
 
 __all__ = [

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-__all__ = ["is_sympy", "LazyModule"]
+__all__ = ["is_sympy", "LazyModule", "lazy_names"]
 
 
 def is_sympy(x: Any) -> bool:
@@ -62,3 +63,34 @@ class LazyModule:
 
     def __repr__(self) -> str:
         return f"<lazy module {self._name!r}{'' if self._module is None else ' (imported)'}>"
+
+
+def lazy_names(namespace: dict[str, Any], public: dict[str, list[str]]) -> tuple[Callable[[str], Any],
+                                                                                 Callable[[], list[str]]]:
+    """``(__getattr__, __dir__)`` for a package whose public names load on first use (PEP 562).
+
+    ``namespace`` is the package's ``globals()``; ``public`` maps each module to the names
+    it defines.  A name, once read, is bound in the package, so later reads are plain.
+
+    Examples
+    --------
+    >>> space = {"__name__": "pkg", "__all__": ["Fraction"]}
+    >>> getattr_, dir_ = lazy_names(space, {"fractions": ["Fraction"]})
+    >>> getattr_("Fraction")(1, 2), "Fraction" in space, dir_()
+    (Fraction(1, 2), True, ['Fraction', '__all__', '__name__'])
+    """
+    where = {name: module for module, names in public.items() for name in names}
+    package = namespace["__name__"]
+
+    def __getattr__(name: str) -> Any:
+        module = where.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(namespace.get("__all__", ())))
+
+    return __getattr__, __dir__

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from proofcheck._lazy import lazy_names
 from proofcheck.engine.backends import Backend, FloatBackend, get_backend
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers
@@ -65,20 +65,9 @@ _PUBLIC = {
     "proofcheck.engine.trajectories": ["TooManyTrajectories", "count_trajectories", "enumerate_trajectories",
                                        "trajectory_distribution", "trajectory_kl"],
 }
-_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+_LAZY = {name for names in _PUBLIC.values() for name in names}
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _PUBLIC)
 
 
 class _Engine(types.ModuleType):
@@ -88,7 +77,7 @@ class _Engine(types.ModuleType):
     when the submodule is first imported after a lazy load."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _WHERE and isinstance(value, types.ModuleType):
+        if name in _LAZY and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from proofcheck._lazy import lazy_names
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers
     from proofcheck.io.bridge import BridgeMDP, bridge_graph, bridge_problem, bridge_to_mdp, load_npz, save_npz
@@ -27,17 +28,5 @@ _PUBLIC = {
     "proofcheck.io.quantities": ["Quantity", "parse_quantity"],
     "proofcheck.io.tabular": ["from_arrays"],
 }
-_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _PUBLIC)

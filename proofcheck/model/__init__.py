@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from proofcheck._lazy import lazy_names
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers
@@ -24,17 +24,5 @@ _PUBLIC = {
     "proofcheck.model.mdp": ["MDP", "Policy", "from_graph", "to_graph", "unroll"],
     "proofcheck.model.validation": ["UncertifiedRangeWarning", "UnreachableStateWarning", "validate"],
 }
-_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _PUBLIC)

@@ -15,10 +15,10 @@ of :class:`~proofcheck.engine.backends.base.Backend`; each number context is one
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from proofcheck._lazy import lazy_names
 from proofcheck.engine.backends.base import Backend
 from proofcheck.engine.backends.float import FloatBackend
 from proofcheck.errors import BackendError
@@ -39,20 +39,8 @@ _PUBLIC = {
     "proofcheck.engine.backends.mpmath": ["MpmathBackend", "IntervalBackend"],
     "proofcheck.engine.backends.rational": ["RationalFunctionBackend"],
 }
-_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _PUBLIC)
 
 #: name -> factory taking the text after the colon ("" when none): "mpmath:80" -> "80"
 BACKENDS: dict[str, Callable[[str], Backend]] = {}
