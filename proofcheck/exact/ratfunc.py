@@ -305,6 +305,19 @@ def cancel_with_constants(expr: sp.Expr) -> sp.Expr | None:
     >>> cancel_with_constants(e) == sp.cancel(e)
     True
     """
+    reduced = _reduced_fraction(expr)
+    if reduced is None:
+        return None
+    n, d, gens = reduced
+    n, d = _integer_form(n, d, d.leading_coefficient())  # lex-leading: sympy.cancel's order
+    num = _mpoly_expr(n, gens)
+    den = _mpoly_expr(d, gens)
+    return num / den if den != 1 else num
+
+
+def _reduced_fraction(expr):
+    """``(n, d, gens)``: ``expr`` as a fraction of coprime ``fmpq_mpoly`` in its symbols and
+    log constants (:func:`_generators`), or None (no such form, no symbol, or no flint)."""
     if flint is None:
         return None
     found = _generators(expr)
@@ -317,10 +330,7 @@ def cancel_with_constants(expr: sp.Expr) -> sp.Expr | None:
     except _NotRational:
         return None
     n, d = _reduce(n, d, field)
-    n, d = _integer_form(n, d, d.leading_coefficient())  # lex-leading: sympy.cancel's order
-    num = _mpoly_expr(n, gens)
-    den = _mpoly_expr(d, gens)
-    return num / den if den != 1 else num
+    return n, d, gens
 
 
 def as_scaled_fraction(expr: sp.Expr, x: sp.Symbol) -> tuple[Any, Any, Any, Any] | None:
@@ -337,18 +347,10 @@ def as_scaled_fraction(expr: sp.Expr, x: sp.Symbol) -> tuple[Any, Any, Any, Any]
     >>> as_scaled_fraction((1 - p) * sp.log(4) / (5 * p + 3), p)
     (x + (-1), x + 3/5, -2*log(2), 5)
     """
-    if flint is None:
+    reduced = _reduced_fraction(expr)
+    if reduced is None or x not in reduced[2]:
         return None
-    found = _generators(expr)
-    if found is None or x not in found[0]:
-        return None
-    gens, logs = found
-    field = _Multivariate(gens, logs)
-    try:
-        n, d = _walk(expr, field, {})
-    except _NotRational:
-        return None
-    n, d = _reduce(n, d, field)
+    n, d, gens = reduced
     k = gens.index(x)
     parts = []
     for poly in (n, d):
