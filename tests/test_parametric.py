@@ -214,3 +214,22 @@ def test_sign_tables_with_constant_factors_match_sympys_route(num, den, a, b):
     finally:
         conditions._scaled = original
     assert fast == reference
+
+
+def test_the_case_limit_says_which_budget_allows_more_cases():
+    from proofcheck.claims._common import equal, result
+    from proofcheck.claims.parametric import case_limit, run_parametric
+    from proofcheck.claims.result import Verdict
+    from proofcheck.errors import UndecidedError
+    from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
+
+    def check():  # three sign questions: seven cases on [0, 1]
+        ok = all(equal(p, R(k, 4)) is False for k in (1, 2, 3))
+        return result(Verdict.HOLDS if ok else Verdict.FAILS, "p is not a quarter")
+
+    with pytest.raises(UndecidedError, match=r"more than 2 parametric cases.*--budget 4000000 allows 128 cases"):
+        run_parametric(check, RANGE, max_cases=2)
+    with budget_steps(3 * DEFAULT_STEPS):
+        assert case_limit() == 192
+        res = run_parametric(check, RANGE)
+    assert res.summary.startswith("holds iff p < 1/4 or 1/4 < p < 1/2 or 1/2 < p < 3/4 or p > 3/4")

@@ -15,13 +15,33 @@ import sympy as sp
 from proofcheck.claims.result import ClaimResult, Verdict
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.assumptions import Branch, CaseRun, UndefinedCase, assuming, condition_memo
+from proofcheck.exact.budget import DEFAULT_STEPS, default_steps
 from proofcheck.exact.conditions import Condition, describe_set
 from proofcheck.exact.regions import Region
 
-__all__ = ["run_parametric", "combine_cases"]
+__all__ = ["run_parametric", "combine_cases", "case_limit", "CASES_AT_DEFAULT_BUDGET"]
 
 
-def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases: int = 64,
+#: Cases a parametric run may take at the default work budget; ``--budget`` above the default
+#: raises it in proportion (``case_limit``).
+CASES_AT_DEFAULT_BUDGET = 64
+
+
+def case_limit() -> int:
+    """The number of cases a parametric run may take under the budget in force: 64 at the
+    default, in proportion to ``--budget`` above it (never fewer).
+
+    >>> from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
+    >>> with budget_steps(4 * DEFAULT_STEPS):
+    ...     case_limit()
+    256
+    >>> case_limit()
+    64
+    """
+    return CASES_AT_DEFAULT_BUDGET * max(1, default_steps() // DEFAULT_STEPS)
+
+
+def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases: int | None = None,
                    at_point: Callable[[Any], ClaimResult] | None = None,
                    existential: bool = False) -> ClaimResult:
     """Run ``check()`` (a claim check) once per case of the parameter's sign conditions.
@@ -51,13 +71,17 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
     ('undecided', 'holds iff p = 1/2 (on [0, 1])', 0)
     """
     params = dict(parameters)
+    max_cases = case_limit() if max_cases is None else max_cases
     memo = condition_memo(params)
     stack, leaves, runs = [({}, None, {})], [], 0
     while stack:
         decisions, cond, implied = stack.pop()
         runs += 1
         if runs > max_cases:
-            raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived")
+            more = 2 * max(default_steps(), DEFAULT_STEPS)
+            raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived "
+                                 f"(--budget {more} allows {more // DEFAULT_STEPS * CASES_AT_DEFAULT_BUDGET} "
+                                 "cases; or substitute a value of the parameter)")
         run = CaseRun(params, decisions, cond, memo, implied)
         try:
             with assuming(run):
