@@ -233,3 +233,26 @@ def test_the_case_limit_says_which_budget_allows_more_cases():
         assert case_limit() == 192
         res = run_parametric(check, RANGE)
     assert res.summary.startswith("holds iff p < 1/4 or 1/4 < p < 1/2 or 1/2 < p < 3/4 or p > 3/4")
+
+
+def test_a_sign_no_condition_gives_is_certified_at_an_algebraic_point_case():
+    # p log 2 - log(3)/2 mixes two log constants: no exact condition on p is derived for its
+    # sign, but in the case p = 1/sqrt(2) (a root of 2p^2 - 1) it is a number, enclosed by
+    # intervals: 0.7071 * 0.6931 - 0.5493 = -0.0590 < 0 (mpmath below, an independent route)
+    import mpmath
+
+    from proofcheck.claims._common import result
+    from proofcheck.claims.parametric import run_parametric
+    from proofcheck.claims.result import Verdict
+    from proofcheck.exact.sign import exact_sign
+
+    form = p * sp.log(2) - sp.log(3) / 2
+    assert mpmath.sqrt(0.5) * mpmath.log(2) - mpmath.log(3) / 2 < -0.05
+
+    def check():
+        if exact_sign(2 * p**2 - 1) != 0:
+            return result(Verdict.HOLDS, "off the point")
+        return result(Verdict.HOLDS if exact_sign(form) < 0 else Verdict.FAILS, "at the point")
+
+    res = run_parametric(check, RANGE)
+    assert res.verdict.value == "holds", res.summary

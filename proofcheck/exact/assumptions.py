@@ -23,8 +23,10 @@ from typing import Any
 
 import sympy as sp
 
+from proofcheck.errors import UndecidedError
 from proofcheck.exact._trace import note, tracing
 from proofcheck.exact.conditions import Condition, conjunction, parametric_condition
+from proofcheck.exact.constant_sign import constant_sign
 from proofcheck.exact.regions import Region
 from proofcheck.exact.symbols import free_symbols
 
@@ -143,11 +145,44 @@ def _decide(st, key, expr, rels):
         cases = _cases(st, expr, rels)
         if cases is not None and len(cases) > 1:
             raise Branch(key, cases)
-        # None: not derivable; one case: implied by the decisions taken so far
-        answer = st.implied[key] = None if cases is None else cases[0][0]
+        # one case: implied by the decisions taken so far; None: not derivable as a
+        # condition, but a case that is one point may still fix the sign there
+        answer = st.implied[key] = _point_decision(st, expr, rels) if cases is None else cases[0][0]
     if answer == UNDEFINED:
         raise UndefinedCase()
     return answer
+
+
+_HOLDS = {">": lambda s: s > 0, "==": lambda s: s == 0, "<": lambda s: s < 0, "!=": lambda s: s != 0}
+
+
+def _point_decision(run, expr, rels):
+    """The decision (of ``rels``) that the sign of ``expr`` takes at the one point the case
+    is (a rational or an algebraic number), certified by interval enclosures of the value
+    there (:func:`~proofcheck.exact.constant_sign.constant_sign`); None for a case that is
+    not one point, or a sign not certified.  Signs of log forms such as returns cannot be
+    solved as conditions on the parameter, but at a point they are numbers."""
+    cond = run.cond
+    if cond is None or not cond.derived or not cond.region.is_points():
+        return None
+    points = cond.region.points()
+    (x,) = free_symbols(expr)
+    if len(points) != 1 or cond.symbol != x:
+        return None
+    key = (expr, "at the point")
+    if key not in run.implied:
+        value = expr.xreplace({x: points[0]})
+        sign = None
+        if value.is_finite is not False and not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            try:
+                sign = constant_sign(value)
+            except UndecidedError:
+                pass
+        run.implied[key] = sign
+    sign = run.implied[key]
+    if sign is None:
+        return None
+    return next(decision for decision, rel in rels if _HOLDS[rel](sign))
 
 
 def _active(expr):
@@ -211,7 +246,7 @@ def _zero_in_case(expr):
     if key not in st.decisions:  # the common case: no root in the range, no split
         eq = _condition(st, expr, "==")
         if not eq.derived:
-            return None
+            return _point_decision(st, expr, [(True, "=="), (False, "!=")])
         if not eq.region and not eq.undefined:
             return False
     return _decide(st, key, expr, [(True, "=="), (False, "!=")])

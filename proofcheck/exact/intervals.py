@@ -69,6 +69,8 @@ def interval_eval(expr, ctx, env=None):
                 return b ** n if n >= 0 else ctx.mpf(1) / (b ** (-n))
             b = walk(base)
             return ctx.exp(walk(ex) * ctx.log(b)) if not (ex == sp.Rational(1, 2)) else ctx.sqrt(b)
+        if isinstance(e, sp.CRootOf) and e.is_real:
+            return _real_root(e, ctx)
         if isinstance(e, sp.exp):
             return ctx.exp(walk(e.args[0]))
         if isinstance(e, sp.log):
@@ -76,3 +78,29 @@ def interval_eval(expr, ctx, env=None):
         raise UndecidedError(f"cannot enclose {type(e).__name__} in an interval: {e}")
 
     return walk(sp.sympify(expr))
+
+
+def _real_root(root, ctx):
+    """A rigorous interval around the real algebraic number ``root`` (a ``CRootOf``): the
+    isolating ball python-flint computes at the context's precision (plus guard bits) for
+    the root of the same index among the polynomial's real roots, in increasing order."""
+    try:
+        import flint
+    except ImportError:  # pragma: no cover - without python-flint
+        raise UndecidedError(f"cannot enclose {root} in an interval without python-flint") from None
+    coeffs = root.poly.all_coeffs()
+    if not all(c.is_Integer for c in coeffs):
+        raise UndecidedError(f"cannot enclose {root} in an interval: non-integer coefficients")
+    poly = flint.fmpz_poly([int(c) for c in reversed(coeffs)])
+    old = flint.ctx.prec
+    flint.ctx.prec = int(ctx.prec) + 64  # the ball's end points are rounded at this precision too
+    try:
+        real = sorted((z.real for z, _ in poly.complex_roots() if z.imag == 0), key=lambda b: float(b.mid()))
+        if root.index >= len(real):
+            raise UndecidedError(f"cannot enclose {root} in an interval: fewer real roots than its index")
+        ball = real[root.index]
+        ends = [tuple(map(int, end.mid().man_exp())) for end in (ball.lower(), ball.upper())]
+    finally:
+        flint.ctx.prec = old
+    lo, hi = (ctx.mpf(m) * ctx.mpf(2) ** e if e >= 0 else ctx.mpf(m) / ctx.mpf(2) ** (-e) for m, e in ends)
+    return ctx.mpf([lo.a, hi.b])
