@@ -67,6 +67,9 @@ class _Univariate:
             return self.gen
         raise _NotRational(type(e).__name__)
 
+    def known(self, e):
+        return _WRITTEN.get((e, self.x))
+
 
 class _Multivariate:
     """Leaves of a polynomial ring over QQ whose generators are SymPy atoms (symbols and
@@ -92,6 +95,16 @@ class _Multivariate:
             return self.ctx.gens()[i]
         raise _NotRational(type(e).__name__)
 
+    def known(self, e):
+        return None
+
+
+# the fractions written as SymPy expressions (fraction_to_expr: the engine's normalised
+# values), by expression: reading such a value again (a difference of two of them, a sign
+# table) would walk a degree-30 tree to rebuild what python-flint already had
+_WRITTEN: dict = {}
+_WRITTEN_LIMIT = 1 << 16
+
 
 def _reduce(n, d, field):
     if n.is_zero():
@@ -106,6 +119,9 @@ def _reduce(n, d, field):
 
 def _walk(e, field, memo):
     got = memo.get(e)
+    if got is not None:
+        return got
+    got = field.known(e)
     if got is not None:
         return got
     if e.is_Add:
@@ -240,12 +256,19 @@ def fraction_to_expr(n: Any, d: Any, x: sp.Symbol) -> sp.Expr:
     >>> fraction_to_expr(flint.fmpq_poly([1, 1]), flint.fmpq_poly([0, 2]), p)
     (p + 1)/(2*p)
     """
-    n, d = _integer_form(n, d, d.coeffs()[-1])
+    lead = d.coeffs()[-1]
+    monic = (n / lead, d / lead)  # as_fraction's form
+    n, d = _integer_form(n, d, lead)
     num = poly_to_expr(n.coeffs(), x)
     if d.degree() == 0:
         den = int(d.coeffs()[0].p)
-        return num if den == 1 else num / sp.Integer(den)
-    return num / poly_to_expr(d.coeffs(), x)
+        out = num if den == 1 else num / sp.Integer(den)
+    else:
+        out = num / poly_to_expr(d.coeffs(), x)
+    if len(_WRITTEN) > _WRITTEN_LIMIT:
+        _WRITTEN.clear()
+    _WRITTEN[(out, x)] = monic
+    return out
 
 
 @lru_cache(maxsize=4096)
