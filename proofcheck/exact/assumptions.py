@@ -157,17 +157,19 @@ _HOLDS = {">": lambda s: s > 0, "==": lambda s: s == 0, "<": lambda s: s < 0, "!
 
 
 def _point_decision(run, expr, rels):
-    """The decision (of ``rels``) that the sign of ``expr`` takes at the one point the case
-    is (a rational or an algebraic number), certified by interval enclosures of the value
-    there (:func:`~proofcheck.exact.constant_sign.constant_sign`); None for a case that is
-    not one point, or a sign not certified.  Signs of log forms such as returns cannot be
+    """The decision (of ``rels``) that the sign of ``expr`` takes at the one algebraic point
+    the case is, certified by interval enclosures of the value there
+    (:func:`~proofcheck.exact.constant_sign.constant_sign`); None for a case that is not
+    one irrational point, or a sign not certified.  Signs of log forms such as returns cannot be
     solved as conditions on the parameter, but at a point they are numbers."""
     cond = run.cond
     if cond is None or not cond.derived or not cond.region.is_points():
         return None
     points = cond.region.points()
     (x,) = free_symbols(expr)
-    if len(points) != 1 or cond.symbol != x:
+    if len(points) != 1 or cond.symbol != x or points[0].is_Rational:
+        # a rational point is decided on the model with the parameter substituted, whose
+        # evidence shows the numbers there (claims/parametric.py); an algebraic one cannot be
         return None
     key = (expr, "at the point")
     if key not in run.implied:
