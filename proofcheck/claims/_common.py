@@ -13,6 +13,7 @@ from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
 from proofcheck.exact.log_forms import log_form_is_zero
 from proofcheck.exact.ratfunc import fast_cancel
+from proofcheck.exact.symbols import free_symbols
 
 EXACT = get_backend("exact")
 
@@ -23,17 +24,19 @@ def equal(a, b):
     Constants: certified intervals of rising precision first (they prove a difference),
     then an exact zero test of log-linear forms that needs no factorisation (so float-
     derived numbers with huge numerators are decided as well)."""
-    if a.free_symbols or b.free_symbols:
+    if free_symbols(a) or free_symbols(b):
         diff = a - b
         d = fast_cancel(diff)
         if d is None:
             zero = _log_form_zero(diff)
             if zero:
                 return True
-            # not identically 0 (False): its sign is asked below as it stands; SymPy's
-            # simplify would only rewrite it, for seconds
-            d = diff if zero is False else sp.cancel(sp.together(diff)) if diff.is_rational_function() \
-                else sp.simplify(diff)
+            if zero is False:
+                d = diff  # not identically 0: its sign is asked as it stands (simplify would only rewrite it)
+            elif diff.is_rational_function():
+                d = sp.cancel(sp.together(diff))
+            else:
+                d = sp.simplify(diff)
         if d == 0:
             return True
         branch = assumed_sign(d)  # inside a parametric claim run: one case of a case split
@@ -55,7 +58,7 @@ def _log_form_zero(diff):
     """Whether ``diff``, a log form in the run's one parameter, vanishes on its declared
     range (see :func:`~proofcheck.exact.log_forms.log_form_is_zero`); None when not decided."""
     ranges = parameter_ranges()
-    syms = diff.free_symbols
+    syms = free_symbols(diff)
     if not ranges or len(syms) != 1:
         return None
     (x,) = syms

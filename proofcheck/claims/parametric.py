@@ -27,9 +27,9 @@ __all__ = ["run_parametric", "combine_cases", "case_limit", "CASES_AT_DEFAULT_BU
 CASES_AT_DEFAULT_BUDGET = 64
 
 
-def case_limit() -> int:
-    """The number of cases a parametric run may take under the budget in force: 64 at the
-    default, in proportion to ``--budget`` above it (never fewer).
+def case_limit(steps: int | None = None) -> int:
+    """The number of cases a parametric run may take under the budget in force (or one of
+    ``steps``): 64 at the default, in proportion to ``--budget`` above it (never fewer).
 
     >>> from proofcheck.exact.budget import DEFAULT_STEPS, budget_steps
     >>> with budget_steps(4 * DEFAULT_STEPS):
@@ -38,7 +38,8 @@ def case_limit() -> int:
     >>> case_limit()
     64
     """
-    return CASES_AT_DEFAULT_BUDGET * max(1, default_steps() // DEFAULT_STEPS)
+    steps = default_steps() if steps is None else steps
+    return CASES_AT_DEFAULT_BUDGET * max(1, steps // DEFAULT_STEPS)
 
 
 def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases: int | None = None,
@@ -80,8 +81,8 @@ def run_parametric(check: Callable[[], ClaimResult], parameters: dict, max_cases
         if runs > max_cases:
             more = 2 * max(default_steps(), DEFAULT_STEPS)
             raise UndecidedError(f"more than {max_cases} parametric cases; the condition was not derived "
-                                 f"(--budget {more} allows {more // DEFAULT_STEPS * CASES_AT_DEFAULT_BUDGET} "
-                                 "cases; or substitute a value of the parameter)")
+                                 f"(--budget {more} allows {case_limit(more)} cases; or substitute a value "
+                                 "of the parameter)")
         run = CaseRun(params, decisions, cond, memo, implied)
         try:
             with assuming(run):

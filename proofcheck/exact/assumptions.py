@@ -175,7 +175,7 @@ def _point_decision(run, expr, rels):
     if key not in run.implied:
         value = expr.xreplace({x: points[0]})
         sign = None
-        if value.is_finite is not False and not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        if not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
             try:
                 sign = constant_sign(value)
             except UndecidedError:

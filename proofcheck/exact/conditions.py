@@ -182,8 +182,7 @@ def describe_set(solution, x, domain):
 
 
 def _exact_fraction(v):
-    r = sp.Rational(v)  # a Float's exact binary value
-    return Fraction(int(r.p), int(r.q))
+    return _fraction(sp.Rational(v))  # a Float's exact binary value
 
 
 def _simplest_between(lo, hi):

@@ -32,9 +32,9 @@ from typing import Any
 import sympy as sp
 
 from proofcheck.exact.budget import WorkBudget
-from proofcheck.exact.conditions import _flint_roots, _no_root_between
+from proofcheck.exact.conditions import _flint_roots
 from proofcheck.exact.constant_sign import _valuations, coprime_base
-from proofcheck.exact.ratfunc import as_fraction, flint
+from proofcheck.exact.ratfunc import add_fractions, as_fraction, flint
 from proofcheck.exact.regions import less
 
 __all__ = ["log_form_is_zero"]
@@ -75,9 +75,9 @@ def log_form_is_zero(expr: Any, x: sp.Symbol, lo: Any, hi: Any) -> bool | None:
         for scale, arg in logs:
             c = _product(scale, x)
             n, d = _fraction(arg, x)
-            _check_positive(n, d, lo, hi, x)
-            for poly, sign in ((n, 1), (d, -1)):
-                content, factors = poly.factor()
+            parts = [(n.factor(), 1), (d.factor(), -1)]
+            _check_positive(n, d, [factors for (_, factors), _ in parts], lo, hi, x)
+            for (content, factors), sign in parts:
                 constants.append((_scaled(c, sign), content))
                 for g, m in factors:
                     if g.degree() > 0:
@@ -131,29 +131,24 @@ def _scaled(c, k):
 
 
 def _add(a, b):
-    if a is None:
-        return b
-    n, d = a[0] * b[1] + b[0] * a[1], a[1] * b[1]
-    g = n.gcd(d)
-    return (n // g, d // g) if not n.is_zero() else (n, flint.fmpq_poly([1]))
+    return b if a is None else add_fractions(a, b)
 
 
 def _is_zero(c):
     return c is None or c[0].is_zero()
 
 
-def _check_positive(n, d, lo, hi, x):
-    """``n / d > 0`` on ``(lo, hi)`` except at finitely many points, or _NotLogForm."""
-    for poly in (n, d):
-        if poly.is_zero():
-            raise _NotLogForm()
-        for g, m in poly.factor()[1]:
-            if m % 2 == 0 or g.degree() == 0:
-                continue
-            cs = [int(v) for v in (g * g.denom()).coeffs()]
-            if not _no_root_between(cs, lo, hi) and any(
-                    less(lo, t) and less(t, hi) for t in _flint_roots(g, lo, hi, x)):
-                raise _NotLogForm()  # changes sign inside: log of a negative number there
+def _check_positive(n, d, factorisations, lo, hi, x):
+    """``n / d > 0`` on ``(lo, hi)`` except at finitely many points, or _NotLogForm;
+    ``factorisations``: the irreducible factors of ``n`` and of ``d``."""
+    if n.is_zero():
+        raise _NotLogForm()
+    for factors in factorisations:
+        for g, m in factors:
+            # an odd power of a factor with a root inside changes sign there: the log of
+            # a negative number (_flint_roots skips factors without roots by Descartes' rule)
+            if m % 2 and any(less(lo, t) and less(t, hi) for t in _flint_roots(g, lo, hi, x)):
+                raise _NotLogForm()
     t = lo + (hi - lo) / 2
     for k in range(2, 40):  # a point that is a root of neither (finitely many are)
         q = flint.fmpq(int(t.p), int(t.q))

@@ -43,7 +43,7 @@ try:  # python-flint is a core dependency; the fallback keeps exotic platforms w
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     flint = None
 
-__all__ = ["HAVE_FLINT", "as_fraction", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
+__all__ = ["HAVE_FLINT", "add_fractions", "as_fraction", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
            "fast_cancel", "fraction_to_expr", "poly_to_expr"]
 
 HAVE_FLINT = flint is not None
@@ -115,6 +115,21 @@ def _reduce(n, d, field):
     if not g.is_one():
         n, d = n // g, d // g
     return n, d
+
+
+def add_fractions(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+    """``a + b`` for fractions ``(numerator, denominator)`` of ``fmpq_poly``, in lowest terms
+    (a zero sum has denominator 1).
+
+    >>> add_fractions((flint.fmpq_poly([1]), flint.fmpq_poly([0, 1])), (flint.fmpq_poly([-1]), flint.fmpq_poly([1, 1])))
+    (1, x^2 + x)
+    """
+    (n1, d1), (n2, d2) = a, b
+    n, d = (n1 + n2, d1) if d1 == d2 else (n1 * d2 + n2 * d1, d1 * d2)
+    if n.is_zero():
+        return n, flint.fmpq_poly([1])
+    g = n.gcd(d)
+    return (n, d) if g.is_one() else (n // g, d // g)
 
 
 def _walk(e, field, memo):
@@ -382,8 +397,7 @@ def as_scaled_fraction(expr: sp.Expr, x: sp.Symbol) -> tuple[Any, Any, Any, Any]
             return None
         parts.append(split)
     (pn, a), (pd, b) = parts
-    g = pn.gcd(pd)  # coprime in x (the multivariate reduction leaves no common factor in x)
-    return pn // g, pd // g, a, b
+    return pn, pd, a, b  # coprime: n and d are, and pn, pd are factors of them
 
 
 def _split_constant(poly, k, gens):
@@ -403,17 +417,17 @@ def _split_constant(poly, k, gens):
             shape = normal
         elif normal != shape:
             return None
-        factors = [g if e == 1 else sp.Pow(g, sp.Integer(int(e))) for g, e in zip(gens[:k] + gens[k + 1:], rest) if e]
-        constant.append(sp.Mul(sp.Rational(int(lead.p), int(lead.q)), *factors))
+        constant.append(sp.Mul(sp.Rational(int(lead.p), int(lead.q)), *_monomial(gens[:k] + gens[k + 1:], rest)))
     return shape, sp.Add(*constant)
 
 
+def _monomial(gens, exponents):
+    """The factors ``g ** e`` (``e > 0``) of a monomial of generators, as SymPy expressions."""
+    return [g if e == 1 else sp.Pow(g, sp.Integer(int(e))) for g, e in zip(gens, exponents) if e]
+
+
 def _mpoly_expr(poly, gens):
-    terms = []
-    for monom, c in poly.terms():
-        factors = [g if e == 1 else sp.Pow(g, sp.Integer(int(e))) for g, e in zip(gens, monom) if e]
-        terms.append(sp.Mul(sp.Integer(int(c.p)), *factors))
-    return sp.Add(*terms)
+    return sp.Add(*[sp.Mul(sp.Integer(int(c.p)), *_monomial(gens, monom)) for monom, c in poly.terms()])
 
 
 def fast_cancel(expr: sp.Expr) -> sp.Expr | None:

@@ -38,8 +38,9 @@ from proofcheck.engine.coherence import boltzmann_step
 from proofcheck.errors import ProofcheckError, UndecidedError
 from proofcheck.exact.budget import WorkBudget, int_op_cost
 from proofcheck.exact.constant_sign import coprime_base
-from proofcheck.exact.ratfunc import as_fraction, cancel, fast_cancel, fraction_to_expr
+from proofcheck.exact.ratfunc import add_fractions, as_fraction, cancel, fast_cancel, fraction_to_expr
 from proofcheck.exact.sign import exact_sign
+from proofcheck.exact.symbols import free_symbols
 from proofcheck.model.conventions import H_INDEXINGS, Conventions
 from proofcheck.model.mdp import Policy
 
@@ -349,7 +350,7 @@ def _ratio_at(num, den, k):
     if not (isinstance(k, int) or getattr(k, "is_Integer", False)) or int(k) < 0:
         return None
     k = int(k)
-    syms = set().union(*[b.free_symbols | c.free_symbols for part in (num, den) for b, c in part.terms.items()])
+    syms = set().union(*[free_symbols(b) | free_symbols(c) for part in (num, den) for b, c in part.terms.items()])
     if len(syms) != 1:
         return None
     (x,) = syms
@@ -361,16 +362,16 @@ def _ratio_at(num, den, k):
             if fb is None or fc is None:
                 return None
             term = (fc[0] * fb[0] ** k, fc[1] * fb[1] ** k)
-            total = term if total is None else (total[0] * term[1] + term[0] * total[1], total[1] * term[1])
+            total = term if total is None else add_fractions(total, term)
         if total is None:
             return None
         sums.append(total)
     (nn, nd), (dn, dd) = sums
-    n, d = nn * dd, nd * dn
-    if d.is_zero():
+    if dn.is_zero():
         return None
-    if n.is_zero():
+    if nn.is_zero():
         return sp.Integer(0)
+    n, d = nn * dd, nd * dn
     g = n.gcd(d)
     return fraction_to_expr(n // g, d // g, x)
 

@@ -28,7 +28,7 @@ from proofcheck.engine import coherence_fixed_point, get_backend, soft_values
 from proofcheck.engine.coherence import normalise_per_state
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.conditions import rational_between, sorted_exact
-from proofcheck.exact.ratfunc import fast_cancel
+from proofcheck.exact.ratfunc import cancel, fast_cancel
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import Policy
 from proofcheck.symbolic.closed_forms import _obj  # ExpSum: the input type (doctests)
@@ -64,7 +64,7 @@ def ratio_limit(num, den, direction):
         v = num.mass() / den.mass()
     else:
         v = _tied_ratio(num, den, den.maximal_bases())
-    return sp.cancel(v) if v.free_symbols else v
+    return cancel(v) if v.free_symbols else v
 
 
 def _tied_ratio(num, den, tied):
@@ -138,7 +138,7 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
         else:
             top = max(vals[b] for b in live)
             tied = [b for b in live if _is_zero(vals[b] - top)]
-        lim = sp.cancel(_tied_ratio(num, den, tied))
+        lim = cancel(_tied_ratio(num, den, tied))
         if isinstance(piece, sp.FiniteSet):
             lim = _simplify(lim.subs(symbol, t))
         out.append((piece, lim))
