@@ -196,7 +196,7 @@ def test_many_expressions_against_sympy_cancel(expr):
     assert got is None or got == want
 
 
-COEFFS = st.lists(st.one_of(st.just(0), st.just(1), st.just(-1),
+COEFFS = st.lists(st.one_of(st.just(0), st.just(1), st.just(-1), st.just(Fraction(1, 2)), st.just(Fraction(-1, 2)),
                             st.integers(-(2 ** 300), 2 ** 300),
                             st.fractions(max_denominator=2 ** 70)), min_size=0, max_size=14)
 

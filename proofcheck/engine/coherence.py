@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import sympy as sp
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
 from proofcheck.engine.goal_conditioning import _divide_per_state, _memo, _wrap
-from proofcheck.engine.soft_values import _soft_values, likelihoods, occupancy
+from proofcheck.engine.soft_values import _level_q, _level_v, _soft_values, _terminal_values, likelihoods, occupancy
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, Policy
 
@@ -30,6 +30,7 @@ __all__ = [
     "incoherence",
     "iterate_coherence",
     "coherence_fixed_point",
+    "boltzmann_fixed_point_by_levels",
     "is_coherent",
     "incoherent_states",
     "visited_states",
@@ -49,6 +50,16 @@ def _boltzmann(mdp: MDP, pi: np.ndarray, zq: np.ndarray, B: Backend, delta: Any,
     inv = 1 / delta
     w = zq if inv == 1 else B.power(zq, inv if B.exact else B.array([inv])[0])
     return _normalise_per_state(mdp, w, pi, B, impossible)
+
+
+def _boltzmann_level(mdp: MDP, blk: Any, pi: np.ndarray, zq: np.ndarray, B: Backend, delta: Any,
+                     impossible: str) -> np.ndarray:
+    """:func:`_boltzmann` on the pairs of one height level (all of whose states act)."""
+    p, s = blk.pairs, blk.states
+    inv = 1 / delta
+    w = zq[p] if inv == 1 else B.power(zq[p], inv if B.exact else B.array([inv])[0])
+    total = B.segment_sum(w, mdp.state_ptr[s.start:s.stop] - p.start)
+    return _divide_per_state(mdp, w, total[mdp.pair_state[p] - s.start], pi[p], B, impossible, p)
 
 
 def _argmax(mdp: MDP, zq: np.ndarray, B: Backend, ties: str) -> np.ndarray:
@@ -276,6 +287,59 @@ def coherence_fixed_point(mdp: MDP, policy: Policy | None = None, f: str = "bolt
     ({'up': 4/7, 'down': 3/7}, {'up': 1, 'down': 0}, {'up': 1/2, 'down': 1/2})
     """
     return iterate_coherence(mdp, mdp.horizon + 1, policy, f, backend=backend, conventions=conventions)[-1]
+
+
+def boltzmann_fixed_point_by_levels(mdp: MDP, policy: Policy | None = None, delta: Any = None, *,
+                                    backend: BackendLike = None, conventions: Conventions | None = None,
+                                    each: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """The Boltzmann-coherent fixed point's values, one height level at a time.
+
+    Level ``h`` of ``pi^B_{i}`` is fixed from ``i = h`` on: it is the Boltzmann map of
+    ``Zq`` under the fixed point below it.  So one bottom-up pass, each level mapped once
+    and its ``Zv`` taken under its new values, gives :func:`coherence_fixed_point`'s
+    values: the same operations in the same order on the same numbers, without the
+    ``T + 1`` whole-model passes in which the upper levels are mapped from policies not yet
+    fixed (on symbolic temperatures, the largest expressions).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        ``pi^B_0`` (default the prior): where every ``Zq`` of a state is 0 its values are
+        kept (``impossible = "keep"``).
+    delta : number or sympy.Expr, optional
+        Temperature, used as given (it may be a SymPy symbol); default the conventions'.
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+    each : callable, optional
+        Applied to each level's new values before they are used (e.g. to put symbolic
+        values in a canonical form, as each iterate of the caller's would be).
+
+    Returns
+    -------
+    ndarray
+        The fixed point's values over pairs.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import mountain_race
+    >>> m = mountain_race()
+    >>> list(boltzmann_fixed_point_by_levels(m)) == list(coherence_fixed_point(m).values)
+    True
+    """
+    B = get_backend(backend)
+    conv = conventions or Conventions()
+    delta = conv.delta if delta is None else delta
+    pi = np.array((policy or mdp.prior_policy()).in_backend(B), copy=True)
+    q, success = likelihoods(mdp, B)
+    ep = mdp.converted(B)["edge_prob"]
+    zq, zv = _terminal_values(mdp, success, B)
+    for blk in mdp.blocks[1:]:
+        _level_q(mdp, blk, q, ep, zv, zq, B)
+        new = _boltzmann_level(mdp, blk, pi, zq, B, delta, conv.impossible)
+        pi[blk.pairs] = new if each is None else each(new)
+        _level_v(mdp, blk, pi, zv, zq, B)
+    return pi
 
 
 def incoherent_states(mdp: MDP, policy: Policy, f: str = "boltzmann", *, backend: BackendLike = None,

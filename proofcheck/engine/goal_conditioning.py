@@ -53,13 +53,14 @@ def _condition(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, B: 
 
 
 def _divide_per_state(mdp: MDP, w: np.ndarray, total: np.ndarray, pi: np.ndarray | None, B: Backend,
-                      impossible: str) -> np.ndarray:
+                      impossible: str, pairs: slice = slice(None)) -> np.ndarray:
     """``w / total`` per pair, where ``total`` (over pairs) is the sum of ``w`` over the
-    pair's state; where it is 0 the :attr:`Conventions.impossible` rule applies."""
+    pair's state; where it is 0 the :attr:`Conventions.impossible` rule applies.  The
+    arrays are over the model's ``pairs`` (default all)."""
     dead = B.is_zero(total)
     new = w / B.where(dead, B.one, total)
     if dead.any():
-        fallback = pi if impossible == "keep" else _uniform_values(mdp, B)
+        fallback = pi if impossible == "keep" else _uniform_values(mdp, B)[pairs]
         new = B.where(dead, fallback, new)
     return B.normalize_array(new)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -117,15 +118,30 @@ def _soft_values(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
     if fused is not None:
         return fused.zq, fused.zv
     ep = mdp.converted(B)["edge_prob"]
-    zv = B.empty(mdp.n_states)
-    zq = B.empty(mdp.n_pairs)
-    term = mdp.terminal
-    zv[term] = success[term]
+    zq, zv = _terminal_values(mdp, success, B)
     for blk in mdp.blocks[1:]:
-        p, s = blk.pairs, blk.states
-        zq[p] = q[p] * B.edge_sum(mdp, blk, ep, zv)
-        zv[s] = B.segment_sum(pi[p] * zq[p], mdp.state_ptr[s.start:s.stop] - p.start)
+        _level_q(mdp, blk, q, ep, zv, zq, B)
+        _level_v(mdp, blk, pi, zv, zq, B)
     return zq, zv
+
+
+def _terminal_values(mdp: MDP, success: np.ndarray, B: Backend) -> tuple[np.ndarray, np.ndarray]:
+    """Empty ``(Zq, Zv)`` arrays with ``Zv`` of the terminal states set to their success."""
+    zv = B.empty(mdp.n_states)
+    zv[mdp.terminal] = success[mdp.terminal]
+    return B.empty(mdp.n_pairs), zv
+
+
+def _level_q(mdp: MDP, blk: Any, q: np.ndarray, ep: np.ndarray, zv: np.ndarray, zq: np.ndarray,
+             B: Backend) -> None:
+    """``Zq`` of one height level from ``Zv`` of the levels below (into ``zq``)."""
+    zq[blk.pairs] = q[blk.pairs] * B.edge_sum(mdp, blk, ep, zv)
+
+
+def _level_v(mdp: MDP, blk: Any, pi: np.ndarray, zv: np.ndarray, zq: np.ndarray, B: Backend) -> None:
+    """``Zv = sum_a pi Zq`` of one height level (into ``zv``)."""
+    p, s = blk.pairs, blk.states
+    zv[s] = B.segment_sum(pi[p] * zq[p], mdp.state_ptr[s.start:s.stop] - p.start)
 
 
 def soft_values(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,

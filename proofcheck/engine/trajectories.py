@@ -16,6 +16,7 @@ import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.errors import TooManyTrajectories
+from proofcheck.exact.ratfunc import log_of
 from proofcheck.model.mdp import MDP, Policy
 
 _EXACT = get_backend("exact")
@@ -166,5 +167,5 @@ def trajectory_kl(mdp: MDP, policy: Policy | None, other: Policy | None, *, limi
         qv = Q.get(path, sp.Integer(0))
         if _zero(qv):
             return sp.oo
-        total += p * sp.log(p / qv)
+        total += p * log_of(p / qv)
     return total

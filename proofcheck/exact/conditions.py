@@ -51,7 +51,7 @@ from proofcheck.exact.regions import Region, approx, less, register_approximatio
 from proofcheck.exact.symbols import free_symbols
 
 __all__ = ["Condition", "parametric_condition", "conjunction", "describe_set", "RELATIONS",
-           "rational_between", "sorted_exact"]
+           "rational_between", "real_roots_between", "sorted_exact"]
 
 RELATIONS = {">=": lambda v: v >= 0, ">": lambda v: v > 0, "<=": lambda v: v <= 0,
              "<": lambda v: v < 0, "==": lambda v: v == 0, "!=": lambda v: v != 0}
@@ -372,7 +372,7 @@ def _sign_table(f, x, lo, hi):
     if fast is None:  # constant factors such as log(3/4) (returns), whose signs are exact
         fast = _scaled(f, x)
     if fast is not None:  # python-flint: no SymPy rewriting of the expression
-        roots_p, roots_q = _flint_roots(fast[0], lo, hi, x), _flint_roots(fast[1], lo, hi, x)
+        roots_p, roots_q = real_roots_between(fast[0], lo, hi, x), real_roots_between(fast[1], lo, hi, x)
         fn, fd = fast
 
         def value_at(t):  # exact, rational t only
@@ -391,7 +391,7 @@ def _sign_table(f, x, lo, hi):
         if cp * cq < 0:  # the constant factors' signs flip the relation's sense
             P = -P
         if flint is not None:  # flint isolates the roots; SymPy's refinement is far slower
-            roots_p, roots_q = (_flint_roots(_to_flint(P), lo, hi, x), _flint_roots(_to_flint(Q), lo, hi, x))
+            roots_p, roots_q = (real_roots_between(_to_flint(P), lo, hi, x), real_roots_between(_to_flint(Q), lo, hi, x))
         else:  # pragma: no cover - without python-flint
             roots_p = [r for r in P.real_roots() if bool(r >= lo) and bool(r <= hi)] if P.degree() > 0 else []
             roots_q = [r for r in Q.real_roots() if bool(r >= lo) and bool(r <= hi)] if Q.degree() > 0 else []
@@ -440,23 +440,33 @@ def _to_flint(poly):
     return flint.fmpq_poly([flint.fmpq(int(a.p), int(a.q)) for a in reversed(poly.all_coeffs())])
 
 
-def _flint_roots(poly, lo, hi, x):
-    """The distinct real roots of a ``flint.fmpq_poly`` in ``[lo, hi]``: rationals from its
-    linear factors, ``CRootOf`` for the others (exact, never a float)."""
+def real_roots_between(poly, lo, hi, x):
+    """The distinct real roots of a ``flint.fmpq_poly`` in ``[lo, hi]`` (SymPy rationals or
+    ``CRootOf``): rationals from its linear factors, ``CRootOf`` in ``x`` for the others
+    (exact, never a float)."""
     if poly.degree() <= 0:
         return []
-    _, factors = flint.fmpz_poly([int(c) for c in (poly * poly.denom()).coeffs()]).factor()
-    out = []
-    for fac, _mult in factors:
-        cs = [int(c) for c in fac.coeffs()]
-        if len(cs) == 2:
-            cands = [sp.Rational(-cs[0], cs[1])]
-        elif _no_root_between(cs, lo, hi):  # (an irreducible factor has no rational root at lo or hi)
-            continue
-        else:
-            cands = _algebraic_real_roots(fac, cs, x)
-        out += [r for r in cands if not less(r, lo) and not less(hi, r)]
-    return out
+    return list(_integer_poly_roots(tuple(int(c) for c in (poly * poly.denom()).coeffs()), lo, hi, x))
+
+
+@lru_cache(maxsize=1 << 12)
+def _integer_poly_roots(cs, lo, hi, x):
+    # cached: the claims of a parametric model ask for the same numerators and denominators
+    # (and the same factors of different ones) thousands of times
+    _, factors = flint.fmpz_poly(list(cs)).factor()
+    return tuple(r for fac, _mult in factors for r in _factor_roots(tuple(int(c) for c in fac.coeffs()), lo, hi, x))
+
+
+@lru_cache(maxsize=1 << 12)
+def _factor_roots(cs, lo, hi, x):
+    """The roots in ``[lo, hi]`` of the irreducible integer polynomial with coefficients ``cs``."""
+    if len(cs) == 2:
+        cands = [sp.Rational(-cs[0], cs[1])]
+    elif _no_root_between(cs, lo, hi):  # (an irreducible factor has no rational root at lo or hi)
+        return ()
+    else:
+        cands = _algebraic_real_roots(flint.fmpz_poly(list(cs)), cs, x)
+    return tuple(r for r in cands if not less(r, lo) and not less(hi, r))
 
 
 def _no_root_between(cs, lo, hi):

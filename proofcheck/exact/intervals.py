@@ -10,6 +10,7 @@ import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
 
 from proofcheck.errors import UndecidedError
+from proofcheck.exact.algebraic import real_root_ends
 
 __all__ = ["interval_context", "interval_eval"]
 
@@ -81,26 +82,11 @@ def interval_eval(expr, ctx, env=None):
 
 
 def _real_root(root, ctx):
-    """A rigorous interval around the real algebraic number ``root`` (a ``CRootOf``): the
-    isolating ball python-flint computes at the context's precision (plus guard bits) for
-    the root of the same index among the polynomial's real roots, in increasing order."""
+    """A rigorous interval around the real algebraic number ``root`` (a ``CRootOf``):
+    python-flint's isolating ball at the context's precision plus guard bits."""
     try:
-        import flint
-    except ImportError:  # pragma: no cover - without python-flint
-        raise UndecidedError(f"cannot enclose {root} in an interval without python-flint") from None
-    coeffs = root.poly.all_coeffs()
-    if not all(c.is_Integer for c in coeffs):
-        raise UndecidedError(f"cannot enclose {root} in an interval: non-integer coefficients")
-    poly = flint.fmpz_poly([int(c) for c in reversed(coeffs)])
-    old = flint.ctx.prec
-    flint.ctx.prec = int(ctx.prec) + 64  # the ball's end points are rounded at this precision too
-    try:
-        real = sorted((z.real for z, _ in poly.complex_roots() if z.imag == 0), key=lambda b: float(b.mid()))
-        if root.index >= len(real):
-            raise UndecidedError(f"cannot enclose {root} in an interval: fewer real roots than its index")
-        ball = real[root.index]
-        ends = [tuple(map(int, end.mid().man_exp())) for end in (ball.lower(), ball.upper())]
-    finally:
-        flint.ctx.prec = old
+        ends = real_root_ends(root, int(ctx.prec) + 64)
+    except ValueError as exc:
+        raise UndecidedError(str(exc)) from None
     lo, hi = (ctx.mpf(m) * ctx.mpf(2) ** e if e >= 0 else ctx.mpf(m) / ctx.mpf(2) ** (-e) for m, e in ends)
     return ctx.mpf([lo.a, hi.b])

@@ -32,7 +32,7 @@ from typing import Any
 import sympy as sp
 
 from proofcheck.exact.budget import WorkBudget
-from proofcheck.exact.conditions import _flint_roots
+from proofcheck.exact.conditions import real_roots_between
 from proofcheck.exact.constant_sign import _valuations, coprime_base
 from proofcheck.exact.ratfunc import add_fractions, as_fraction, flint
 from proofcheck.exact.regions import less
@@ -146,8 +146,8 @@ def _check_positive(n, d, factorisations, lo, hi, x):
     for factors in factorisations:
         for g, m in factors:
             # an odd power of a factor with a root inside changes sign there: the log of
-            # a negative number (_flint_roots skips factors without roots by Descartes' rule)
-            if m % 2 and any(less(lo, t) and less(t, hi) for t in _flint_roots(g, lo, hi, x)):
+            # a negative number (real_roots_between skips factors without roots by Descartes' rule)
+            if m % 2 and any(less(lo, t) and less(t, hi) for t in real_roots_between(g, lo, hi, x)):
                 raise _NotLogForm()
     t = lo + (hi - lo) / 2
     for k in range(2, 40):  # a point that is a root of neither (finitely many are)

@@ -43,7 +43,7 @@ try:  # python-flint is a core dependency; the fallback keeps exotic platforms w
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     flint = None
 
-__all__ = ["HAVE_FLINT", "add_fractions", "as_fraction", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
+__all__ = ["HAVE_FLINT", "add_fractions", "as_fraction", "log_of", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
            "fast_cancel", "fraction_to_expr", "poly_to_expr"]
 
 HAVE_FLINT = flint is not None
@@ -207,7 +207,7 @@ def as_fraction(expr: Any, x: sp.Symbol) -> tuple[Any, Any] | None:
 
 def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
     """The SymPy polynomial ``sum(c_i x**i)`` from integer or rational coefficients, low degree first."""
-    const, terms = None, []
+    const, terms, keys = None, [], []
     for i, c in enumerate(coeffs):
         if c == 0:
             continue
@@ -219,15 +219,49 @@ def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
         # the canonical Mul (coefficient first) and Add (sorted terms, the number first) built
         # directly: SymPy's flatten would derive the assumptions of every new big integer (5x
         # slower); tests/test_ratfunc.py checks the result is identical to sympy.Add(*terms)
-        terms.append(power if c == 1 else Mul._from_args((c, power)))
+        if c == 1:
+            terms.append(power)
+            keys.append((0, 0, 0, 0, i))
+        else:
+            terms.append(Mul._from_args((c, power)))
+            keys.append((1, _NUMBER_RANK.get(type(c).__name__, _OTHER_RANK), int(c.p), int(c.q), i))
     if not terms:
         return const if const is not None else sp.Integer(0)
     if len(terms) == 1 and const is None:
         return terms[0]
-    _addsort(terms)
+    if _term_order_is_sympys():
+        terms = [t for _, t in sorted(zip(keys, terms), key=lambda kt: kt[0])]
+    else:  # pragma: no cover - a SymPy whose canonical order differs from the one below
+        _addsort(terms)
     if const is not None:
         terms.insert(0, const)
     return Add._from_args(terms)
+
+
+# SymPy orders the terms of an Add by ``Basic.compare``: by class (``x`` and ``x**i`` before
+# the products ``c*x**i``, by ``basic.ordering_of_classes``), then by contents. For the terms
+# of a polynomial in one symbol that order is the key below, computed from the coefficient
+# and the degree without SymPy's comparison calls (half the cost of writing a polynomial).
+_NUMBER_RANK = {"One": 1, "Half": 2, "NegativeOne": 5, "Integer": 7, "Rational": 8}
+_OTHER_RANK = 99
+
+
+@lru_cache(maxsize=1)
+def _term_order_is_sympys() -> bool:
+    """Whether the key order of :func:`poly_to_expr` is SymPy's on a sample of every kind
+    of coefficient (checked once; otherwise SymPy's own sort is used)."""
+    x = sp.Symbol("x")
+    coeffs = [sp.Integer(1), sp.Rational(1, 2), sp.Integer(-1), sp.Integer(3), sp.Integer(-7),
+              sp.Rational(-1, 2), sp.Rational(5, 3), sp.Rational(-5, 3), sp.Integer(2)]
+    terms, keys = [], []
+    for i, c in enumerate(coeffs * 2, start=1):
+        power = x if i == 1 else sp.Pow(x, sp.Integer(i))
+        terms.append(power if c == 1 else Mul._from_args((c, power)))
+        keys.append((0, 0, 0, 0, i) if c == 1 else
+                    (1, _NUMBER_RANK.get(type(c).__name__, _OTHER_RANK), int(c.p), int(c.q), i))
+    reference = list(terms)
+    _addsort(reference)
+    return [t for _, t in sorted(zip(keys, terms), key=lambda kt: kt[0])] == reference
 
 
 def _integer_form(n, d, lead):
@@ -428,6 +462,30 @@ def _monomial(gens, exponents):
 
 def _mpoly_expr(poly, gens):
     return sp.Add(*[sp.Mul(sp.Integer(int(c.p)), *_monomial(gens, monom)) for monom, c in poly.terms()])
+
+
+def log_of(x: sp.Expr) -> sp.Expr:
+    """``sympy.log(x)``, the same expression, without SymPy's evaluation where its outcome
+    is known: a positive rational, or a rational function of one symbol that is not
+    identically 0 (SymPy would ask whether it is 0 or a multiple of ``I``, assumption
+    queries costing milliseconds on a degree-30 fraction, and leave it as it is).
+
+    >>> p = sp.Symbol("p")
+    >>> [log_of(v) == sp.log(v) for v in (sp.Rational(3, 4), sp.Rational(1, 8), sp.Integer(1), (1 - p) / (p + 2))]
+    [True, True, True, True]
+    """
+    if x.is_Rational:
+        if x.p <= 0 or x == 1:
+            return sp.log(x)
+        if x.p == 1:  # log(1/q) = -log(q)
+            return -sp.log(sp.Integer(x.q), evaluate=False)
+        return sp.log(x, evaluate=False)
+    syms = free_symbols(x)
+    if len(syms) == 1 and not x.is_Number:
+        frac = as_fraction(x, next(iter(syms)))
+        if frac is not None and not frac[0].is_zero():
+            return sp.log(x, evaluate=False)
+    return sp.log(x)
 
 
 def fast_cancel(expr: sp.Expr) -> sp.Expr | None:

@@ -472,17 +472,30 @@ class MDP:
         return Policy(self, _obj(values))
 
     def substitute(self, values):
-        """A copy with parameters replaced by numbers: ``values`` maps name or Symbol to value."""
+        """A copy with parameters replaced by numbers: ``values`` maps name or Symbol to value.
+
+        The copy for the same values is made once and returned again (models are not
+        changed after they are built): the claims of a parametric model confirm their cases
+        at the same points, and the results memoized on that copy serve them all.
+        """
         subs = {}
         for k, v in values.items():
             sym = k if isinstance(k, sp.Symbol) else _symbol_named(self.parameters, k)
             subs[sym] = _to_expr(v, {}, f"value of parameter {sym}")
+        cache = self.__dict__.setdefault("_substituted", {})
+        key = tuple(sorted(subs.items(), key=lambda item: item[0].name))
+        new = cache.get(key)
+        if new is not None:
+            return new
         new = object.__new__(MDP)
         new.__dict__.update(self.__dict__)
         for attr in ("edge_prob", "prior", "likelihood", "success", "initial"):
             setattr(new, attr, _obj([sp.sympify(x).xreplace(subs) for x in getattr(self, attr)]))
         new.parameters = {s: r for s, r in self.parameters.items() if s not in subs}
-        new._converted = {}
+        new._converted, new._substituted = {}, {}
+        if len(cache) >= 256:  # a sweep over many values keeps only recent copies alive
+            cache.clear()
+        cache[key] = new
         return new
 
     def converted(self, backend):

@@ -32,9 +32,9 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from proofcheck.engine import get_backend, goal_condition, retrain, soft_values, tempered_policy
+from proofcheck.engine import goal_condition, retrain, soft_values, tempered_policy
 from proofcheck.engine.backends import Backend
-from proofcheck.engine.coherence import boltzmann_step
+from proofcheck.engine.coherence import boltzmann_fixed_point_by_levels
 from proofcheck.errors import ProofcheckError, UndecidedError
 from proofcheck.exact.budget import WorkBudget, int_op_cost
 from proofcheck.exact.constant_sign import coprime_base
@@ -843,9 +843,9 @@ def boltzmann_closed_form(mdp, policy=None):
 def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
     """The Boltzmann-coherent fixed point as exact expressions in symbolic ``delta``.
 
-    Iterates the engine's Boltzmann map ``T + 1`` times with ``delta`` a positive symbol
-    (each iterate fixes one more height level, as in
-    :func:`proofcheck.engine.coherence_fixed_point`).
+    The engine's Boltzmann map with ``delta`` a positive symbol, one height level at a time
+    (:func:`proofcheck.engine.coherence.boltzmann_fixed_point_by_levels`: the values of
+    ``T + 1`` iterates, as :func:`proofcheck.engine.coherence_fixed_point` computes them).
 
     Examples
     --------
@@ -858,13 +858,9 @@ def boltzmann_fixed_point(mdp, policy=None, conventions=None, max_pairs=60):
     if mdp.n_pairs > max_pairs:
         raise UndecidedError(f"{mdp.n_pairs} state-action pairs exceed the symbolic fixed-point "
                              f"limit {max_pairs}")
-    B = get_backend("exact")
-    pi = (policy or mdp.prior_policy()).values
-    for _ in range(mdp.horizon + 1):
-        zq = soft_values(mdp, Policy(mdp, pi)).zq
-        pi = boltzmann_step(mdp, pi, zq, DELTA, impossible=conv.impossible, backend=B)
-        pi = _obj([_tidy(v) for v in pi])
-    return Policy(mdp, pi)
+    values = boltzmann_fixed_point_by_levels(mdp, policy or mdp.prior_policy(), DELTA, backend="exact",
+                                             conventions=conv, each=lambda vs: _obj([_tidy(v) for v in vs]))
+    return Policy(mdp, _obj(values))
 
 
 @lru_cache(maxsize=1 << 12)

@@ -27,8 +27,9 @@ import sympy as sp
 from proofcheck.engine import coherence_fixed_point, get_backend, soft_values
 from proofcheck.engine.coherence import normalise_per_state
 from proofcheck.errors import UndecidedError
-from proofcheck.exact.conditions import rational_between, sorted_exact
-from proofcheck.exact.ratfunc import cancel, fast_cancel
+from proofcheck.exact.algebraic import AlgebraicPoint
+from proofcheck.exact.conditions import rational_between, real_roots_between, sorted_exact
+from proofcheck.exact.ratfunc import as_fraction, cancel, fast_cancel
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import Policy
 from proofcheck.symbolic.closed_forms import _obj  # ExpSum: the input type (doctests)
@@ -73,6 +74,11 @@ def _tied_ratio(num, den, tied):
 
 
 def _real_roots(expr, symbol, dom):
+    """The real roots in ``dom`` (a closed interval) of the numerator of ``expr``."""
+    lo, hi = dom.start, dom.end
+    frac = as_fraction(expr, symbol) if lo.is_Rational and hi.is_Rational else None
+    if frac is not None:  # python-flint's factors and isolating balls, not SymPy's real_roots
+        return set(real_roots_between(frac[0], lo, hi, symbol))
     expr = sp.cancel(sp.together(expr))
     if not expr.free_symbols:
         return set()
@@ -128,6 +134,11 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
             pieces.append((sp.Interval.open(a, b), rational_between(a, b)))
     out = []
     for piece, t in pieces:
+        if isinstance(t, sp.CRootOf):
+            lim = _limit_at_algebraic(num, den, direction, symbol, t)
+            if lim is not NotImplemented:
+                out.append((piece, lim))
+                continue
         vals = {b: _simplify(b.subs(symbol, t)) if b.free_symbols else b for b in bases}
         live = [b for b in bases if not _is_zero(den.terms[b].subs(symbol, t)) and vals[b] != 0]
         if not live:
@@ -152,6 +163,40 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
         else:
             merged.append((piece, lim))
     return merged
+
+
+def _limit_at_algebraic(num, den, direction, symbol, t):
+    """The limit of ``num/den`` at the algebraic point ``symbol = t`` (a ``CRootOf``) as
+    :func:`piecewise_ratio_limit` finds it at a point, decided on residues modulo the
+    minimal polynomial of ``t`` (:mod:`proofcheck.exact.algebraic`) rather than by
+    ``sympy.simplify`` on expressions in ``t``; NotImplemented when a base or coefficient
+    is not a rational function of ``symbol`` defined at ``t`` (the caller keeps SymPy)."""
+    try:
+        point = AlgebraicPoint(t, symbol)
+        base = {b: point.residue(b) for b in den.terms}
+        coef = {b: point.residue(c) for b, c in den.terms.items()}
+    except (ValueError, ZeroDivisionError):
+        return NotImplemented
+    if any(r is None for r in (*base.values(), *coef.values())):
+        return NotImplemented
+    live = [b for b in den.terms if not coef[b].is_zero() and not base[b].is_zero()]
+    if not live:
+        return None
+    if direction == "zero":
+        tied = live  # every positive base tends to 1 as x -> 0+
+    else:
+        top = live[0]
+        for b in live[1:]:
+            if point.compare(base[b], base[top]) > 0:
+                top = b
+        tied = [b for b in live if base[b] == base[top]]
+    lim = cancel(_tied_ratio(num, den, tied))
+    try:
+        value = point.residue(lim)
+    except ZeroDivisionError:
+        return NotImplemented
+    exact = point.rational(value) if value is not None else None
+    return exact if exact is not None else _simplify(lim.subs(symbol, t))
 
 
 def policy_limit(cf, direction):

@@ -12,7 +12,7 @@ from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
 from proofcheck.errors import ModelError
 from proofcheck.exact.assumptions import assumed_zero
 from proofcheck.exact.budget import active_claim_budget, int_op_cost
-from proofcheck.exact.ratfunc import as_fraction, fast_cancel
+from proofcheck.exact.ratfunc import as_fraction, fast_cancel, log_of
 from proofcheck.exact.sign import exact_sign
 from proofcheck.exact.symbols import free_symbols
 
@@ -51,7 +51,7 @@ class ExactBackend(Backend):
         return _obj([v if isinstance(v, sp.Basic) else sp.sympify(v) for v in values])
 
     def _log(self, x: sp.Expr) -> sp.Expr:
-        return sp.log(x)
+        return log_of(x)
 
     def _exp(self, x: sp.Expr) -> sp.Expr:
         return sp.exp(x)
