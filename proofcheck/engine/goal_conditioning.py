@@ -58,7 +58,7 @@ def _divide_per_state(mdp: MDP, w: np.ndarray, total: np.ndarray, pi: np.ndarray
     pair's state; where it is 0 the :attr:`Conventions.impossible` rule applies.  The
     arrays are over the model's ``pairs`` (default all)."""
     dead = B.is_zero(total)
-    new = w / B.where(dead, B.one, total)
+    new = B.quotient(w, B.where(dead, B.one, total))
     if dead.any():
         fallback = pi if impossible == "keep" else _uniform_values(mdp, B)[pairs]
         new = B.where(dead, fallback, new)

@@ -141,7 +141,7 @@ def _level_q(mdp: MDP, blk: Any, q: np.ndarray, ep: np.ndarray, zv: np.ndarray, 
 def _level_v(mdp: MDP, blk: Any, pi: np.ndarray, zv: np.ndarray, zq: np.ndarray, B: Backend) -> None:
     """``Zv = sum_a pi Zq`` of one height level (into ``zv``)."""
     p, s = blk.pairs, blk.states
-    zv[s] = B.segment_sum(pi[p] * zq[p], mdp.state_ptr[s.start:s.stop] - p.start)
+    zv[s] = B.segment_dot(pi[p], zq[p], mdp.state_ptr[s.start:s.stop] - p.start)
 
 
 def soft_values(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,

@@ -43,7 +43,8 @@ try:  # python-flint is a core dependency; the fallback keeps exotic platforms w
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     flint = None
 
-__all__ = ["HAVE_FLINT", "add_fractions", "as_fraction", "log_of", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
+__all__ = ["HAVE_FLINT", "add_fractions", "as_fraction", "as_univariate_fraction", "cancel_one_symbol", "fraction_dot", "fraction_quotient",
+           "log_of", "as_scaled_fraction", "cancel", "cancel_univariate", "cancel_with_constants",
            "fast_cancel", "fraction_to_expr", "poly_to_expr"]
 
 HAVE_FLINT = flint is not None
@@ -68,7 +69,30 @@ class _Univariate:
         raise _NotRational(type(e).__name__)
 
     def known(self, e):
-        return _WRITTEN.get((e, self.x))
+        got = _WRITTEN.get(e)
+        return got[1] if got is not None and got[0] == self.x else None
+
+
+class _SomeUnivariate(_Univariate):
+    """Leaves of a rational function of at most one symbol, whichever it is (found on the way)."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    def leaf(self, e):
+        if e.is_Symbol and self.x is None:
+            self.x = e
+        return super().leaf(e)
+
+    def known(self, e):
+        got = _WRITTEN.get(e)
+        if got is None:
+            return None
+        if self.x is None:
+            self.x = got[0]
+        if got[0] != self.x:
+            raise _NotRational("two symbols")
+        return got[1]
 
 
 class _Multivariate:
@@ -104,6 +128,7 @@ class _Multivariate:
 # table) would walk a degree-30 tree to rebuild what python-flint already had
 _WRITTEN: dict = {}
 _WRITTEN_LIMIT = 1 << 16
+_ONE_POLY = flint.fmpq_poly([1]) if flint is not None else None
 
 
 def _reduce(n, d, field):
@@ -203,6 +228,130 @@ def as_fraction(expr: Any, x: sp.Symbol) -> tuple[Any, Any] | None:
     if lc != 1:  # monic denominator: one representative per rational function
         n, d = n / lc, d / lc
     return n, d
+
+
+def as_univariate_fraction(expr: Any) -> tuple[Any, Any, sp.Symbol | None] | None:
+    """``(numerator, denominator, x)``: ``expr`` as :func:`as_fraction` gives it in its one
+    symbol ``x`` (None for a constant), found in the same walk; None when ``expr`` is not
+    a rational function of at most one symbol with rational coefficients (or no flint).
+
+    >>> p = sp.Symbol("p")
+    >>> as_univariate_fraction((1 - p) / (2 * p + 2))
+    ((-1/2)*x + 1/2, x + 1, p)
+    >>> as_univariate_fraction(p * sp.Symbol("q")) is None
+    True
+    """
+    if flint is None:
+        return None
+    field = _SomeUnivariate()
+    try:
+        n, d = _walk(sp.sympify(expr), field, {})
+    except _NotRational:
+        return None
+    n, d = _reduce(n, d, field)
+    lc = d.coeffs()[-1]
+    if lc != 1:
+        n, d = n / lc, d / lc
+    return n, d, field.x
+
+
+@lru_cache(maxsize=1 << 16)
+def cancel_one_symbol(expr: sp.Expr) -> sp.Expr | None:
+    """``sympy.cancel(expr)`` for a rational function of at most one symbol (whichever it
+    is) with rational coefficients, in :func:`cancel_univariate`'s form (``expr`` itself
+    when it has no symbol); None for anything else.
+
+    >>> p = sp.Symbol("p")
+    >>> cancel_one_symbol((p ** 2 - 1) / (p - 1)), cancel_one_symbol(sp.log(p)) is None
+    (p + 1, True)
+    """
+    if expr in _WRITTEN:  # written by fraction_to_expr: already in this form
+        return expr
+    frac = as_univariate_fraction(expr)
+    if frac is None:
+        return None
+    return expr if frac[2] is None else fraction_to_expr(*frac)
+
+
+def _fractions(values: Any) -> tuple[list, sp.Symbol] | None:
+    """``values`` as coprime ``fmpq_poly`` fractions in their one common symbol, and the
+    symbol; None when some value is not a rational function of it with rational
+    coefficients, or none has a symbol (plain rationals are SymPy's job)."""
+    if flint is None:
+        return None
+    x, out = None, []
+    for v in values:
+        if v.is_Rational:
+            out.append((flint.fmpq_poly([flint.fmpq(int(v.p), int(v.q))]), _ONE_POLY))
+            continue
+        got = as_univariate_fraction(v)
+        if got is None:
+            return None
+        n, d, sym = got
+        if sym is not None:
+            if x is None:
+                x = sym
+            elif sym != x:
+                return None
+        out.append((n, d))
+    return (out, x) if x is not None else None
+
+
+def _multiply(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+    """``a * b`` for coprime fractions of ``fmpq_poly``, in lowest terms (cross-cancelled)."""
+    (n1, d1), (n2, d2) = a, b
+    if n1.is_zero() or n2.is_zero():
+        return flint.fmpq_poly([]), _ONE_POLY
+    g1, g2 = n1.gcd(d2), n2.gcd(d1)
+    if not g1.is_one():
+        n1, d2 = n1 // g1, d2 // g1
+    if not g2.is_one():
+        n2, d1 = n2 // g2, d1 // g2
+    return n1 * n2, d1 * d2
+
+
+def _write(frac: tuple[Any, Any], x: sp.Symbol) -> sp.Expr:
+    n, d = frac
+    if n.degree() <= 0 and d.degree() == 0:  # a constant: a SymPy rational, as cancel gives
+        q = (n[0] if not n.is_zero() else flint.fmpq(0)) / d[0]
+        return sp.Rational(int(q.p), int(q.q))
+    return fraction_to_expr(n, d, x)
+
+
+@lru_cache(maxsize=1 << 16)
+def fraction_quotient(a: sp.Expr, b: sp.Expr) -> sp.Expr | None:
+    """``cancel(a / b)`` formed in python-flint when ``a`` and ``b`` are rational functions of
+    one symbol (``b`` not 0), without building SymPy's quotient; None otherwise.
+
+    >>> p = sp.Symbol("p")
+    >>> fraction_quotient(p / (p + 1), (p ** 2 - 1) / 2)
+    2*p/(p**3 + p**2 - p - 1)
+    """
+    got = _fractions((a, b))
+    if got is None or got[0][1][0].is_zero():
+        return None
+    (fa, (nb, db)), x = got
+    return _write(_multiply(fa, (db, nb)), x)
+
+
+@lru_cache(maxsize=1 << 16)
+def fraction_dot(pairs: tuple) -> sp.Expr | None:
+    """``cancel(sum(a * b for a, b in pairs))`` formed in python-flint when every value is a
+    rational function of one symbol; None otherwise (cached: case splits and claims form
+    the same sums again).
+
+    >>> p = sp.Symbol("p")
+    >>> fraction_dot(((p, sp.Rational(1, 2)), (1 - p, 1 / (p + 1))))
+    (p**2 - p + 2)/(2*p + 2)
+    """
+    got = _fractions([v for pair in pairs for v in pair])
+    if got is None:
+        return None
+    fr, x = got
+    total = _multiply(fr[0], fr[1])
+    for j in range(2, len(fr), 2):
+        total = add_fractions(total, _multiply(fr[j], fr[j + 1]))
+    return _write(total, x)
 
 
 def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
@@ -314,9 +463,10 @@ def fraction_to_expr(n: Any, d: Any, x: sp.Symbol) -> sp.Expr:
         out = num if den == 1 else num / sp.Integer(den)
     else:
         out = num / poly_to_expr(d.coeffs(), x)
-    if len(_WRITTEN) > _WRITTEN_LIMIT:
-        _WRITTEN.clear()
-    _WRITTEN[(out, x)] = monic
+    if not out.is_Rational:  # (a constant is read as fast as it is looked up)
+        if len(_WRITTEN) > _WRITTEN_LIMIT:
+            _WRITTEN.clear()
+        _WRITTEN[out] = (x, monic)
     return out
 
 
@@ -334,25 +484,37 @@ def _expanded_log(f):
     return out
 
 
+_NOT_RATIONAL_ATOMS = frozenset({sp.S.Pi, sp.S.Exp1, sp.zoo, sp.oo, sp.nan})
+
+
 def _generators(expr):
     """``(gens, logs)``: the symbols and logarithms that ``sympy.cancel`` uses as generators,
     in its order, and each ``log(rational)`` atom as ``{generator: coefficient}``; None
     when ``expr`` holds anything else that is not a rational number."""
-    gens, logs = set(expr.free_symbols), {}
-    for f in expr.atoms(sp.Function):
-        arg = f.args[0] if isinstance(f, sp.log) else None
-        if arg is None or not arg.is_Rational or arg <= 0:
+    gens, logs = set(), {}
+    seen, stack = set(), [expr]
+    while stack:  # one walk over the distinct nodes (four SymPy queries would walk it four times)
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if e.is_Symbol:
+            gens.add(e)
+        elif isinstance(e, sp.Function):
+            arg = e.args[0] if isinstance(e, sp.log) else None
+            if arg is None or not arg.is_Rational or arg <= 0:
+                return None
+            combo = _expanded_log(e)
+            if combo is None:
+                return None
+            logs[e] = combo
+            gens.update(combo)
+            continue
+        elif e.is_Pow and not e.exp.is_Integer:
             return None
-        combo = _expanded_log(f)
-        if combo is None:
+        elif e.is_Float or e in _NOT_RATIONAL_ATOMS:
             return None
-        logs[f] = combo
-        gens.update(combo)
-    if expr.has(sp.Float, sp.exp, sp.S.Pi, sp.S.Exp1, sp.zoo, sp.oo, sp.nan):
-        return None
-    for pw in expr.atoms(sp.Pow):
-        if not pw.exp.is_Integer:
-            return None
+        stack.extend(e.args)
     return tuple(_sort_gens(list(gens))), logs
 
 

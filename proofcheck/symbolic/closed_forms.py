@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
+from sympy.core.exprtools import gcd_terms
 
 from proofcheck.engine import goal_condition, retrain, soft_values, tempered_policy
 from proofcheck.engine.backends import Backend
@@ -869,4 +870,18 @@ def _tidy(v):
     v = sp.sympify(v)
     if not v.has(DELTA):
         return v
-    return sp.powsimp(sp.together(v), force=False)
+    return sp.powsimp(_together(v), force=False)
+
+
+@lru_cache(maxsize=1 << 14)
+def _together(expr):
+    """``sympy.together(expr)`` (the same recursion, ``deep=False``), memoized per
+    sub-expression: each level of the fixed point holds the levels below it, already
+    brought together, and SymPy's recursion would redo them at every level above."""
+    if expr.is_Atom or expr.is_Function:
+        return expr
+    if expr.is_Add:
+        return gcd_terms([_together(a) for a in sp.Add.make_args(expr)], fraction=True)
+    if expr.is_Pow:
+        return expr.func(_together(expr.base), expr.exp)
+    return expr.func(*[_together(a) for a in expr.args])

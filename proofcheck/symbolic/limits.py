@@ -21,6 +21,8 @@ the parameter (:func:`numeric_check`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import mpmath
 import sympy as sp
 
@@ -272,11 +274,19 @@ def numeric_expr_check(expr, var, point, limit, dps=50):
     '7.2e-6'
     """
     with mpmath.workdps(dps + 10):
-        f = sp.lambdify(var, sp.sympify(expr), "mpmath")
+        f = _mpmath_function(var, sp.sympify(expr))
         v = f(mpmath.mpf(point) if not isinstance(point, sp.Basic) else _mp(point))
         dist = abs(v - _mp(limit))
         text = f"< 1e-{dps}" if dist < mpmath.mpf(10) ** (-dps) else mpmath.nstr(dist, 2)
         return mpmath.nstr(v, 20), text
+
+
+@lru_cache(maxsize=64)
+def _mpmath_function(var, expr):
+    # one translation per expression: each is evaluated at both ends of its variable, and
+    # writing the code of a nested fixed point costs as much as evaluating it (its numbers
+    # are read at call time, at the precision in force then)
+    return sp.lambdify(var, expr, "mpmath")
 
 
 def fixed_point_limit(mdp, direction, conventions=None):

@@ -44,9 +44,11 @@ FAR = {"k": 10 ** 6, "alpha": 10 ** 4, "alpha0": sp.Rational(1, 10 ** 4),
        "delta0": sp.Rational(1, 10 ** 4), "delta_inf": 10 ** 4}
 
 
-def _form(name, state, action, expr, variable, domain, limits=None):
+def _form(name, state, action, expr, variable, domain, limits=None, text=None):
+    """One closed form's entry (``text``: ``str(expr)`` when the caller has it already)."""
     return {"name": name, "state": str(state), "action": str(action), "variable": str(variable),
-            "expr": str(expr), "latex": expr, "domain": domain, "limits": limits or {}}  # typeset at the end
+            "expr": str(expr) if text is None else text, "latex": expr, "domain": domain,
+            "limits": limits or {}}  # typeset at the end
 
 
 def _limit_text(num, den, direction, far, mdp, label=None):
@@ -129,8 +131,10 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
                 continue
             e = cf.expr(s, a)
             lim, text = _limit_text(num, den, "inf", FAR["k"], mdp, "k = 10^6") if not den.is_zero else (None, "convention")
-            forms.append(_form("pi^G_k", s, a, e, K, cf.domain, {"k->inf": str(lim) if lim is not None else text}))
-            lines.append(f"pi^G_k({a}|{s}) = {e}")
+            e_text = str(e)
+            forms.append(_form("pi^G_k", s, a, e, K, cf.domain, {"k->inf": str(lim) if lim is not None else text},
+                               e_text))
+            lines.append(f"pi^G_k({a}|{s}) = {e_text}")
             lines.append(f"    k -> inf: {text}")
     if forms:
         lines.append(f"    valid for {cf.domain}")
@@ -184,10 +188,11 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
             if l_0[0] is not None and not l_0[0].free_symbols and l_0[0] != mdp.prior[mdp.pair(s, a)]:
                 l_0 = (l_0[0], l_0[1] + f"; != prior {mdp.prior[mdp.pair(s, a)]} (q = 0 completions weigh 0 for alpha > 0)")
             eb = e.subs(ALPHA, 1 / BETA)
+            e_text, eb_text = str(e), str(eb)
             forms.append(_form("pi_alpha", s, a, e, ALPHA, tf.domain,
-                               {"alpha->inf": l_inf[1], "alpha->0": l_0[1]}))
-            forms.append(_form("pi_beta", s, a, eb, BETA, "beta = 1/alpha > 0", {}))
-            lines.append(f"pi_alpha({a}|{s}) = {e};  in beta = 1/alpha: {eb}")
+                               {"alpha->inf": l_inf[1], "alpha->0": l_0[1]}, e_text))
+            forms.append(_form("pi_beta", s, a, eb, BETA, "beta = 1/alpha > 0", {}, eb_text))
+            lines.append(f"pi_alpha({a}|{s}) = {e_text};  in beta = 1/alpha: {eb_text}")
             lines.append(f"    alpha -> inf: {l_inf[1]}")
             lines.append(f"    alpha -> 0: {l_0[1]}")
 
@@ -201,9 +206,10 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
             e = bf.expr(s, a, 1 / DELTA)
             l0 = _limit_text(num, den, "inf", 1 / FAR["delta0"], mdp, "delta = 1e-4")
             li = _limit_text(num, den, "zero", 1 / sp.Integer(FAR["delta_inf"]), mdp, "delta = 1e4")
+            e_text = str(e)
             forms.append(_form("pi^delta(prior)", s, a, e, DELTA, "delta > 0",
-                               {"delta->0": l0[1], "delta->inf": li[1]}))
-            lines.append(f"Boltzmann policy of the prior: pi^delta({a}|{s}) = {e}")
+                               {"delta->0": l0[1], "delta->inf": li[1]}, e_text))
+            lines.append(f"Boltzmann policy of the prior: pi^delta({a}|{s}) = {e_text}")
             lines.append(f"    delta -> 0: {l0[1]}")
             lines.append(f"    delta -> inf: {li[1]}")
     if small and mdp.horizon <= 6:
@@ -220,17 +226,18 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
                 for a in mdp.actions(s):
                     j = mdp.pair(s, a)
                     e = fp.values[j]
+                    text = str(e)  # (printing a nested fixed point costs as much as computing it)
                     if lim0 is None or (sp.sympify(e).free_symbols - {DELTA}):
-                        forms.append(_form("Boltzmann-coherent fixed point", s, a, e, DELTA, "delta > 0", {}))
-                        lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {e}")
+                        forms.append(_form("Boltzmann-coherent fixed point", s, a, e, DELTA, "delta > 0", {}, text))
+                        lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {text}")
                         lines.append("    limits delta -> 0, inf: " + (f"undecided ({why})" if lim0 is None else
                                      f"{lim0.values[j]}, {limi.values[j]} (no numeric check: parametric)"))
                         continue
                     v0 = numeric_expr_check(e, DELTA, FAR["delta0"], lim0.values[j]) if e.has(DELTA) else (str(e), "exact")
                     vi = numeric_expr_check(e, DELTA, FAR["delta_inf"], limi.values[j]) if e.has(DELTA) else (str(e), "exact")
                     forms.append(_form("Boltzmann-coherent fixed point", s, a, e, DELTA, "delta > 0",
-                                       {"delta->0": str(lim0.values[j]), "delta->inf": str(limi.values[j])}))
-                    lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {e}")
+                                       {"delta->0": str(lim0.values[j]), "delta->inf": str(limi.values[j])}, text))
+                    lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {text}")
                     lines.append(f"    delta -> 0: {lim0.values[j]} (mpmath at delta = 1e-4: distance {v0[1]}); "
                                  f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance {vi[1]})")
                     lines.append(f"    at delta = {conventions.delta}: "

@@ -375,6 +375,36 @@ class Backend:
             return self.empty(0)
         return self.normalize_array(np.add.reduceat(values, starts))
 
+    def segment_dot(self, a: np.ndarray, b: np.ndarray, starts: Offsets) -> np.ndarray:
+        """:meth:`segment_sum` of the products ``a * b`` (a backend may form them faster).
+
+        Parameters
+        ----------
+        a, b : ndarray
+            Of equal length.
+        starts : int array or list
+
+        Returns
+        -------
+        ndarray
+            One sum per segment.
+        """
+        return self.segment_sum(a * b, starts)
+
+    def quotient(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Elementwise ``a / b`` (``b`` non-zero); the caller normalises the result.
+
+        Parameters
+        ----------
+        a, b : ndarray
+
+        Returns
+        -------
+        ndarray
+        """
+        out: np.ndarray = a / b
+        return out
+
     def scatter_add(self, target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
         """``target[index[i]] += values[i]`` (repeated indices accumulate).
 

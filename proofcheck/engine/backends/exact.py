@@ -12,7 +12,14 @@ from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
 from proofcheck.errors import ModelError
 from proofcheck.exact.assumptions import assumed_zero
 from proofcheck.exact.budget import active_claim_budget, int_op_cost
-from proofcheck.exact.ratfunc import as_fraction, fast_cancel, log_of
+from proofcheck.exact.ratfunc import (
+    as_fraction,
+    cancel_one_symbol,
+    fast_cancel,
+    fraction_dot,
+    fraction_quotient,
+    log_of,
+)
 from proofcheck.exact.sign import exact_sign
 from proofcheck.exact.symbols import free_symbols
 
@@ -76,6 +83,9 @@ class ExactBackend(Backend):
     def normalize(self, x: sp.Expr) -> sp.Expr:
         if not self.simplify or x.is_Rational:
             return x
+        fast = cancel_one_symbol(x)  # one walk finds the symbol and the fraction
+        if fast is not None:
+            return fast
         if not free_symbols(x):
             return x
         fast = fast_cancel(x)  # python-flint: the same form as sympy.cancel, far faster
@@ -92,6 +102,21 @@ class ExactBackend(Backend):
         if budget is not None:
             budget.spend(sum(_size_cost(v) for v in x), "exact sums of growing rationals")
         return _obj([self.normalize(v) for v in x]) if self.simplify else x
+
+    def segment_dot(self, a: np.ndarray, b: np.ndarray, starts: Any) -> np.ndarray:
+        if not self.simplify or not len(starts):
+            return super().segment_dot(a, b, starts)
+        bounds = [int(i) for i in starts] + [len(a)]
+        sums = [fraction_dot(tuple(zip(a[lo:hi], b[lo:hi]))) for lo, hi in zip(bounds, bounds[1:])]
+        if any(v is None for v in sums):  # not all values of one parameter: SymPy's sums
+            return super().segment_dot(a, b, starts)
+        return self.normalize_array(_obj(sums))
+
+    def quotient(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if not self.simplify:
+            return super().quotient(a, b)
+        out = [fraction_quotient(u, v) for u, v in zip(a, b)]
+        return _obj([u / v if q is None else q for q, u, v in zip(out, a, b)])
 
     def to_sympy(self, x: sp.Expr) -> sp.Expr:
         return x
