@@ -461,12 +461,19 @@ def fraction_to_expr(n: Any, d: Any, x: sp.Symbol) -> sp.Expr:
     if d.degree() == 0:
         den = int(d.coeffs()[0].p)
         out = num if den == 1 else num / sp.Integer(den)
+        den_expr = None
     else:
-        out = num / poly_to_expr(d.coeffs(), x)
+        den_expr = poly_to_expr(d.coeffs(), x)
+        out = num / den_expr
     if not out.is_Rational:  # (a constant is read as fast as it is looked up)
         if len(_WRITTEN) > _WRITTEN_LIMIT:
             _WRITTEN.clear()
         _WRITTEN[out] = (x, monic)
+        # the numerator and denominator too: products and quotients of written values keep
+        # them as factors (SymPy flattens the fractions, not the polynomials)
+        for poly, expr in ((n, num), (d, den_expr)):
+            if expr is not None and expr.is_Add:
+                _WRITTEN[expr] = (x, (poly, _ONE_POLY))
     return out
 
 
