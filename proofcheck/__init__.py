@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.0"
+__version__ = "0.5.1"
 
 import typing as _typing
 
