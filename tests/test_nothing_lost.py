@@ -162,8 +162,11 @@ _LONG_SWEEP = ["sweep", "--claims", "P5.4,T5.9.B,P4.2", "--deltas", "1/3,1/2,1,2
 def test_killing_a_sweep_leaves_the_old_output_intact(tmp_path, sig):
     target = tmp_path / "sweep.json"
     target.write_bytes(OLD)
+    # SIGINT as a foreground command receives it: a suite started in the background by a
+    # non-interactive shell (`pytest &`) runs with SIGINT ignored, which every child inherits
     proc = subprocess.Popen([sys.executable, "-m", "proofcheck", *_LONG_SWEEP, "-o", str(target)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         seen = []  # (warnings may come first) the line printed just before the first task
         while not (seen and seen[-1].startswith("sweep: running")):

@@ -218,14 +218,19 @@ def as_fraction(expr: Any, x: sp.Symbol) -> tuple[Any, Any] | None:
     """
     if flint is None:
         return None
-    field = _Univariate(x)
+    return _monic_fraction(expr, _Univariate(x))
+
+
+def _monic_fraction(expr, field):
+    """``expr`` read in ``field`` as coprime ``(n, d)`` with a monic ``d`` (one representative
+    per rational function), or None."""
     try:
         n, d = _walk(sp.sympify(expr), field, {})
     except _NotRational:
         return None
     n, d = _reduce(n, d, field)
     lc = d.coeffs()[-1]
-    if lc != 1:  # monic denominator: one representative per rational function
+    if lc != 1:
         n, d = n / lc, d / lc
     return n, d
 
@@ -244,15 +249,8 @@ def as_univariate_fraction(expr: Any) -> tuple[Any, Any, sp.Symbol | None] | Non
     if flint is None:
         return None
     field = _SomeUnivariate()
-    try:
-        n, d = _walk(sp.sympify(expr), field, {})
-    except _NotRational:
-        return None
-    n, d = _reduce(n, d, field)
-    lc = d.coeffs()[-1]
-    if lc != 1:
-        n, d = n / lc, d / lc
-    return n, d, field.x
+    frac = _monic_fraction(expr, field)
+    return None if frac is None else (*frac, field.x)
 
 
 @lru_cache(maxsize=1 << 16)
