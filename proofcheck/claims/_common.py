@@ -12,10 +12,11 @@ from proofcheck.exact.case_memo import memoized
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
 from proofcheck.exact.log_forms import log_form_is_zero
-from proofcheck.exact.ratfunc import add_fractions, as_fraction, fast_cancel, fraction_to_expr
+from proofcheck.exact.ratfunc import fast_cancel, fraction_dot
 from proofcheck.exact.symbols import free_symbols
 
 EXACT = get_backend("exact")
+_ONE = sp.Integer(1)
 
 
 def equal(a, b):
@@ -24,9 +25,9 @@ def equal(a, b):
     Constants: certified intervals of rising precision first (they prove a difference),
     then an exact zero test of log-linear forms that needs no factorisation (so float-
     derived numbers with huge numerators are decided as well)."""
-    syms = free_symbols(a) | free_symbols(b)
-    if syms:
-        d = _fraction_difference(a, b, syms)
+    if free_symbols(a) or free_symbols(b):
+        # of two rational functions of one symbol: formed in python-flint, not built and read back
+        d = fraction_dot(((a, _ONE), (b, -_ONE)))
         diff = a - b if d is None else None
         d = fast_cancel(diff) if d is None else d
         if d is None:
@@ -54,20 +55,6 @@ def equal(a, b):
         if zero is None:
             raise
         return zero
-
-
-def _fraction_difference(a, b, syms):
-    """``cancel(a - b)`` formed in python-flint when both are rational functions of one
-    symbol (the engine's values, whose fractions are known without reading their trees:
-    SymPy would first build the sum and then it would be read back); else None."""
-    if len(syms) != 1:
-        return None
-    (x,) = syms
-    fa, fb = as_fraction(a, x), as_fraction(b, x)
-    if fa is None or fb is None:
-        return None
-    n, d = add_fractions(fa, (-fb[0], fb[1]))
-    return sp.Integer(0) if n.is_zero() else fraction_to_expr(n, d, x)
 
 
 def _log_form_zero(diff):

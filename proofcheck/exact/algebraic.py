@@ -39,6 +39,17 @@ __all__ = ["AlgebraicPoint", "real_root_ball", "real_root_ends"]
 MAX_PREC = 1 << 14
 
 
+def _integer_polynomial(root: Any) -> Any:
+    """The polynomial of the ``CRootOf`` ``root`` as a ``flint.fmpz_poly``; ValueError when
+    python-flint is missing or its coefficients are not integers."""
+    if flint is None:
+        raise ValueError(f"cannot enclose {root} without python-flint")
+    coeffs = root.poly.all_coeffs()
+    if not all(c.is_Integer for c in coeffs):
+        raise ValueError(f"cannot enclose {root}: non-integer coefficients")
+    return flint.fmpz_poly([int(c) for c in reversed(coeffs)])
+
+
 def real_root_ball(root: Any, prec: int) -> Any:
     """python-flint's isolating ball (an ``arb``, computed at ``prec`` bits) around the real
     ``CRootOf`` ``root``: the root of the same index among the polynomial's real roots, in
@@ -50,12 +61,7 @@ def real_root_ball(root: Any, prec: int) -> Any:
         If python-flint is missing, the polynomial's coefficients are not integers, or it has
         fewer real roots than the index.
     """
-    if flint is None:
-        raise ValueError(f"cannot enclose {root} without python-flint")
-    coeffs = root.poly.all_coeffs()
-    if not all(c.is_Integer for c in coeffs):
-        raise ValueError(f"cannot enclose {root}: non-integer coefficients")
-    poly = flint.fmpz_poly([int(c) for c in reversed(coeffs)])
+    poly = _integer_polynomial(root)
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
@@ -99,12 +105,9 @@ class AlgebraicPoint:
     """
 
     def __init__(self, root: Any, x: sp.Symbol) -> None:
-        if flint is None or not isinstance(root, sp.CRootOf) or not root.is_real:
-            raise ValueError(f"{root} is not a real CRootOf (or python-flint is missing)")
-        coeffs = root.poly.all_coeffs()
-        if not all(c.is_Integer for c in coeffs):
-            raise ValueError(f"{root}: the polynomial's coefficients are not integers")
-        m = flint.fmpz_poly([int(c) for c in reversed(coeffs)])
+        if not isinstance(root, sp.CRootOf) or not root.is_real:
+            raise ValueError(f"{root} is not a real CRootOf")
+        m = _integer_polynomial(root)
         _, factors = m.factor()
         if len(factors) != 1 or factors[0][1] != 1 or m.degree() < 2:
             raise ValueError(f"{root}: the polynomial is not irreducible of degree >= 2")

@@ -152,7 +152,7 @@ def add_fractions(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
     (n1, d1), (n2, d2) = a, b
     n, d = (n1 + n2, d1) if d1 == d2 else (n1 * d2 + n2 * d1, d1 * d2)
     if n.is_zero():
-        return n, flint.fmpq_poly([1])
+        return n, _ONE_POLY
     g = n.gcd(d)
     return (n, d) if g.is_one() else (n // g, d // g)
 
@@ -248,6 +248,9 @@ def as_univariate_fraction(expr: Any) -> tuple[Any, Any, sp.Symbol | None] | Non
     """
     if flint is None:
         return None
+    expr = sp.sympify(expr)
+    if expr.is_Rational:  # the common constant: no walk
+        return flint.fmpq_poly([flint.fmpq(int(expr.p), int(expr.q))]), _ONE_POLY, None
     field = _SomeUnivariate()
     frac = _monic_fraction(expr, field)
     return None if frac is None else (*frac, field.x)
@@ -279,9 +282,6 @@ def _fractions(values: Any) -> tuple[list, sp.Symbol] | None:
         return None
     x, out = None, []
     for v in values:
-        if v.is_Rational:
-            out.append((flint.fmpq_poly([flint.fmpq(int(v.p), int(v.q))]), _ONE_POLY))
-            continue
         got = as_univariate_fraction(v)
         if got is None:
             return None
@@ -308,14 +308,6 @@ def _multiply(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
     return n1 * n2, d1 * d2
 
 
-def _write(frac: tuple[Any, Any], x: sp.Symbol) -> sp.Expr:
-    n, d = frac
-    if n.degree() <= 0 and d.degree() == 0:  # a constant: a SymPy rational, as cancel gives
-        q = (n[0] if not n.is_zero() else flint.fmpq(0)) / d[0]
-        return sp.Rational(int(q.p), int(q.q))
-    return fraction_to_expr(n, d, x)
-
-
 @lru_cache(maxsize=1 << 16)
 def fraction_quotient(a: sp.Expr, b: sp.Expr) -> sp.Expr | None:
     """``cancel(a / b)`` formed in python-flint when ``a`` and ``b`` are rational functions of
@@ -329,7 +321,7 @@ def fraction_quotient(a: sp.Expr, b: sp.Expr) -> sp.Expr | None:
     if got is None or got[0][1][0].is_zero():
         return None
     (fa, (nb, db)), x = got
-    return _write(_multiply(fa, (db, nb)), x)
+    return fraction_to_expr(*_multiply(fa, (db, nb)), x)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -349,7 +341,7 @@ def fraction_dot(pairs: tuple) -> sp.Expr | None:
     total = _multiply(fr[0], fr[1])
     for j in range(2, len(fr), 2):
         total = add_fractions(total, _multiply(fr[j], fr[j + 1]))
-    return _write(total, x)
+    return fraction_to_expr(*total, x)
 
 
 def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
@@ -366,12 +358,8 @@ def poly_to_expr(coeffs: list, x: sp.Symbol) -> sp.Expr:
         # the canonical Mul (coefficient first) and Add (sorted terms, the number first) built
         # directly: SymPy's flatten would derive the assumptions of every new big integer (5x
         # slower); tests/test_ratfunc.py checks the result is identical to sympy.Add(*terms)
-        if c == 1:
-            terms.append(power)
-            keys.append((0, 0, 0, 0, i))
-        else:
-            terms.append(Mul._from_args((c, power)))
-            keys.append((1, _NUMBER_RANK.get(type(c).__name__, _OTHER_RANK), int(c.p), int(c.q), i))
+        terms.append(power if c == 1 else Mul._from_args((c, power)))
+        keys.append(_term_key(c, i))
     if not terms:
         return const if const is not None else sp.Integer(0)
     if len(terms) == 1 and const is None:
@@ -393,6 +381,13 @@ _NUMBER_RANK = {"One": 1, "Half": 2, "NegativeOne": 5, "Integer": 7, "Rational":
 _OTHER_RANK = 99
 
 
+def _term_key(c: sp.Rational, i: int) -> tuple:
+    """The place of the term ``c * x**i`` (``i >= 1``) in SymPy's order of an Add."""
+    if c == 1:  # x, x**i: before every product, by degree
+        return (0, 0, 0, 0, i)
+    return (1, _NUMBER_RANK.get(type(c).__name__, _OTHER_RANK), int(c.p), int(c.q), i)
+
+
 @lru_cache(maxsize=1)
 def _term_order_is_sympys() -> bool:
     """Whether the key order of :func:`poly_to_expr` is SymPy's on a sample of every kind
@@ -404,8 +399,7 @@ def _term_order_is_sympys() -> bool:
     for i, c in enumerate(coeffs * 2, start=1):
         power = x if i == 1 else sp.Pow(x, sp.Integer(i))
         terms.append(power if c == 1 else Mul._from_args((c, power)))
-        keys.append((0, 0, 0, 0, i) if c == 1 else
-                    (1, _NUMBER_RANK.get(type(c).__name__, _OTHER_RANK), int(c.p), int(c.q), i))
+        keys.append(_term_key(c, i))
     reference = list(terms)
     _addsort(reference)
     return [t for _, t in sorted(zip(keys, terms), key=lambda kt: kt[0])] == reference
@@ -647,11 +641,9 @@ def log_of(x: sp.Expr) -> sp.Expr:
         if x.p == 1:  # log(1/q) = -log(q)
             return -sp.log(sp.Integer(x.q), evaluate=False)
         return sp.log(x, evaluate=False)
-    syms = free_symbols(x)
-    if len(syms) == 1 and not x.is_Number:
-        frac = as_fraction(x, next(iter(syms)))
-        if frac is not None and not frac[0].is_zero():
-            return sp.log(x, evaluate=False)
+    frac = as_univariate_fraction(x)
+    if frac is not None and frac[2] is not None and not frac[0].is_zero():
+        return sp.log(x, evaluate=False)
     return sp.log(x)
 
 
