@@ -202,3 +202,13 @@ def test_cli_exit_2_one_line_no_traceback(text, tmp_path):
     assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("proofcheck: error:"), res.stderr
+
+
+def test_a_cycle_through_a_state_named_newline_is_reported_on_one_line():
+    # found by test_slow_graph_constructor_fresh_random_inputs: the cycle's path printed raw names
+    G = nx.DiGraph()
+    G.add_edge("\n", "b")
+    G.add_edge("b", "\n")
+    with pytest.raises(pc.ModelError) as err:
+        pc.from_graph(G)
+    assert "\n" not in str(err.value) and "(\\n -> b -> \\n)" in str(err.value)

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from proofcheck._text import terminal_safe
 from proofcheck._validation import did_you_mean
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.display import mdp_html, policy_html
@@ -889,7 +890,8 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
         horizon = gattr.get("horizon")
         if horizon is None:
             cycle = nx.find_cycle(graph)
-            path = " -> ".join(str(u) for u, *_ in cycle) + f" -> {cycle[0][0]}"
+            # names as a terminal shows them (a name may hold a newline): one-line messages
+            path = " -> ".join(terminal_safe(u) for u, *_ in cycle) + f" -> {terminal_safe(cycle[0][0])}"
             raise ModelError(
                 f"the graph has a cycle ({path}) and no horizon; set the graph attribute "
                 "'horizon' (case files: [mdp] horizon = T) to unroll it to T steps"
