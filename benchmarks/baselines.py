@@ -21,6 +21,7 @@ import math
 import os
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import sympy as sp
@@ -293,17 +294,24 @@ def logsumexp_kernels(mdp):
     return (soft, g_step, kappa), log_prior
 
 
-def memcpy_bandwidth(n=2 ** 25, reps=5):
+def memcpy_bandwidth(n=2 ** 25, reps=5, threads=1):
     """Bytes per second (read + write) of ``np.copyto`` on ``n`` float64 (default 256 MB,
-    beyond every cache): a list of ``reps`` samples (the caller takes best or median)."""
+    beyond every cache), split into ``threads`` consecutive parts copied by as many threads
+    (NumPy releases the GIL): a list of ``reps`` samples (the caller takes best or median)."""
     src = np.ones(n)
     dst = np.zeros_like(src)  # touched, so no page fault lands inside the timing
     np.copyto(dst, src)
+    cut = [n * i // threads for i in range(threads + 1)]
+    parts = [(dst[a:b], src[a:b]) for a, b in zip(cut, cut[1:])]
     out = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        np.copyto(dst, src)
-        out.append(2 * src.nbytes / (time.perf_counter() - t0))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            if threads == 1:
+                np.copyto(dst, src)
+            else:
+                list(pool.map(lambda part: np.copyto(*part), parts))
+            out.append(2 * src.nbytes / (time.perf_counter() - t0))
     return out
 
 

@@ -238,3 +238,37 @@ def test_fused_float_passes_equal_the_generic_level_code(monkeypatch, impossible
     assert np.allclose(fused[1].values, generic[1].values, rtol=1e-14, atol=1e-300)
     k_f, k_g = float(fused[2]), float(generic[2])
     assert k_f == k_g if not np.isfinite(k_g) else k_f == pytest.approx(k_g, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("impossible", ["keep", "uniform"])
+@pytest.mark.parametrize("delta", [1, sp.Rational(1, 2)])
+@pytest.mark.parametrize("shape", [dict(n_actions=3, successors=1), dict(n_actions=2, successors=2)])
+def test_threaded_fused_passes_are_bit_for_bit_the_single_thread_results(monkeypatch, impossible, delta, shape):
+    # small chunks, so that each level of a 400-state model has several and the threads
+    # really split them; q_min = 0 and a policy with zeros: dead rows, +inf and NaN terms
+    from proofcheck.engine.backends.float import _plan, _workers
+    monkeypatch.setattr(FloatBackend, "CHUNK_PAIRS", 16)
+    m = random_layered_mdp(400, horizon=4, seed=5, q_min=0, **shape)
+    F = get_backend("float")
+    conv = Conventions(impossible=impossible)
+    rng = np.random.default_rng(2)
+    vals = m.prior.copy()
+    vals[rng.random(len(vals)) < 0.2] = 0.0
+    starts = m.state_ptr[:-1][~m.terminal]
+    counts = np.diff(m.state_ptr)[~m.terminal]
+    tot = np.add.reduceat(vals, starts)
+    vals = np.where(np.repeat(tot, counts) == 0, m.prior, vals / np.repeat(np.where(tot == 0, 1, tot), counts))
+    pol = Policy(m, vals, F)
+
+    def passes(workers):
+        monkeypatch.setattr(FloatBackend, "WORKERS", workers)
+        return (soft_values(m, pol, backend=F), goal_condition(m, pol, backend=F, conventions=conv),
+                incoherence(m, pol, "boltzmann", backend=F, conventions=conv, delta=delta))
+
+    one, three = passes(1), passes(3)
+    plan = _plan(m, m.converted(F)["edge_prob"], 16)
+    if shape["successors"] == 1:  # chunked levels (A actions, one outcome): the threads split them
+        assert _workers(3, plan) == 3 and _workers(1, plan) == 1
+    for a, b in ((one[0].zv, three[0].zv), (one[0].zq, three[0].zq), (one[1].values, three[1].values),
+                 (np.array([float(one[2])]), np.array([float(three[2])]))):
+        assert a.tobytes() == b.tobytes()  # bit for bit, NaN and -0.0 included

@@ -6,6 +6,8 @@ arithmetic on each node, so the result is a rigorous enclosure of the true value
 and by the interval backend.
 """
 
+from functools import lru_cache
+
 import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
 
@@ -15,8 +17,13 @@ from proofcheck.exact.algebraic import real_root_ends
 __all__ = ["interval_context", "interval_eval"]
 
 
+@lru_cache(maxsize=16)
 def interval_context(dps=50):
-    """A private mpmath interval context at ``dps`` decimal digits."""
+    """An mpmath interval context at ``dps`` decimal digits, private to proofcheck.
+
+    One context per precision, shared by its callers (making one costs about 1 ms, and a
+    verify asked for one a hundred times): do not change its precision.
+    """
     ctx = MPIntervalContext()
     ctx.dps = dps
     return ctx

@@ -34,6 +34,7 @@ from proofcheck.symbolic.limits import (
     piecewise_ratio_limit,
     ratio_limit,
 )
+from proofcheck.symbolic.typeset import latex
 
 __all__ = ["extend", "symbolic_section"]
 
@@ -259,7 +260,7 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
         if mdp.parameters:
             lines.append(f"soft value of the prior: Zv({s}) = {zv} (in {', '.join(p.name for p in mdp.parameters)})")
     for item in forms + ([data["cumulative_fold_alpha"]] if "cumulative_fold_alpha" in data else []):
-        item["latex"] = sp.latex(item["latex"]) if typeset else None
+        item["latex"] = latex(item["latex"]) if typeset else None
     return {"title": "Closed forms", "lines": lines, "forms": forms, **data}
 
 

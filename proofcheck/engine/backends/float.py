@@ -14,9 +14,12 @@ once per model and cached with its converted numbers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import numbers
+import os
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -95,6 +98,20 @@ class FloatBackend(Backend):
     #: smaller chunks pay more in per-call overhead than they gain in cache hits
     #: (measured at 10^6 states: 16k -> 64k is about 15% faster for soft values and G).
     CHUNK_PAIRS: int = 65_536
+    #: Threads for the chunks of a level in the fused passes (None: the CPUs this process
+    #: may use, at most 8).  Chunks write disjoint outputs and each is computed the same way
+    #: by any thread, so the results do not depend on this number, bit for bit.
+    WORKERS: int | None = None
+
+    def fused_threads(self, mdp: MDP) -> int:
+        """Threads the fused passes use on ``mdp`` (see :attr:`WORKERS`): more than one only
+        when a level has several chunks.
+
+        >>> from proofcheck.model.generators import random_layered_mdp
+        >>> FloatBackend().fused_threads(random_layered_mdp(9, 2, horizon=2))
+        1
+        """
+        return _workers(self.WORKERS, _plan(mdp, mdp.converted(self)["edge_prob"], self.CHUNK_PAIRS))
 
     def fused_pass(self, mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, *,
                    condition: str | None = None, kl_delta: Any = None,
@@ -116,28 +133,32 @@ class FloatBackend(Backend):
             inv_exact = 1 / kl_delta
             inv = None if inv_exact == 1 else float(self.array([inv_exact])[0])
         width = plan.width
-        w_buf = np.empty(width)
-        t_buf = np.empty(width) if K is not None else w_buf
-        s_buf = np.empty(width)
-        s2_buf = np.empty(width)  # per-state sums, or K(next) per pair of a whole deterministic level
-        # one errstate for the whole pass (entering it per chunk costs more than some chunks)
-        quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore") if (K is not None or g is not None) \
-            else contextlib.nullcontext()
-        with quiet:
-            for lv in plan.levels:
-                ep_one = plan.ep_one[lv.index]
-                p0 = lv.pairs.start
-                gathered = K is not None and lv.det
-                if gathered and K is not None:  # (the second test narrows K's type)
-                    # with the KL, Zv and K of the whole level's targets, one gather each: the
-                    # random reads stay within the level below while nothing else evicts it
-                    # (per chunk, between the KL's streams, the gathers cost about twice as
-                    # much at 10^6 states; without the KL, per chunk is as fast)
-                    np.take(zv, lv.tgt, out=zq[lv.pairs], mode="wrap")
-                    np.take(K, lv.tgt, out=s2_buf[:lv.pairs.stop - p0], mode="wrap")
-                for p, st, e, tgt in lv.chunks:
+        workers = _workers(self.WORKERS, plan)
+        buffers = [_Buffers(width, K is not None) for _ in range(workers)]
+        s2_buf = np.empty(width)  # K(next) per pair of a whole deterministic level
+        # one errstate per pass and thread (entering it per chunk costs more than some chunks)
+        quiet = (lambda: np.errstate(divide="ignore", invalid="ignore", over="ignore")) \
+            if (K is not None or g is not None) else contextlib.nullcontext
+
+        def run(lv: _Level, chunks: list[tuple[slice, slice, slice, np.ndarray]], bufs: _Buffers) -> None:
+            """The chunks (consecutive) of one level with one thread's buffers."""
+            ep_one = plan.ep_one[lv.index]
+            p0 = lv.pairs.start
+            gathered = K is not None and lv.det
+            if gathered and K is not None:  # (the second test narrows K's type)
+                # with the KL, Zv and K of the chunks' targets, one gather each: the random
+                # reads stay within the level below while nothing else evicts it (per chunk,
+                # between the KL's streams, the gathers cost about twice as much at 10^6
+                # states; without the KL, per chunk is as fast)
+                a, b = chunks[0][0].start, chunks[-1][0].stop
+                tgt = lv.tgt if len(chunks) == len(lv.chunks) else mdp.edge_target[
+                    chunks[0][2].start:chunks[-1][2].stop]
+                np.take(zv, tgt, out=zq[a:b], mode="wrap")
+                np.take(K, tgt, out=s2_buf[a - p0:b - p0], mode="wrap")
+            with quiet():
+                for p, st, e, tgt in chunks:
                     n_p, n_s = p.stop - p.start, st.stop - st.start
-                    w = w_buf[:n_p]
+                    w = bufs.w[:n_p]
                     zq_l = zq[p]
                     if lv.det:  # one outcome per pair: Zv(target), times tau unless all are 1
                         if not gathered:
@@ -156,9 +177,9 @@ class FloatBackend(Backend):
                     if K is None:
                         continue
                     # KL(pi(.|s) || Boltzmann) per state, then K(s) = KL(s) + E_pi K(next)
-                    t = t_buf[:n_p]
+                    t = bufs.t[:n_p]
                     weights = zq_l if inv is None else self.power(zq_l, inv)
-                    tot = s_buf[:n_s]
+                    tot = bufs.s[:n_s]
                     lv.segment_sum(weights, tot)
                     K_s = K[st]
                     if lv.det:
@@ -193,13 +214,23 @@ class FloatBackend(Backend):
                     np.multiply(pi_l, t, out=t)
                     if not pi_l.all():  # rel_entr: 0 where pi = 0 (+inf where pi > 0 = soft stays)
                         np.copyto(t, 0.0, where=pi_l == 0)
-                    kl_s = s2_buf[:n_s]
+                    kl_s = bufs.kl[:n_s]
                     lv.segment_sum(t, kl_s)
                     t[...] = lv.edge_sum(self, mdp, ep, K, plan)
                     np.multiply(pi_l, t, out=t)
                     lv.segment_sum(t, K_s)
                     np.add(K_s, kl_s, out=K_s)
-                if g is not None and condition is not None:
+
+        for lv in plan.levels:
+            n = min(workers, len(lv.chunks))
+            if n == 1:
+                run(lv, lv.chunks, buffers[0])
+            else:  # consecutive runs of chunks, one per thread: they write disjoint outputs
+                cut = [len(lv.chunks) * i // n for i in range(n + 1)]
+                _map_threads(n, [functools.partial(run, lv, lv.chunks[a:b], buffers[i])
+                                 for i, (a, b) in enumerate(zip(cut, cut[1:]))])
+            if g is not None and condition is not None:
+                with quiet():
                     _fix_dead_rows(lv, zv[lv.states], g[lv.pairs], pi[lv.pairs], condition)
         return FusedPass(zq, zv, g, K)
 
@@ -415,6 +446,50 @@ class _Plan:
         term = np.flatnonzero(mdp.terminal)
         contiguous = len(term) > 0 and int(term[-1]) - int(term[0]) + 1 == len(term)
         self.terminal: slice | np.ndarray = slice(int(term[0]), int(term[-1]) + 1) if contiguous else term
+
+
+class _Buffers:
+    """One thread's temporaries for the fused pass, each as long as the widest level."""
+
+    __slots__ = ("w", "t", "s", "kl")
+
+    def __init__(self, width: int, kl: bool) -> None:
+        self.w = np.empty(width)
+        self.t = np.empty(width) if kl else self.w
+        self.s = np.empty(width)
+        self.kl = np.empty(width) if kl else self.s
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _workers(requested: int | None, plan: _Plan) -> int:
+    """Threads worth starting for ``plan``: one unless some level has several chunks."""
+    most = max((len(lv.chunks) for lv in plan.levels), default=1)
+    if most < 2:
+        return 1
+    return max(1, min(most, requested if requested is not None else min(_cpus(), 8)))
+
+
+_POOL: list[tuple[int, ThreadPoolExecutor]] = []  # (threads, pool), made on first use
+if hasattr(os, "register_at_fork"):  # a forked child has the pool object but not its threads
+    os.register_at_fork(after_in_child=_POOL.clear)
+
+
+def _map_threads(n: int, tasks: list[Callable[[], None]]) -> None:
+    """Run ``tasks`` on ``n`` threads (NumPy releases the GIL in each ufunc) and wait for
+    all; the first exception is raised."""
+    if not _POOL or _POOL[0][0] < n:
+        if _POOL:
+            _POOL.pop()[1].shutdown(wait=False)
+        _POOL.append((n, ThreadPoolExecutor(max_workers=n, thread_name_prefix="proofcheck-float")))
+    pool = _POOL[0][1]
+    for f in [pool.submit(task) for task in tasks]:
+        f.result()
 
 
 def _plan(mdp: MDP, ep: np.ndarray, chunk_pairs: int) -> _Plan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 
 import mpmath
@@ -37,13 +38,20 @@ class _MpmathFamily(Backend):
         return self.ctx.exp(x)
 
 
+@lru_cache(maxsize=16)
+def _context(dps: int) -> Any:
+    """A private mpmath context at ``dps`` digits, one per precision (backends are made
+    per call; a context costs about 1 ms to make).  Its precision is never changed."""
+    ctx = mpmath.MPContext()
+    ctx.dps = dps
+    return ctx
+
+
 class MpmathBackend(_MpmathFamily):
     """mpmath multi-precision floats in a private context of ``dps`` decimal digits."""
 
     def __init__(self, dps: int = 50) -> None:
-        ctx = mpmath.MPContext()
-        ctx.dps = dps
-        super().__init__(dps, ctx)
+        super().__init__(dps, _context(dps))
 
     @property
     def name(self) -> str:
