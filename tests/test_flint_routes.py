@@ -142,15 +142,28 @@ def test_limits_at_algebraic_points_equal_the_sympy_route(monkeypatch):
         (ExpSum({x ** 2: 2}), ExpSum({x ** 2: 2, sp.Rational(1, 2): 1})),  # x^2 = 1/2
         (ExpSum({x ** 3: 1, sp.Rational(1, 3): 1}), ExpSum({x ** 3: 1, sp.Rational(1, 3): 2, (1 - x) / 2: 1})),
     ]
+    used = []
+
+    class Counted(limits._AtAlgebraic):
+        def __init__(self, *args):
+            super().__init__(*args)
+            used.append(args[-1])
+
+    def refuse(*args):
+        raise ValueError("the SymPy route only")
+
     for num, den in cases:
         for direction in ("inf", "zero"):
-            fast = limits.piecewise_ratio_limit(num, den, direction, x, 0, 1)
             with monkeypatch.context() as m:
-                m.setattr(limits, "_limit_at_algebraic", lambda *a: NotImplemented)
+                m.setattr(limits, "_AtAlgebraic", Counted)
+                fast = limits.piecewise_ratio_limit(num, den, direction, x, 0, 1)
+            with monkeypatch.context() as m:
+                m.setattr(limits, "_AtAlgebraic", refuse)
                 slow = limits.piecewise_ratio_limit(num, den, direction, x, 0, 1)
             assert fast == slow, (num, den, direction)
             assert any(isinstance(t, sp.CRootOf) for piece, _ in fast for t in piece.boundary) \
                 or direction == "zero"
+    assert len(used) >= len(cases)  # the algebraic route decided the points it could
 
 
 # ---------------------------------------------------------------- fixed points by levels

@@ -38,28 +38,30 @@ __all__ = [
 
 
 def _normalise_per_state(mdp: MDP, w: np.ndarray, pi: np.ndarray | None, B: Backend,
-                         impossible: str) -> np.ndarray:
-    total = B.segment_sum(w, mdp.state_ptr[:-1][~mdp.terminal])
-    tot_state = B.empty(mdp.n_states)
-    tot_state[~mdp.terminal] = total
-    return _divide_per_state(mdp, w, tot_state[mdp.pair_state], pi, B, impossible)
+                         impossible: str, level: Any = None) -> np.ndarray:
+    """``w`` divided by its sum over each state's pairs (the impossible rule where that is
+    0): over the whole model, or over the pairs of one height ``level`` (an entry of
+    ``mdp.blocks`` whose states all act; ``w`` and the result are then that level's)."""
+    if level is None:
+        total = B.segment_sum(w, mdp.state_ptr[:-1][~mdp.terminal])
+        tot_state = B.empty(mdp.n_states)
+        tot_state[~mdp.terminal] = total
+        return _divide_per_state(mdp, w, tot_state[mdp.pair_state], pi, B, impossible)
+    p, s = level.pairs, level.states
+    total = B.segment_sum(w, mdp.state_ptr[s.start:s.stop] - p.start)
+    return _divide_per_state(mdp, w, total[mdp.pair_state[p] - s.start],
+                             None if pi is None else pi[p], B, impossible, p)
 
 
 def _boltzmann(mdp: MDP, pi: np.ndarray, zq: np.ndarray, B: Backend, delta: Any,
-               impossible: str) -> np.ndarray:
+               impossible: str, level: Any = None) -> np.ndarray:
+    """The policy proportional to ``zq ** (1 / delta)`` per state, over the whole model or
+    one height ``level`` (see :func:`_normalise_per_state`; ``zq`` and ``pi`` are whole)."""
     inv = 1 / delta
-    w = zq if inv == 1 else B.power(zq, inv if B.exact else B.array([inv])[0])
-    return _normalise_per_state(mdp, w, pi, B, impossible)
-
-
-def _boltzmann_level(mdp: MDP, blk: Any, pi: np.ndarray, zq: np.ndarray, B: Backend, delta: Any,
-                     impossible: str) -> np.ndarray:
-    """:func:`_boltzmann` on the pairs of one height level (all of whose states act)."""
-    p, s = blk.pairs, blk.states
-    inv = 1 / delta
-    w = zq[p] if inv == 1 else B.power(zq[p], inv if B.exact else B.array([inv])[0])
-    total = B.segment_sum(w, mdp.state_ptr[s.start:s.stop] - p.start)
-    return _divide_per_state(mdp, w, total[mdp.pair_state[p] - s.start], pi[p], B, impossible, p)
+    w = zq if level is None else zq[level.pairs]
+    if inv != 1:
+        w = B.power(w, inv if B.exact else B.array([inv])[0])
+    return _normalise_per_state(mdp, w, pi, B, impossible, level)
 
 
 def _argmax(mdp: MDP, zq: np.ndarray, B: Backend, ties: str) -> np.ndarray:
@@ -336,7 +338,7 @@ def boltzmann_fixed_point_by_levels(mdp: MDP, policy: Policy | None = None, delt
     zq, zv = _terminal_values(mdp, success, B)
     for blk in mdp.blocks[1:]:
         _level_q(mdp, blk, q, ep, zv, zq, B)
-        new = _boltzmann_level(mdp, blk, pi, zq, B, delta, conv.impossible)
+        new = _boltzmann(mdp, pi, zq, B, delta, conv.impossible, blk)
         pi[blk.pairs] = new if each is None else each(new)
         _level_v(mdp, blk, pi, zv, zq, B)
     return pi

@@ -136,25 +136,15 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
             pieces.append((sp.Interval.open(a, b), rational_between(a, b)))
     out = []
     for piece, t in pieces:
+        at = None
         if isinstance(t, sp.CRootOf):
-            lim = _limit_at_algebraic(num, den, direction, symbol, t)
-            if lim is not NotImplemented:
-                out.append((piece, lim))
-                continue
-        vals = {b: _simplify(b.subs(symbol, t)) if b.free_symbols else b for b in bases}
-        live = [b for b in bases if not _is_zero(den.terms[b].subs(symbol, t)) and vals[b] != 0]
-        if not live:
-            out.append((piece, None))
-            continue
-        if direction == "zero":
-            tied = live  # every positive base tends to 1 as x -> 0+
-        else:
-            top = max(vals[b] for b in live)
-            tied = [b for b in live if _is_zero(vals[b] - top)]
-        lim = cancel(_tied_ratio(num, den, tied))
-        if isinstance(piece, sp.FiniteSet):
-            lim = _simplify(lim.subs(symbol, t))
-        out.append((piece, lim))
+            try:
+                at = _AtAlgebraic(den, symbol, t)
+            except (ValueError, ZeroDivisionError):  # not rational functions defined at t
+                at = None
+        if at is None:
+            at = _AtSample(den, symbol, t, isinstance(piece, sp.FiniteSet))
+        out.append((piece, _limit_at(num, den, direction, at)))
     # Merge neighbours with the same limit.
     merged = []
     for piece, lim in out:
@@ -167,38 +157,77 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
     return merged
 
 
-def _limit_at_algebraic(num, den, direction, symbol, t):
-    """The limit of ``num/den`` at the algebraic point ``symbol = t`` (a ``CRootOf``) as
-    :func:`piecewise_ratio_limit` finds it at a point, decided on residues modulo the
-    minimal polynomial of ``t`` (:mod:`proofcheck.exact.algebraic`) rather than by
-    ``sympy.simplify`` on expressions in ``t``; NotImplemented when a base or coefficient
-    is not a rational function of ``symbol`` defined at ``t`` (the caller keeps SymPy)."""
-    try:
-        point = AlgebraicPoint(t, symbol)
-        base = {b: point.residue(b) for b in den.terms}
-        coef = {b: point.residue(c) for b, c in den.terms.items()}
-    except (ValueError, ZeroDivisionError):
-        return NotImplemented
-    if any(r is None for r in (*base.values(), *coef.values())):
-        return NotImplemented
-    live = [b for b in den.terms if not coef[b].is_zero() and not base[b].is_zero()]
+def _limit_at(num, den, direction, at):
+    """The limit of ``num/den`` on one piece, from the bases and coefficients at its sample
+    (``at``: :class:`_AtSample` or :class:`_AtAlgebraic`): the live bases (non-zero base and
+    coefficient), the maximal ones among them (all of them as ``x -> 0``, where every
+    positive base tends to 1), and the ratio of their total coefficients; None when no
+    base is live."""
+    live = [b for b in den.terms if at.live(b)]
     if not live:
         return None
     if direction == "zero":
-        tied = live  # every positive base tends to 1 as x -> 0+
+        tied = live
     else:
         top = live[0]
         for b in live[1:]:
-            if point.compare(base[b], base[top]) > 0:
+            if at.greater(b, top):
                 top = b
-        tied = [b for b in live if base[b] == base[top]]
-    lim = cancel(_tied_ratio(num, den, tied))
-    try:
-        value = point.residue(lim)
-    except ZeroDivisionError:
-        return NotImplemented
-    exact = point.rational(value) if value is not None else None
-    return exact if exact is not None else _simplify(lim.subs(symbol, t))
+        tied = [b for b in live if at.tied(b, top)]
+    return at.finish(cancel(_tied_ratio(num, den, tied)))
+
+
+class _AtSample:
+    """The bases and coefficients at an exact sample ``symbol = t`` of a piece, in SymPy;
+    ``point``: the piece is the point ``t`` (the limit is then its value there)."""
+
+    def __init__(self, den, symbol, t, point):
+        self.den, self.symbol, self.t, self.point = den, symbol, t, point
+        self.value = {b: _simplify(b.subs(symbol, t)) if b.free_symbols else b for b in den.terms}
+
+    def live(self, b):
+        return not _is_zero(self.den.terms[b].subs(self.symbol, self.t)) and self.value[b] != 0
+
+    def greater(self, b, c):
+        return bool(self.value[b] > self.value[c])
+
+    def tied(self, b, c):
+        return _is_zero(self.value[b] - self.value[c])
+
+    def finish(self, lim):
+        return _simplify(lim.subs(self.symbol, self.t)) if self.point else lim
+
+
+class _AtAlgebraic:
+    """The same at an algebraic point ``symbol = t`` (a ``CRootOf``), decided on residues
+    modulo the minimal polynomial of ``t`` (:mod:`proofcheck.exact.algebraic`) rather than
+    by ``sympy.simplify`` on expressions in ``t``.  ValueError when a base or coefficient
+    is not a rational function of ``symbol`` defined at ``t`` (the caller keeps SymPy)."""
+
+    def __init__(self, den, symbol, t):
+        self.symbol, self.t = symbol, t
+        self.at = AlgebraicPoint(t, symbol)
+        self.base = {b: self.at.residue(b) for b in den.terms}
+        self.coef = {b: self.at.residue(c) for b, c in den.terms.items()}
+        if any(r is None for r in (*self.base.values(), *self.coef.values())):
+            raise ValueError(f"a base or coefficient is not a rational function of {symbol}")
+
+    def live(self, b):
+        return not self.coef[b].is_zero() and not self.base[b].is_zero()
+
+    def greater(self, b, c):
+        return self.at.compare(self.base[b], self.base[c]) > 0
+
+    def tied(self, b, c):
+        return self.base[b] == self.base[c]
+
+    def finish(self, lim):
+        try:
+            value = self.at.residue(lim)
+        except ZeroDivisionError:
+            value = None
+        exact = self.at.rational(value) if value is not None else None
+        return exact if exact is not None else _simplify(lim.subs(self.symbol, self.t))
 
 
 def policy_limit(cf, direction):
