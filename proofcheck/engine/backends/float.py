@@ -98,19 +98,24 @@ class FloatBackend(Backend):
     #: smaller chunks pay more in per-call overhead than they gain in cache hits
     #: (measured at 10^6 states: 16k -> 64k is about 15% faster for soft values and G).
     CHUNK_PAIRS: int = 65_536
-    #: Threads for the chunks of a level in the fused passes (None: the CPUs this process
-    #: may use, at most 8).  Chunks write disjoint outputs and each is computed the same way
-    #: by any thread, so the results do not depend on this number, bit for bit.
+    #: Threads for the chunks of a level in the fused pass with the KL (``kappa``; None: the
+    #: CPUs this process may use, at most 8): its ``log`` is scalar in NumPy and makes the
+    #: pass compute-bound, while soft values and ``G`` are bound by memory and stay on one
+    #: thread.  Chunks write disjoint outputs and each is computed the same way by any
+    #: thread, so the results do not depend on this number, bit for bit.
     WORKERS: int | None = None
 
-    def fused_threads(self, mdp: MDP) -> int:
-        """Threads the fused passes use on ``mdp`` (see :attr:`WORKERS`): more than one only
-        when a level has several chunks.
+    def fused_threads(self, mdp: MDP, kl: bool = True) -> int:
+        """Threads the fused passes use on ``mdp`` (see :attr:`WORKERS`): one for soft values
+        and ``G`` (``kl=False``), which memory bandwidth bounds; with the KL, whose ``log``
+        makes it compute-bound, more when some level has several chunks.
 
         >>> from proofcheck.model.generators import random_layered_mdp
         >>> FloatBackend().fused_threads(random_layered_mdp(9, 2, horizon=2))
         1
         """
+        if not kl:
+            return 1
         return _workers(self.WORKERS, _plan(mdp, mdp.converted(self)["edge_prob"], self.CHUNK_PAIRS))
 
     def fused_pass(self, mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, *,
@@ -133,7 +138,7 @@ class FloatBackend(Backend):
             inv_exact = 1 / kl_delta
             inv = None if inv_exact == 1 else float(self.array([inv_exact])[0])
         width = plan.width
-        workers = _workers(self.WORKERS, plan)
+        workers = _workers(self.WORKERS, plan) if K is not None else 1  # see fused_threads
         buffers = [_Buffers(width, K is not None) for _ in range(workers)]
         s2_buf = np.empty(width)  # K(next) per pair of a whole deterministic level
         # one errstate per pass and thread (entering it per chunk costs more than some chunks)
