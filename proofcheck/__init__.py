@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.1"
+__version__ = "0.5.2"
 
 import typing as _typing
 
