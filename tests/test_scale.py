@@ -211,6 +211,18 @@ def test_random_layered_mdp_rejects_q_min_out_of_range():
             random_layered_mdp(9, 2, horizon=2, q_min=bad)
 
 
+def _policy_with_zeros(m, F, seed):
+    """The prior with about a fifth of its entries set to 0 and each state renormalised (a
+    state left with none keeps the prior)."""
+    rng = np.random.default_rng(seed)
+    vals = m.prior.copy()
+    vals[rng.random(len(vals)) < 0.2] = 0.0
+    counts = np.diff(m.state_ptr)[~m.terminal]
+    tot = np.add.reduceat(vals, m.state_ptr[:-1][~m.terminal])
+    vals = np.where(np.repeat(tot, counts) == 0, m.prior, vals / np.repeat(np.where(tot == 0, 1, tot), counts))
+    return Policy(m, vals, F)
+
+
 @pytest.mark.parametrize("impossible", ["keep", "uniform"])
 @pytest.mark.parametrize("delta", [1, 2, sp.Rational(1, 2)])
 @pytest.mark.parametrize("shape", [dict(n_actions=3, successors=1), dict(n_actions=2, successors=2)])
@@ -220,14 +232,7 @@ def test_fused_float_passes_equal_the_generic_level_code(monkeypatch, impossible
     m = random_layered_mdp(400, horizon=4, seed=5, q_min=0, **shape)
     F = get_backend("float")
     conv = Conventions(impossible=impossible)
-    rng = np.random.default_rng(1)
-    vals = m.prior.copy()
-    vals[rng.random(len(vals)) < 0.2] = 0.0
-    starts = m.state_ptr[:-1][~m.terminal]
-    tot = np.add.reduceat(vals, starts)
-    vals = np.where(np.repeat(tot, np.diff(m.state_ptr)[~m.terminal]) == 0, m.prior,
-                    vals / np.repeat(np.where(tot == 0, 1, tot), np.diff(m.state_ptr)[~m.terminal]))
-    pol = Policy(m, vals, F)
+    pol = _policy_with_zeros(m, F, seed=1)
     fused = (soft_values(m, pol, backend=F), goal_condition(m, pol, backend=F, conventions=conv),
              incoherence(m, pol, "boltzmann", backend=F, conventions=conv, delta=delta))
     monkeypatch.setattr(FloatBackend, "fused_pass", Backend.fused_pass)
@@ -251,14 +256,7 @@ def test_threaded_fused_passes_are_bit_for_bit_the_single_thread_results(monkeyp
     m = random_layered_mdp(400, horizon=4, seed=5, q_min=0, **shape)
     F = get_backend("float")
     conv = Conventions(impossible=impossible)
-    rng = np.random.default_rng(2)
-    vals = m.prior.copy()
-    vals[rng.random(len(vals)) < 0.2] = 0.0
-    starts = m.state_ptr[:-1][~m.terminal]
-    counts = np.diff(m.state_ptr)[~m.terminal]
-    tot = np.add.reduceat(vals, starts)
-    vals = np.where(np.repeat(tot, counts) == 0, m.prior, vals / np.repeat(np.where(tot == 0, 1, tot), counts))
-    pol = Policy(m, vals, F)
+    pol = _policy_with_zeros(m, F, seed=2)
 
     def passes(workers):
         monkeypatch.setattr(FloatBackend, "WORKERS", workers)
