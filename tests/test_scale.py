@@ -270,3 +270,27 @@ def test_threaded_fused_passes_are_bit_for_bit_the_single_thread_results(monkeyp
     for a, b in ((one[0].zv, three[0].zv), (one[0].zq, three[0].zq), (one[1].values, three[1].values),
                  (np.array([float(one[2])]), np.array([float(three[2])]))):
         assert a.tobytes() == b.tobytes()  # bit for bit, NaN and -0.0 included
+
+
+def test_threaded_kl_passes_from_several_caller_threads(monkeypatch):
+    # callers on several threads share the pool, and models asking for different numbers
+    # of threads make it grow while others submit to it: every result is the serial one
+    from concurrent.futures import ThreadPoolExecutor
+
+    from proofcheck.engine.backends import float as float_backend
+    monkeypatch.setattr(FloatBackend, "CHUNK_PAIRS", 16)
+    monkeypatch.setattr(FloatBackend, "WORKERS", 16)
+    monkeypatch.setattr(float_backend, "_POOL", [])
+    F = get_backend("float")
+    models = [random_layered_mdp(n, horizon=4, seed=s) for n, s in ((100, 1), (400, 2), (1600, 3))]
+    pols = [_policy_with_zeros(m, F, seed=4) for m in models]
+    assert sorted(F.fused_threads(m) for m in models) == [7, 16, 16]  # pools of 8, then 16
+
+    def kappa(i):
+        return float(incoherence(models[i], pols[i], "boltzmann", backend=F))
+
+    serial = [kappa(i) for i in range(3)]
+    float_backend._POOL.clear()
+    with ThreadPoolExecutor(max_workers=6) as callers:
+        got = list(callers.map(kappa, [0, 1, 2] * 8))
+    assert got == serial * 8

@@ -18,6 +18,7 @@ import functools
 import math
 import numbers
 import os
+import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -481,18 +482,31 @@ def _workers(requested: int | None, plan: _Plan) -> int:
 
 
 _POOL: list[tuple[int, ThreadPoolExecutor]] = []  # (threads, pool), made on first use
-if hasattr(os, "register_at_fork"):  # a forked child has the pool object but not its threads
-    os.register_at_fork(after_in_child=_POOL.clear)
+_POOL_LOCK = threading.Lock()
+
+
+def _forget_pool_after_fork() -> None:
+    # a forked child has the pool object but not its threads, and maybe a lock held by a
+    # thread that does not exist there
+    global _POOL_LOCK
+    _POOL.clear()
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def _map_threads(n: int, tasks: list[Callable[[], None]]) -> None:
-    """Run ``tasks`` on ``n`` threads (NumPy releases the GIL in each ufunc) and wait for
-    all; the first exception is raised."""
-    if not _POOL or _POOL[0][0] < n:
-        if _POOL:
-            _POOL.pop()[1].shutdown(wait=False)
-        _POOL.append((n, ThreadPoolExecutor(max_workers=n, thread_name_prefix="proofcheck-float")))
-    pool = _POOL[0][1]
+    """Run ``tasks`` on up to ``n`` threads (NumPy releases the GIL in each ufunc) and wait
+    for all; the first exception is raised.  Callers on several threads share the pool."""
+    with _POOL_LOCK:
+        if not _POOL or _POOL[0][0] < n:
+            # a larger pool replaces the old one, which is not shut down: a caller may still
+            # be submitting to it; its idle threads end when it is no longer referenced
+            size = max(n, 8)
+            _POOL[:] = [(size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="proofcheck-float"))]
+        pool = _POOL[0][1]
     for f in [pool.submit(task) for task in tasks]:
         f.result()
 
