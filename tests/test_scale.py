@@ -16,6 +16,8 @@ logarithm adds a few ulps.  ``M = 4 (T (A + K + 4) + n_pairs)`` covers this with
 the absolute values of its terms.
 """
 
+import os
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -294,3 +296,31 @@ def test_threaded_kl_passes_from_several_caller_threads(monkeypatch):
     with ThreadPoolExecutor(max_workers=6) as callers:
         got = list(callers.map(kappa, [0, 1, 2] * 8))
     assert got == serial * 8
+
+
+def _kappa_in_child(queue):
+    from proofcheck.engine.backends.float import FloatBackend
+    FloatBackend.CHUNK_PAIRS, FloatBackend.WORKERS = 16, 2
+    m = random_layered_mdp(400, horizon=4, seed=2)
+    queue.put(float(incoherence(m, None, "boltzmann", backend="float")))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_threaded_kl_pass_in_a_forked_child(monkeypatch):
+    # the parent's pool has threads; a forked child inherits the pool object without them
+    # and must make its own (else its tasks wait for threads that do not exist)
+    import multiprocessing
+    monkeypatch.setattr(FloatBackend, "CHUNK_PAIRS", 16)
+    monkeypatch.setattr(FloatBackend, "WORKERS", 2)
+    m = random_layered_mdp(400, horizon=4, seed=2)
+    expected = float(incoherence(m, None, "boltzmann", backend="float"))  # the pool now exists
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_kappa_in_child, args=(queue,))
+    child.start()
+    child.join(120)  # a hang guard, not a timing check: the child needs well under a second
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0
+    assert queue.get(timeout=10) == expected
