@@ -406,22 +406,26 @@ def _bench_float(quick, rows, log):
     threads = max(op_threads.values())
     bw_threads = []  # memcpy on as many threads as the KL pass uses: its fair bound
     warm, warm1, cold, cold1 = {}, {}, {}, {}
+
+    def cold_time(name):
+        """One call on a fresh copy of the model: converting its numbers and building the
+        level plan included, the copy not."""
+        op = ours(_fresh(big), G1)[name]
+        t0 = time.perf_counter()
+        op()
+        return time.perf_counter() - t0
+
     for name in _FLOAT_OPS:
         bw += memcpy_bandwidth(2 ** 22 if quick else 2 ** 25, reps=3)
         if threads > 1:
             bw_threads += memcpy_bandwidth(2 ** 22 if quick else 2 ** 25, reps=3, threads=threads)
         warm[name], _ = _timings(ops[name], reps)
-        t0 = time.perf_counter()
-        ours(_fresh(big), G1)[name]()  # converting the model's numbers and building the level plan included
-        cold[name] = time.perf_counter() - t0
+        cold[name] = cold_time(name)
         warm1[name], cold1[name] = warm[name], cold[name]
         if op_threads[name] > 1:  # and on one thread: the baselines below run on one
             with _float_workers(1):
                 warm1[name], _ = _timings(ops[name], reps)
-                f_op = ours(_fresh(big), G1)[name]
-                t0 = time.perf_counter()
-                f_op()
-                cold1[name] = time.perf_counter() - t0
+                cold1[name] = cold_time(name)
         log(f"  {name}: best {_t(min(warm[name]))}, median {_t(statistics.median(warm[name]))}, "
             f"cold {_t(cold[name])}; one thread: best {_t(min(warm1[name]))}")
     bw += memcpy_bandwidth(2 ** 22 if quick else 2 ** 25, reps=3)

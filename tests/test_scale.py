@@ -268,7 +268,7 @@ def test_threaded_fused_passes_are_bit_for_bit_the_single_thread_results(monkeyp
     one, three = passes(1), passes(3)
     plan = _plan(m, m.converted(F)["edge_prob"], 16)
     if shape["successors"] == 1:  # chunked levels (A actions, one outcome): the threads split them
-        assert _workers(3, plan) == 3 and _workers(1, plan) == 1
+        assert _workers(3, plan, True) == 3 and _workers(1, plan, True) == 1 and _workers(3, plan, False) == 1
     for a, b in ((one[0].zv, three[0].zv), (one[0].zq, three[0].zq), (one[1].values, three[1].values),
                  (np.array([float(one[2])]), np.array([float(three[2])]))):
         assert a.tobytes() == b.tobytes()  # bit for bit, NaN and -0.0 included

@@ -5,7 +5,7 @@ SymPy's LaTeX printer splits a product into numerator and denominator with
 exponent is known to be negative: ``2**(-k)`` for a positive ``k``.  ``is_constant``
 simplifies the exponent first, and SymPy's first ``simplify`` of a process imports
 ``sympy.physics`` (about 0.3 s of CPU), then about 4 ms a call: a third of the closed-form
-section of ``verify`` on the bundled cases.  An exponent with a free symbol is never
+section on the bundled cases when it is typeset (reports, ``verify --json``).  An exponent with a free symbol is never
 constant here, and the printer then keeps the factor in the numerator, which is also where
 it puts a factor whose exponent has no known sign.  So the printer is given the expression
 with each positive symbol replaced by a symbol of the same name and no assumptions: the

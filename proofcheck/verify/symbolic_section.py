@@ -234,8 +234,8 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
                         lines.append("    limits delta -> 0, inf: " + (f"undecided ({why})" if lim0 is None else
                                      f"{lim0.values[j]}, {limi.values[j]} (no numeric check: parametric)"))
                         continue
-                    v0 = numeric_expr_check(e, DELTA, FAR["delta0"], lim0.values[j]) if e.has(DELTA) else (str(e), "exact")
-                    vi = numeric_expr_check(e, DELTA, FAR["delta_inf"], limi.values[j]) if e.has(DELTA) else (str(e), "exact")
+                    v0 = numeric_expr_check(e, DELTA, FAR["delta0"], lim0.values[j]) if e.has(DELTA) else (text, "exact")
+                    vi = numeric_expr_check(e, DELTA, FAR["delta_inf"], limi.values[j]) if e.has(DELTA) else (text, "exact")
                     forms.append(_form("Boltzmann-coherent fixed point", s, a, e, DELTA, "delta > 0",
                                        {"delta->0": str(lim0.values[j]), "delta->inf": str(limi.values[j])}, text))
                     lines.append(f"Boltzmann-coherent fixed point: pi({a}|{s}) = {text}")

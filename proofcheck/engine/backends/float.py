@@ -115,9 +115,7 @@ class FloatBackend(Backend):
         >>> FloatBackend().fused_threads(random_layered_mdp(9, 2, horizon=2))
         1
         """
-        if not kl:
-            return 1
-        return _workers(self.WORKERS, _plan(mdp, mdp.converted(self)["edge_prob"], self.CHUNK_PAIRS))
+        return _workers(self.WORKERS, _plan(mdp, mdp.converted(self)["edge_prob"], self.CHUNK_PAIRS), kl)
 
     def fused_pass(self, mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, *,
                    condition: str | None = None, kl_delta: Any = None,
@@ -139,7 +137,7 @@ class FloatBackend(Backend):
             inv_exact = 1 / kl_delta
             inv = None if inv_exact == 1 else float(self.array([inv_exact])[0])
         width = plan.width
-        workers = _workers(self.WORKERS, plan) if K is not None else 1  # see fused_threads
+        workers = _workers(self.WORKERS, plan, K is not None)
         buffers = [_Buffers(width, K is not None) for _ in range(workers)]
         s2_buf = np.empty(width)  # K(next) per pair of a whole deterministic level
         # one errstate per pass and thread (entering it per chunk costs more than some chunks)
@@ -157,8 +155,7 @@ class FloatBackend(Backend):
                 # between the KL's streams, the gathers cost about twice as much at 10^6
                 # states; without the KL, per chunk is as fast)
                 a, b = chunks[0][0].start, chunks[-1][0].stop
-                tgt = lv.tgt if len(chunks) == len(lv.chunks) else mdp.edge_target[
-                    chunks[0][2].start:chunks[-1][2].stop]
+                tgt = mdp.edge_target[chunks[0][2].start:chunks[-1][2].stop]  # one edge per pair
                 np.take(zv, tgt, out=zq[a:b], mode="wrap")
                 np.take(K, tgt, out=s2_buf[a - p0:b - p0], mode="wrap")
             with quiet():
@@ -473,10 +470,11 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _workers(requested: int | None, plan: _Plan) -> int:
-    """Threads worth starting for ``plan``: one unless some level has several chunks."""
+def _workers(requested: int | None, plan: _Plan, kl: bool) -> int:
+    """Threads worth starting for a pass over ``plan``: one without the KL (bound by memory,
+    see :attr:`FloatBackend.WORKERS`) or unless some level has several chunks."""
     most = max((len(lv.chunks) for lv in plan.levels), default=1)
-    if most < 2:
+    if not kl or most < 2:
         return 1
     return max(1, min(most, requested if requested is not None else min(_cpus(), 8)))
 
