@@ -28,18 +28,8 @@ def equal(a, b):
     if free_symbols(a) or free_symbols(b):
         # of two rational functions of one symbol: formed in python-flint, not built and read back
         d = fraction_dot(((a, _ONE), (b, -_ONE)))
-        diff = a - b if d is None else None
-        d = fast_cancel(diff) if d is None else d
         if d is None:
-            zero = _log_form_zero(diff)
-            if zero:
-                return True
-            if zero is False:
-                d = diff  # not identically 0: its sign is asked as it stands (simplify would only rewrite it)
-            elif diff.is_rational_function():
-                d = sp.cancel(sp.together(diff))
-            else:
-                d = sp.simplify(diff)
+            d = _reduced_difference(a - b)
         if d == 0:
             return True
         branch = assumed_sign(d)  # inside a parametric claim run: one case of a case split
@@ -55,6 +45,22 @@ def equal(a, b):
         if zero is None:
             raise
         return zero
+
+
+def _reduced_difference(diff):
+    """``diff`` in a form whose comparison with 0 is exact: cancelled (python-flint, else
+    SymPy), 0 when the log-form test proves it zero, or as it stands when that test proves
+    it is not identically 0 (its sign is then asked as it stands; simplify would only
+    rewrite it)."""
+    d = fast_cancel(diff)
+    if d is not None:
+        return d
+    zero = _log_form_zero(diff)
+    if zero:
+        return sp.Integer(0)
+    if zero is False:
+        return diff
+    return sp.cancel(sp.together(diff)) if diff.is_rational_function() else sp.simplify(diff)
 
 
 def _log_form_zero(diff):
