@@ -70,11 +70,14 @@ def terminal_safe(text, limit=TERMINAL_LIMIT, *, keep_newlines=False):
     if text is None:
         return ""
     text = str(text)
-    escaped = [_terminal_char(ch, keep_newlines) for ch in text]
-    if any(e != ch for e, ch in zip(escaped, text)):
-        out = "".join("\\\\" if ch == "\\" else e for e, ch in zip(escaped, text))
+    if text.isprintable():  # no control, format or separator character: nothing to escape
+        out = text  # (one C scan: a closed form of a float-derived model prints 10^5 characters)
     else:
-        out = text
+        escaped = [_terminal_char(ch, keep_newlines) for ch in text]
+        if any(e != ch for e, ch in zip(escaped, text)):
+            out = "".join("\\\\" if ch == "\\" else e for e, ch in zip(escaped, text))
+        else:
+            out = text
     if limit is not None and len(out) > limit:
         out = out[:max(0, int(limit))] + f"\u2026({len(text)} characters)"
     return out

@@ -168,3 +168,40 @@ def test_identity_in_k_with_float_derived_bases_is_exact():
     rhs = (b * b ** K + c ** K) / (c ** K + b ** K)
     assert is_identity(lhs, rhs, K) is True
     assert is_identity(lhs, (b ** K + c ** K) / (b ** K + c ** K), K) is False
+
+
+def layered_float_case_text(seed: int = 3) -> str:
+    """Two layers of two states, two actions each, two outcomes per action: priors,
+    transition probabilities, q and success drawn as floats the way a trained model's are
+    (priors and outcomes normalised in floating point, so a row sums to 1 only within
+    rounding), written as TOML floats."""
+    rng = random.Random(seed)
+    lines = ["[case]", 'name = "float_layered"', "", "[mdp]", 'initial = "s"', ""]
+    layers = [["s"], ["x1_0", "x1_1"], ["x2_0", "x2_1"]]
+    for here, below in zip(layers, layers[1:]):
+        for s in here:
+            w = [rng.random() for _ in range(2)]
+            for a in range(2):
+                p = [rng.random() for _ in below]
+                nxt = ", ".join(f'"{t}" = {x / sum(p)!r}' for t, x in zip(below, p))
+                lines += [f"[states.{s}.actions.a{a}]", f"prior = {w[a] / sum(w)!r}", f"q = {rng.random()!r}",
+                          f"next = {{ {nxt} }}", ""]
+    lines += [line for t in layers[-1] for line in (f"[states.{t}]", f"success = {rng.random()!r}", "")]
+    return "\n".join(lines)
+
+
+def test_float_normalised_stochastic_model_verifies_with_huge_exact_numbers():
+    # Re-training a stochastic float-derived model makes its exact numbers grow by thousands
+    # of digits per step: J(pi^G_10) has more digits than Python prints (4300), and the
+    # priors sum to 1 only within rounding.  Both once ended the whole verify with exit 2.
+    case = loads_case(layered_float_case_text())
+    rows = [case.mdp.prior[case.mdp.state_ptr[i]:case.mdp.state_ptr[i + 1]] for i in range(3)]
+    assert any(sum(row) != 1 for row in rows)  # the inexact path is exercised
+    res = verify_case(case, claim_ids=["P5.4"])
+    verdicts = {(r.claim_id, r.objective): r for r in res.claims}
+    exact, certified = verdicts[("P5.4", "return")], verdicts[("P5.4.certified", "return")]
+    assert exact.verdict.value == certified.verdict.value == "holds"  # two routes: exact and intervals
+    last = exact.evidence[-1]["value"]  # J(pi^G_10): beyond what str() of an integer allows
+    assert max(max(abs(int(a.p)), int(a.q)).bit_length() for a in last.atoms(sp.Rational)) > 4300 * 3.33
+    assert exact.summary.endswith(" -> ...")
+    assert verdicts[("X.reference", None)].verdict.value == "holds", verdicts[("X.reference", None)].summary

@@ -22,8 +22,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from proofcheck import load_case
+from proofcheck._text import _terminal_char
 from proofcheck.cli import main
 from proofcheck.cli._output import check_output, write_output
 from proofcheck.errors import ProofcheckError
@@ -53,6 +56,15 @@ def test_terminal_safe_escapes_control_characters(raw, shown):
     out = terminal_safe(raw)
     assert out == shown
     assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in out)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("\x1b\r\n\t\\\u202e\u00a0\u2028")))
+def test_terminal_safe_is_the_per_character_escape(text):
+    # the fast path (printable text as it is) against the rule itself, character by character
+    escaped = [_terminal_char(ch, False) for ch in text]
+    expected = ("".join("\\\\" if ch == "\\" else e for e, ch in zip(escaped, text))
+                if escaped != list(text) else text)
+    assert terminal_safe(text, limit=None) == expected
 
 
 def test_terminal_safe_clips_with_the_size_stated():

@@ -3,6 +3,7 @@ internal consistency (two routes to the trajectory KL), and agreement with the e
 which is reached only through the top-level API (``import proofcheck as pc``)."""
 
 import ast
+import numbers
 import warnings
 from fractions import Fraction
 from pathlib import Path
@@ -503,3 +504,62 @@ def test_engine_agrees_on_random_models_sweep(seed):
     opts = generator_options(seed)
     opts["depth"] = 1 + seed % 4
     compare_with_engine(ref.random_graph(seed, **opts), conventions_for(seed), K=4)
+
+
+class _Mpz:
+    """A big integer that is not an ``int``, as mpmath keeps the mantissa of a SymPy Float
+    when gmpy2 is installed (``gmpy2.mpz``): ``Fraction(mpz)`` keeps the mpz, which SymPy's
+    ``Rational`` then refuses."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __int__(self):
+        return self.n
+
+    def __index__(self):
+        return self.n
+
+    numerator = property(lambda self: self)
+    denominator = property(lambda self: 1)
+
+    def __eq__(self, other):
+        return self.n == other
+
+
+numbers.Integral.register(_Mpz)
+
+
+class _FloatWithMpzMantissa:
+    """A real number with SymPy Float's ``_mpf_`` (sign, mantissa, exponent, bits)."""
+
+    def __init__(self, man, exp):
+        self._mpf_ = (0, _Mpz(man), exp, man.bit_length())
+
+    def __float__(self):
+        return int(self._mpf_[1]) * 2.0 ** self._mpf_[2]
+
+
+numbers.Real.register(_FloatWithMpzMantissa)
+
+
+def test_a_float_mantissa_that_is_not_an_int_becomes_a_plain_fraction():
+    x = ref.as_fraction(_FloatWithMpzMantissa(3, -2), "prior")
+    assert x == Fraction(3, 4) and type(x.numerator) is int and type(x.denominator) is int
+    assert sp.Rational(x.numerator, x.denominator) == sp.Rational(3, 4)  # what the reference section builds
+
+
+def test_the_models_own_inexact_prior_row_is_a_policy_but_another_inexact_row_is_not():
+    # 0.1 + 0.2 + 0.7 is 1 within rounding, not exactly: accepted as the model's prior (its
+    # float inputs are read within tolerance), and so as the policy that equals it
+    G = nx.MultiDiGraph(initial="s")
+    for a, p in (("a", 0.1), ("b", 0.2), ("c", 0.7)):
+        G.add_edge("s", a, key=a, prior=p)
+        G.nodes[a]["success"] = "1/2"
+    model = ref.load_graph(G)
+    assert sum(model.prior["s"].values()) != 1
+    prior_rows = {"s": {"a": 0.1, "b": 0.2, "c": 0.7}}
+    assert ref.as_policy(model, prior_rows) == {"s": model.prior["s"]}
+    assert ref.success_probability(G, prior_rows) == sum(model.prior["s"].values()) / 2
+    with pytest.raises(ModelError, match="row of state 's' sums to"):
+        ref.as_policy(model, {"s": {"a": 0.1, "b": 0.25, "c": 0.65}})

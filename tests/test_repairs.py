@@ -6,6 +6,7 @@ documented change under which it holds (proofcheck/claims/repair.py).
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -20,7 +21,7 @@ from proofcheck.claims.repair import find_repair, with_uniform_prior
 from proofcheck.claims.result import ClaimResult
 from proofcheck.cli import main
 from proofcheck.examples import mountain_race_graph, stochastic_counterexample
-from proofcheck.model import Conventions
+from proofcheck.model import Conventions, UnreachableStateWarning
 
 ROOT = Path(__file__).resolve().parents[1]
 R = sp.Rational
@@ -155,6 +156,17 @@ def test_uniform_prior_variant_is_the_same_graph():
     assert u.states == m.states and list(u.likelihood) == list(m.likelihood)
     assert list(u.success) == list(m.success) and list(u.edge_prob) == list(m.edge_prob)
     assert all(x == R(1, 2) for x in u.prior)
+
+
+def test_uniform_prior_variant_does_not_warn_again_of_the_models_unreachable_states():
+    G = mountain_race_graph()
+    G.add_edge("island", "gold", key="swim", prior="1")
+    with pytest.warns(UnreachableStateWarning, match="'island'"):  # once, for the user's model
+        m = pc.from_graph(G)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the repair's variant has the same states: no second warning
+        u = with_uniform_prior(m)
+    assert "island" in u.index
 
 
 def test_p54_j_fails_under_stochastic_dynamics_and_names_s():

@@ -101,18 +101,23 @@ def policy_differences(mdp, pa, pb, *, only_reachable_by=None, limit=3):
 def brief(value, limit):
     """``str(value)`` when it is shorter than ``limit`` characters, else ``"..."``.
 
-    A SymPy expression with ``2 * limit`` leaves or more prints longer than ``limit``, so it
-    is not printed just to be dropped (printing a degree-30 log form costs seconds).
+    A SymPy expression with ``2 * limit`` leaves or more, or with a number of ``limit``
+    digits or more, prints longer than ``limit``, so it is not printed just to be dropped
+    (printing a degree-30 log form costs seconds; ``str`` of an integer above 4300 digits
+    raises, and float-derived models reach such numbers within a few re-training steps).
 
-    >>> brief(sp.Rational(1, 3), 10), brief(sum(sp.symbols("x:40")), 10)
-    ('1/3', '...')
+    >>> brief(sp.Rational(1, 3), 10), brief(sum(sp.symbols("x:40")), 10), brief(sp.Integer(10) ** 5000, 10)
+    ('1/3', '...', '...')
     """
     if isinstance(value, sp.Basic):
         leaves = 0
+        bits = limit * 3.33  # about the bits of a limit-digit integer: 3.32 bits per digit
         for node in sp.preorder_traversal(value):
             if not node.args:
                 leaves += 1
                 if leaves >= 2 * limit:
+                    return "..."
+                if node.is_Rational and max(abs(int(node.p)), int(node.q)).bit_length() > bits:
                     return "..."
     text = str(value)
     return text if len(text) < limit else "..."

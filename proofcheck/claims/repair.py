@@ -26,6 +26,7 @@ Candidates are of two kinds:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations, product
@@ -33,7 +34,7 @@ from itertools import combinations, product
 import sympy as sp
 
 from proofcheck.claims.result import ClaimResult, Verdict
-from proofcheck.errors import ProofcheckError
+from proofcheck.errors import ProofcheckError, UnreachableStateWarning
 from proofcheck.model.conventions import ARGMAX_TIES, FOLD_TERMS, H_INDEXINGS, IMPOSSIBLE, OBJECTIVES, Conventions
 from proofcheck.model.mdp import from_graph, to_graph
 
@@ -130,7 +131,9 @@ def with_uniform_prior(mdp):
     for s, _t, _a, data in g.edges(keys=True, data=True):
         if "prior" in data:
             data["prior"] = sp.Rational(1, counts[s])
-    return from_graph(g, name=f"{mdp.name} (uniform prior)")
+    with warnings.catch_warnings():  # its states are the model's: the user was told of those
+        warnings.simplefilter("ignore", UnreachableStateWarning)
+        return from_graph(g, name=f"{mdp.name} (uniform prior)")
 
 
 def _hypothesis_notes(run, mdp, conventions, objective, hypotheses):

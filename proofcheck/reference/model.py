@@ -158,7 +158,8 @@ def as_fraction(value: Any, where: str = "value") -> Fraction:
             raise ModelError(f"{where} = {_short(value)} is not finite; give a finite number")
         if abs(exp) > 100_000:
             raise TooLargeError(f"{where} = {_short(value)}: binary exponent {exp} is too large")
-        return (-1) ** sign * Fraction(man) * Fraction(2) ** exp
+        # int(): with gmpy2 installed, mpmath (and so SymPy's Float) keeps the mantissa as an mpz
+        return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** exp
     raise _not_rational(where, value)
 
 
@@ -561,6 +562,8 @@ def as_policy(model: ReferenceModel, policy: Optional[Mapping] = None) -> Policy
         out[s] = {a: as_fraction(row.get(a, 0), f"policy({a!r} | {s!r})") for a in model.actions[s]}
         for a, p in out[s].items():
             _check_unit(p, f"policy({a!r} | {s!r})")
-        if sum(out[s].values()) != 1:
+        # the model's own prior row passes as the model did: a float-derived prior sums to 1
+        # only within the tolerance of inexact inputs (the prior, or a row kept from it)
+        if sum(out[s].values()) != 1 and out[s] != model.prior.get(s):
             raise ModelError(f"policy: row of state {s!r} sums to {sum(out[s].values())}, not 1")
     return out

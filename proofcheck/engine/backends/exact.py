@@ -20,7 +20,8 @@ from proofcheck.exact.ratfunc import (
     fraction_quotient,
     log_of,
 )
-from proofcheck.exact.sign import exact_sign
+from proofcheck.exact.rational_arrays import scatter_sums, segment_dots, segment_sums
+from proofcheck.exact.sign import evidently_positive, exact_sign
 from proofcheck.exact.symbols import free_symbols
 
 __all__ = ["ExactBackend"]
@@ -72,6 +73,8 @@ class ExactBackend(Backend):
             frac = as_fraction(x, next(iter(syms)))
             if frac is not None:
                 return frac[0].is_zero() or assumed_zero(x) is True
+        if syms and evidently_positive(x):  # e.g. a Boltzmann normaliser in delta: SymPy's
+            return False  # assumptions reach the same answer, a tenth of a second later
         z = x.is_zero
         if z is None and syms:  # parametric: a case split inside claim runs
             z = assumed_zero(x)
@@ -103,9 +106,18 @@ class ExactBackend(Backend):
             budget.spend(sum(_size_cost(v) for v in x), "exact sums of growing rationals")
         return _obj([self.normalize(v) for v in x]) if self.simplify else x
 
+    def segment_sum(self, values: np.ndarray, starts: Any) -> np.ndarray:
+        sums = segment_sums(values, starts) if self.simplify and len(starts) else None
+        if sums is None:  # not all rationals: SymPy's sums
+            return super().segment_sum(values, starts)
+        return self.normalize_array(_obj(sums))
+
     def segment_dot(self, a: np.ndarray, b: np.ndarray, starts: Any) -> np.ndarray:
         if not self.simplify or not len(starts):
             return super().segment_dot(a, b, starts)
+        dots = segment_dots(a, b, starts)
+        if dots is not None:  # all rationals (a model without parameters or logs)
+            return self.normalize_array(_obj(dots))
         bounds = [int(i) for i in starts] + [len(a)]
         sums = [fraction_dot(tuple(zip(a[lo:hi], b[lo:hi]))) for lo, hi in zip(bounds, bounds[1:])]
         if any(v is None for v in sums):  # not all values of one parameter: SymPy's sums
@@ -117,6 +129,14 @@ class ExactBackend(Backend):
             return super().quotient(a, b)
         out = [fraction_quotient(u, v) for u, v in zip(a, b)]
         return _obj([u / v if q is None else q for q, u, v in zip(out, a, b)])
+
+    def scatter_add(self, target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+        sums = scatter_sums(target, index, values) if self.simplify else None
+        if sums is None:
+            super().scatter_add(target, index, values)
+            return
+        for i, v in sums.items():
+            target[i] = v
 
     def to_sympy(self, x: sp.Expr) -> sp.Expr:
         return x

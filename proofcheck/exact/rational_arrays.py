@@ -1,0 +1,139 @@
+"""Sums of arrays of SymPy rationals in python-flint integers: the exact engine's bulk sums.
+
+Re-training a model whose numbers come from floats multiplies denominators at every step:
+after ten steps a ten-state stochastic model holds rationals of 50,000 digits.  SymPy adds
+two such rationals with Python integers (quadratic division and a gcd of the full
+cross-product), about 80 ms each at 200,000 bits; the same sum on python-flint integers
+with the algorithm of GMP's ``mpq_add`` (one gcd of the two denominators, none when they
+are coprime) takes about 18 ms, and small rationals gain as much from skipping SymPy's
+object layer.
+
+Every function here takes SymPy numbers and returns SymPy numbers, or None when some
+value is not a rational (a symbol, a log, ``oo``): the caller then keeps SymPy's route.
+The results are canonical rationals, so they are the very numbers SymPy's route gives.
+
+Examples
+--------
+>>> import sympy as sp
+>>> segment_sums([sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(1, 6), sp.Integer(2)], [0, 3])
+[1, 2]
+>>> segment_dots([sp.Rational(1, 2), sp.Rational(2, 3)], [sp.Rational(4, 5), sp.Rational(3, 4)], [0])
+[9/10]
+>>> segment_sums([sp.Rational(1, 2), sp.Symbol("p")], [0]) is None
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Collection, Iterable
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["segment_sums", "segment_dots", "scatter_sums"]
+
+_flint: Any
+try:  # python-flint is a core dependency; without it SymPy's sums are used
+    _flint = importlib.import_module("flint")
+except ImportError:  # pragma: no cover - exercised only without python-flint
+    _flint = None
+
+Pair = tuple[Any, Any]  # (numerator, positive denominator) as fmpz, coprime
+
+
+def _pairs(values: Iterable[Any]) -> list[Pair] | None:
+    if _flint is None:
+        return None
+    fmpz, out = _flint.fmpz, []
+    for v in values:
+        if not getattr(v, "is_Rational", False):
+            return None
+        out.append((fmpz(int(v.p)), fmpz(int(v.q))))
+    return out
+
+
+def _add(a: Pair, b: Pair) -> Pair:
+    """``a + b`` in lowest terms (GMP's ``mpq_add``): a gcd of the denominators only."""
+    (p1, q1), (p2, q2) = a, b
+    if q1 == q2:
+        if q1 == 1:
+            return p1 + p2, q1
+        n = p1 + p2
+        g = n.gcd(q1)
+        return (n, q1) if g == 1 else (n // g, q1 // g)
+    g = q1.gcd(q2)
+    if g == 1:  # coprime denominators: the cross sum is already in lowest terms
+        return p1 * q2 + p2 * q1, q1 * q2
+    r1, r2 = q1 // g, q2 // g
+    n = p1 * r2 + p2 * r1
+    g2 = n.gcd(g)
+    if g2 == 1:
+        return n, r1 * q2
+    return n // g2, r1 * (q2 // g2)
+
+
+def _mul(a: Pair, b: Pair) -> Pair:
+    """``a * b`` in lowest terms, cross-cancelled (``mpq_mul``)."""
+    (p1, q1), (p2, q2) = a, b
+    g1 = p1.gcd(q2) if q2 != 1 else 1
+    g2 = p2.gcd(q1) if q1 != 1 else 1
+    if g1 != 1:
+        p1, q2 = p1 // g1, q2 // g1
+    if g2 != 1:
+        p2, q1 = p2 // g2, q1 // g2
+    return p1 * p2, q1 * q2
+
+
+def _rational(x: Pair) -> sp.Rational:
+    return sp.Rational.from_coprime_ints(int(x[0]), int(x[1]))
+
+
+def _sums(terms: list[Pair], starts: Iterable[int]) -> list[sp.Rational]:
+    bounds = [int(i) for i in starts] + [len(terms)]
+    out = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        acc = terms[lo]
+        for j in range(lo + 1, hi):
+            acc = _add(acc, terms[j])
+        out.append(_rational(acc))
+    return out
+
+
+def segment_sums(values: Collection[Any], starts: Iterable[int]) -> list[sp.Rational] | None:
+    """The sums of ``values[starts[i]:starts[i+1]]`` (the last to the end; all non-empty),
+    or None unless every value is a SymPy rational."""
+    pairs = _pairs(values)
+    return None if pairs is None else _sums(pairs, starts)
+
+
+def segment_dots(a: Collection[Any], b: Collection[Any], starts: Iterable[int]) -> list[sp.Rational] | None:
+    """:func:`segment_sums` of the products ``a[j] * b[j]``, or None unless every value of
+    ``a`` and ``b`` is a SymPy rational."""
+    pa = _pairs(a)
+    pb = _pairs(b) if pa is not None else None
+    if pa is None or pb is None:
+        return None
+    return _sums([_mul(x, y) for x, y in zip(pa, pb)], starts)
+
+
+def scatter_sums(target: Any, index: Iterable[Any], values: Collection[Any]) -> dict[int, sp.Rational] | None:
+    """``{i: target[i] + sum of values[j] with index[j] = i}`` for the indices that occur,
+    or None unless every value of ``target`` and ``values`` is a SymPy rational.
+
+    >>> scatter_sums([sp.Integer(0), sp.Rational(1, 2)], [1, 1, 0], [sp.Rational(1, 3)] * 3)
+    {1: 7/6, 0: 1/3}
+    """
+    pv = _pairs(values)
+    if pv is None:
+        return None
+    acc: dict[int, Pair] = {}
+    for i, x in zip(index, pv):
+        i = int(i)
+        if i not in acc:
+            start = _pairs([target[i]])
+            if start is None:
+                return None
+            acc[i] = start[0]
+        acc[i] = _add(acc[i], x)
+    return {i: _rational(x) for i, x in acc.items()}
