@@ -72,6 +72,7 @@ from proofcheck.engine import (  # noqa: E402
     success_probability,
 )
 from proofcheck.engine.backends.rational import RationalFunctionBackend  # noqa: E402
+from proofcheck.exact.case_memo import forget_memo  # noqa: E402
 from proofcheck.io.casefile import dump_case, load_case  # noqa: E402
 from proofcheck.model.generators import binary_tree_mdp, random_layered_mdp  # noqa: E402
 from proofcheck.sweeps import derive_seed, random_tree_mdp  # noqa: E402
@@ -171,7 +172,7 @@ def machine_info():
             "python": platform.python_version(), "numpy": np.__version__,
             "sympy": sp.__version__, "mpmath": mpmath.__version__, "networkx": networkx.__version__,
             "scipy": getattr(_optional("scipy")[0], "__version__", "not installed")}
-    for mod, key in (("flint", "python-flint"), ("stormpy", "stormpy")):
+    for mod, key in (("flint", "python-flint"), ("gmpy2", "gmpy2"), ("stormpy", "stormpy")):
         m, _ = _optional(mod)
         info[key] = getattr(m, "__version__", "installed") if m else "not installed"
     info["load"] = os.getloadavg()
@@ -742,7 +743,12 @@ def _bench_mpmath(quick, rows, log):
     def warm_time(backend):  # the recursion alone, once the model's numbers are converted
         m = _fresh(mdp)
         goal_condition(m, backend=backend)
-        return _best_time(lambda: goal_condition(m, backend=backend), budget=budget)[0]
+
+        def unmemoized():  # exact backends keep results per model (exact/case_memo): a hit is no recursion
+            forget_memo(m)
+            return m
+        return _best_time(lambda model: goal_condition(model, backend=backend), budget=budget,
+                          setup=unmemoized)[0]
     w_mp, w_fl, w_ex = warm_time(B50), warm_time(get_backend("float")), warm_time(BX)
 
     def vs(a, b):
@@ -801,7 +807,7 @@ def _header(info, quick, command):
     return [f"proofcheck benchmark ({'quick' if quick else 'full'}): `{command}`",
             f"machine: {info['cores']} cores, {info['cpu']}; load average {load}; Python {info['python']}, "
             f"numpy {info['numpy']}, scipy {info['scipy']}, sympy {info['sympy']}, mpmath {info['mpmath']}, "
-            f"python-flint {info['python-flint']}, stormpy {info['stormpy']}",
+            f"python-flint {info['python-flint']}, gmpy2 {info['gmpy2']}, stormpy {info['stormpy']}",
             "times: wall clock unless CPU is said; baselines run in the same process, same run; "
             "the package's bytecode is compiled first (as pip install does)"]
 
@@ -820,7 +826,8 @@ def format_markdown(rows, info, *, quick, seconds, command):
     """The README's performance table: what, size, proofcheck, baseline, ratio."""
     lines = [f"Measured with `{command}` ({seconds:.0f} s), {info['cores']} cores ({info['cpu']}), load "
              f"average {', '.join(f'{x:.1f}' for x in info['load'])}; Python {info['python']}, numpy "
-             f"{info['numpy']}, sympy {info['sympy']}, python-flint {info['python-flint']}, stormpy "
+             f"{info['numpy']}, sympy {info['sympy']}, python-flint {info['python-flint']}, gmpy2 "
+             f"{info['gmpy2']}, stormpy "
              f"{info['stormpy']}. Every baseline ran in the same run and agreed with proofcheck.", "",
              "| what | size | proofcheck | baseline (same run) | ratio |", "|---|---|---|---|---|"]
     for r in rows:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from proofcheck.exact._trace import Event, recorders, recording
 from proofcheck.exact.budget import active_claim_budget, default_steps
 
-__all__ = ["memoized", "memo_size"]
+__all__ = ["memoized", "memo_size", "forget_memo"]
 
 T = TypeVar("T")
 
@@ -87,3 +87,19 @@ def _replay(events: list[Event]) -> bool:
 def memo_size(owner: Any) -> int:
     """How many results are stored for ``owner`` (all keys and alternatives)."""
     return sum(len(alts) for alts in _STORE.get(owner, {}).values())
+
+
+def forget_memo(owner: Any) -> None:
+    """Drop every result stored for ``owner``: the next call computes again (a benchmark
+    times the computation, not a lookup).
+
+    >>> class Model:
+    ...     pass
+    >>> m = Model()
+    >>> memoized(m, "one", lambda: 1), memo_size(m)
+    (1, 1)
+    >>> forget_memo(m)
+    >>> memo_size(m)
+    0
+    """
+    _STORE.pop(owner, None)
