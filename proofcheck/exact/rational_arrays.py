@@ -85,8 +85,12 @@ def _mul(a: Pair, b: Pair) -> Pair:
     return p1 * p2, q1 * q2
 
 
+# SymPy 1.13+: a rational from coprime integers without a second gcd (older: Rational)
+_FROM_COPRIME = getattr(sp.Rational, "from_coprime_ints", sp.Rational)
+
+
 def _rational(x: Pair) -> sp.Rational:
-    return sp.Rational.from_coprime_ints(int(x[0]), int(x[1]))
+    return _FROM_COPRIME(int(x[0]), int(x[1]))
 
 
 def _sums(terms: list[Pair], starts: Iterable[int]) -> list[sp.Rational]:
