@@ -7,7 +7,9 @@ undecided with a stated reason, never a section running for minutes.
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from fractions import Fraction
 
 import pytest
@@ -205,3 +207,21 @@ def test_float_normalised_stochastic_model_verifies_with_huge_exact_numbers():
     assert max(max(abs(int(a.p)), int(a.q)).bit_length() for a in last.atoms(sp.Rational)) > 4300 * 3.33
     assert exact.summary.endswith(" -> ...")
     assert verdicts[("X.reference", None)].verdict.value == "holds", verdicts[("X.reference", None)].summary
+
+
+def test_report_of_a_model_with_huge_exact_numbers_is_written(tmp_path):
+    # the re-training table of the report holds J(pi^G_10) and pi^G_10 with more digits
+    # than Python prints: the TeX gives their leading digits and size (or the decimal), the
+    # JSON their exact text clipped the same way beyond 1000 digits
+    from proofcheck.reports.report import write_report
+
+    case = loads_case(layered_float_case_text())
+    res = verify_case(case, claim_ids=["P5.4"], extensions=False)
+    out = write_report([res], str(tmp_path / "float"), pdf=False)
+    doc = json.loads((tmp_path / "float.json").read_text())
+    rows = doc["cases"][0]["retraining"]["rows"]
+    exact = rows[-1]["J"]["exact"]
+    assert "digits)" in exact  # some integer of J was clipped ...
+    assert max(len(run) for run in re.findall(r"\d+", exact)) <= 1000  # ... and none is written beyond 1000 digits
+    assert float(rows[-1]["J"]["decimal"]) < 0  # a log-probability, still given as a decimal
+    assert out["tex"] and "digits" not in rows[0]["J"]["exact"]  # k = 0: short, exact as before

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from proofcheck.engine import additive_return, incoherence, retrain, success_probability
+from proofcheck.model.expressions import number_text
 
 __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finite",
            "initial_state", "retraining_table", "table_as_json"]
@@ -25,6 +26,9 @@ __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finit
 DEFAULT_DELTAS = (sp.Rational(1, 2), sp.Integer(1), sp.Integer(2))
 EVAL_DIGITS = 20
 SHOWN_DIGITS = 6
+#: Digits of one integer written in a table's exact text; a longer one is written as its
+#: leading digits and size, ``1234…(50000 digits)`` (:func:`~proofcheck.model.expressions.number_text`).
+EXACT_TEXT_DIGITS = 1000
 
 
 def is_finite(value):
@@ -168,8 +172,8 @@ def table_as_json(table):
     >>> t["rows"][1]["policy"]["a1"]
     {'exact': '5/11', 'decimal': '0.454545'}
     """
-    def v(x):
-        return None if x is None else {"exact": str(x), "decimal": decimal(x)}
+    def v(x):  # (str() of an integer beyond 4300 digits raises: float-derived models reach them)
+        return None if x is None else {"exact": number_text(x, EXACT_TEXT_DIGITS), "decimal": decimal(x)}
     return {
         "state": str(table["state"]), "actions": [str(a) for a in table["actions"]],
         "deltas": [str(d) for d in table["deltas"]], "k_max": table["k_max"],
