@@ -598,7 +598,7 @@ def _float_layered_case(tmp):
     priors and transition probabilities are random floats normalised in floating point, as a
     trained model's softmax outputs are: a row sums to 1 only within rounding."""
     rng = random.Random(3)
-    lines = ["[case]", 'name = "float_layered_10"', "", "[mdp]", 'initial = "s"']
+    lines = ["[case]", 'name = "float_layered_7"', "", "[mdp]", 'initial = "s"']
     layers = [["s"]] + [[f"x{t}_{i}" for i in range(2)] for t in (1, 2, 3)]
     for here, below in zip(layers, layers[1:]):
         for s in here:
@@ -610,7 +610,7 @@ def _float_layered_case(tmp):
                               f"q = {rng.random()!r}", f"next = {{ {nxt} }}"])
     for t in layers[-1]:
         lines.extend(["", f"[states.{t}]", f"success = {rng.random()!r}"])
-    path = os.path.join(tmp, "float_layered_10.toml")
+    path = os.path.join(tmp, "float_layered_7.toml")
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     return [path]
@@ -826,9 +826,9 @@ def format_markdown(rows, info, *, quick, seconds, command):
     """The README's performance table: what, size, proofcheck, baseline, ratio."""
     lines = [f"Measured with `{command}` ({seconds:.0f} s), {info['cores']} cores ({info['cpu']}), load "
              f"average {', '.join(f'{x:.1f}' for x in info['load'])}; Python {info['python']}, numpy "
-             f"{info['numpy']}, sympy {info['sympy']}, python-flint {info['python-flint']}, gmpy2 "
-             f"{info['gmpy2']}, stormpy "
-             f"{info['stormpy']}. Every baseline ran in the same run and agreed with proofcheck.", "",
+             f"{info['numpy']}, sympy {info['sympy']}, python-flint {info['python-flint']}, "
+             f"gmpy2 {info['gmpy2']}, stormpy {info['stormpy']}. Every baseline ran in the same run and "
+             "agreed with proofcheck.", "",
              "| what | size | proofcheck | baseline (same run) | ratio |", "|---|---|---|---|---|"]
     for r in rows:
         what = r.case if r.case.startswith(r.section) else f"{r.section}: {r.case}"

@@ -27,7 +27,7 @@ expensive work (SymPy evaluates automatically, and some of its simplifications,
 such as factoring numbers under roots or expanding powers of sums, are costly).
 """
 
-__all__ = ["parse_expression", "number_text", "NUMBER_TEXT_DIGITS"]
+__all__ = ["parse_expression", "number_text", "big_rationals", "NUMBER_TEXT_DIGITS", "EXACT_TEXT_DIGITS"]
 
 import functools
 import math
@@ -148,6 +148,21 @@ def _show_value(value, limit=60):
 
 #: Digits :func:`number_text` shows of one integer before clipping it.
 NUMBER_TEXT_DIGITS = 40
+#: Digits of one integer written out in full where the text stands for an exact value (claim
+#: summaries, report tables, the TeX of a value); longer ones are clipped as by
+#: :func:`number_text`.  Float-derived models reach 10^4 digits after a few re-training steps.
+EXACT_TEXT_DIGITS = 1000
+
+
+def big_rationals(value, max_digits):
+    """The rational atoms of the SymPy ``value`` with a numerator or denominator of more
+    than ``max_digits`` digits (those :func:`number_text` clips).
+
+    >>> big_rationals(sympy.Rational(1, 10 ** 50) + sympy.log(3), 40)
+    [1/100000000000000000000000000000000000000000000000000]
+    """
+    limit = 10 ** max_digits
+    return [a for a in value.atoms(sympy.Rational) if abs(a.p) >= limit or a.q >= limit]
 
 
 def _int_clip(n, keep):
@@ -190,8 +205,7 @@ def number_text(value, max_digits=NUMBER_TEXT_DIGITS):
             return _int_clip(value.p, max_digits)
         if value.is_Rational:
             return f"{_int_clip(value.p, max_digits)}/{_int_clip(value.q, max_digits)}"
-        limit = 10 ** max_digits
-        big = [a for a in value.atoms(sympy.Rational) if abs(a.p) >= limit or a.q >= limit]
+        big = big_rationals(value, max_digits)
         if big:
             names = {a: sympy.Symbol(f"<{number_text(a, max_digits)}>") for a in big}
             value = value.xreplace(names)

@@ -31,7 +31,7 @@ from collections import defaultdict
 
 import sympy as sp
 
-from proofcheck.model.expressions import number_text
+from proofcheck.model.expressions import EXACT_TEXT_DIGITS, big_rationals, number_text
 from proofcheck.reports.escape import escape_tex
 
 __all__ = ["MAX_DRAWN_STATES", "LABEL_LIMIT", "layout", "mdp_drawing", "drawing_has_labels",
@@ -60,12 +60,12 @@ def value_tex(value):
     '3 \\\\log{\\\\left(3/4 \\\\right)}/5'
     >>> value_tex(sp.Integer(1))
     '1'
-    >>> value_tex(sp.Rational(1, 3 ** 9000))  # beyond about 1000 digits: leading digits and size
+    >>> value_tex(sp.Rational(1, 3 ** 9000))  # beyond EXACT_TEXT_DIGITS: leading digits and size
     '1/1233935551185735286846288930137558797813\\\\ldots(4295\\\\text{ digits})'
     """
     # Slashed fractions: legible in table cells and edge labels, and pdftotext gives
     # back "2/5" as printed in the paper.
-    big = [a for a in value.atoms(sp.Rational) if max(abs(int(a.p)), int(a.q)).bit_length() > _TEX_BITS]
+    big = big_rationals(value, EXACT_TEXT_DIGITS)
     if not big:
         return sp.latex(value, fold_short_frac=True).replace(" / ", "/")
     # numbers of re-training a float-derived model reach 10^4 digits: their leading digits and
@@ -74,10 +74,6 @@ def value_tex(value):
     names = {d: number_text(a).replace("\u2026(", r"\ldots(").replace(" digits)", r"\text{ digits})")
              for a, d in stand_in.items()}
     return sp.latex(value.xreplace(stand_in), fold_short_frac=True, symbol_names=names).replace(" / ", "/")
-
-
-#: Numbers beyond this many bits (about 1000 digits) are typeset by their leading digits.
-_TEX_BITS = 3322
 
 
 def _graph(mdp):

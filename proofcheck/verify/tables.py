@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from proofcheck.engine import additive_return, incoherence, retrain, success_probability
-from proofcheck.model.expressions import number_text
+from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text
 
 __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finite",
            "initial_state", "retraining_table", "table_as_json"]
@@ -26,9 +26,6 @@ __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finit
 DEFAULT_DELTAS = (sp.Rational(1, 2), sp.Integer(1), sp.Integer(2))
 EVAL_DIGITS = 20
 SHOWN_DIGITS = 6
-#: Digits of one integer written in a table's exact text; a longer one is written as its
-#: leading digits and size, ``1234…(50000 digits)`` (:func:`~proofcheck.model.expressions.number_text`).
-EXACT_TEXT_DIGITS = 1000
 
 
 def is_finite(value):
