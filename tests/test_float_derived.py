@@ -225,3 +225,64 @@ def test_report_of_a_model_with_huge_exact_numbers_is_written(tmp_path):
     assert max(len(run) for run in re.findall(r"\d+", exact)) <= 1000  # ... and none is written beyond 1000 digits
     assert float(rows[-1]["J"]["decimal"]) < 0  # a log-probability, still given as a decimal
     assert out["tex"] and "digits" not in rows[0]["J"]["exact"]  # k = 0: short, exact as before
+
+
+def test_fixed_point_closed_form_beyond_the_budget_is_skipped_with_checked_limits():
+    # Float-derived numbers make the fixed point's closed form in delta grow tens of times
+    # per level (10^5 characters at 7 states).  Beyond the work budget it is skipped, and its
+    # limits are checked on the engine's fixed point at the far temperatures instead: the
+    # same distances as the closed form's, by a route that never builds it.
+    case = loads_case(layered_float_case_text())
+    with_form = symbolic_section(case.mdp, case.conventions, typeset=False)
+    assert "fixed_point_skipped" not in with_form
+    with budget_steps(1000):
+        skipped = symbolic_section(case.mdp, case.conventions, typeset=False)
+    reason = skipped["fixed_point_skipped"]
+    assert re.fullmatch(r"work budget of 1000 steps exhausted \(simplifying \d+ expression nodes of the fixed "
+                        r"point's closed form in delta, level 1 of 2 needs \d+ more, \d+ left\); --budget \d+ would "
+                        r"allow it \(this level; the 1 above it need more\)", reason)
+    assert not any(f["name"] == "Boltzmann-coherent fixed point" for f in skipped["forms"])
+
+    def limits(lines, pattern):
+        return [m.groups() for m in map(re.compile(pattern).search, lines) if m]
+    full = limits(with_form["lines"], r"delta -> 0: (\S+) \(mpmath at delta = 1e-4: distance (.+?)\); "
+                                      r"delta -> inf: (\S+) \(at delta = 1e4: distance (.+?)\)$")
+    engine = limits(skipped["lines"], r"delta -> 0: (\S+) \(the engine's fixed point in mpmath at delta = 1e-4: "
+                                      r"distance (.+?)\); delta -> inf: (\S+) \(at delta = 1e4: distance (.+?)\)$")
+    assert len(full) == len(case.mdp.actions("s")) == 2 and engine == full
+    at_delta = [line.split(": ", 1)[1] for line in with_form["lines"] if "at delta = 1:" in line]
+    assert [line.split(": ", 1)[1] for line in skipped["lines"] if "at delta = 1:" in line] == at_delta
+    # the budget the message names passes that level: following the messages computes the form
+    for level in (2, 3):
+        need = int(re.search(r"--budget (\d+)", reason).group(1))
+        with budget_steps(need):
+            again = symbolic_section(case.mdp, case.conventions, typeset=False)
+        reason = again.get("fixed_point_skipped")
+        if reason is None:
+            break
+        assert f"level {level} of 2" in reason
+    assert again["lines"] == with_form["lines"]
+
+
+def _log_linear(rng: random.Random, bits: int) -> sp.Expr:
+    """``sum_i c_i log(b_i)``: coefficients of ``bits`` bits over a few bases, as J is on a
+    float-derived model, with a rational part."""
+    r = lambda: sp.Rational(rng.getrandbits(bits) - (1 << (bits - 1)), rng.getrandbits(bits) | 1)
+    return r() + sum(r() * sp.log(b) for b in rng.sample([2, 3, 5, 7, 11], 3))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_compare_by_intervals_agrees_with_the_sign_of_the_difference(seed):
+    # ExactBackend.compare orders constants by disjoint 30-digit enclosures before forming
+    # a - b; the order must be the sign of the difference, exactly, near ties included
+    from proofcheck.engine.backends import get_backend
+    from proofcheck.exact.sign import exact_sign
+
+    B = get_backend("exact")
+    rng = random.Random(seed)
+    a = _log_linear(rng, 3000)
+    close = a + sp.Rational(1, 10 ** 40)  # enclosures overlap: decided exactly
+    for b in (_log_linear(rng, 3000), -a, close, a + sp.Rational(1, 10 ** 20)):
+        assert B.compare(a, b) == exact_sign(a - b) != 0
+        assert B.compare(b, a) == -exact_sign(a - b)
+    assert B.compare(a, a) == 0

@@ -28,12 +28,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from typing import Any
 
 from proofcheck.errors import BudgetExceeded
 from proofcheck.exact._trace import note, tracing
 
 __all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
-           "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "active_claim_budget"]
+           "expression_nodes", "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "active_claim_budget"]
 
 #: Steps of a fresh budget unless ``budget_steps`` says otherwise: enough for every exact
 #: decision on models with 53-bit (float-derived) numbers, about a second of work.
@@ -86,6 +87,26 @@ def interval_cost(nodes: int, dps: int) -> int:
     """
     words = max(1, -(-dps // 30))
     return max(1, nodes) * words * words
+
+
+def expression_nodes(*exprs: Any) -> int:
+    """Nodes of the expression trees of ``exprs`` (SymPy expressions or numbers), each
+    repeated sub-expression counted as often as it occurs, as printing or rewriting the
+    expressions would visit it; the time taken grows with the distinct sub-expressions only.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> expression_nodes(x + 1, (x + 1) ** 2 * x, 3)  # Add x 1; Mul x Pow Add x 1 2; 3
+    11
+    """
+    sizes: dict[int, int] = {}
+
+    def size(e: Any) -> int:
+        n = sizes.get(id(e))
+        if n is None:
+            n = sizes[id(e)] = 1 + sum(size(a) for a in getattr(e, "args", ()))
+        return n
+    return sum(size(e) for e in exprs)
 
 
 def budget_exhausted(exc: BaseException) -> bool:

@@ -29,7 +29,7 @@ from typing import Any
 import sympy as sp
 
 from proofcheck.errors import UndecidedError
-from proofcheck.exact.budget import WorkBudget, int_op_cost, interval_cost
+from proofcheck.exact.budget import WorkBudget, expression_nodes, int_op_cost, interval_cost
 from proofcheck.exact.intervals import interval_context, interval_eval
 
 __all__ = ["constant_sign", "log_linear_is_zero", "log_linear_terms", "coprime_base", "log_ratio_exponent"]
@@ -188,10 +188,6 @@ def log_ratio_exponent(x: Any, y: Any, budget: WorkBudget | None = None) -> Any:
     return r
 
 
-def _nodes(expr: Any) -> int:
-    return sum(1 for _ in sp.preorder_traversal(expr))
-
-
 def constant_sign(expr: Any, max_dps: int = 480, budget: WorkBudget | None = None) -> int:
     """-1, 0 or 1 for a real constant SymPy expression; UndecidedError if it cannot be decided.
 
@@ -228,7 +224,7 @@ def constant_sign(expr: Any, max_dps: int = 480, budget: WorkBudget | None = Non
     if expr in (sp.oo, -sp.oo):
         return 1 if expr == sp.oo else -1
     budget = budget if budget is not None else WorkBudget()
-    nodes = _nodes(expr)
+    nodes = expression_nodes(expr)
     zero = None  # the exact zero test, run once, when an enclosure first contains 0
     dps = 30
     while dps <= max_dps:

@@ -31,7 +31,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["segment_sums", "segment_dots", "scatter_sums"]
+__all__ = ["segment_sums", "segment_dots", "scatter_sums", "quotients"]
 
 _flint: Any
 try:  # python-flint is a core dependency; without it SymPy's sums are used
@@ -119,6 +119,21 @@ def segment_dots(a: Collection[Any], b: Collection[Any], starts: Iterable[int]) 
     if pa is None or pb is None:
         return None
     return _sums([_mul(x, y) for x, y in zip(pa, pb)], starts)
+
+
+def quotients(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | None:
+    """``a[j] / b[j]`` for every ``j``, or None unless every value is a SymPy rational and
+    no ``b[j]`` is 0 (a cross-cancelled product by the reciprocal: two gcds of the
+    operands, none of the product).
+
+    >>> quotients([sp.Rational(2, 3), sp.Integer(-4)], [sp.Rational(4, 9), sp.Rational(-6, 5)])
+    [3/2, 10/3]
+    """
+    pa = _pairs(a)
+    pb = _pairs(b) if pa is not None else None
+    if pa is None or pb is None or any(p == 0 for p, _ in pb):
+        return None
+    return [_rational(_mul(x, (q, p) if p > 0 else (-q, -p))) for x, (p, q) in zip(pa, pb)]
 
 
 def scatter_sums(target: Any, index: Iterable[Any], values: Collection[Any]) -> dict[int, sp.Rational] | None:

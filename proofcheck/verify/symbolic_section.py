@@ -8,12 +8,16 @@ closed form, its variable, domain and limits, so the report writer can typeset i
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
 from proofcheck.engine import retrain, soft_values
-from proofcheck.errors import ProofcheckError, UndecidedError
+from proofcheck.engine.backends import get_backend
+from proofcheck.engine.coherence import boltzmann_fixed_point_by_levels
+from proofcheck.errors import BudgetExceeded, ProofcheckError, UndecidedError
 from proofcheck.exact.budget import WorkBudget, budget_exhausted
 from proofcheck.exact.ratfunc import cancel
+from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text
 from proofcheck.symbolic.closed_forms import (
     ALPHA,
     BETA,
@@ -90,6 +94,53 @@ def _set_text(r):
 
 def _initial_states(mdp):
     return [s for s in mdp.initial_states() if not mdp.terminal[mdp.index[s]]]
+
+
+def _value_text(v):
+    """A rational with a denominator beyond 64 bits (float-derived models: hundreds of
+    digits) as 15 decimals, then its exact text (clipped beyond ``EXACT_TEXT_DIGITS``);
+    anything else as ``str``."""
+    if v.is_Rational and v.q.bit_length() > 64:
+        with mpmath.workdps(30):  # 15 digits rounded from 30
+            decimal = mpmath.nstr(mpmath.mpf(v.p) / v.q, 15)
+        return f"{decimal} (exact: {number_text(v, EXACT_TEXT_DIGITS)})"
+    return str(v)
+
+
+def _fixed_point_without_form(mdp, conventions, starts):
+    """Lines for the Boltzmann-coherent fixed point when its closed form is skipped: its
+    exact limits, checked against the engine's fixed point at the far temperatures in
+    mpmath (50 digits, an independent route: no closed form), and its value at the
+    conventions' ``delta`` from the exact engine."""
+    try:
+        lim0 = fixed_point_limit(mdp, "inf", conventions)
+        limi = fixed_point_limit(mdp, "zero", conventions)
+    except UndecidedError as exc:
+        return [f"    limits delta -> 0, inf: undecided ({exc})"]
+    pol = mdp.prior_policy()
+    B = get_backend("mpmath:60")
+    far = {d: boltzmann_fixed_point_by_levels(mdp, pol, B.array([sp.sympify(d)])[0], backend=B,
+                                              conventions=conventions)
+           for d in (FAR["delta0"], FAR["delta_inf"])}
+    exact = boltzmann_fixed_point_by_levels(mdp, pol, conventions.delta, backend="exact", conventions=conventions)
+
+    def distance(value, limit):
+        with mpmath.workdps(60):
+            limit = sp.Rational(limit)
+            d = abs(value - mpmath.mpf(limit.p) / limit.q)
+            return "< 1e-50" if d < mpmath.mpf(10) ** -50 else mpmath.nstr(d, 2)
+
+    lines = []
+    for s in starts:
+        for a in mdp.actions(s):
+            j = mdp.pair(s, a)
+            v = sp.sympify(exact[j])
+            lines.append(f"    pi({a}|{s}): delta -> 0: {lim0.values[j]} (the engine's fixed point in mpmath at "
+                         f"delta = 1e-4: distance {distance(far[FAR['delta0']][j], lim0.values[j])}); "
+                         f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance "
+                         f"{distance(far[FAR['delta_inf']][j], limi.values[j])})")
+            lines.append(f"        at delta = {conventions.delta}: {_value_text(v)}")
+    return lines
 
 
 def symbolic_section(mdp, conventions, budget=None, typeset=True):
@@ -215,7 +266,8 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
             lines.append(f"    delta -> inf: {li[1]}")
     if small and mdp.horizon <= 6:
         try:
-            fp = boltzmann_fixed_point(mdp, conventions=conventions)
+            # its own budget: the closed form is a decision of its own, after the proofs above
+            fp = boltzmann_fixed_point(mdp, conventions=conventions, budget=WorkBudget())
             try:
                 lim0 = fixed_point_limit(mdp, "inf", conventions)
                 limi = fixed_point_limit(mdp, "zero", conventions)
@@ -242,12 +294,16 @@ def symbolic_section(mdp, conventions, budget=None, typeset=True):
                     lines.append(f"    delta -> 0: {lim0.values[j]} (mpmath at delta = 1e-4: distance {v0[1]}); "
                                  f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance {vi[1]})")
                     lines.append(f"    at delta = {conventions.delta}: "
-                                 f"{sp.simplify(sp.sympify(e).subs(DELTA, conventions.delta))}")
+                                 f"{_value_text(sp.simplify(sp.sympify(e).subs(DELTA, conventions.delta)))}")
             others = [s for i, s in enumerate(mdp.states) if not mdp.terminal[i] and s not in starts]
             if others and len(others) <= 6:
                 lines.append("    elsewhere: " + "; ".join(
                     f"{s}: " + ", ".join(f"{a}={sp.sympify(fp.prob(s, a))}" for a in mdp.actions(s))
                     for s in others))
+        except BudgetExceeded as exc:
+            data["fixed_point_skipped"] = str(exc)
+            lines.append(f"Boltzmann-coherent fixed point in delta: closed form skipped ({exc})")
+            lines.extend(_fixed_point_without_form(mdp, conventions, starts))
         except UndecidedError as exc:
             lines.append(f"Boltzmann-coherent fixed point in delta: undecided ({exc})")
 

@@ -9,9 +9,10 @@ import numpy as np
 import sympy as sp
 
 from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
-from proofcheck.errors import ModelError
+from proofcheck.errors import ModelError, UndecidedError
 from proofcheck.exact.assumptions import assumed_zero
 from proofcheck.exact.budget import active_claim_budget, int_op_cost
+from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.exact.ratfunc import (
     as_fraction,
     cancel_one_symbol,
@@ -20,7 +21,7 @@ from proofcheck.exact.ratfunc import (
     fraction_quotient,
     log_of,
 )
-from proofcheck.exact.rational_arrays import scatter_sums, segment_dots, segment_sums
+from proofcheck.exact.rational_arrays import quotients, scatter_sums, segment_dots, segment_sums
 from proofcheck.exact.sign import evidently_positive, exact_sign
 from proofcheck.exact.symbols import free_symbols
 
@@ -32,6 +33,30 @@ def _size_cost(v: Any) -> int:
         bits = int(v.p).bit_length() + int(v.q).bit_length()
         return int_op_cost(bits, bits)
     return 1
+
+
+#: Digits of the enclosures :meth:`ExactBackend.compare` tries before exact arithmetic.
+COMPARE_DIGITS = 30
+
+
+def _order_by_intervals(a: Any, b: Any) -> int | None:
+    """-1 or 1 when enclosures of the constants ``a`` and ``b`` at ``COMPARE_DIGITS``
+    digits are disjoint; None otherwise (rationals, which compare exactly at once,
+    parameters, touching enclosures, anything intervals cannot enclose such as infinities)."""
+    if not (isinstance(a, sp.Expr) and isinstance(b, sp.Expr)) or (a.is_Rational and b.is_Rational):
+        return None
+    if free_symbols(a) or free_symbols(b):
+        return None
+    ctx = interval_context(COMPARE_DIGITS)
+    try:
+        x, y = interval_eval(a, ctx), interval_eval(b, ctx)
+    except (UndecidedError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if x.b < y.a:
+        return -1
+    if x.a > y.b:
+        return 1
+    return None
 
 
 class ExactBackend(Backend):
@@ -83,6 +108,14 @@ class ExactBackend(Backend):
     def _sign(self, x: sp.Expr) -> int:
         return exact_sign(x)
 
+    def compare(self, a: sp.Expr, b: sp.Expr) -> int:
+        # Intervals first: on float-derived models J is a sum of logs whose rational
+        # coefficients have thousands of digits, and forming a - b adds them exactly (a gcd
+        # of such numbers per term) before the sign test encloses the difference anyway.
+        # Disjoint enclosures of a and b give the same order without it.
+        order = _order_by_intervals(a, b)
+        return super().compare(a, b) if order is None else order
+
     def normalize(self, x: sp.Expr) -> sp.Expr:
         if not self.simplify or x.is_Rational:
             return x
@@ -127,6 +160,9 @@ class ExactBackend(Backend):
     def quotient(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if not self.simplify:
             return super().quotient(a, b)
+        plain = quotients(a, b)
+        if plain is not None:  # all rationals: python-flint's gcds, not SymPy's normalisation
+            return _obj(plain)
         out = [fraction_quotient(u, v) for u, v in zip(a, b)]
         return _obj([u / v if q is None else q for q, u, v in zip(out, a, b)])
 
