@@ -12,10 +12,11 @@ import random
 import re
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck import loads_case, verify_case
+from proofcheck import loads_case, retrain, verify_case
 from proofcheck.claims import CLAIMS
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.budget import WorkBudget, budget_steps
@@ -227,6 +228,47 @@ def test_report_of_a_model_with_huge_exact_numbers_is_written(tmp_path):
     assert out["tex"] and "digits" not in rows[0]["J"]["exact"]  # k = 0: short, exact as before
 
 
+def test_incoherence_column_beyond_exact_roots_is_left_out_with_the_reason(tmp_path):
+    # kappa at delta = 2 takes square roots of soft values; from k = 6 on they have more
+    # than 2000 bits and no exact root: the column goes, the report says why (it once
+    # spent hours factoring them), and the other temperatures keep every row
+    from proofcheck.engine import incoherence
+    from proofcheck.reports.report import write_report
+    from proofcheck.verify.tables import retraining_table
+
+    case = loads_case(layered_float_case_text())
+    table = retraining_table(case)
+    assert table["deltas"] == [sp.Rational(1, 2), 1] and list(table["omitted"]) == [2]
+    assert table["omitted"][2].startswith("from k = 6: a power ** (1/2) of a 2235-bit rational is irrational")
+    assert all(list(r["kappa"]) == [sp.Rational(1, 2), 1] for r in table["rows"])
+    k5 = table["rows"][5]["kappa"]  # the float path agrees on a cell kept
+    pol = retrain(case.mdp, 5, conventions=case.conventions)[5]
+    assert float(k5[1]) == pytest.approx(float(incoherence(case.mdp, pol, "boltzmann", delta=1, backend="mpmath")),
+                                         rel=1e-12)
+    res = verify_case(case, claim_ids=["P5.4"], extensions=False)
+    write_report([res], str(tmp_path / "float"), pdf=False)
+    assert json.loads((tmp_path / "float.json").read_text())["cases"][0]["retraining"]["omitted"] == {
+        "2": table["omitted"][2]}
+    assert r"No column $\kappa_{2}$: from k =" in (tmp_path / "float.tex").read_text()
+
+
+def test_closed_forms_too_long_to_read_are_named_not_typeset():
+    # 10^5-character forms of float-derived models once overflowed TeX's largest box
+    from types import SimpleNamespace
+
+    from proofcheck.reports.latex import LONG_FORM, _symbolic
+
+    case = loads_case(layered_float_case_text())
+    section = symbolic_section(case.mdp, case.conventions)
+    tex = _symbolic(SimpleNamespace(sections={"symbolic": section}))
+    long_forms = [f for f in section["forms"] if len(f["latex"]) > LONG_FORM]
+    assert long_forms and len(long_forms) < len(section["forms"])
+    for f in long_forms:
+        assert f["latex"] not in tex
+        assert f"= \\dag$}} {{\\footnotesize({len(f['expr']):,} characters: too long to print" in tex
+    assert all(f["latex"] in tex for f in section["forms"] if len(f["latex"]) <= LONG_FORM)
+
+
 def test_fixed_point_closed_form_beyond_the_budget_is_skipped_with_checked_limits():
     # Float-derived numbers make the fixed point's closed form in delta grow tens of times
     # per level (10^5 characters at 7 states).  Beyond the work budget it is skipped, and its
@@ -286,3 +328,29 @@ def test_exact_compare_by_intervals_agrees_with_the_sign_of_the_difference(seed)
         assert B.compare(a, b) == exact_sign(a - b) != 0
         assert B.compare(b, a) == -exact_sign(a - b)
     assert B.compare(a, a) == 0
+
+
+def test_roots_of_huge_rationals_are_exact_or_undecided_never_factored():
+    # A Boltzmann policy at delta = 2 takes square roots of soft values; on a re-trained
+    # float-derived model they have 10^5 bits, and SymPy factors such a base (minutes)
+    from proofcheck.engine.backends import get_backend
+
+    B = get_backend("exact")
+    rng = random.Random(5)
+    square = sp.Rational(rng.getrandbits(3000) | 1, rng.getrandbits(3000) | 1)
+    assert B.power(np.array([square ** 6], dtype=object), sp.Rational(2, 3))[0] == square ** 4  # perfect: rational
+    odd = sp.Rational(rng.getrandbits(20_000) | 1, rng.getrandbits(20_000) | 1)
+    with pytest.raises(UndecidedError, match=r"^a power \*\* \(1/2\) of a 20000-bit rational is irrational"):
+        B.power(np.array([odd], dtype=object), sp.Rational(1, 2))
+    small = sp.Rational(8, 9)  # below the limit SymPy's canonical form is kept
+    assert B.power(np.array([small], dtype=object), sp.Rational(1, 2))[0] == 2 * sp.sqrt(2) / 3
+
+
+def test_reference_route_names_huge_numbers_by_their_size():
+    # its message once called str() of a 10^5-digit Fraction and ended verify with exit 2
+    from proofcheck.errors import NotRationalError
+    from proofcheck.reference.values import rational_power
+
+    x = Fraction(3 ** 20_000 + 2, 7 ** 9_000)
+    with pytest.raises(NotRationalError, match=r"a fraction of about 9543 / 7606 digits\) \*\* \(1/2\)' is irrational"):
+        rational_power(x, Fraction(1, 2), "Zq ** (1/delta)")

@@ -78,6 +78,20 @@ def _short(value: Any, n: int = 60) -> str:
     return r if len(r) <= n else r[: n - 3] + "..."
 
 
+def fraction_text(x: Fraction, digits: int = 60) -> str:
+    """``str(x)`` when it is short, else its size: a float-derived model's numbers reach
+    50,000 digits after a few re-training steps, beyond what Python's ``str`` allows.
+
+    >>> fraction_text(Fraction(1, 3)), fraction_text(Fraction(1, 3 ** 200))
+    ('1/3', 'a fraction of about 1 / 96 digits')
+    """
+    bits = max(x.numerator.bit_length(), x.denominator.bit_length())
+    if bits * 0.30103 < digits:
+        return str(x)
+    size = lambda n: int((n.bit_length() - 1) * 0.30103) + 1  # within one of the digits of n
+    return f"a fraction of about {size(abs(x.numerator))} / {size(x.denominator)} digits"
+
+
 def _not_rational(where: str, value: Any, why: str = "") -> NotRationalError:
     return NotRationalError(f"reference route needs rational inputs; {where} = {_short(value)}{why}")
 

@@ -26,6 +26,7 @@ from proofcheck.reference.model import (
     ReferenceModel,
     TooLargeError,
     as_fraction,
+    fraction_text,
     as_model,
     as_policy,
 )
@@ -98,7 +99,7 @@ def rational_power(x: Fraction, e: Fraction, where: str = "value") -> Fraction:
     """
     x, e = Fraction(x), Fraction(e)
     if x < 0:
-        raise ValueError(f"{where}: negative base {x}")
+        raise ValueError(f"{where}: negative base {fraction_text(x)}")
     if x == 0:
         if e < 0:
             raise ZeroDivisionError(f"{where}: 0 ** {e}")
@@ -107,11 +108,11 @@ def rational_power(x: Fraction, e: Fraction, where: str = "value") -> Fraction:
         return x ** int(e)
     k = e.denominator
     if max(x.numerator.bit_length(), x.denominator.bit_length()) * abs(e.numerator) > 1_000_000:
-        raise TooLargeError(f"{where}: ({x}) ** ({e}) is too large to compute exactly")
+        raise TooLargeError(f"{where}: ({fraction_text(x)}) ** ({e}) is too large to compute exactly")
     rn, rd = _iroot(x.numerator, k), _iroot(x.denominator, k)
     if rn is None or rd is None:
         raise NotRationalError(f"reference route needs rational inputs; {where} = "
-                               f"'({x}) ** ({e})' is irrational")
+                               f"'({fraction_text(x)}) ** ({e})' is irrational")
     return Fraction(rn, rd) ** e.numerator
 
 

@@ -32,6 +32,10 @@ __all__ = ["report_document", "case_section", "brief_case_section", "claim_block
 #: Exact values whose LaTeX is longer than this are shown as decimals (the exact text
 #: is in the JSON report).
 LONG_MATH = 90
+#: Closed forms whose LaTeX is longer are given as \dag and their size (the text is in the
+#: JSON report): scaled to their column they are unreadable, and float-derived models give
+#: forms of 10^5 characters, wider than TeX's largest box.
+LONG_FORM = 400
 
 _VERDICT = {"holds": ("green!45!black", "HOLDS"), "fails": ("red!75!black", "FAILS"),
             "undecided": ("orange!85!black", "UNDECIDED"),
@@ -432,7 +436,7 @@ def _cell_exact_decimal(value):
     if value.free_symbols:
         # Parametric values are rational functions: display style keeps them legible.
         return (rf"$\displaystyle {body}$" if len(body) <= 3 * LONG_MATH else r"\dag") + " & --"
-    if value.is_Rational and not value.is_Integer:
+    if value.is_Rational and not value.is_Integer and len(body) <= 3 * LONG_MATH:
         return f"${body}$ & {_dec(value)}"
     if len(body) <= LONG_MATH:
         return f"${body}$ & {_dec(value)}"
@@ -857,8 +861,13 @@ def _symbolic(res):
             notes.append("for " + prose_tex(form["domain"]))
         for k, v in (form.get("limits") or {}).items():
             notes.append("limit " + prose_tex(k) + ": " + prose_tex(v))
-        rows.append(r"\fitwidth{$\displaystyle " + _form_lhs(form) + " = " + form["latex"] + r"$} & "
-                    + r"\footnotesize " + "; ".join(notes) + r" \\[4pt]")
+        if len(form["latex"]) > LONG_FORM:  # unreadable scaled to the column, and beyond TeX's largest box
+            body = (r"\fitwidth{$\displaystyle " + _form_lhs(form) + r" = \dag$} {\footnotesize("
+                    + f"{len(form['expr'] if isinstance(form.get('expr'), str) else form['latex']):,}"
+                    + " characters: too long to print, its text is in the JSON report)}")
+        else:
+            body = r"\fitwidth{$\displaystyle " + _form_lhs(form) + " = " + form["latex"] + r"$}"
+        rows.append(body + r" & \footnotesize " + "; ".join(notes) + r" \\[4pt]")
     if rows:
         out += [r"{\renewcommand{\arraystretch}{1.6}\begin{longtable}{@{}>{\centering\arraybackslash}"
                 r"m{0.44\linewidth} m{0.52\linewidth}@{}}\toprule",
@@ -1049,7 +1058,8 @@ def case_section(res, table, *, figures=True):
             rf"Re-training $\pi^G_0 = p$, $\pi^G_{{k+1}} = G(\pi^G_k)$ for $k = 0, \ldots, {table['k_max']}$. "
             r"First table exact; second in decimals (\texttt{sympy.N} at 20 significant digits, "
             r"shown to 6). $\kappa_\delta$ is the Boltzmann incoherence (causal KL) at temperature $\delta$."
-            + (" Parametric model: the first steps only, no incoherence." if table["parametric"] else ""),
+            + (" Parametric model: the first steps only, no incoherence." if table["parametric"] else "")
+            + "".join(f" No column $\\kappa_{{{value_tex(d)}}}$: {text(why)}." for d, why in table.get("omitted", {}).items()),
             _retraining_tables(table)]
     if figures:
         for tikz, caption in retraining_figures(table):

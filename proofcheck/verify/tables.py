@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from proofcheck.engine import additive_return, incoherence, retrain, success_probability
+from proofcheck.errors import UndecidedError
 from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text
 
 __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finite",
@@ -109,7 +110,9 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
         ``state``, ``actions``, ``deltas``, ``k_max``, ``parametric`` and ``rows``: one dict
         per ``k`` with ``policy`` (action -> value at ``state``), ``S``, ``J``, ``kappa``
         (delta -> value; empty for parametric models), ``dJ`` and ``k_dJ`` (``None`` at
-        ``k = 0``).  Values are SymPy objects.
+        ``k = 0``).  Values are SymPy objects.  ``omitted`` maps a temperature whose
+        incoherence could not be computed exactly (roots of rationals of thousands of
+        digits) to the reason; its column is left out of every row.
 
     Examples
     --------
@@ -131,13 +134,21 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
     ds = [] if parametric else _deltas(conv, deltas)
     seq = retrain(mdp, K, conventions=conv)
     rows = []
+    omitted = {}
     prev_j = None
     for k, pol in enumerate(seq):
         j = additive_return(mdp, pol)
+        kappa = {}
+        for d in list(ds):
+            try:
+                kappa[d] = incoherence(mdp, pol, "boltzmann", conventions=conv, delta=d)
+            except UndecidedError as exc:  # a whole column or none: the table has no gaps
+                omitted[d] = f"from k = {k}: {exc}"
+                ds.remove(d)
+                for r in rows:
+                    del r["kappa"][d]
         row = {"k": k, "policy": {a: pol.prob(state, a) for a in actions},
-               "S": success_probability(mdp, pol), "J": j,
-               "kappa": {d: incoherence(mdp, pol, "boltzmann", conventions=conv, delta=d) for d in ds},
-               "dJ": None, "k_dJ": None}
+               "S": success_probability(mdp, pol), "J": j, "kappa": kappa, "dJ": None, "k_dJ": None}
         if k > 0:
             dj = _difference(j, prev_j)
             row["dJ"] = dj
@@ -145,7 +156,7 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
         rows.append(row)
         prev_j = j
     return {"state": state, "actions": actions, "deltas": ds, "k_max": K,
-            "parametric": parametric, "rows": rows}
+            "parametric": parametric, "rows": rows, "omitted": omitted}
 
 
 def _difference(a, b):
@@ -174,6 +185,7 @@ def table_as_json(table):
     return {
         "state": str(table["state"]), "actions": [str(a) for a in table["actions"]],
         "deltas": [str(d) for d in table["deltas"]], "k_max": table["k_max"],
+        "omitted": {str(d): why for d, why in table.get("omitted", {}).items()},
         "parametric": table["parametric"],
         "decimals": f"sympy.N at {EVAL_DIGITS} significant digits, shown to {SHOWN_DIGITS}",
         "rows": [{"k": r["k"], "policy": {str(a): v(x) for a, x in r["policy"].items()},
