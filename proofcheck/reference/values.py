@@ -26,9 +26,9 @@ from proofcheck.reference.model import (
     ReferenceModel,
     TooLargeError,
     as_fraction,
-    fraction_text,
     as_model,
     as_policy,
+    fraction_text,
 )
 
 __all__ = [
