@@ -317,6 +317,10 @@ _JOIN = {"=", "->", "<=>", "=>", "+", "-", "<=", ">=", "!=", "<", ">", "*", "/",
 _IDENT = re.compile(r"^[a-z]+_[a-z_]+$")  # fold_term, h_indexing: configuration names
 
 
+#: A number too long to stay on one line: a float-derived model's exact rationals.
+_LONG_NUMBER = re.compile(r"-?(?=[\d/]{41})\d+(/\d+)?")
+
+
 def prose_tex(s, breakable=True):
     """A sentence with ASCII formulas: the formulas typeset as math, the words as text.
 
@@ -326,6 +330,8 @@ def prose_tex(s, breakable=True):
     '$S$ is non-{}decreasing along $\\\\pi_{0}^{G}\\\\ldots \\\\pi_{10}^{G}$'
     >>> prose_tex("under fold_term = ratio", breakable=False)
     'under \\\\texttt{fold\\\\_term} = ratio'
+    >>> prose_tex("limit 1234567890123456789012/34567890123456789012345 (exact)")
+    'limit 1234567890\\\\allowbreak{}1234567890\\\\allowbreak{}12/3456789\\\\allowbreak{}0123456789\\\\allowbreak{}012345 (exact)'
     """
     s = " ".join(str(s).split())
     if not s:
@@ -354,7 +360,9 @@ def prose_tex(s, breakable=True):
             and ascii_math(core) is not None
         if lead:
             pieces.append((False, lead))
-        if is_ident:
+        if _LONG_NUMBER.fullmatch(core):  # unbreakable as math: text that may wrap every 10 digits
+            pieces.append((False, "\x01" + core))
+        elif is_ident:
             pieces.append((False, "\x00" + core))
         elif core:
             pieces.append((mathy, core))
@@ -388,6 +396,8 @@ def prose_tex(s, breakable=True):
             out.append(" ")
         elif t.startswith("\x00"):
             out.append(r"\texttt{" + escape_tex(t[1:]) + "}")
+        elif t.startswith("\x01"):
+            out.append(r"\allowbreak{}".join(re.findall(r".{1,10}", escape_tex(t[1:]))))
         else:
             out.append(text(t, breakable))
         i += 1
