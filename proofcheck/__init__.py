@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.3"
+__version__ = "0.5.4"
 
 import typing as _typing
 

@@ -354,3 +354,23 @@ def test_reference_route_names_huge_numbers_by_their_size():
     x = Fraction(3 ** 20_000 + 2, 7 ** 9_000)
     with pytest.raises(NotRationalError, match=r"a fraction of about 9543 / 7606 digits\) \*\* \(1/2\)' is irrational"):
         rational_power(x, Fraction(1, 2), "Zq ** (1/delta)")
+
+
+def test_skipped_fixed_point_at_a_fractional_temperature_gives_the_closed_forms_decimal():
+    # at delta = 2/3 the fixed point's value is an algebraic number (roots of the model's
+    # long rationals): the skipped form's line gives the engine's decimal, which must be the
+    # closed form's value there
+    from proofcheck.symbolic.closed_forms import DELTA
+
+    text = layered_float_case_text().replace("[mdp]", '[conventions]\ndelta = "2/3"\n\n[mdp]', 1)
+    case = loads_case(text)
+    with_form = symbolic_section(case.mdp, case.conventions, typeset=False)
+    with budget_steps(1000):
+        skipped = symbolic_section(case.mdp, case.conventions, typeset=False)
+    assert "fixed_point_skipped" in skipped and "fixed_point_skipped" not in with_form
+    shown = [float(line.split(": ", 1)[1].split(" ")[0]) for line in skipped["lines"] if "at delta = 2/3:" in line]
+    forms = [f for f in with_form["forms"] if f["name"] == "Boltzmann-coherent fixed point"]
+    assert len(shown) == len(forms) == 2
+    for value, form in zip(shown, forms):
+        expr = sp.sympify(form["expr"], locals={"delta": DELTA})
+        assert value == pytest.approx(float(sp.N(expr.subs(DELTA, sp.Rational(2, 3)), 30)), rel=1e-14)

@@ -134,3 +134,35 @@ def test_evidently_positive_on_a_boltzmann_normaliser_of_float_derived_numbers()
     total = sum(p * qq ** (1 / DELTA) for p, qq in zip(w, q))
     assert evidently_positive(total) and total.is_zero is False
     assert not evidently_positive(total - 1) and not evidently_positive(X ** 2)
+
+
+@st.composite
+def algebraic_constants(draw, depth=3):
+    """Sums, products and roots of small rationals: what a Boltzmann policy at a fractional
+    temperature makes of a model's numbers, exact zeros included (x - x after rewriting)."""
+    if depth == 0 or draw(st.booleans()):
+        return sp.Rational(draw(st.integers(-9, 9)), draw(st.integers(1, 9)))
+    a = draw(algebraic_constants(depth - 1))
+    b = draw(algebraic_constants(depth - 1))
+    op = draw(st.sampled_from(["add", "sub", "mul", "root", "zero"]))
+    if op == "add":
+        return a + b
+    if op == "sub":
+        return a - b
+    if op == "mul":
+        return a * b
+    if op == "root":
+        return sp.Pow(abs(a), sp.Rational(draw(st.sampled_from([1, 3])), 2))
+    return sp.expand(a * b) - a * b  # zero, in a form SymPy may not reduce
+
+
+@settings(max_examples=300)
+@given(algebraic_constants())
+def test_zero_test_by_intervals_is_sound(e):
+    # ExactBackend._is_zero answers "not zero" for constants whose 30-digit enclosure
+    # excludes 0 before SymPy's assumptions run; it must never say so of a zero
+    from proofcheck.engine.backends.exact import _encloses_nonzero
+
+    exact_zero = sp.nsimplify(sp.expand(e)) == 0 and abs(sp.N(e, 60)) < sp.Float(10) ** -50
+    if _encloses_nonzero(e):
+        assert not exact_zero, e

@@ -111,7 +111,8 @@ def _fixed_point_without_form(mdp, conventions, starts):
     """Lines for the Boltzmann-coherent fixed point when its closed form is skipped: its
     exact limits, checked against the engine's fixed point at the far temperatures in
     mpmath (50 digits, an independent route: no closed form), and its value at the
-    conventions' ``delta`` from the exact engine."""
+    conventions' ``delta``: exact from the exact engine when ``1/delta`` is an integer (a
+    rational), else its decimal from the engine in mpmath."""
     try:
         lim0 = fixed_point_limit(mdp, "inf", conventions)
         limi = fixed_point_limit(mdp, "zero", conventions)
@@ -122,7 +123,15 @@ def _fixed_point_without_form(mdp, conventions, starts):
     far = {d: boltzmann_fixed_point_by_levels(mdp, pol, B.array([sp.sympify(d)])[0], backend=B,
                                               conventions=conventions)
            for d in (FAR["delta0"], FAR["delta_inf"])}
-    exact = boltzmann_fixed_point_by_levels(mdp, pol, conventions.delta, backend="exact", conventions=conventions)
+    delta = sp.sympify(conventions.delta)
+    exact, why = None, None
+    if (1 / delta).is_Integer:  # a rational value: exactly
+        try:
+            exact = boltzmann_fixed_point_by_levels(mdp, pol, delta, backend="exact", conventions=conventions)
+        except UndecidedError as exc:
+            why = f"undecided ({exc})"
+    else:  # an algebraic number with roots of the model's long rationals: its decimal
+        near = boltzmann_fixed_point_by_levels(mdp, pol, B.array([delta])[0], backend=B, conventions=conventions)
 
     def distance(value, limit):
         with mpmath.workdps(60):
@@ -134,12 +143,19 @@ def _fixed_point_without_form(mdp, conventions, starts):
     for s in starts:
         for a in mdp.actions(s):
             j = mdp.pair(s, a)
-            v = sp.sympify(exact[j])
+            v = sp.sympify(exact[j]) if exact is not None else None
             lines.append(f"    pi({a}|{s}): delta -> 0: {lim0.values[j]} (the engine's fixed point in mpmath at "
                          f"delta = 1e-4: distance {distance(far[FAR['delta0']][j], lim0.values[j])}); "
                          f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance "
                          f"{distance(far[FAR['delta_inf']][j], limi.values[j])})")
-            lines.append(f"        at delta = {conventions.delta}: {_value_text(v)}")
+            if exact is not None:
+                value = _value_text(v)
+            elif why is not None:
+                value = why
+            else:
+                value = (f"{mpmath.nstr(near[j], 15)} (the engine's fixed point in mpmath, 60 digits; exactly an "
+                         f"algebraic number, as 1/delta is not an integer)")
+            lines.append(f"        at delta = {conventions.delta}: {value}")
     return lines
 
 

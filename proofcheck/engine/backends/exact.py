@@ -59,6 +59,16 @@ def _order_by_intervals(a: Any, b: Any) -> int | None:
     return None
 
 
+def _encloses_nonzero(x: sp.Expr) -> bool:
+    """True when an enclosure of the constant ``x`` at ``COMPARE_DIGITS`` digits excludes 0
+    (False: it does not, or ``x`` cannot be enclosed)."""
+    try:
+        r = interval_eval(x, interval_context(COMPARE_DIGITS))
+    except (UndecidedError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return bool(r.a > 0 or r.b < 0)
+
+
 #: Above this many bits a rational's root is not handed to SymPy, whose ``Pow`` (and every
 #: assumption query on it) pulls perfect powers out of the base: trial division and a
 #: primality test of the rest, 1.9 s at 4,000 bits and minutes at 20,000.  A float-derived
@@ -126,6 +136,8 @@ class ExactBackend(Backend):
                 return frac[0].is_zero() or assumed_zero(x) is True
         if syms and evidently_positive(x):  # e.g. a Boltzmann normaliser in delta: SymPy's
             return False  # assumptions reach the same answer, a tenth of a second later
+        if not syms and not x.is_Rational and (evidently_positive(x) or _encloses_nonzero(x)):
+            return False  # intervals first: SymPy's assumptions on roots of long rationals take seconds
         z = x.is_zero
         if z is None and syms:  # parametric: a case split inside claim runs
             z = assumed_zero(x)
