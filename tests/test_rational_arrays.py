@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proofcheck.engine.backends.exact import ExactBackend
-from proofcheck.exact.rational_arrays import quotients, scatter_sums, segment_dots, segment_sums
+from proofcheck.exact.rational_arrays import products, quotients, scatter_sums, segment_dots, segment_sums
 from proofcheck.exact.sign import evidently_positive
 
 # small and float-sized rationals, equal denominators (the common case) and huge ones
@@ -61,6 +61,15 @@ def test_scatter_sums_are_numpys_add_at(values, data):
 
 
 @given(segments(arrays=2))
+def test_products_are_sympys(data):
+    (a, b), _ = data
+    expected = [x * y for x, y in zip(a, b)]
+    got = products(a, b)
+    assert got == expected and all(type(g) is type(e) for g, e in zip(got, expected))
+    assert list(ExactBackend().product(np.array(a, dtype=object), np.array(b, dtype=object))) == expected
+
+
+@given(segments(arrays=2))
 def test_quotients_are_sympys(data):
     (a, b), _ = data
     if any(v == 0 for v in b):
@@ -79,6 +88,8 @@ def test_anything_but_rationals_keeps_sympys_route():
     assert segment_sums([sp.oo, sp.Integer(1)], [0]) is None
     assert scatter_sums([p], [0], [sp.Integer(1)]) is None
     assert quotients([sp.Integer(1)], [p]) is None
+    assert products([p], [sp.Integer(2)]) is None
+    assert list(ExactBackend().product(np.array([p], dtype=object), np.array([sp.Integer(2)], dtype=object))) == [2 * p]
     B = ExactBackend()
     out = B.segment_sum(np.array([p, sp.Integer(1)], dtype=object), [0])
     assert out[0] == p + 1

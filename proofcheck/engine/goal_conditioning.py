@@ -49,7 +49,7 @@ def _condition(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray, B: 
     if fused is not None and fused.g is not None:
         return fused.g, fused.zq, fused.zv
     zq, zv = _soft_values(mdp, pi, q, success, B)
-    return _divide_per_state(mdp, pi * zq, zv[mdp.pair_state], pi, B, impossible), zq, zv
+    return _divide_per_state(mdp, B.product(pi, zq), zv[mdp.pair_state], pi, B, impossible), zq, zv
 
 
 def _divide_per_state(mdp: MDP, w: np.ndarray, total: np.ndarray, pi: np.ndarray | None, B: Backend,
@@ -221,7 +221,7 @@ def fold_sequence(mdp: MDP, n: int, *, cumulative: bool, backend: BackendLike = 
         q = q0 if previous is None else previous[1]
         h, _, _ = _condition(mdp, prior, q, success, B, conv.impossible)
         term = h if conv.fold_term == "posterior" else B.where(prior_zero, B.zero, h / safe_prior)
-        return _wrap(mdp, h, B), B.normalize_array((q if cumulative else q0) * term)
+        return _wrap(mdp, h, B), B.normalize_array(B.product(q if cumulative else q0, term))
 
     zeros = tuple(map(bool, prior_zero))  # decided by the case in force, outside the steps
     key = ("fold", cumulative, conv.fold_term, conv.impossible, zeros)

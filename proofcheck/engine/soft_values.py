@@ -135,7 +135,7 @@ def _terminal_values(mdp: MDP, success: np.ndarray, B: Backend) -> tuple[np.ndar
 def _level_q(mdp: MDP, blk: Any, q: np.ndarray, ep: np.ndarray, zv: np.ndarray, zq: np.ndarray,
              B: Backend) -> None:
     """``Zq`` of one height level from ``Zv`` of the levels below (into ``zq``)."""
-    zq[blk.pairs] = q[blk.pairs] * B.edge_sum(mdp, blk, ep, zv)
+    zq[blk.pairs] = B.product(q[blk.pairs], B.edge_sum(mdp, blk, ep, zv))
 
 
 def _level_v(mdp: MDP, blk: Any, pi: np.ndarray, zv: np.ndarray, zq: np.ndarray, B: Backend) -> None:

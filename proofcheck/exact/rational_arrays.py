@@ -31,7 +31,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["segment_sums", "segment_dots", "scatter_sums", "quotients"]
+__all__ = ["segment_sums", "segment_dots", "scatter_sums", "products", "quotients"]
 
 _flint: Any
 try:  # python-flint is a core dependency; without it SymPy's sums are used
@@ -119,6 +119,19 @@ def segment_dots(a: Collection[Any], b: Collection[Any], starts: Iterable[int]) 
     if pa is None or pb is None:
         return None
     return _sums([_mul(x, y) for x, y in zip(pa, pb)], starts)
+
+
+def products(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | None:
+    """``a[j] * b[j]`` for every ``j``, or None unless every value is a SymPy rational.
+
+    >>> products([sp.Rational(2, 3), sp.Integer(-4)], [sp.Rational(9, 4), sp.Rational(1, 6)])
+    [3/2, -2/3]
+    """
+    pa = _pairs(a)
+    pb = _pairs(b) if pa is not None else None
+    if pa is None or pb is None:
+        return None
+    return [_rational(_mul(x, y)) for x, y in zip(pa, pb)]
 
 
 def quotients(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | None:

@@ -391,6 +391,20 @@ class Backend:
         """
         return self.segment_sum(a * b, starts)
 
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Elementwise ``a * b``; the caller normalises the result.
+
+        Parameters
+        ----------
+        a, b : ndarray
+
+        Returns
+        -------
+        ndarray
+        """
+        out: np.ndarray = a * b
+        return out
+
     def quotient(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Elementwise ``a / b`` (``b`` non-zero); the caller normalises the result.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -21,9 +21,12 @@ from proofcheck.exact.ratfunc import (
     fraction_quotient,
     log_of,
 )
-from proofcheck.exact.rational_arrays import quotients, scatter_sums, segment_dots, segment_sums
+from proofcheck.exact.rational_arrays import products, quotients, scatter_sums, segment_dots, segment_sums
 from proofcheck.exact.sign import evidently_positive, exact_sign
 from proofcheck.exact.symbols import free_symbols
+
+if TYPE_CHECKING:
+    from proofcheck.model.mdp import MDP
 
 __all__ = ["ExactBackend"]
 
@@ -194,6 +197,15 @@ class ExactBackend(Backend):
         if any(v is None for v in sums):  # not all values of one parameter: SymPy's sums
             return super().segment_dot(a, b, starts)
         return self.normalize_array(_obj(sums))
+
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        plain = products(a, b) if self.simplify else None
+        # all rationals: python-flint's gcds (a float-derived model's 10^5-digit numbers)
+        return _obj(plain) if plain is not None else super().product(a, b)
+
+    def edge_sum(self, mdp: MDP, blk: Any, ep: np.ndarray, zv: np.ndarray) -> np.ndarray:
+        e, p = blk.edges, blk.pairs  # the products and their sums in one pass (segment_dot)
+        return self.segment_dot(ep[e], zv[mdp.edge_target[e]], mdp.pair_ptr[p.start:p.stop] - e.start)
 
     def quotient(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if not self.simplify:
