@@ -53,6 +53,12 @@ def _pairs(values: Iterable[Any]) -> list[Pair] | None:
     return out
 
 
+def _both_rational(a: Collection[Any], b: Collection[Any]) -> bool:
+    """Whether every value of ``a`` and ``b`` is a SymPy rational, before converting any
+    (a parametric model's rational ``a`` would be converted for nothing)."""
+    return all(getattr(v, "is_Rational", False) for v in b) and all(getattr(v, "is_Rational", False) for v in a)
+
+
 def _add(a: Pair, b: Pair) -> Pair:
     """``a + b`` in lowest terms (GMP's ``mpq_add``): a gcd of the denominators only."""
     (p1, q1), (p2, q2) = a, b
@@ -114,8 +120,9 @@ def segment_sums(values: Collection[Any], starts: Iterable[int]) -> list[sp.Rati
 def segment_dots(a: Collection[Any], b: Collection[Any], starts: Iterable[int]) -> list[sp.Rational] | None:
     """:func:`segment_sums` of the products ``a[j] * b[j]``, or None unless every value of
     ``a`` and ``b`` is a SymPy rational."""
-    pa = _pairs(a)
-    pb = _pairs(b) if pa is not None else None
+    if not _both_rational(a, b):
+        return None
+    pa, pb = _pairs(a), _pairs(b)
     if pa is None or pb is None:
         return None
     return _sums([_mul(x, y) for x, y in zip(pa, pb)], starts)
@@ -127,8 +134,9 @@ def products(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | None
     >>> products([sp.Rational(2, 3), sp.Integer(-4)], [sp.Rational(9, 4), sp.Rational(1, 6)])
     [3/2, -2/3]
     """
-    pa = _pairs(a)
-    pb = _pairs(b) if pa is not None else None
+    if not _both_rational(a, b):
+        return None
+    pa, pb = _pairs(a), _pairs(b)
     if pa is None or pb is None:
         return None
     return [_rational(_mul(x, y)) for x, y in zip(pa, pb)]
@@ -142,8 +150,9 @@ def quotients(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | Non
     >>> quotients([sp.Rational(2, 3), sp.Integer(-4)], [sp.Rational(4, 9), sp.Rational(-6, 5)])
     [3/2, 10/3]
     """
-    pa = _pairs(a)
-    pb = _pairs(b) if pa is not None else None
+    if not _both_rational(a, b):
+        return None
+    pa, pb = _pairs(a), _pairs(b)
     if pa is None or pb is None or any(p == 0 for p, _ in pb):
         return None
     return [_rational(_mul(x, (q, p) if p > 0 else (-q, -p))) for x, (p, q) in zip(pa, pb)]
