@@ -74,7 +74,7 @@ def _encloses_nonzero(x: sp.Expr) -> bool:
 
 #: Above this many bits a rational's root is not handed to SymPy, whose ``Pow`` (and every
 #: assumption query on it) pulls perfect powers out of the base: trial division and a
-#: primality test of the rest, 1.9 s at 4,000 bits and minutes at 20,000.  A float-derived
+#: primality test of the rest, 1.9 s at 4,000 bits and over 100 s at 20,000.  A float-derived
 #: model re-trained ten times holds 160,000-bit numbers, and a Boltzmann policy at
 #: delta = 2 takes their square roots.
 ROOT_FACTOR_BITS = 2000
