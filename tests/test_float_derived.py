@@ -374,3 +374,17 @@ def test_skipped_fixed_point_at_a_fractional_temperature_gives_the_closed_forms_
     for value, form in zip(shown, forms):
         expr = sp.sympify(form["expr"], locals={"delta": DELTA})
         assert value == pytest.approx(float(sp.N(expr.subs(DELTA, sp.Rational(2, 3)), 30)), rel=1e-14)
+
+
+def test_reference_sign_undecided_names_no_huge_number():
+    # its message once held repr() of the form: str() of a 10^5-digit coefficient raises
+    from proofcheck.reference.loglinear import LogLinear
+
+    big = 10 ** 5000 + 1
+    form = Fraction(big, 3) * LogLinear.log(2) - Fraction(big, 3) * LogLinear.log(3) + LogLinear.log(Fraction(3, 2)) * Fraction(big, 3)
+    assert form.sign() == 0  # exactly zero over the coprime base {2, 3}
+    close = Fraction(big, 7) * LogLinear.log(2) - Fraction(big - 1, 7) * LogLinear.log(2)  # (1/7) log 2 > 0
+    assert close.sign() == 1
+    near = Fraction(big, 1) * LogLinear.log(Fraction(3, 2)) - Fraction(big * 10 ** 40 + 1, 10 ** 40) * LogLinear.log(Fraction(3, 2))
+    with pytest.raises(UndecidedError, match=r"^sign of a log-linear form of 2 terms not decided at 8 digits$"):
+        near.sign(max_dps=8)

@@ -252,7 +252,8 @@ class LogLinear:
                 if total.b < 0:
                     return -1
             dps *= 2
-        raise UndecidedError(f"sign of {self!r} not decided at {max_dps} digits")
+        # (not repr(self): a float-derived model's coefficients have more digits than str() allows)
+        raise UndecidedError(f"sign of a log-linear form of {len(coeffs)} terms not decided at {max_dps} digits")
 
     def _cmp(self, other):
         if isinstance(other, int) and other == 0:
