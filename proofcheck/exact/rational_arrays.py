@@ -53,10 +53,14 @@ def _pairs(values: Iterable[Any]) -> list[Pair] | None:
     return out
 
 
-def _both_rational(a: Collection[Any], b: Collection[Any]) -> bool:
-    """Whether every value of ``a`` and ``b`` is a SymPy rational, before converting any
-    (a parametric model's rational ``a`` would be converted for nothing)."""
-    return all(getattr(v, "is_Rational", False) for v in b) and all(getattr(v, "is_Rational", False) for v in a)
+def _pair_arrays(a: Collection[Any], b: Collection[Any]) -> tuple[list[Pair], list[Pair]] | None:
+    """:func:`_pairs` of ``a`` and of ``b``, or None unless every value of both is a SymPy
+    rational: both are checked before either is converted (a parametric model's rational
+    ``a`` would be converted for nothing)."""
+    if not all(getattr(v, "is_Rational", False) for v in b) or not all(getattr(v, "is_Rational", False) for v in a):
+        return None
+    pa, pb = _pairs(a), _pairs(b)
+    return None if pa is None or pb is None else (pa, pb)
 
 
 def _add(a: Pair, b: Pair) -> Pair:
@@ -120,11 +124,10 @@ def segment_sums(values: Collection[Any], starts: Iterable[int]) -> list[sp.Rati
 def segment_dots(a: Collection[Any], b: Collection[Any], starts: Iterable[int]) -> list[sp.Rational] | None:
     """:func:`segment_sums` of the products ``a[j] * b[j]``, or None unless every value of
     ``a`` and ``b`` is a SymPy rational."""
-    if not _both_rational(a, b):
+    both = _pair_arrays(a, b)
+    if both is None:
         return None
-    pa, pb = _pairs(a), _pairs(b)
-    if pa is None or pb is None:
-        return None
+    pa, pb = both
     return _sums([_mul(x, y) for x, y in zip(pa, pb)], starts)
 
 
@@ -134,11 +137,10 @@ def products(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | None
     >>> products([sp.Rational(2, 3), sp.Integer(-4)], [sp.Rational(9, 4), sp.Rational(1, 6)])
     [3/2, -2/3]
     """
-    if not _both_rational(a, b):
+    both = _pair_arrays(a, b)
+    if both is None:
         return None
-    pa, pb = _pairs(a), _pairs(b)
-    if pa is None or pb is None:
-        return None
+    pa, pb = both
     return [_rational(_mul(x, y)) for x, y in zip(pa, pb)]
 
 
@@ -150,11 +152,10 @@ def quotients(a: Collection[Any], b: Collection[Any]) -> list[sp.Rational] | Non
     >>> quotients([sp.Rational(2, 3), sp.Integer(-4)], [sp.Rational(4, 9), sp.Rational(-6, 5)])
     [3/2, 10/3]
     """
-    if not _both_rational(a, b):
+    both = _pair_arrays(a, b)
+    if both is None or any(p == 0 for p, _ in both[1]):
         return None
-    pa, pb = _pairs(a), _pairs(b)
-    if pa is None or pb is None or any(p == 0 for p, _ in pb):
-        return None
+    pa, pb = both
     return [_rational(_mul(x, (q, p) if p > 0 else (-q, -p))) for x, (p, q) in zip(pa, pb)]
 
 

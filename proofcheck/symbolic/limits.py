@@ -305,9 +305,21 @@ def numeric_expr_check(expr, var, point, limit, dps=50):
     with mpmath.workdps(dps + 10):
         f = _mpmath_function(var, sp.sympify(expr))
         v = f(mpmath.mpf(point) if not isinstance(point, sp.Basic) else _mp(point))
-        dist = abs(v - _mp(limit))
-        text = f"< 1e-{dps}" if dist < mpmath.mpf(10) ** (-dps) else mpmath.nstr(dist, 2)
-        return mpmath.nstr(v, 20), text
+        return mpmath.nstr(v, 20), distance_text(v, limit, dps)
+
+
+def distance_text(value, limit, dps=50):
+    """``|value - limit|`` to 2 digits, or ``"< 1e-{dps}"`` below the working precision
+    (``value`` an mpmath number computed with ``dps`` digits and some guard digits).
+
+    >>> with mpmath.workdps(60):
+    ...     third = mpmath.mpf(1) / 3
+    >>> distance_text(third, sp.Rational(1, 3)), distance_text(mpmath.mpf("0.3"), sp.Rational(1, 3))
+    ('< 1e-50', '0.033')
+    """
+    with mpmath.workdps(dps + 10):
+        dist = abs(value - _mp(limit))
+        return f"< 1e-{dps}" if dist < mpmath.mpf(10) ** (-dps) else mpmath.nstr(dist, 2)
 
 
 @lru_cache(maxsize=64)

@@ -32,6 +32,7 @@ from proofcheck.symbolic.closed_forms import (
     tempered_closed_form,
 )
 from proofcheck.symbolic.limits import (
+    distance_text,
     fixed_point_limit,
     numeric_check,
     numeric_expr_check,
@@ -133,21 +134,15 @@ def _fixed_point_without_form(mdp, conventions, starts):
     else:  # an algebraic number with roots of the model's long rationals: its decimal
         near = boltzmann_fixed_point_by_levels(mdp, pol, B.array([delta])[0], backend=B, conventions=conventions)
 
-    def distance(value, limit):
-        with mpmath.workdps(60):
-            limit = sp.Rational(limit)
-            d = abs(value - mpmath.mpf(limit.p) / limit.q)
-            return "< 1e-50" if d < mpmath.mpf(10) ** -50 else mpmath.nstr(d, 2)
-
     lines = []
     for s in starts:
         for a in mdp.actions(s):
             j = mdp.pair(s, a)
             v = sp.sympify(exact[j]) if exact is not None else None
             lines.append(f"    pi({a}|{s}): delta -> 0: {lim0.values[j]} (the engine's fixed point in mpmath at "
-                         f"delta = 1e-4: distance {distance(far[FAR['delta0']][j], lim0.values[j])}); "
+                         f"delta = 1e-4: distance {distance_text(far[FAR['delta0']][j], lim0.values[j])}); "
                          f"delta -> inf: {limi.values[j]} (at delta = 1e4: distance "
-                         f"{distance(far[FAR['delta_inf']][j], limi.values[j])})")
+                         f"{distance_text(far[FAR['delta_inf']][j], limi.values[j])})")
             if exact is not None:
                 value = _value_text(v)
             elif why is not None:

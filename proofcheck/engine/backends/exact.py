@@ -50,10 +50,9 @@ def _order_by_intervals(a: Any, b: Any) -> int | None:
         return None
     if free_symbols(a) or free_symbols(b):
         return None
-    ctx = interval_context(COMPARE_DIGITS)
-    try:
-        x, y = interval_eval(a, ctx), interval_eval(b, ctx)
-    except (UndecidedError, ValueError, ZeroDivisionError, OverflowError):
+    x = _enclosure(a)
+    y = _enclosure(b) if x is not None else None
+    if x is None or y is None:
         return None
     if x.b < y.a:
         return -1
@@ -62,14 +61,20 @@ def _order_by_intervals(a: Any, b: Any) -> int | None:
     return None
 
 
+def _enclosure(x: sp.Expr) -> Any:
+    """An interval around the constant ``x`` at ``COMPARE_DIGITS`` digits, or None when
+    intervals cannot enclose it."""
+    try:
+        return interval_eval(x, interval_context(COMPARE_DIGITS))
+    except (UndecidedError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
 def _encloses_nonzero(x: sp.Expr) -> bool:
     """True when an enclosure of the constant ``x`` at ``COMPARE_DIGITS`` digits excludes 0
     (False: it does not, or ``x`` cannot be enclosed)."""
-    try:
-        r = interval_eval(x, interval_context(COMPARE_DIGITS))
-    except (UndecidedError, ValueError, ZeroDivisionError, OverflowError):
-        return False
-    return bool(r.a > 0 or r.b < 0)
+    r = _enclosure(x)
+    return r is not None and bool(r.a > 0 or r.b < 0)
 
 
 #: Above this many bits a rational's root is not handed to SymPy, whose ``Pow`` (and every
@@ -137,9 +142,9 @@ class ExactBackend(Backend):
             frac = as_fraction(x, next(iter(syms)))
             if frac is not None:
                 return frac[0].is_zero() or assumed_zero(x) is True
-        if syms and evidently_positive(x):  # e.g. a Boltzmann normaliser in delta: SymPy's
-            return False  # assumptions reach the same answer, a tenth of a second later
-        if not syms and not x.is_Rational and (evidently_positive(x) or _encloses_nonzero(x)):
+        if not x.is_Rational and evidently_positive(x):  # e.g. a Boltzmann normaliser in delta:
+            return False  # SymPy's assumptions reach the same answer, a tenth of a second later
+        if not syms and not x.is_Rational and _encloses_nonzero(x):
             return False  # intervals first: SymPy's assumptions on roots of long rationals take seconds
         z = x.is_zero
         if z is None and syms:  # parametric: a case split inside claim runs
