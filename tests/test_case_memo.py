@@ -179,3 +179,20 @@ def test_inputs_count_by_identity_and_stay_alive():
     # b is kept by its stored result: no new object can take over its id and its result
     assert any(ident in key[1] for key in case_memo._STORE[owner])
     assert any(kept[2] and id(kept[2][0]) == ident for alts in case_memo._STORE[owner].values() for kept in alts)
+
+
+def test_memoized_occupancy_is_a_copy_per_call():
+    """J, kappa and kappa_argmax share one exact occupancy per policy; a caller writing into
+    its array must not change what the next caller gets."""
+    from proofcheck.engine.soft_values import occupancy
+    from proofcheck.examples import mountain_race
+    m = mountain_race()
+    pol = m.prior_policy()
+    first = occupancy(m, pol)
+    expected = list(first)
+    first[:] = sp.Integer(7)
+    again = occupancy(m, pol)
+    assert list(again) == expected and again is not first
+    half, quarter = sp.Rational(1, 2), sp.Rational(1, 4)  # the prior is 1/2 everywhere
+    assert dict(zip(m.states, expected)) == {"start": 1, "mountain": half, "forest": half, "gold": quarter,
+                                             "chasm": quarter, "silver_up": quarter, "silver_down": quarter}

@@ -563,3 +563,54 @@ def test_the_models_own_inexact_prior_row_is_a_policy_but_another_inexact_row_is
     assert ref.success_probability(G, prior_rows) == sum(model.prior["s"].values()) / 2
     with pytest.raises(ModelError, match="row of state 's' sums to"):
         ref.as_policy(model, {"s": {"a": 0.1, "b": 0.25, "c": 0.65}})
+
+
+# ---------------------------------------------------------------- GMP rationals inside the long sums
+
+def _float_derived_graph():
+    """A stochastic DAG whose priors and probabilities are normalised floats, as a trained
+    model's are: its re-trained policies hold rationals of thousands of digits."""
+    import random
+    rng = random.Random(11)
+    G = nx.MultiDiGraph(initial="s")
+    layers = [["s"], ["x0", "x1"], ["y0", "y1"]]
+    for here, below in zip(layers, layers[1:]):
+        for s in here:
+            w = [rng.random() for _ in range(2)]
+            for a in range(2):
+                p, q = [rng.random() for _ in below], rng.random()
+                for t, x in zip(below, p):
+                    G.add_edge(s, t, key=f"a{a}", prior=w[a] / sum(w), q=q, prob=x / sum(p))
+    for t in layers[-1]:
+        G.nodes[t]["success"] = rng.random()
+    return G
+
+
+@pytest.mark.parametrize("graph, bits", [(_float_derived_graph(), 1000), (mountain_race(), 1),
+                                         (ref.random_graph(7, depth=3, stochastic=True, merge=True), 1)],
+                         ids=["float-derived", "mountain-race", "random-stochastic"])
+def test_gmp_sums_give_the_fraction_route_values(monkeypatch, graph, bits):
+    """The reference route's long sums on gmpy2's rationals give the very Fractions that
+    Fraction arithmetic gives (the route with gmpy2 hidden), value by value and type by type."""
+    from proofcheck.reference import _rationals
+    if _rationals._mpq is None:
+        pytest.skip("gmpy2 is not installed: both routes are Fraction arithmetic")
+    fast = ref.reference_values(graph, 3, strict=False, deltas=[F(1, 2)])
+    monkeypatch.setattr(_rationals, "_mpq", None)
+    slow = ref.reference_values(graph, 3, strict=False, deltas=[F(1, 2)])
+    assert fast.keys() == slow.keys()
+    for key in slow:
+        assert type(fast[key]) is type(slow[key]), key
+        assert fast[key] == slow[key], key
+    assert all(type(v) is Fraction for k, v in fast.items() if k.startswith(("d[", "Zv[", "Zq[")))
+    # the float-derived model reaches the sizes the GMP sums are for
+    assert max(v.denominator.bit_length() for k, v in fast.items() if k.startswith("d[pi_G[3]]")) >= bits
+
+
+def test_rationals_round_trip_keeps_lowest_terms():
+    from proofcheck.reference._rationals import inner, outer
+    x = F(6, 4)
+    back = outer(inner(x) * inner(F(2, 3)))
+    assert back == F(1, 1) and type(back) is Fraction and back.denominator == 1
+    assert outer(inner(F(-5, 7)) + inner(F(5, 7))) == 0
+    assert outer(x) is x  # a Fraction passes through

@@ -21,6 +21,7 @@ import sympy as sp
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
 from proofcheck.engine.backends.rational import RationalFunctionBackend
+from proofcheck.exact.case_memo import memoized
 from proofcheck.model.mdp import MDP, Policy
 
 __all__ = [
@@ -199,7 +200,14 @@ def occupancy(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = 
         ``d(s)`` over states, in ``backend``'s numbers.
     """
     B = get_backend(backend)
-    pi = (policy or mdp.prior_policy()).in_backend(B)
+    pol = policy or mdp.prior_policy()
+    if B.exact:  # J, kappa and kappa_argmax of one policy weigh by the same occupancy
+        return memoized(mdp, (B.key, "occupancy"), lambda: _occupancy(mdp, pol, B), (pol,)).copy()
+    return _occupancy(mdp, pol, B)
+
+
+def _occupancy(mdp: MDP, policy: Policy, B: Backend) -> np.ndarray:
+    pi = policy.in_backend(B)
     conv = mdp.converted(B)
     ep = conv["edge_prob"]
     d = conv["initial"].copy()

@@ -5,7 +5,9 @@ graph schema that :func:`proofcheck.from_graph` accepts, in exact
 :class:`fractions.Fraction` arithmetic, by memoised sweeps over the DAG (and bounded
 trajectory enumeration for the trajectory KL).  It imports nothing from the engine or the
 compiled model (only :mod:`proofcheck.errors`), so agreement with the engine is evidence
-for both.
+for both.  The long sums of the soft values and occupancies run on GMP's rationals
+(gmpy2) when installed, whose gcd is subquadratic, and give back Fractions
+(``_rationals.py``).
 
 Policies are plain dicts ``state -> action -> Fraction``; ``J`` and ``kappa`` are
 :class:`LogLinear` forms ``sum c * log(x)`` (exact, with ``-inf``/``+inf``).  Inputs must

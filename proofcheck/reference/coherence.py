@@ -21,7 +21,7 @@ argmax sees all actions tied (all ``Q = -inf``).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Hashable, Iterator, List, Mapping, Optional, Tuple
 
 from proofcheck.reference.loglinear import LogLinear
 from proofcheck.reference.model import (
@@ -62,8 +62,10 @@ def _delta(delta: Any) -> Fraction:
 
 
 def _soft_step(model: ReferenceModel, pi: PolicyDict, q: Mapping, success: Mapping, f: str,
-               delta: Fraction, impossible: str, ties: str) -> PolicyDict:
-    zq, _ = _soft(model, pi, q, success)
+               delta: Fraction, impossible: str, ties: str, zq: Optional[Mapping] = None) -> PolicyDict:
+    """The f-soft policy of ``pi`` (``zq``: its ``Zq`` for ``q`` and ``success``, when known)."""
+    if zq is None:
+        zq, _ = _soft(model, pi, q, success)
     out: PolicyDict = {}
     for s in model.decision_states:
         acts = model.actions[s]
@@ -243,7 +245,11 @@ def causal_kl(graph: Any, policy: Mapping, other: Mapping, *,
     """
     model = as_model(graph, max_states=max_states)
     pi, oth = as_policy(model, policy), as_policy(model, other)
-    d = _occupancy(model, pi)
+    return _causal_kl(model, pi, oth, _occupancy(model, pi))
+
+
+def _causal_kl(model: ReferenceModel, pi: PolicyDict, oth: PolicyDict, d: Mapping[Hashable, Fraction]) -> LogLinear:
+    """:func:`causal_kl` given the occupancy ``d`` of ``pi``."""
     total = LogLinear.zero()
     for s in model.decision_states:
         if d[s] == 0:

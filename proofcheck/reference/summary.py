@@ -10,11 +10,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Dict, Iterable, Optional
 
-from proofcheck.reference.coherence import _soft_step, causal_kl, coherence_fixed_point
+from proofcheck.reference.coherence import _causal_kl, _soft_step, coherence_fixed_point
 from proofcheck.reference.conditioning import cumulative_fold, noncumulative_fold, retrain, tempered_policy
 from proofcheck.reference.model import DEFAULT_MAX_STATES, ReferenceUnsupported, as_fraction, as_model, as_policy
 from proofcheck.reference.options import ARGMAX_TIES, FOLD_TERMS, H_INDEXINGS, IMPOSSIBLE, check_option
-from proofcheck.reference.values import _occupancy, _soft, additive_return
+from proofcheck.reference.values import _additive_return, _occupancy, _soft
 
 __all__ = ["reference_values"]
 
@@ -173,13 +173,13 @@ def reference_values(graph: Any, k_max: int, delta: Any = None, *, conventions: 
             if extended:
                 out[f"d[{name}]({s})"] = d[s]
         out[f"S({name})"] = sum((m * zv[s] for s, m in model.initial.items()), Fraction(0))
-        out[f"J({name})"] = additive_return(model, pol)
-        soft = _attempt(f"kappa({name})", lambda pol=pol: _soft_step(
-            model, pol, model.likelihood, model.success, "boltzmann", dlt, imp, ties))
+        out[f"J({name})"] = _additive_return(model, pol, d)
+        soft = _attempt(f"kappa({name})", lambda pol=pol, zq=zq: _soft_step(
+            model, pol, model.likelihood, model.success, "boltzmann", dlt, imp, ties, zq))
         if soft is not None:
-            out[f"kappa({name})"] = causal_kl(model, pol, soft)
-        amax = _soft_step(model, pol, model.likelihood, model.success, "argmax", dlt, imp, ties)
-        out[f"kappa_argmax({name})"] = causal_kl(model, pol, amax)
+            out[f"kappa({name})"] = _causal_kl(model, pol, soft, d)
+        amax = _soft_step(model, pol, model.likelihood, model.success, "argmax", dlt, imp, ties, zq)
+        out[f"kappa_argmax({name})"] = _causal_kl(model, pol, amax, d)
     if extended:
         out["horizon"] = model.horizon()
         out["conventions"] = {"impossible": imp, "fold_term": fold, "h_indexing": hidx,

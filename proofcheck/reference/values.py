@@ -18,6 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Dict, Hashable, Mapping, NamedTuple, Optional, Tuple
 
+from proofcheck.reference._rationals import inner, outer
 from proofcheck.reference.loglinear import LogLinear
 from proofcheck.reference.model import (
     DEFAULT_MAX_STATES,
@@ -153,20 +154,21 @@ def tempered_likelihoods(model: ReferenceModel, alpha: Any = None
 
 def _soft(model: ReferenceModel, pi: PolicyDict, q: Mapping, success: Mapping):
     """The backward sweep; ``zq`` keyed by ``(s, a)``."""
-    zv: Dict[Hashable, Fraction] = {}
-    zq: Dict[Tuple[Hashable, Hashable], Fraction] = {}
+    zv: Dict[Hashable, Any] = {}
+    zq: Dict[Tuple[Hashable, Hashable], Any] = {}
+    zero = inner(Fraction(0))
     for s in reversed(model.states):
         acts = model.actions[s]
         if not acts:
-            zv[s] = success[s]
+            zv[s] = inner(success[s])
             continue
-        total = Fraction(0)
+        total = zero
         for a in acts:
-            v = q[(s, a)] * sum((p * zv[t] for t, p in model.outcomes[(s, a)]), Fraction(0))
+            v = inner(q[(s, a)]) * sum((inner(p) * zv[t] for t, p in model.outcomes[(s, a)]), zero)
             zq[(s, a)] = v
-            total += pi[s][a] * v
+            total += inner(pi[s][a]) * v
         zv[s] = total
-    return zq, zv
+    return {k: outer(v) for k, v in zq.items()}, {k: outer(v) for k, v in zv.items()}
 
 
 def _nest(model: ReferenceModel, flat: Mapping) -> Dict[Hashable, Dict[Hashable, Fraction]]:
@@ -290,18 +292,18 @@ def occupancy_by_time(graph: Any, policy: Optional[Mapping] = None, *,
 
 
 def _occupancy(model: ReferenceModel, pi: PolicyDict) -> Dict[Hashable, Fraction]:
-    d = {s: Fraction(0) for s in model.states}
+    d = {s: inner(Fraction(0)) for s in model.states}
     for s, m in model.initial.items():
-        d[s] += m
+        d[s] += inner(m)
     for s in model.states:  # topological: every predecessor is done
         if d[s] == 0:
             continue
         for a in model.actions[s]:
-            w = d[s] * pi[s][a]
+            w = d[s] * inner(pi[s][a])
             if w:
                 for t, p in model.outcomes[(s, a)]:
-                    d[t] += w * p
-    return d
+                    d[t] += w * inner(p)
+    return {s: outer(v) for s, v in d.items()}
 
 
 def occupancy(graph: Any, policy: Optional[Mapping] = None, *,
@@ -375,7 +377,11 @@ def additive_return(graph: Any, policy: Optional[Mapping] = None, *,
     """
     model = as_model(graph, max_states=max_states)
     pi = as_policy(model, policy)
-    d = _occupancy(model, pi)
+    return _additive_return(model, pi, _occupancy(model, pi))
+
+
+def _additive_return(model: ReferenceModel, pi: PolicyDict, d: Mapping[Hashable, Fraction]) -> LogLinear:
+    """:func:`additive_return` given the occupancy ``d`` of ``pi``."""
     total = LogLinear.zero()
     for s in model.states:
         if d[s] == 0:

@@ -45,20 +45,30 @@ _STATEMENT = ("Every policy, S, J, kappa and Zv value of the engine equals the v
               "the definitions over the graph (exact Fractions, no shared code).")
 
 
+def _rational(value: Fraction) -> sp.Rational:
+    # a Fraction is in lowest terms: SymPy need not reduce it again (SymPy 1.13+)
+    return _FROM_COPRIME(value.numerator, value.denominator)
+
+
+_FROM_COPRIME = getattr(sp.Rational, "from_coprime_ints", sp.Rational)
+
+
 def _as_sympy(value: Any) -> Any:
     if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
+        return _rational(value)
     if isinstance(value, LogLinear):
         if value.infinity < 0:
             return -sp.oo
         if value.infinity > 0:
             return sp.oo
-        return sp.Add(*[sp.Rational(c.numerator, c.denominator) * sp.log(sp.Rational(x.numerator, x.denominator))
-                        for x, c in value.terms.items()])
+        return sp.Add(*[_rational(c) * sp.log(_rational(x)) for x, c in value.terms.items()])
     return sp.sympify(value)
 
 
 def _same(engine_value: Any, reference_value: Any) -> bool:
+    if isinstance(reference_value, Fraction) and getattr(engine_value, "is_Rational", False):
+        # both in lowest terms with a positive denominator: equal exactly when the pairs are
+        return bool(engine_value.p == reference_value.numerator and engine_value.q == reference_value.denominator)
     ref = _as_sympy(reference_value)
     if engine_value in (sp.oo, -sp.oo) or ref in (sp.oo, -sp.oo):
         return bool(engine_value == ref)
