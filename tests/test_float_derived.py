@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck import loads_case, retrain, verify_case
+from proofcheck import coherence_fixed_point, loads_case, retrain, verify_case
 from proofcheck.claims import CLAIMS
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.budget import WorkBudget, budget_steps
@@ -388,3 +388,34 @@ def test_reference_sign_undecided_names_no_huge_number():
     near = Fraction(big, 1) * LogLinear.log(Fraction(3, 2)) - Fraction(big * 10 ** 40 + 1, 10 ** 40) * LogLinear.log(Fraction(3, 2))
     with pytest.raises(UndecidedError, match=r"^sign of a log-linear form of 2 terms not decided at 8 digits$"):
         near.sign(max_dps=8)
+
+
+def test_p42_at_a_fractional_temperature_holds_as_an_identity_in_the_policy():
+    # The Boltzmann fixed point of a float-derived tree at delta = 2/3 has nested square
+    # roots of 100-digit rationals: no interval separates the equal values of the two sides
+    # and their exact difference was beyond the budget, so P4.2 was undecided.  Both sides
+    # are the same polynomials in the policy's entries, which settles every policy.
+    from proofcheck.claims.registry import run_claim
+    case = loads_case(float_case_text(0).replace('delta = "1"', 'delta = "2/3"'))
+    fixed = list(coherence_fixed_point(case.mdp, conventions=case.conventions).values)
+    assert any(v.atoms(sp.Pow) for v in fixed if not v.is_Rational)  # the algebraic case is exercised
+    r = run_claim("P4.2", case.mdp, case.conventions)
+    assert r.verdict.value == "holds", r.summary
+    assert "identity in the policy's entries" in r.summary
+    assert any(row["equal"] == "by the identity in a generic policy" for row in r.evidence)
+
+
+def test_generic_policy_identity_is_refused_when_the_values_differ(monkeypatch):
+    # the fallback must be able to say no: perturb the dynamic-programming values by one part
+    # in 10^30 and the polynomials differ
+    from proofcheck.claims import soft_value_semantics as s
+    case = loads_case(float_case_text(0))
+    assert s._holds_for_a_generic_policy(case.mdp)
+    real = s.soft_values
+
+    def perturbed(mdp, pol):
+        sv = real(mdp, pol)
+        sv.zq[0] = sv.zq[0] * (1 + sp.Rational(1, 10 ** 30))
+        return sv
+    monkeypatch.setattr(s, "soft_values", perturbed)
+    assert not s._holds_for_a_generic_policy(case.mdp)
