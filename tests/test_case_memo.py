@@ -196,3 +196,34 @@ def test_memoized_occupancy_is_a_copy_per_call():
     half, quarter = sp.Rational(1, 2), sp.Rational(1, 4)  # the prior is 1/2 everywhere
     assert dict(zip(m.states, expected)) == {"start": 1, "mountain": half, "forest": half, "gold": quarter,
                                              "chasm": quarter, "silver_up": quarter, "silver_down": quarter}
+
+
+def test_exact_soft_values_are_computed_once_per_values_and_copied(monkeypatch):
+    """Claims and sections re-derive equal policies as new objects: their exact soft values,
+    occupancy, J and causal KL are computed once per model and values; every caller gets
+    arrays of its own, and the float backend recomputes (nothing is kept)."""
+    import importlib
+
+    import numpy as np
+
+    from proofcheck.examples import mountain_race
+    from proofcheck.model.mdp import Policy
+    sv_mod = importlib.import_module("proofcheck.engine.soft_values")  # the module, not the function
+    m = mountain_race()
+    calls = []
+    real = sv_mod._soft_recursion
+    monkeypatch.setattr(sv_mod, "_soft_recursion", lambda *a: calls.append(a[-1].name) or real(*a))
+    p1 = Policy(m, m.prior_policy().values.copy())
+    p2 = Policy(m, m.prior_policy().values.copy())  # equal values, another object
+    a, b = sv_mod.soft_values(m, p1), sv_mod.soft_values(m, p2)
+    assert calls == ["exact"] and list(a.zv) == list(b.zv) and a.zv is not b.zv
+    a.zv[:] = sp.Integer(5)  # a caller's write stays its own
+    assert sv_mod.soft_values(m, p1).Zv("start") == sp.Rational(5, 8)  # S = 5/8 (the README's example)
+    other = Policy(m, np.array([sp.Rational(1, 3) if v == sp.Rational(1, 2) and i % 2 == 0 else
+                                sp.Rational(2, 3) if v == sp.Rational(1, 2) else v
+                                for i, v in enumerate(m.prior_policy().values)], dtype=object))
+    sv_mod.soft_values(m, other)
+    assert calls == ["exact", "exact"]  # other values: computed
+    sv_mod.soft_values(m, p1, backend="float")
+    sv_mod.soft_values(m, p1, backend="float")
+    assert calls == ["exact", "exact", "float64", "float64"]

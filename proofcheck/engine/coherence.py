@@ -19,7 +19,15 @@ import sympy as sp
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
 from proofcheck.engine.goal_conditioning import _divide_per_state, _memo, _wrap
-from proofcheck.engine.soft_values import _level_q, _level_v, _soft_values, _terminal_values, likelihoods, occupancy
+from proofcheck.engine.soft_values import (
+    _level_q,
+    _level_v,
+    _soft_values,
+    _terminal_values,
+    by_values,
+    likelihoods,
+    occupancy,
+)
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, Policy
 
@@ -219,6 +227,11 @@ def incoherence(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
 
 
 def _kl_causal(mdp: MDP, policy: Policy, other: Policy, B: Backend) -> Scalar:
+    return by_values(mdp, B, "causal KL", (policy.in_backend(B), other.in_backend(B)),
+                     lambda: _kl_causal_sum(mdp, policy, other, B))
+
+
+def _kl_causal_sum(mdp: MDP, policy: Policy, other: Policy, B: Backend) -> Scalar:
     pi = policy.in_backend(B)
     d = occupancy(mdp, policy, backend=B)
     terms = B.rel_entr(pi, other.in_backend(B))

@@ -11,9 +11,9 @@ variable is 1.  Occupancies come from one forward pass.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sympy as sp
@@ -32,6 +32,8 @@ __all__ = [
     "occupancy",
     "likelihoods",
 ]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -114,7 +116,33 @@ def likelihoods(mdp: MDP, backend: BackendLike = None,
 
 def _soft_values(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
                  B: Backend) -> tuple[np.ndarray, np.ndarray]:
-    """The backward recursion, written once for every backend (a backend may run it fused)."""
+    """The backward recursion, written once for every backend (a backend may run it fused).
+
+    In exact arithmetic the claims and sections of one verify ask for the soft values of
+    equal policies again and again (each claim re-derives its policies, and a value of a
+    fixed point is a new object each time): they are computed once per model and values,
+    and every caller gets its own copy of the arrays."""
+    zq, zv = by_values(mdp, B, "soft values", (pi, q, success), lambda: _soft_recursion(mdp, pi, q, success, B))
+    return (zq.copy(), zv.copy()) if B.exact else (zq, zv)
+
+
+def by_values(mdp: MDP, B: Backend, name: str, arrays: tuple[np.ndarray, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, in exact arithmetic once per model, ``name`` and values of ``arrays``
+    (:mod:`proofcheck.exact.case_memo`: replayed only where the case in force answers as
+    before); the caller must not change what it gets.  Values without a hash, and the
+    float backends, compute every time."""
+    if B.exact:
+        try:
+            key = (B.key, name, *map(tuple, arrays))
+            hash(key)
+        except TypeError:
+            return compute()
+        return memoized(mdp, key, compute)
+    return compute()
+
+
+def _soft_recursion(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
+                    B: Backend) -> tuple[np.ndarray, np.ndarray]:
     fused = B.fused_pass(mdp, pi, q, success)
     if fused is not None:
         return fused.zq, fused.zv
@@ -200,14 +228,13 @@ def occupancy(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = 
         ``d(s)`` over states, in ``backend``'s numbers.
     """
     B = get_backend(backend)
-    pol = policy or mdp.prior_policy()
-    if B.exact:  # J, kappa and kappa_argmax of one policy weigh by the same occupancy
-        return memoized(mdp, (B.key, "occupancy"), lambda: _occupancy(mdp, pol, B), (pol,)).copy()
-    return _occupancy(mdp, pol, B)
+    pi = (policy or mdp.prior_policy()).in_backend(B)
+    # J, kappa and kappa_argmax of one policy weigh by the same occupancy
+    d = by_values(mdp, B, "occupancy", (pi,), lambda: _occupancy(mdp, pi, B))
+    return d.copy() if B.exact else d
 
 
-def _occupancy(mdp: MDP, policy: Policy, B: Backend) -> np.ndarray:
-    pi = policy.in_backend(B)
+def _occupancy(mdp: MDP, pi: np.ndarray, B: Backend) -> np.ndarray:
     conv = mdp.converted(B)
     ep = conv["edge_prob"]
     d = conv["initial"].copy()
@@ -315,10 +342,13 @@ def additive_return(mdp: MDP, policy: Policy | None = None, *, backend: BackendL
     """
     B = get_backend(backend)
     policy = policy or mdp.prior_policy()
-    conv = mdp.converted(B)
-    d = occupancy(mdp, policy, backend=B)
-    dsa = pair_occupancy(mdp, policy, d, B)
-    terms = B.xlogy(dsa, conv["likelihood"])
-    leaf = np.flatnonzero(mdp.terminal)
-    leaf_terms = B.xlogy(d[leaf], conv["success"][leaf])
-    return B.segment_sum(np.concatenate([terms, leaf_terms]), np.array([0]))[0]
+
+    def compute() -> Scalar:
+        conv = mdp.converted(B)
+        d = occupancy(mdp, policy, backend=B)
+        dsa = pair_occupancy(mdp, policy, d, B)
+        terms = B.xlogy(dsa, conv["likelihood"])
+        leaf = np.flatnonzero(mdp.terminal)
+        leaf_terms = B.xlogy(d[leaf], conv["success"][leaf])
+        return B.segment_sum(np.concatenate([terms, leaf_terms]), np.array([0]))[0]
+    return by_values(mdp, B, "additive return", (policy.in_backend(B),), compute)
