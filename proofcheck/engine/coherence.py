@@ -18,7 +18,7 @@ import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike, Scalar
-from proofcheck.engine.goal_conditioning import _divide_per_state, _memo, _wrap
+from proofcheck.engine.goal_conditioning import _divide_per_state, _memo_policy, _wrap
 from proofcheck.engine.soft_values import (
     _level_q,
     _level_v,
@@ -128,7 +128,7 @@ def soft_policy(mdp: MDP, policy: Policy | None = None, f: str = "boltzmann", *,
         return _wrap(mdp, _f_soft(mdp, pi, q, success, B, f, conv), B)
 
     setting = (type(conv.delta).__name__, conv.delta) if f == "boltzmann" else conv.argmax_ties
-    return _memo(mdp, B, ("f-soft", f, setting, conv.impossible), compute, (policy,))
+    return _memo_policy(mdp, B, ("f-soft", f, setting, conv.impossible), compute, policy)
 
 
 def boltzmann_policy(mdp: MDP, policy: Policy | None = None, delta: sp.Expr | float = 1, *,

@@ -72,6 +72,19 @@ def _memo(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T], inputs: tu
     return memoized(mdp, (B.key, *key), compute, inputs) if B.exact else compute()
 
 
+def _memo_policy(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T], policy: Policy | None) -> T:
+    """:func:`_memo` keyed by the values of ``policy`` (default the prior), not its identity:
+    claims re-derive equal policies as new objects (by identity when a value has no hash)."""
+    if not B.exact:
+        return compute()
+    try:
+        by_values = (B.key, *key, "values", tuple((policy or mdp.prior_policy()).in_backend(B)))
+        hash(by_values)
+    except TypeError:
+        return memoized(mdp, (B.key, *key), compute, (policy,))
+    return memoized(mdp, by_values, compute)
+
+
 def _wrap(mdp: MDP, values: np.ndarray, B: Backend) -> Policy:
     return Policy(mdp, values, None if B.exact and getattr(B, "sympy_values", True) else B)
 
@@ -117,7 +130,7 @@ def goal_condition(mdp: MDP, policy: Policy | None = None, *, backend: BackendLi
 
     if likelihood is not None:
         return compute()
-    return _memo(mdp, B, ("G", conv.impossible, type(alpha).__name__, alpha), compute, (policy,))
+    return _memo_policy(mdp, B, ("G", conv.impossible, type(alpha).__name__, alpha), compute, policy)
 
 
 def retrain(mdp: MDP, k: int, policy: Policy | None = None, *, backend: BackendLike = None,
