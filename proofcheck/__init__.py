@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.4"
+__version__ = "0.5.5"
 
 import typing as _typing
 

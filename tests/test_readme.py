@@ -34,3 +34,16 @@ def test_ci_runs_the_readme_test_command():
     test_command = re.findall(r"```bash\n(.*?)```", quick, re.S)[1].strip()
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert test_command in ci.splitlines()
+
+
+def test_citation_names_the_version_being_released():
+    # CITATION.cff once said 0.2.0 while the package was 0.5.4: a paper citing the tool
+    # would have named a version that did not compute its numbers
+    import proofcheck
+    citation = (Path(__file__).resolve().parents[1] / "CITATION.cff").read_text()
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    cited = re.search(r"^version: (\S+)$", citation, re.M).group(1)
+    packaged = re.search(r'^version = "(\S+)"$', pyproject, re.M).group(1)
+    assert cited == packaged == proofcheck.__version__
+    released = re.search(r"^date-released: (\S+)$", citation, re.M).group(1)
+    assert released in (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text()
