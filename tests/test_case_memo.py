@@ -227,3 +227,20 @@ def test_exact_soft_values_are_computed_once_per_values_and_copied(monkeypatch):
     sv_mod.soft_values(m, p1, backend="float")
     sv_mod.soft_values(m, p1, backend="float")
     assert calls == ["exact", "exact", "float64", "float64"]
+
+
+def test_values_keys_only_for_numbers_with_cached_hashes():
+    """SymPy numbers cache their hash; the python-flint rational functions of a parametric
+    model compute theirs (about 10 us each), and keying a 32,767-state tree's soft values by
+    them cost ten times the soft values themselves.  Those backends keep identity keys."""
+    import numpy as np
+
+    from proofcheck.engine.backends import get_backend
+    from proofcheck.engine.soft_values import values_key
+    from proofcheck.examples import mountain_race
+    m = mountain_race()
+    exact, rational = get_backend("exact"), get_backend("rational")
+    assert values_key(exact, (m.prior_policy().in_backend(exact),)) == \
+        (exact.key, tuple(m.prior_policy().in_backend(exact)))
+    assert values_key(rational, (m.prior_policy().in_backend(rational),)) is None
+    assert values_key(get_backend("float"), (np.array([0.5, 0.5]),)) is None

@@ -18,7 +18,7 @@ import sympy as sp
 
 from proofcheck.engine.backends import get_backend
 from proofcheck.engine.backends.base import Backend, BackendLike
-from proofcheck.engine.soft_values import _soft_values, likelihoods
+from proofcheck.engine.soft_values import _soft_values, likelihoods, values_key
 from proofcheck.exact.case_memo import memoized
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, Policy
@@ -74,15 +74,14 @@ def _memo(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T], inputs: tu
 
 def _memo_policy(mdp: MDP, B: Backend, key: tuple, compute: Callable[[], T], policy: Policy | None) -> T:
     """:func:`_memo` keyed by the values of ``policy`` (default the prior), not its identity:
-    claims re-derive equal policies as new objects (by identity when a value has no hash)."""
+    claims re-derive equal policies as new objects (by identity where :func:`values_key` has
+    no key)."""
     if not B.exact:
         return compute()
-    try:
-        by_values = (B.key, *key, "values", tuple((policy or mdp.prior_policy()).in_backend(B)))
-        hash(by_values)
-    except TypeError:
+    by_values = values_key(B, ((policy or mdp.prior_policy()).in_backend(B),))
+    if by_values is None:
         return memoized(mdp, (B.key, *key), compute, (policy,))
-    return memoized(mdp, by_values, compute)
+    return memoized(mdp, (*key, "values", *by_values), compute)
 
 
 def _wrap(mdp: MDP, values: np.ndarray, B: Backend) -> Policy:

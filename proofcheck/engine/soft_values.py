@@ -129,16 +129,25 @@ def _soft_values(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
 def by_values(mdp: MDP, B: Backend, name: str, arrays: tuple[np.ndarray, ...], compute: Callable[[], T]) -> T:
     """``compute()``, in exact arithmetic once per model, ``name`` and values of ``arrays``
     (:mod:`proofcheck.exact.case_memo`: replayed only where the case in force answers as
-    before); the caller must not change what it gets.  Values without a hash, and the
-    float backends, compute every time."""
-    if B.exact:
-        try:
-            key = (B.key, name, *map(tuple, arrays))
-            hash(key)
-        except TypeError:
-            return compute()
-        return memoized(mdp, key, compute)
-    return compute()
+    before); the caller must not change what it gets.  Other backends compute every time
+    (see :func:`values_key`)."""
+    key = values_key(B, arrays)
+    return compute() if key is None else memoized(mdp, (name, *key), compute)
+
+
+def values_key(B: Backend, arrays: tuple[np.ndarray, ...]) -> tuple | None:
+    """A memo key of the values of ``arrays`` in ``B``, or None where there is none worth
+    having: float backends, and exact ones whose numbers are not SymPy's (SymPy caches each
+    number's hash; the python-flint rational functions of a parametric model compute theirs,
+    10 us each, which cost a 32,767-state tree ten times its soft values)."""
+    if not B.exact or not getattr(B, "sympy_values", True):
+        return None
+    key = (B.key, *map(tuple, arrays))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _soft_recursion(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
