@@ -240,7 +240,11 @@ def test_values_keys_only_for_numbers_with_cached_hashes():
     from proofcheck.examples import mountain_race
     m = mountain_race()
     exact, rational = get_backend("exact"), get_backend("rational")
-    assert values_key(exact, (m.prior_policy().in_backend(exact),)) == \
-        (exact.key, tuple(m.prior_policy().in_backend(exact)))
+    key = values_key(exact, (m.prior_policy().in_backend(exact),))
+    assert key[0] == exact.key and key[1].values == (tuple(m.prior_policy().in_backend(exact)),)
+    assert key == values_key(exact, (m.prior_policy().values.copy(),))  # equal values, another array
     assert values_key(rational, (m.prior_policy().in_backend(rational),)) is None
     assert values_key(get_backend("float"), (np.array([0.5, 0.5]),)) is None
+    from proofcheck.engine.soft_values import VALUE_KEY_MAX_PAIRS
+    long = np.array([sp.Rational(1, 3)] * (VALUE_KEY_MAX_PAIRS + 1), dtype=object)
+    assert values_key(exact, (long,)) is None and values_key(exact, (long[:-1],)) is not None

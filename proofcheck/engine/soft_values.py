@@ -135,19 +135,40 @@ def by_values(mdp: MDP, B: Backend, name: str, arrays: tuple[np.ndarray, ...], c
     return compute() if key is None else memoized(mdp, (name, *key), compute)
 
 
+#: Arrays longer than this get no value key (:func:`values_key`): hashing SymPy rationals
+#: costs about a tenth of an exact pass over them (a fresh 37,075-state tree: G 1.36 s ->
+#: 1.50 s), which pays where passes repeat (the claims of a verify, on models of tens of
+#: pairs) but not in one call of the API on a large model.
+VALUE_KEY_MAX_PAIRS = 2048
+
+
 def values_key(B: Backend, arrays: tuple[np.ndarray, ...]) -> tuple | None:
     """A memo key of the values of ``arrays`` in ``B``, or None where there is none worth
-    having: float backends, and exact ones whose numbers are not SymPy's (SymPy caches each
-    number's hash; the python-flint rational functions of a parametric model compute theirs,
-    10 us each, which cost a 32,767-state tree ten times its soft values)."""
-    if not B.exact or not getattr(B, "sympy_values", True):
+    having: float backends; exact ones whose numbers are not SymPy's (the python-flint
+    rational functions of a parametric model compute their hash, 10 us each, which cost a
+    32,767-state tree ten times its soft values); arrays beyond :data:`VALUE_KEY_MAX_PAIRS`."""
+    if not B.exact or not getattr(B, "sympy_values", True) or any(len(a) > VALUE_KEY_MAX_PAIRS for a in arrays):
         return None
-    key = (B.key, *map(tuple, arrays))
     try:
-        hash(key)
-    except TypeError:
+        return (B.key, _Hashed(tuple(map(tuple, arrays))))
+    except TypeError:  # a value without a hash
         return None
-    return key
+
+
+class _Hashed:
+    """A tuple whose hash is computed once: a memo's dict would hash it again, and SymPy
+    does not cache a rational's hash."""
+
+    __slots__ = ("values", "_hash")
+
+    def __init__(self, values: tuple) -> None:
+        self.values, self._hash = values, hash(values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Hashed) and self._hash == other._hash and self.values == other.values
 
 
 def _soft_recursion(mdp: MDP, pi: np.ndarray, q: np.ndarray, success: np.ndarray,
