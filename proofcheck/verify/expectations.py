@@ -30,7 +30,6 @@ class PolicyCache:
         self.mdp, self.conv, self.B = mdp, conventions, get_backend(backend)
         self._seq = {}
         self._one = {}
-        self._soft = {}  # id(policy) -> (policy, its soft values): Zv of every state at once
 
     def sequence(self, name, k):
         have = self._seq.get(name, [])
@@ -47,13 +46,6 @@ class PolicyCache:
                 have = iterate_coherence(m, n, backend=B, conventions=c)
             self._seq[name] = have
         return have[k]
-
-    def soft_values(self, pol):
-        """The soft values of ``pol`` (a policy this cache returned), computed once."""
-        entry = self._soft.get(id(pol))
-        if entry is None or entry[0] is not pol:
-            entry = self._soft[id(pol)] = (pol, soft_values(self.mdp, pol, backend=self.B))
-        return entry[1]
 
     def get(self, spec):
         m, c, B = self.mdp, self.conv, self.B
@@ -115,5 +107,5 @@ def evaluate_quantity(quantity, mdp, conventions, cache=None):
     if quantity.kind == "Zv":
         if quantity.state not in mdp.index:
             raise CaseFileError(f"{quantity.text}: unknown state {quantity.state!r}")
-        return cache.soft_values(pol).Zv(quantity.state)
+        return soft_values(mdp, pol, backend=B).Zv(quantity.state)
     raise CaseFileError(f"unknown quantity kind {quantity.kind!r}")  # pragma: no cover
