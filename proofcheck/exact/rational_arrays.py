@@ -31,7 +31,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["segment_sums", "segment_dots", "scatter_sums", "products", "quotients"]
+__all__ = ["segment_sums", "segment_dots", "scatter_sums", "products", "quotients", "coprime_rational"]
 
 _flint: Any
 try:  # python-flint is a core dependency; without it SymPy's sums are used
@@ -99,8 +99,18 @@ def _mul(a: Pair, b: Pair) -> Pair:
 _FROM_COPRIME = getattr(sp.Rational, "from_coprime_ints", sp.Rational)
 
 
+def coprime_rational(p: int, q: int) -> sp.Rational:
+    """The SymPy rational ``p / q`` of coprime ``p`` and ``q > 0``, not reduced again (a
+    gcd of 10^5-digit integers is not free).
+
+    >>> coprime_rational(3, 4), coprime_rational(6, 1)
+    (3/4, 6)
+    """
+    return _FROM_COPRIME(int(p), int(q))
+
+
 def _rational(x: Pair) -> sp.Rational:
-    return _FROM_COPRIME(int(x[0]), int(x[1]))
+    return coprime_rational(x[0], x[1])
 
 
 def _sums(terms: list[Pair], starts: Iterable[int]) -> list[sp.Rational]:

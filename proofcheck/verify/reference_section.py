@@ -22,6 +22,7 @@ from proofcheck.claims._common import equal, result
 from proofcheck.claims.registry import claim
 from proofcheck.claims.result import ClaimResult, Verdict
 from proofcheck.errors import CaseFileError, ReferenceUnsupported, UndecidedError
+from proofcheck.exact.rational_arrays import coprime_rational
 from proofcheck.io.quantities import parse_quantity
 from proofcheck.model.conventions import Conventions
 from proofcheck.model.mdp import MDP, to_graph
@@ -46,11 +47,7 @@ _STATEMENT = ("Every policy, S, J, kappa and Zv value of the engine equals the v
 
 
 def _rational(value: Fraction) -> sp.Rational:
-    # a Fraction is in lowest terms: SymPy need not reduce it again (SymPy 1.13+)
-    return _FROM_COPRIME(value.numerator, value.denominator)
-
-
-_FROM_COPRIME = getattr(sp.Rational, "from_coprime_ints", sp.Rational)
+    return coprime_rational(value.numerator, value.denominator)  # a Fraction is in lowest terms
 
 
 def _as_sympy(value: Any) -> Any:
