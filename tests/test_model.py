@@ -82,6 +82,43 @@ def test_prior_not_summing_to_one():
         from_graph(G)
 
 
+def _rational_below(x, digits):
+    """A rational below the irrational constant ``x``, within 10**-digits of it."""
+    r = sp.Rational(sp.N(x, digits + 10).as_real_imag()[0])
+    return r - sp.Rational(1, 10 ** digits) if sp.N(r - x, digits + 30) > 0 else r
+
+
+def test_prior_sum_off_by_1e40_is_rejected():
+    # sqrt(2)/2 + sqrt(3)/3 - r differs from 0 by about 4e-40; the check used to round it
+    # to 0 (nsimplify) and accept priors that do not sum to 1
+    x = sp.sqrt(2) / 2 + sp.sqrt(3) / 3
+    r = _rational_below(x, 40)
+    gap = x - r
+    assert 0 < sp.N(gap, 5) < 1e-38
+    G = _mr()
+    G.edges["start", "mountain", "up"]["prior"] = str(sp.sqrt(2) / 2 + sp.sqrt(3) / 3 - sp.Rational(1, 2))
+    G.edges["start", "forest", "down"]["prior"] = str(sp.Rational(3, 2) - r)
+    with pytest.raises(ModelError, match=r"state 'start': prior sums to .*, not 1"):
+        from_graph(G)
+
+
+def test_prior_sum_exactly_one_with_surds_is_accepted():
+    G = _mr()
+    G.edges["start", "mountain", "up"]["prior"] = "(sqrt(2) - 1)*(sqrt(2) + 1)/3"  # = 1/3, not expanded
+    G.edges["start", "forest", "down"]["prior"] = "2/3"
+    assert sum(from_graph(G).prior_policy()["start"].values()).equals(1)
+
+
+def test_value_1e113_below_zero_is_outside_the_range():
+    x = sp.sqrt(2) / 2 + sp.sqrt(3) / 3
+    below = _rational_below(x, 113) - x  # about -1e-113: SymPy's < cannot decide its sign
+    assert below.evalf(5, maxn=1000) < 0
+    G = _mr()
+    G.edges["start", "mountain", "up"]["q"] = below  # a SymPy value: case files cap literals at 100 digits
+    with pytest.raises(ModelError, match=r"action 'up': q: value .* is outside \[0, 1\]"):
+        from_graph(G)
+
+
 def test_missing_prior_and_default():
     G = _mr()
     del G.edges["start", "mountain", "up"]["prior"]

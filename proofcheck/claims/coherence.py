@@ -194,7 +194,7 @@ def check_goal_conditioned_incoherent(mdp, conventions, objective=None):
                                 {"quantity": f"Zq_G(prior)({witness['state']}, .)",
                                  "value": {a: sv.Zq(witness["state"], a) for a in mdp.actions(witness["state"])}}],
                       counterexample=witness, route="exact (coprime base of ratios, no factorisation; certified signs)")
-    delta = "any delta" if exponent is None else f"delta = {sp.nsimplify(1 / exponent)}"
+    delta = "any delta" if exponent is None else f"delta = {1 / exponent}"
     return result(Verdict.UNDECIDED,
                   f"this model is not a witness: G(prior) is Boltzmann-coherent at {delta}; "
                   "the existential claim is neither confirmed nor refuted here")

@@ -21,6 +21,7 @@ import sympy as sp
 
 from proofcheck.errors import ModelError, UncertifiedRangeWarning, UndecidedError, UnreachableStateWarning
 from proofcheck.exact.intervals import interval_context, interval_eval
+from proofcheck.exact.sign import exact_sign
 
 __all__ = ["validate", "UncertifiedRangeWarning", "UnreachableStateWarning"]
 
@@ -52,11 +53,10 @@ def _check_in_range(mdp, expr, lo, hi, where, fix, ctx=None):
             tol = mdp.tolerance
             v = float(expr)
             bad = v < lo - tol or (hi is not None and v > hi + tol)
+        elif expr.is_Rational:
+            bad = expr < lo or (hi is not None and expr > hi)
         else:
-            try:
-                bad = bool(expr < lo) or (hi is not None and bool(expr > hi))
-            except TypeError:
-                raise ModelError(f"{where}: value {expr} is not a real number; {fix}") from None
+            bad = _outside_exactly(expr, lo, hi, where, fix)
         if bad:
             raise ModelError(f"{where}: value {expr} is outside {_range_text(lo, hi)}; {fix}")
         return True
@@ -76,13 +76,14 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8, ctx=None):
             mid = {s: (a + b) / 2 for s, (a, b) in box.items()}
             val = expr.xreplace(mid)
             try:
-                if val.is_Rational:  # the common case: nothing to simplify
-                    v = val
-                else:
-                    v = sp.nsimplify(val) if not val.atoms(sp.Float) else val
-                point_bad = bool(v < lo) or (hi is not None and bool(v > hi))
-            except TypeError:
-                point_bad = False
+                if val.is_Rational:  # the common case
+                    point_bad = val < lo or (hi is not None and val > hi)
+                elif val.atoms(sp.Float):
+                    point_bad = bool(val < lo) or (hi is not None and bool(val > hi))
+                else:  # certified signs: a value 1e-40 below the range is below it
+                    point_bad = exact_sign(val - lo) < 0 or (hi is not None and exact_sign(val - hi) > 0)
+            except (TypeError, UndecidedError):
+                point_bad = False  # the interval test below decides, or the range is uncertified
             if point_bad:
                 raise ModelError(
                     f"{where}: value {expr} becomes {val} at {_fmt_params(mid)}, outside {_range_text(lo, hi)}; "
@@ -108,6 +109,22 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8, ctx=None):
     return False
 
 
+def _outside_exactly(expr, lo, hi, where, fix):
+    """Whether a constant exact value lies outside ``[lo, hi]``, by certified signs.
+
+    SymPy's own comparison evaluates numerically at a fixed precision and cannot tell a
+    value 1e-113 below ``lo`` from ``lo``; a value whose sign no enclosure settles is a
+    ModelError naming it, never a pass.
+    """
+    try:
+        return exact_sign(expr - lo) < 0 or (hi is not None and exact_sign(expr - hi) > 0)
+    except UndecidedError as exc:
+        raise ModelError(f"{where}: cannot decide whether value {expr} lies in {_range_text(lo, hi)} ({exc}); "
+                         f"{fix}, e.g. as a rational") from None
+    except (TypeError, ValueError):
+        raise ModelError(f"{where}: value {expr} is not a real number; {fix}") from None
+
+
 def _uncertified_text(expr):
     return (f"{_WHERE}: could not certify that {expr} stays within its range over the parameter "
             "ranges (interval bisection was inconclusive); results may be invalid there")
@@ -118,10 +135,15 @@ def _sum_is_one(mdp, total):
         return sp.cancel(sp.together(total - 1)) == 0
     if total.atoms(sp.Float):
         return abs(float(total) - 1) <= mdp.tolerance
-    diff = sp.nsimplify(total - 1) if not total.is_Rational else total - 1
+    diff = total - 1
     if diff.is_Rational:
         return diff == 0
-    return sp.simplify(diff) == 0
+    # certified: nsimplify, used here before, rounds a difference of 1e-40 to 0 and passed
+    # priors that do not sum to 1
+    try:
+        return exact_sign(diff) == 0
+    except UndecidedError:
+        return sp.simplify(diff) == 0  # an unproven sum is never accepted
 
 
 def _key(v):

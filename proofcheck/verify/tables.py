@@ -95,7 +95,9 @@ def initial_state(mdp):
 def _deltas(conventions, extra=DEFAULT_DELTAS):
     seen = []
     for d in (*extra, conventions.delta):
-        d = sp.nsimplify(d)
+        # exact values as given (nsimplify would round 1/2 + 1e-40 to 1/2); Python floats
+        # to the short rational they print as, as before
+        d = sp.nsimplify(d) if isinstance(d, float) else sp.sympify(d)
         if d not in seen:
             seen.append(d)
     return sorted(seen, key=lambda d: float(d))
