@@ -956,8 +956,10 @@ def _d1_repair(mdp, roles):
     # the prior at the fork: W_1(s0, fork action) = c * sum_leaf p(leaf) r(leaf)
     if len(leaves) == 2:
         rs = [mdp.success[int(mdp.edge_target[mdp.pair_ptr[j]])] * mdp.likelihood[j] for j in leaves]
-        good, bad = (leaves[0], leaves[1]) if EXACT.compare(rs[0], rs[1]) >= 0 else (leaves[1], leaves[0])
-        rg, rb = max(rs, key=lambda v: sp.N(v)), min(rs, key=lambda v: sp.N(v))
+        first_good = EXACT.compare(rs[0], rs[1]) >= 0
+        good, bad = (leaves[0], leaves[1]) if first_good else (leaves[1], leaves[0])
+        # ordered by the certified comparison: 15 digits can rank two values 1e-30 apart wrongly
+        rg, rb = (rs[0], rs[1]) if first_good else (rs[1], rs[0])
         c = hi / rg if rg != 0 else None
         if c is not None and rg != rb and EXACT.compare(x, hi) < 0:
             pstar = (x / c - rb) / (rg - rb)
