@@ -96,6 +96,10 @@ def test_rewards_are_log_likelihoods():
     (dict(q=2, initial=0, horizon=2, prior="uniform", success=0), r"q = 2 is outside \[0, 1\]"),
     (dict(q=1, initial=0, horizon=0, prior="uniform", success=0), r"horizon=0 must be"),
     (dict(q=1, initial=0, horizon=2, prior=np.full((3, 2), 0.4), success=0), r"prior\[0, :\]: .* sum to 0.8"),
+    # a float probability just below 0 is a rounding residue, not a probability (it used to
+    # pass the importer's check within the float tolerance)
+    (dict(q=1, initial=0, horizon=2, prior=np.array([[-1e-12, 1 + 1e-12]] * 3), success=0),
+     r"prior\[0, :\]: .* include -1e-12, outside \[0, 1\]; a rounding residue\? np.clip the array to \[0, 1\]"),
 ])
 def test_errors_name_the_value_and_the_fix(kwargs, message):
     P, _, _ = hand_mdp()

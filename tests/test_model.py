@@ -1,5 +1,6 @@
 """Model construction, validation messages, graph and case-file round trips."""
 
+import re
 import warnings
 
 import networkx as nx
@@ -190,6 +191,33 @@ def test_float_values_marked_inexact_and_tolerated():
     G.edges["start", "forest", "down"]["prior"] = 0.71
     with pytest.raises(ModelError, match="prior sums to"):
         from_graph(G)
+
+
+@pytest.mark.parametrize("attr,value,shown,off", [
+    ("prior", -1e-12, "-1e-12", "1.0e-12"),     # a rounding residue: 1 - 0.3 - 0.7 style
+    ("q", 1 + 2 ** -52, "1.0000000000000002", "2.2e-16"),
+])
+def test_float_value_just_outside_its_range_is_an_error_not_a_crash(attr, value, shown, off):
+    # the tolerance is for sums; a probability of -1e-12 used to pass validation and make
+    # verify stop with "TypeError: cannot unpack non-iterable mpc object"
+    G = _mr()
+    G.edges["start", "mountain", "up"][attr] = value
+    if attr == "prior":
+        G.edges["start", "forest", "down"]["prior"] = 1 - value
+    with pytest.raises(ModelError, match=rf"action 'up': {attr}: value {re.escape(shown)} is outside \[0, 1\] "
+                                         rf"\(off by {off}: a rounding residue\? clip it into the range\)"):
+        from_graph(G)
+
+
+def test_from_arrays_float_value_below_zero_names_the_entry():
+    m = pc.examples.mountain_race()
+    kw = {k: np.array([float(v) for v in getattr(m, k)]) for k in ("edge_prob", "prior", "likelihood", "success",
+                                                                   "initial")}
+    kw["prior"][0], kw["prior"][1] = -1e-13, 1 + 1e-13
+    with pytest.raises(ModelError, match=r"from_arrays: prior\[0\] = -1e-13 is outside \[0, 1\] "
+                                         r"\(off by 1.0e-13: a rounding residue\? np.clip\(prior, 0, 1\)\); fix prior"):
+        pc.MDP.from_arrays(state_ptr=m.state_ptr, pair_ptr=m.pair_ptr, edge_target=m.edge_target,
+                           states=m.states, pair_state=m.pair_state, pair_action=m.pair_action, **kw)
 
 
 def test_non_graph_input():

@@ -176,18 +176,20 @@ def _merge(values):
 
 
 def _in_unit(v):
-    """``0 <= v <= 1``, exactly for exact values and within the float tolerance for floats."""
-    ev = _exact(v)
-    if _is_float(v):
-        return -FLOAT_TOLERANCE <= float(ev) <= 1 + FLOAT_TOLERANCE
-    return bool(0 <= ev <= 1)
+    """``0 <= v <= 1``, for floats too: the float tolerance is for sums (a probability of
+    -1e-12 is not one, and the exact routes take its log)."""
+    return bool(0 <= _exact(v) <= 1)
 
 
 def _check_distribution(values, where, what, tol):
     """Raise unless ``values`` (converted numbers) form a probability distribution."""
     for v in values:
         if not _in_unit(v):
-            raise ModelError(f"{where}: {what} include {_exact(v)}, outside [0, 1]; give probabilities")
+            shown = float(_exact(v)) if _is_float(v) else _exact(v)
+            off = float(-_exact(v) if _exact(v) < 0 else _exact(v) - 1)
+            fix = ("a rounding residue? np.clip the array to [0, 1]" if _is_float(v) and off <= FLOAT_TOLERANCE
+                   else "give probabilities")
+            raise ModelError(f"{where}: {what} include {shown}, outside [0, 1]; {fix}")
     total = sum((_exact(v) for v in values), sp.Integer(0))
     if any(_is_float(v) for v in values):
         ok = abs(float(total) - 1) <= FLOAT_TOLERANCE

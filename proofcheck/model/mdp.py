@@ -664,9 +664,13 @@ def _validate_float_arrays(mdp):
     tol = mdp.tolerance
     for key in ("edge_prob", "prior", "likelihood", "success", "initial"):
         arr = getattr(mdp, key)
-        bad = np.flatnonzero(~((arr >= -tol) & (arr <= 1 + tol)))
+        bad = np.flatnonzero(~((arr >= 0) & (arr <= 1)))  # no tolerance: it is for sums
         if len(bad):
-            raise ModelError(f"from_arrays: {key}[{int(bad[0])}] = {arr[bad[0]]} is outside [0, 1]; fix {key}")
+            v = float(arr[bad[0]])
+            off = -v if v < 0 else v - 1
+            residue = f" (off by {off:.1e}: a rounding residue? np.clip({key}, 0, 1))" if off <= tol else ""
+            raise ModelError(f"from_arrays: {key}[{int(bad[0])}] = {arr[bad[0]]} is outside [0, 1]{residue}; "
+                             f"fix {key}")
     for key, ptr, arr in (("edge_prob", mdp.pair_ptr, mdp.edge_prob), ("prior", mdp.state_ptr, mdp.prior)):
         starts = ptr[:-1][np.diff(ptr) > 0]
         sums = np.add.reduceat(arr, starts) if len(starts) else arr[:0]

@@ -50,10 +50,17 @@ def _check_in_range(mdp, expr, lo, hi, where, fix, ctx=None):
     """
     if not expr.free_symbols:
         if expr.atoms(sp.Float):
-            tol = mdp.tolerance
+            # no tolerance here: the tolerance is for sums, and a probability of -1e-12 or
+            # 1 + 1e-12 is not one (the exact routes take its log and fail far from here)
             v = float(expr)
-            bad = v < lo - tol or (hi is not None and v > hi + tol)
-        elif expr.is_Rational:
+            if v < lo or (hi is not None and v > hi):
+                off = float(lo - v if v < lo else v - hi)
+                residue = f" (off by {off:.1e}: a rounding residue? clip it into the range)" \
+                    if off <= mdp.tolerance else ""
+                shown = repr(v) if expr.is_Float else str(expr)
+                raise ModelError(f"{where}: value {shown} is outside {_range_text(lo, hi)}{residue}; {fix}")
+            return True
+        if expr.is_Rational:
             bad = expr < lo or (hi is not None and expr > hi)
         else:
             bad = _outside_exactly(expr, lo, hi, where, fix)
