@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["did_you_mean"]
+__all__ = ["did_you_mean", "did_you_mean_path"]
 
 
 def did_you_mean(name: object, known: Iterable[object]) -> str:
@@ -32,3 +32,24 @@ def did_you_mean(name: object, known: Iterable[object]) -> str:
     """
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def did_you_mean_path(path: object) -> str:
+    """:func:`did_you_mean` for a missing file: the closest name in its folder, as a path.
+
+    Examples
+    --------
+    >>> did_you_mean_path("cases/mountian_race.toml")
+    "; did you mean 'cases/mountain_race.toml'?"
+    >>> did_you_mean_path("no/such/folder/x.toml")
+    ''
+    """
+    import os
+
+    folder, name = os.path.split(str(path))
+    try:
+        siblings = os.listdir(folder or ".")
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+    return f"; did you mean {os.path.join(folder, close[0])!r}?" if close else ""

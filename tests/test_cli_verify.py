@@ -86,6 +86,14 @@ def test_transitions_summing_to_nine_tenths(tmp_path):
     (["verify", "no/such/file.toml"], "no such file or folder"),
     (["verify", "cases/mountain_race.toml", "--claim", "P9.9"], "unknown claim 'P9.9'"),
     (["verify"], "the following arguments are required"),
+    (["verify", "cases/mountian_race.toml"],
+     "cases/mountian_race.toml: no such file or folder; did you mean 'cases/mountain_race.toml'?"),
+    (["verify", "cases/mountain_race.toml", "--jsn"], "unrecognized arguments: --jsn; did you mean '--json'?"),
+    (["verify", "cases/mountain_race.toml", "--delta", "1/2"],
+     "unrecognized arguments: --delta 1/2; --delta is a convention: set it in the case file's [conventions] "
+     "table (delta = ...; see the README's Conventions)"),
+    (["report", "cases/mountain_race.toml", "--fold-term=ratio"],
+     "--fold-term is a convention: set it in the case file's [conventions] table (fold_term = ..."),
 ])
 def test_bad_invocations_exit_two(args, needle):
     r = run(*args)

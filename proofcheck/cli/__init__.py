@@ -15,6 +15,7 @@ import sys
 
 from proofcheck import __version__
 from proofcheck._text import terminal_safe
+from proofcheck._validation import did_you_mean
 from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
 from proofcheck.cli.verify import describe_failure
 from proofcheck.errors import ProofcheckError
@@ -57,9 +58,41 @@ def main(argv=None):
         warnings.formatwarning = previous
 
 
+#: The fields of a case file's ``[conventions]`` table: options users try on the command line.
+_CONVENTIONS = ("impossible", "fold_term", "h_indexing", "delta", "argmax_ties", "objectives", "k_max")
+
+
+def _subparser(parser, command):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(command)
+    return None
+
+
+def _unrecognized(extra, sub):
+    """argparse's "unrecognized arguments" with the subcommand's closest option for each
+    misspelt one, and where the conventions are set when an option names one."""
+    known = [o for a in (sub._actions if sub else ()) for o in a.option_strings]
+    hints = []
+    for word in extra:
+        if not word.startswith("-"):
+            continue
+        name = word.split("=", 1)[0]
+        if name.lstrip("-").replace("-", "_") in _CONVENTIONS:
+            field = name.lstrip("-").replace("-", "_")
+            hints.append(f"{name} is a convention: set it in the case file's [conventions] table "
+                         f"({field} = ...; see the README's Conventions)")
+            continue
+        hints.append(did_you_mean(name, known).lstrip("; "))
+    return "unrecognized arguments: " + " ".join(extra) + "".join(f"; {h}" for h in hints if h)
+
+
 def _main(argv):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = _subparser(parser, getattr(args, "command", None))
+        (sub or parser).error(_unrecognized(extra, sub))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

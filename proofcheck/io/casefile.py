@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from proofcheck._validation import did_you_mean
+from proofcheck._validation import did_you_mean, did_you_mean_path
 from proofcheck.errors import CaseFileError, ConventionError, ModelError, ProofcheckError
 from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
 from proofcheck.model.conventions import Conventions, check_temperature
@@ -1152,7 +1152,8 @@ def find_case_files(paths):
         elif p.exists():
             out.append(p)
         else:
-            raise CaseFileError(f"{p}: no such file or folder; give case files (*.toml) or folders of them")
+            raise CaseFileError(f"{p}: no such file or folder{did_you_mean_path(p)}; give case files (*.toml) "
+                                "or folders of them")
     if not out:
         raise CaseFileError(f"no case files (*.toml) found in {', '.join(map(str, paths))}")
     return [str(x) for x in out]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from proofcheck._validation import did_you_mean_path
 from proofcheck.errors import CaseFileError, OptionError
 from proofcheck.io.bridge import BRIDGE_NUMBERS, bridge_graph, load_npz, load_sample
 from proofcheck.io.casefile import Case
@@ -69,8 +70,9 @@ def find_inputs(paths):
         elif p.exists():
             out.append(p)
         else:
-            raise CaseFileError(f"{p}: no such file or folder; give case files (*.toml), PRISM files "
-                                f"({', '.join('*' + s for s in PRISM_SUFFIXES)}), BRIDGE .npz files or folders")
+            raise CaseFileError(f"{p}: no such file or folder{did_you_mean_path(p)}; give case files (*.toml), "
+                                f"PRISM files ({', '.join('*' + s for s in PRISM_SUFFIXES)}), BRIDGE .npz files or "
+                                "folders")
     if not out:
         raise CaseFileError(f"no case files (*.toml) found in {', '.join(map(str, paths))}")
     return [str(x) for x in out]
