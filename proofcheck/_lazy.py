@@ -10,6 +10,7 @@ SymPy, since no value can be a SymPy object before SymPy was imported.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -84,9 +85,16 @@ def lazy_names(namespace: dict[str, Any], public: dict[str, list[str]]) -> tuple
 
     def __getattr__(name: str) -> Any:
         module = where.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        if module is not None:
+            value = getattr(importlib.import_module(module), name)
+        elif not name.startswith("_") and importlib.util.find_spec(f"{package}.{name}") is not None:
+            value = importlib.import_module(f"{package}.{name}")  # pc.examples, pc.strategies, ...
+        else:
+            import difflib  # only on a miss: `import proofcheck` stays cheap
+
+            close = difflib.get_close_matches(name, list(where), n=1, cutoff=0.6)
+            raise AttributeError(f"module {package!r} has no attribute {name!r}"
+                                 + (f"; did you mean {close[0]!r}?" if close else ""))
         namespace[name] = value
         return value
 

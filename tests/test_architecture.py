@@ -91,3 +91,12 @@ def test_import_proofcheck_loads_no_heavy_module():
     code = "import sys, proofcheck; print(sorted(m for m in ('sympy', 'numpy', 'networkx', 'mpmath') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_submodules_load_on_attribute_access_and_misses_suggest_a_name():
+    code = ("import proofcheck as pc\n"
+            "print(pc.examples.mountain_race().n_states)\n"
+            "try:\n    pc.goal_conditon\nexcept AttributeError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["7", "module 'proofcheck' has no attribute 'goal_conditon'; "
+                                     "did you mean 'goal_condition'?"]
