@@ -193,3 +193,45 @@ def test_a_work_budget_skips_the_exact_reference_with_the_reason_every_time():
     assert text.startswith("work budget of 1000 steps exhausted (an exact reference of 20 re-training passes")
     assert "--budget " in text
     assert crosscheck_case(load_case(EX1), n=20, dps=30).ok  # the default budget suffices
+
+
+def _float_bandit():
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "x", key="a", prior=0.1)
+    G.add_edge("s", "y", key="b", prior=0.9)
+    G.nodes["x"]["success"], G.nodes["y"]["success"] = 0.7, 0.3
+    return from_graph(G)
+
+
+def test_float_inputs_are_crosschecked_against_their_exact_binary_values():
+    # it was skipped ("the model has float inputs, so there is no exact reference"), which
+    # left X.numeric undecided on every float-derived model although the exact route runs
+    m = _float_bandit()
+    assert not m.exact
+    t = crosscheck_case(m, n=6, dps=40)
+    assert t.ok and not t.skipped, t.lines()
+    assert "float inputs as their exact binary values" in t.precision and t.inputs in t.lines()[-1]
+    p, r = {"a": sp.Rational(0.1), "b": sp.Rational(0.9)}, {"a": sp.Rational(0.7), "b": sp.Rational(0.3)}
+    assert p["a"] == sp.Rational(3602879701896397, 2 ** 55)  # the double nearest 0.1, not 1/10
+    assert p["a"] + p["b"] == 1 + sp.Rational(1, 2 ** 55)  # as doubles 0.1 + 0.9 is not 1
+    for row in (row for row in t.rows if row.quantity == "pi^G_k(a|s)"):
+        k = row.k  # one step, q = 1: pi^G_0 = p, and pi^G_k(a) = p(a) r(a)^k / sum_b p(b) r(b)^k for k >= 1
+        hand = p["a"] if k == 0 else p["a"] * r["a"] ** k / (p["a"] * r["a"] ** k + p["b"] * r["b"] ** k)
+        assert row.exact == hand
+        # the closed form is the k >= 1 formula: at k = 0 it would give p / (1 + 2**-55), so
+        # it is not compared there (it was, and failed X.numeric)
+        assert (row.closed_form is None) == (k == 0) and row.closed_ok in (None, True)
+    assert "at k = 0 the form gives the prior divided by its sum" in t.closed_form_status
+
+
+def test_float64_arrays_have_no_exact_reference_and_say_so():
+    import numpy as np
+
+    from proofcheck.model.mdp import MDP
+    m = _float_bandit()
+    arrays = {a: np.array([float(v) for v in getattr(m, a)]) for a in ("edge_prob", "prior", "likelihood",
+                                                                      "success", "initial")}
+    f = MDP.from_arrays(state_ptr=m.state_ptr, pair_ptr=m.pair_ptr, edge_target=m.edge_target, states=m.states,
+                        pair_state=m.pair_state, pair_action=m.pair_action, **arrays)
+    t = crosscheck_case(f, n=2)
+    assert t.skipped.startswith("the model's numbers are float64 arrays (MDP.from_arrays)")

@@ -109,6 +109,7 @@ class CrossCheckTable:
     precision: str = ""
     closed_form_status: str = "not available"
     skipped: str = ""
+    inputs: str = ""  # how float inputs were read, when there are some
 
     @property
     def failures(self):
@@ -164,14 +165,15 @@ class CrossCheckTable:
                        f"{_sci(s['max_deviation'])} (bound {_sci(s['bound'])}, {digits}); interval radius <= "
                        f"{_sci(s['max_interval_radius'])}, "
                        f"{'exact inside every enclosure' if s['all_enclosures_contain_exact'] else 'EXACT OUTSIDE AN ENCLOSURE'}{cf}")
-        out.append(f"precision: mpmath and interval at {self.dps} digits; closed forms: {self.closed_form_status}")
+        out.append(f"precision: mpmath and interval at {self.dps} digits"
+                   + (f"; {self.inputs}" if self.inputs else "") + f"; closed forms: {self.closed_form_status}")
         return out
 
     def as_dict(self):
         summ = [{k: (short_number(v, self.dps) if isinstance(v, (mpmath.mpf, sp.Basic)) else v)
                  for k, v in s.items()}
                 for s in self.summary()] if not self.skipped else []
-        return {"name": self.name, "n": self.n, "dps": self.dps, "precision": self.precision,
+        return {"name": self.name, "n": self.n, "dps": self.dps, "precision": self.precision, "inputs": self.inputs,
                 "closed_forms": self.closed_form_status, "skipped": self.skipped, "ok": self.ok,
                 "failures": len(self.failures), "summary": summ,
                 "rows": [r.as_dict(self.dps) for r in self.rows]}
@@ -364,9 +366,13 @@ def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, na
         table.skipped = (f"the model has parameters {', '.join(s.name for s in mdp.parameters)}; "
                          "substitute values first (MDP.substitute) to cross-check numerically")
         return table
-    if not mdp.exact:
-        table.skipped = "the model has float inputs, so there is no exact reference; use the certified checks"
+    if any(getattr(mdp, a).dtype != object for a in ("edge_prob", "prior", "likelihood", "success", "initial")):
+        table.skipped = ("the model's numbers are float64 arrays (MDP.from_arrays), which the exact backend does "
+                         "not take, so there is no exact reference; use the certified checks")
         return table
+    if not mdp.exact:  # float inputs read as the binary rationals they are: an exact reference exists
+        table.inputs = "float inputs as their exact binary values"
+        table.precision += f"; {table.inputs}"
     if max_pairs is not None and mdp.n_pairs > max_pairs:
         table.skipped = (f"{mdp.n_pairs} state-action pairs > {max_pairs}: too large for an exact reference "
                          f"of {n} iterations here; run crosscheck_case(..., max_pairs=None) or use the certified checks")

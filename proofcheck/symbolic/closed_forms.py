@@ -474,6 +474,10 @@ def retraining_closed_form(mdp, conventions=None):
         # at k = 0 they would count with 0**0 = 1, so the printed form is wrong there.
         domain = ("integers k >= 1 (terms 0**k dropped; kept with 0**0 = 1 the sum also gives pi^G_0 = p)"
                   if zero_base else "integers k >= 0 (no likelihood is 0, so 0**k never occurs)")
+        if not zero_base and not _prior_sums_exactly_to_one(mdp):
+            # at k = 0 the form is p / sum p, and pi^G_0 is p itself
+            domain = ("integers k >= 1 (at k = 0 the form gives the prior divided by its sum, and this "
+                      "prior's float values sum to 1 only within rounding, so pi^G_0 = p differs)")
         num, den = list(cf.num), list(cf.den)
         if conv.impossible == "uniform" and any(v == 0 for v in mdp.prior):
             # Uniform at a dead state can put mass on an action the prior excludes and
@@ -486,6 +490,15 @@ def retraining_closed_form(mdp, conventions=None):
     return ClosedForm(mdp, num, den, _fallback(mdp, conv.impossible), K,
                       "integers k >= 1, at states whose Zq does not depend on the policy; "
                       "no closed form elsewhere (stochastic dynamics)")
+
+
+def _prior_sums_exactly_to_one(mdp):
+    """Every state's prior sums to exactly 1: true of exact inputs (validated so), and of
+    float inputs only when their binary values happen to (0.1 + 0.9 is 1 + 2**-55)."""
+    if mdp.exact:
+        return True
+    return all(sum(mdp.prior[mdp.state_ptr[i]:mdp.state_ptr[i + 1]]) == 1
+               for i in range(mdp.n_states) if not mdp.terminal[i])
 
 
 # ------------------------------------------------------------------ identities in k
