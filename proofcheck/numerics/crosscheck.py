@@ -204,7 +204,9 @@ def short_number(v, digits=12):
     if v is None:
         return "-"
     if isinstance(v, sp.Basic):
-        if v.is_Rational and len(str(v)) <= 24:
+        # (the size first: str() of an integer beyond 4300 digits raises, and float-derived
+        # models reach such numbers within a few re-training steps)
+        if v.is_Rational and int(v.p).bit_length() + int(v.q).bit_length() <= 80 and len(str(v)) <= 24:
             return str(v)
         if v in (sp.oo, -sp.oo):
             return "+inf" if v == sp.oo else "-inf"
