@@ -6,6 +6,7 @@ depend on the policy, and pi^G_k(a1|start) = 5^k / (5^k + 6^k).
 """
 
 import json
+import re
 
 import mpmath
 import networkx as nx
@@ -235,3 +236,28 @@ def test_float64_arrays_have_no_exact_reference_and_say_so():
                         pair_state=m.pair_state, pair_action=m.pair_action, **arrays)
     t = crosscheck_case(f, n=2)
     assert t.skipped.startswith("the model's numbers are float64 arrays (MDP.from_arrays)")
+
+
+def test_numbers_that_outgrow_the_estimate_are_charged_pass_by_pass():
+    # float inputs of 54 bits: the estimate lets the numbers reach 54 * n bits, but on this
+    # stochastic model they grow quadratically (54, 364, 1040, 2028, 3329 bits); every pass beyond
+    # the estimate is charged at its real size, so a small budget stops at a named pass
+    from proofcheck.exact.budget import int_op_cost
+    from tests.test_float_derived import layered_float_case_text
+
+    from proofcheck import loads_case
+    m = loads_case(layered_float_case_text()).mdp
+    n = 6
+    upfront = cc.exact_reference_cost(m, n)
+    t = crosscheck_case(m, n=n, dps=30, budget=WorkBudget(upfront + 50_000))
+    match = re.search(r"exact re-training pass (\d+) of 6 \(numbers of (\d+) bits, more than the (\d+) estimated\)",
+                      t.skipped)
+    assert match, t.skipped
+    k, bits, estimated = map(int, match.groups())
+    assert estimated == 6 * max(max(int(r.p).bit_length(), int(r.q).bit_length())
+                                for r in map(sp.Rational, list(m.prior) + list(m.likelihood) + list(m.success)))
+    assert bits > estimated and 2 <= k <= n
+    assert m.n_pairs * n * (int_op_cost(bits, bits) - int_op_cost(estimated, estimated)) > 0
+    # Example 3's numbers (5^k / (5^k + 6^k)) grow linearly, within the estimate: it is charged that only
+    ex3 = load_case(EX3).mdp
+    assert crosscheck_case(ex3, n=20, dps=30, budget=WorkBudget(cc.exact_reference_cost(ex3, 20))).ok

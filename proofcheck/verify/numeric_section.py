@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 from proofcheck.claims.numeric import DPS, MAX_PAIRS, N_ITERATIONS, certified_return_improvement, crosscheck_result
+from proofcheck.exact.budget import claim_budget
 from proofcheck.numerics.crosscheck import crosscheck_case
 
 __all__ = ["extend"]
@@ -24,9 +25,11 @@ __all__ = ["extend"]
 def extend(case, result, *, n=N_ITERATIONS, dps=DPS, budget=None):
     """Add the backend agreement table and the certified P5.4 verdicts to a case result.
 
-    ``budget`` (a :class:`~proofcheck.exact.budget.WorkBudget`, default a fresh one) bounds
-    the exact reference of the cross-check; beyond it the table is skipped with the reason
-    and ``X.numeric`` is undecided.  The certified P5.4 needs no exact arithmetic.
+    ``budget`` (a :class:`~proofcheck.exact.budget.WorkBudget`) bounds the exact reference of
+    the cross-check; beyond it the table is skipped with the reason and ``X.numeric`` is
+    undecided.  Default: a claim's budget (:func:`~proofcheck.exact.budget.claim_budget`,
+    ``CLAIM_FACTOR`` times ``--budget``), as ``X.numeric`` is a claim and its 20 exact passes
+    are a claim's work.  The certified P5.4 needs no exact arithmetic.
 
     Examples
     --------
@@ -40,7 +43,11 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS, budget=None):
     ['holds']
     """
     t0 = time.perf_counter()
-    table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=budget)
+    if budget is None:
+        with claim_budget() as budget:
+            table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=budget)
+    else:
+        table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=budget)
     res = crosscheck_result(table)
     res.seconds = time.perf_counter() - t0
     res.conventions = case.conventions.as_dict()
