@@ -242,10 +242,9 @@ def test_numbers_that_outgrow_the_estimate_are_charged_pass_by_pass():
     # float inputs of 54 bits: the estimate lets the numbers reach 54 * n bits, but on this
     # stochastic model they grow quadratically (54, 364, 1040, 2028, 3329 bits); every pass beyond
     # the estimate is charged at its real size, so a small budget stops at a named pass
+    from proofcheck import loads_case
     from proofcheck.exact.budget import int_op_cost
     from tests.test_float_derived import layered_float_case_text
-
-    from proofcheck import loads_case
     m = loads_case(layered_float_case_text()).mdp
     n = 6
     upfront = cc.exact_reference_cost(m, n)
