@@ -99,7 +99,9 @@ def policy_differences(mdp, pa, pb, *, only_reachable_by=None, limit=3):
 
 
 def brief(value, limit):
-    """``str(value)`` when it is shorter than ``limit`` characters, else ``"..."``.
+    """``str(value)`` when it is shorter than ``limit`` characters; else, for a real
+    constant, its certified decimal (``"≈0.318309886184"``, see :func:`certified_decimal`);
+    else ``"..."``.
 
     A SymPy expression with ``2 * limit`` leaves or more, or with a number of ``limit``
     digits or more, prints longer than ``limit``, so it is not printed just to be dropped
@@ -107,7 +109,9 @@ def brief(value, limit):
     raises, and float-derived models reach such numbers within a few re-training steps).
 
     >>> brief(sp.Rational(1, 3), 10), brief(sum(sp.symbols("x:40")), 10), brief(sp.Integer(10) ** 5000, 10)
-    ('1/3', '...', '...')
+    ('1/3', '...', '≈1.00000000000e+5000')
+    >>> brief(sp.log(sp.Rational(3 ** 40, 2 ** 70)), 20)  # 40 log 3 - 70 log 2 = -4.5758110924717...
+    '≈-4.57581109247'
     """
     if isinstance(value, sp.Basic):
         leaves = 0
@@ -115,17 +119,44 @@ def brief(value, limit):
         for node in sp.preorder_traversal(value):
             if not node.args:
                 leaves += 1
-                if leaves >= 2 * limit:
-                    return "..."
-                if node.is_Rational and max(abs(int(node.p)), int(node.q)).bit_length() > bits:
-                    return "..."
+                if leaves >= 2 * limit or (node.is_Rational
+                                           and max(abs(int(node.p)), int(node.q)).bit_length() > bits):
+                    return certified_decimal(value)
     text = str(value)
-    return text if len(text) < limit else "..."
+    return text if len(text) < limit else certified_decimal(value)
+
+
+def certified_decimal(value, digits=12):
+    """``"≈d"``: the real constant ``value`` to the ``digits`` significant digits (or fewer)
+    that every point of a 30-digit interval enclosure of it rounds to, so every digit shown
+    is right; ``"..."`` when the value has parameters or no enclosure settles 3 digits.
+
+    >>> certified_decimal(sp.pi), certified_decimal(sp.Rational(-2, 3), 4), certified_decimal(sp.Symbol("p"))
+    ('≈3.14159265359', '≈-0.6667', '...')
+    """
+    import mpmath
+
+    from proofcheck.exact.intervals import interval_context, interval_eval
+
+    if not isinstance(value, sp.Basic) or free_symbols(value):
+        return "..."
+    try:
+        enc = interval_eval(value, interval_context(30))
+    except (UndecidedError, ZeroDivisionError, ValueError, TypeError, OverflowError):
+        return "..."
+    lo, hi = mpmath.mpf(enc.a), mpmath.mpf(enc.b)
+    if not (mpmath.isfinite(lo) and mpmath.isfinite(hi)):
+        return "..."
+    for n in range(digits, 2, -1):
+        text = mpmath.nstr(lo, n, strip_zeros=False)
+        if text == mpmath.nstr(hi, n, strip_zeros=False):
+            return "≈" + text
+    return "..."
 
 
 def result(verdict, summary, **kw):
     return ClaimResult("", "", "", verdict, summary, **kw)
 
 
-__all__ = ["brief", "coprime_base", "equal", "log_linear_zero", "policy_differences", "result", "Verdict",
+__all__ = ["brief", "certified_decimal", "coprime_base", "equal", "log_linear_zero", "policy_differences", "result", "Verdict",
            "fmt"]

@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofcheck.claims._common import EXACT, Verdict, result
+from proofcheck.claims._common import EXACT, Verdict, certified_decimal, result
 from proofcheck.claims.registry import claim
 from proofcheck.engine import (
     additive_return,
@@ -61,9 +61,16 @@ POLICY_ENUMERATION_LIMIT = 256
 
 
 def _fmt(v, n=12):
+    """Text of a value in a summary: exact when short, else its certified decimal."""
     v = sp.sympify(v)
-    if v in (sp.oo, -sp.oo) or v.is_Rational or v.free_symbols:
+    if v in (sp.oo, -sp.oo) or v.free_symbols:
         return str(v)
+    if v.is_Rational:  # (the size first: str() of an integer beyond 4300 digits raises)
+        short = int(v.p).bit_length() + int(v.q).bit_length() <= 130 and len(str(v)) <= 40
+        return str(v) if short else certified_decimal(v, n)
+    text = certified_decimal(v, n)
+    if text != "...":
+        return text
     try:
         return str(sp.N(v, n))
     except (TypeError, ValueError):  # pragma: no cover - symbolic leftovers

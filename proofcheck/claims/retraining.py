@@ -20,7 +20,6 @@ from proofcheck.engine import (
     tempered_policy,
 )
 from proofcheck.exact.case_memo import memoized
-from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text
 
 __all__ = ["check_return_improvement", "check_t59", "check_t59_a", "check_t59_b", "check_t59_c"]
 
@@ -39,13 +38,16 @@ def check_return_improvement(mdp, conventions, objective="return"):
     rows = [{"quantity": f"{name}(pi^G_{i})", "value": v} for i, v in enumerate(vals)]
     for i in range(K):
         if EXACT.compare(vals[i + 1], vals[i]) < 0:
-            return result(Verdict.FAILS, f"{name}(pi^G_{i + 1}) = {number_text(vals[i + 1], EXACT_TEXT_DIGITS)} < "
-                          f"{name}(pi^G_{i}) = {number_text(vals[i], EXACT_TEXT_DIGITS)}",
+            after, before = brief(vals[i + 1], 60), brief(vals[i], 60)
+            # decimals when the exact values are long; then the decrease shows what 12 digits may not
+            by = (f" (by {brief(vals[i] - vals[i + 1], 40)}; exact values in the evidence)"
+                  if "≈" in after + before else "")
+            return result(Verdict.FAILS, f"{name}(pi^G_{i + 1}) = {after} < {name}(pi^G_{i}) = {before}{by}",
                           evidence=rows, scope=f"i = 0..{K - 1}",
                           counterexample={"i": i, f"{name}(pi^G_i)": vals[i], f"{name}(pi^G_i+1)": vals[i + 1],
                                           "decrease": vals[i] - vals[i + 1]})
     return result(Verdict.HOLDS, f"{name} is non-decreasing along pi^G_0..pi^G_{K}: "
-                  f"{number_text(vals[0], EXACT_TEXT_DIGITS)} -> {brief(vals[-1], 40)}",
+                  f"{brief(vals[0], 60)} -> {brief(vals[-1], 40)}",
                   evidence=rows, scope=f"checked for i = 0..{K - 1} (exact comparisons)")
 
 
