@@ -94,6 +94,7 @@ def test_transitions_summing_to_nine_tenths(tmp_path):
      "table (delta = ...; see the README's Conventions)"),
     (["report", "cases/mountain_race.toml", "--fold-term=ratio"],
      "--fold-term is a convention: set it in the case file's [conventions] table (fold_term = ..."),
+    (["fuzz", "--delta", "1/2"], "--delta is a convention: give it as --conventions delta=..."),
 ])
 def test_bad_invocations_exit_two(args, needle):
     r = run(*args)

@@ -78,10 +78,11 @@ def _unrecognized(extra, sub):
         if not word.startswith("-"):
             continue
         name = word.split("=", 1)[0]
-        if name.lstrip("-").replace("-", "_") in _CONVENTIONS:
-            field = name.lstrip("-").replace("-", "_")
-            hints.append(f"{name} is a convention: set it in the case file's [conventions] table "
-                         f"({field} = ...; see the README's Conventions)")
+        field = name.lstrip("-").replace("-", "_")
+        if field in _CONVENTIONS:
+            hints.append(f"{name} is a convention: give it as --conventions {field}=..." if "--conventions" in known
+                         else f"{name} is a convention: set it in the case file's [conventions] table "
+                              f"({field} = ...; see the README's Conventions)")
             continue
         hints.append(did_you_mean(name, known).lstrip("; "))
     return "unrecognized arguments: " + " ".join(extra) + "".join(f"; {h}" for h in hints if h)
