@@ -36,6 +36,23 @@ def test_same_key_computes_once_and_owners_are_separate():
     assert case_memo.memo_size(a) == 2
 
 
+def test_the_memo_of_one_owner_is_bounded_and_drops_the_oldest(monkeypatch):
+    monkeypatch.setattr(case_memo, "MAX_KEYS", 8)
+    a, calls = Owner(), []
+
+    def compute(i):
+        calls.append(i)
+        return i * i
+
+    for i in range(20):
+        assert case_memo.memoized(a, ("square", i), lambda i=i: compute(i)) == i * i
+        assert case_memo.memo_size(a) <= 8
+    # the newest are still stored, the oldest were dropped and are computed again
+    calls.clear()
+    assert case_memo.memoized(a, ("square", 19), lambda: compute(19)) == 361 and calls == []
+    assert case_memo.memoized(a, ("square", 0), lambda: compute(0)) == 0 and calls == [0]
+
+
 def test_results_go_with_their_owner():
     a = Owner()
     case_memo.memoized(a, "k", lambda: 1)

@@ -25,7 +25,12 @@ from typing import Any, TypeVar
 from proofcheck.exact._trace import Event, recorders, recording
 from proofcheck.exact.budget import active_claim_budget, default_steps
 
-__all__ = ["memoized", "memo_size", "forget_memo"]
+__all__ = ["memoized", "memo_size", "forget_memo", "MAX_KEYS"]
+
+#: Keys kept per model: beyond them the oldest quarter is dropped (recomputed when asked
+#: again, with the same result).  A verify of a bundled case stores a few hundred; a long
+#: session of sweeps on one model keyed by policy values would otherwise grow without end.
+MAX_KEYS = 4096
 
 T = TypeVar("T")
 
@@ -58,7 +63,11 @@ def memoized(owner: Any, key: Hashable, compute: Callable[[], T], inputs: tuple 
     if table is None:
         table = _STORE[owner] = {}
     identity = tuple(map(id, inputs))
-    alternatives = table.setdefault((key, identity, default_steps(), active_claim_budget() is not None), [])
+    full = (key, identity, default_steps(), active_claim_budget() is not None)
+    if full not in table and len(table) >= MAX_KEYS:
+        for old in list(table)[:MAX_KEYS // 4]:  # insertion order: the oldest first
+            del table[old]
+    alternatives = table.setdefault(full, [])
     for events, result, _kept in alternatives:
         if _replay(events):
             return result  # type: ignore[no-any-return]
