@@ -43,7 +43,8 @@ K_MAX = 5
 
 _TITLE = "Engine against the independent reference route"
 _STATEMENT = ("Every policy, S, J, kappa and Zv value of the engine equals the value computed from "
-              "the definitions over the graph (exact Fractions, no shared code).")
+              "the definitions over the graph (exact Fractions, summed with GMP where gmpy2 is installed; no "
+              "code shared with the engine).")
 
 
 def _rational(value: Fraction) -> sp.Rational:
