@@ -95,6 +95,7 @@ def test_transitions_summing_to_nine_tenths(tmp_path):
     (["report", "cases/mountain_race.toml", "--fold-term=ratio"],
      "--fold-term is a convention: set it in the case file's [conventions] table (fold_term = ..."),
     (["fuzz", "--delta", "1/2"], "--delta is a convention: give it as --conventions delta=..."),
+    (["sweep", "--k_max", "3"], "unrecognized arguments: --k_max 3; did you mean '--k-max'?"),  # its own option
 ])
 def test_bad_invocations_exit_two(args, needle):
     r = run(*args)

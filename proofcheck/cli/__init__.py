@@ -11,11 +11,11 @@ become one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 
 from proofcheck import __version__
 from proofcheck._text import terminal_safe
-from proofcheck._validation import did_you_mean
 from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
 from proofcheck.cli.verify import describe_failure
 from proofcheck.errors import ProofcheckError
@@ -79,12 +79,17 @@ def _unrecognized(extra, sub):
             continue
         name = word.split("=", 1)[0]
         field = name.lstrip("-").replace("-", "_")
-        if field in _CONVENTIONS:
+        # compared without their dashes, which would make every pair of options look alike
+        by_field = {o.lstrip("-").replace("-", "_"): o for o in known if o.startswith("--")}
+        if field in by_field:  # --k_max for sweep's --k-max
+            hints.append(f"did you mean {by_field[field]!r}?")
+        elif field in _CONVENTIONS:
             hints.append(f"{name} is a convention: give it as --conventions {field}=..." if "--conventions" in known
                          else f"{name} is a convention: set it in the case file's [conventions] table "
                               f"({field} = ...; see the README's Conventions)")
-            continue
-        hints.append(did_you_mean(name, known).lstrip("; "))
+        else:
+            close = difflib.get_close_matches(field, list(by_field), n=1, cutoff=0.6)
+            hints.append(f"did you mean {by_field[close[0]]!r}?" if close else "")
     return "unrecognized arguments: " + " ".join(extra) + "".join(f"; {h}" for h in hints if h)
 
 
