@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.5"
+__version__ = "0.5.6"
 
 import typing as _typing
 
