@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["did_you_mean", "did_you_mean_path"]
+__all__ = ["did_you_mean", "did_you_mean_path", "rounding_residue"]
 
 
 def did_you_mean(name: object, known: Iterable[object]) -> str:
@@ -53,3 +53,14 @@ def did_you_mean_path(path: object) -> str:
         return ""
     close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
     return f"; did you mean {os.path.join(folder, close[0])!r}?" if close else ""
+
+
+def rounding_residue(off: float, tolerance: float, clip: str) -> str:
+    """``" (off by 1.0e-12: a rounding residue? CLIP)"`` for a float probability that misses
+    its range by at most ``tolerance``, else ``""``: a value left by float arithmetic (the
+    ``-1e-12`` of ``1 - 0.3 - 0.7``) is named with the fix.
+
+    >>> rounding_residue(1e-12, 1e-9, "clip it into the range"), rounding_residue(0.5, 1e-9, "clip it")
+    (' (off by 1.0e-12: a rounding residue? clip it into the range)', '')
+    """
+    return f" (off by {off:.1e}: a rounding residue? {clip})" if off <= tolerance else ""

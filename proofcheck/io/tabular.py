@@ -185,11 +185,11 @@ def _check_distribution(values, where, what, tol):
     """Raise unless ``values`` (converted numbers) form a probability distribution."""
     for v in values:
         if not _in_unit(v):
-            shown = float(_exact(v)) if _is_float(v) else _exact(v)
-            off = float(-_exact(v) if _exact(v) < 0 else _exact(v) - 1)
+            ev = _exact(v)
+            off = float(-ev if ev < 0 else ev - 1)
             fix = ("a rounding residue? np.clip the array to [0, 1]" if _is_float(v) and off <= FLOAT_TOLERANCE
                    else "give probabilities")
-            raise ModelError(f"{where}: {what} include {shown}, outside [0, 1]; {fix}")
+            raise ModelError(f"{where}: {what} include {float(ev) if _is_float(v) else ev}, outside [0, 1]; {fix}")
     total = sum((_exact(v) for v in values), sp.Integer(0))
     if any(_is_float(v) for v in values):
         ok = abs(float(total) - 1) <= FLOAT_TOLERANCE

@@ -51,7 +51,7 @@ import numpy as np
 import sympy as sp
 
 from proofcheck._text import terminal_safe
-from proofcheck._validation import did_you_mean
+from proofcheck._validation import did_you_mean, rounding_residue
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.display import mdp_html, policy_html
 from proofcheck.model.expressions import parse_expression
@@ -668,7 +668,7 @@ def _validate_float_arrays(mdp):
         if len(bad):
             v = float(arr[bad[0]])
             off = -v if v < 0 else v - 1
-            residue = f" (off by {off:.1e}: a rounding residue? np.clip({key}, 0, 1))" if off <= tol else ""
+            residue = rounding_residue(off, tol, f"np.clip({key}, 0, 1)")
             raise ModelError(f"from_arrays: {key}[{int(bad[0])}] = {arr[bad[0]]} is outside [0, 1]{residue}; "
                              f"fix {key}")
     for key, ptr, arr in (("edge_prob", mdp.pair_ptr, mdp.edge_prob), ("prior", mdp.state_ptr, mdp.prior)):

@@ -19,6 +19,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from proofcheck._validation import rounding_residue
 from proofcheck.errors import ModelError, UncertifiedRangeWarning, UndecidedError, UnreachableStateWarning
 from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.exact.sign import exact_sign
@@ -48,26 +49,37 @@ def _check_in_range(mdp, expr, lo, hi, where, fix, ctx=None):
     Returns True when certified, False when a parametric range could not be certified
     either way (the caller warns).
     """
-    if not expr.free_symbols:
-        if expr.atoms(sp.Float):
-            # no tolerance here: the tolerance is for sums, and a probability of -1e-12 or
-            # 1 + 1e-12 is not one (the exact routes take its log and fail far from here)
-            v = float(expr)
-            if v < lo or (hi is not None and v > hi):
-                off = float(lo - v if v < lo else v - hi)
-                residue = f" (off by {off:.1e}: a rounding residue? clip it into the range)" \
-                    if off <= mdp.tolerance else ""
-                shown = repr(v) if expr.is_Float else str(expr)
-                raise ModelError(f"{where}: value {shown} is outside {_range_text(lo, hi)}{residue}; {fix}")
-            return True
-        if expr.is_Rational:
-            bad = expr < lo or (hi is not None and expr > hi)
-        else:
-            bad = _outside_exactly(expr, lo, hi, where, fix)
-        if bad:
-            raise ModelError(f"{where}: value {expr} is outside {_range_text(lo, hi)}; {fix}")
+    if expr.free_symbols:
+        return _check_parametric(mdp, expr, lo, hi, where, fix, ctx=ctx)
+    try:
+        bad = _outside(expr, lo, hi)
+    except UndecidedError as exc:
+        raise ModelError(f"{where}: cannot decide whether value {expr} lies in {_range_text(lo, hi)} ({exc}); "
+                         f"{fix}, e.g. as a rational") from None
+    except (TypeError, ValueError):
+        raise ModelError(f"{where}: value {expr} is not a real number; {fix}") from None
+    if not bad:
         return True
-    return _check_parametric(mdp, expr, lo, hi, where, fix, ctx=ctx)
+    if expr.atoms(sp.Float):
+        # no tolerance here: the tolerance is for sums, and a probability of -1e-12 or
+        # 1 + 1e-12 is not one (the exact routes take its log and fail far from here)
+        v = float(expr)
+        residue = rounding_residue(float(lo - v if v < lo else v - hi), mdp.tolerance, "clip it into the range")
+        shown = repr(v) if expr.is_Float else str(expr)
+        raise ModelError(f"{where}: value {shown} is outside {_range_text(lo, hi)}{residue}; {fix}")
+    raise ModelError(f"{where}: value {expr} is outside {_range_text(lo, hi)}; {fix}")
+
+
+def _outside(value, lo, hi):
+    """Whether the constant ``value`` lies outside ``[lo, hi]`` (``hi`` may be None).
+
+    Rationals and floats compare directly; other exact values by certified signs, since
+    SymPy's own comparison evaluates at a fixed precision and cannot tell a value 1e-113
+    below ``lo`` from ``lo``.  UndecidedError when no enclosure settles a sign.
+    """
+    if value.is_Rational or value.atoms(sp.Float):
+        return bool(value < lo) or (hi is not None and bool(value > hi))
+    return exact_sign(value - lo) < 0 or (hi is not None and exact_sign(value - hi) > 0)
 
 
 def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8, ctx=None):
@@ -83,12 +95,7 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8, ctx=None):
             mid = {s: (a + b) / 2 for s, (a, b) in box.items()}
             val = expr.xreplace(mid)
             try:
-                if val.is_Rational:  # the common case
-                    point_bad = val < lo or (hi is not None and val > hi)
-                elif val.atoms(sp.Float):
-                    point_bad = bool(val < lo) or (hi is not None and bool(val > hi))
-                else:  # certified signs: a value 1e-40 below the range is below it
-                    point_bad = exact_sign(val - lo) < 0 or (hi is not None and exact_sign(val - hi) > 0)
+                point_bad = _outside(val, lo, hi)
             except (TypeError, UndecidedError):
                 point_bad = False  # the interval test below decides, or the range is uncertified
             if point_bad:
@@ -114,22 +121,6 @@ def _check_parametric(mdp, expr, lo, hi, where, fix, depth=8, ctx=None):
             m = (a + b) / 2
             boxes += [{**box, s: (a, m)}, {**box, s: (m, b)}]
     return False
-
-
-def _outside_exactly(expr, lo, hi, where, fix):
-    """Whether a constant exact value lies outside ``[lo, hi]``, by certified signs.
-
-    SymPy's own comparison evaluates numerically at a fixed precision and cannot tell a
-    value 1e-113 below ``lo`` from ``lo``; a value whose sign no enclosure settles is a
-    ModelError naming it, never a pass.
-    """
-    try:
-        return exact_sign(expr - lo) < 0 or (hi is not None and exact_sign(expr - hi) > 0)
-    except UndecidedError as exc:
-        raise ModelError(f"{where}: cannot decide whether value {expr} lies in {_range_text(lo, hi)} ({exc}); "
-                         f"{fix}, e.g. as a rational") from None
-    except (TypeError, ValueError):
-        raise ModelError(f"{where}: value {expr} is not a real number; {fix}") from None
 
 
 def _uncertified_text(expr):
