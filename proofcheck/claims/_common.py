@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
 from proofcheck.claims.registry import ClaimResult, Verdict, fmt
@@ -11,6 +12,7 @@ from proofcheck.exact.assumptions import assumed_sign, parameter_ranges
 from proofcheck.exact.case_memo import memoized
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.constant_sign import log_linear_is_zero as log_linear_zero
+from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.exact.log_forms import log_form_is_zero
 from proofcheck.exact.ratfunc import fast_cancel, fraction_dot
 from proofcheck.exact.symbols import free_symbols
@@ -134,10 +136,6 @@ def certified_decimal(value, digits=12):
     >>> certified_decimal(sp.pi), certified_decimal(sp.Rational(-2, 3), 4), certified_decimal(sp.Symbol("p"))
     ('≈3.14159265359', '≈-0.6667', '...')
     """
-    import mpmath
-
-    from proofcheck.exact.intervals import interval_context, interval_eval
-
     if not isinstance(value, sp.Basic) or free_symbols(value):
         return "..."
     try:

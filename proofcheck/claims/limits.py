@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofcheck.claims._common import EXACT, Verdict, certified_decimal, result
+from proofcheck.claims._common import EXACT, Verdict, brief, certified_decimal, result
 from proofcheck.claims.registry import claim
 from proofcheck.engine import (
     additive_return,
@@ -65,9 +65,8 @@ def _fmt(v, n=12):
     v = sp.sympify(v)
     if v in (sp.oo, -sp.oo) or v.free_symbols:
         return str(v)
-    if v.is_Rational:  # (the size first: str() of an integer beyond 4300 digits raises)
-        short = int(v.p).bit_length() + int(v.q).bit_length() <= 130 and len(str(v)) <= 40
-        return str(v) if short else certified_decimal(v, n)
+    if v.is_Rational:
+        return brief(v, 41)  # up to 40 characters exact (brief checks the size before str())
     text = certified_decimal(v, n)
     if text != "...":
         return text

@@ -73,14 +73,14 @@ def _unrecognized(extra, sub):
     """argparse's "unrecognized arguments" with the subcommand's closest option for each
     misspelt one, and where the conventions are set when an option names one."""
     known = [o for a in (sub._actions if sub else ()) for o in a.option_strings]
+    # compared without their dashes, which would make every pair of options look alike
+    by_field = {o.lstrip("-").replace("-", "_"): o for o in known if o.startswith("--")}
     hints = []
     for word in extra:
         if not word.startswith("-"):
             continue
         name = word.split("=", 1)[0]
         field = name.lstrip("-").replace("-", "_")
-        # compared without their dashes, which would make every pair of options look alike
-        by_field = {o.lstrip("-").replace("-", "_"): o for o in known if o.startswith("--")}
         if field in by_field:  # --k_max for sweep's --k-max
             hints.append(f"did you mean {by_field[field]!r}?")
         elif field in _CONVENTIONS:

@@ -394,11 +394,11 @@ def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, na
         table.skipped = (f"the model has parameters {', '.join(s.name for s in mdp.parameters)}; "
                          "substitute values first (MDP.substitute) to cross-check numerically")
         return table
-    if any(getattr(mdp, a).dtype != object for a in ("edge_prob", "prior", "likelihood", "success", "initial")):
+    if not mdp.exact and not mdp.float_inputs:  # float64 arrays (MDP.from_arrays)
         table.skipped = ("the model's numbers are float64 arrays (MDP.from_arrays), which the exact backend does "
                          "not take, so there is no exact reference; use the certified checks")
         return table
-    if not mdp.exact:  # float inputs read as the binary rationals they are: an exact reference exists
+    if mdp.float_inputs:  # read as the binary rationals they are: an exact reference exists
         table.inputs = "float inputs as their exact binary values"
         table.precision += f"; {table.inputs}"
     if max_pairs is not None and mdp.n_pairs > max_pairs:

@@ -13,6 +13,7 @@ finite claims.  It adds
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from proofcheck.claims.numeric import DPS, MAX_PAIRS, N_ITERATIONS, certified_return_improvement, crosscheck_result
@@ -43,11 +44,8 @@ def extend(case, result, *, n=N_ITERATIONS, dps=DPS, budget=None):
     ['holds']
     """
     t0 = time.perf_counter()
-    if budget is None:
-        with claim_budget() as budget:
-            table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=budget)
-    else:
-        table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=budget)
+    with claim_budget() if budget is None else contextlib.nullcontext(budget) as allowance:
+        table = crosscheck_case(case, n=n, dps=dps, max_pairs=MAX_PAIRS, budget=allowance)
     res = crosscheck_result(table)
     res.seconds = time.perf_counter() - t0
     res.conventions = case.conventions.as_dict()
