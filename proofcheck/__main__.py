@@ -1,5 +1,3 @@
-import sys
+from proofcheck.cli import console
 
-from proofcheck.cli import main
-
-sys.exit(main())
+console()

@@ -4,6 +4,7 @@ needs in ``run()``.  Defaults repeated in the CLI (so that ``--help`` need not i
 their modules) equal the originals."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,27 @@ def test_horizon_of_a_bridge_npz_imports_no_sympy(tmp_path):
 def test_horizon_of_a_bridge_sample_imports_no_sympy():
     # as a user runs it (benchmarks/bench_bridge.py times this), stored analysis compared too
     assert _horizon_loads([str(SAMPLES / "freeway_10_fs30")]) == []
+
+
+def _console(*argv):
+    """The ``proofcheck`` command in a child process whose own atexit handler prints a line."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('atexit handler ran'))\n"
+            f"sys.argv = ['proofcheck', *{list(argv)!r}]\n"
+            "from proofcheck.cli import console\nconsole()\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a buffered pipe
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=Path(__file__).resolve().parents[1], timeout=300)
+
+
+def test_console_exit_runs_exit_handlers_flushes_and_keeps_the_exit_code():
+    # the command leaves with os._exit (no interpreter teardown): the output printed before,
+    # other libraries' atexit handlers and main()'s exit code must all survive it
+    held = _console("verify", "cases/appendix_d.toml", "--claim", "P4.2", "--fail-on", "fails")
+    failed = _console("verify", "cases/appendix_d.toml", "--claim", "D.1", "--fail-on", "fails")
+    assert held.returncode == 0, held.stderr
+    assert failed.returncode == 1, failed.stderr
+    for r, claim, verdict in ((held, "P4.2", "holds"), (failed, "D.1", "FAILS")):
+        lines = r.stdout.splitlines()
+        assert any(line.split()[:2] == [claim, verdict] for line in lines), r.stdout
+        assert lines[-1] == "atexit handler ran"  # after the summary, so after main() returned
