@@ -199,3 +199,32 @@ def test_cli_bench_subcommand(capsys):
     assert "`proofcheck bench --quick --section exact`" in out
     assert out.count("identical pi_1") == 8  # 6 random trees, 2 layered DAGs
     assert "| layered DAG T=6 A=3 width 4 |" in out
+
+
+def test_verify_rows_judge_the_median_of_their_runs(monkeypatch, tmp_path):
+    # scripted (rc, cpu, wall, stderr) per run: the target is judged on the median, the row
+    # gives the range, a tracked row runs once and an error is not repeated
+    script = {"target": [(0, 2.0, 2.1, ""), (0, 4.0, 4.1, ""), (1, 3.5, 3.6, "")],
+              "lucky": [(0, 9.0, 9.0, ""), (0, 2.0, 2.0, ""), (0, 2.5, 2.6, "")],
+              "tracked": [(0, 7.0, 7.0, "")],
+              "broken": [(2, 0.5, 0.6, "proofcheck: error: bad case\n")]}
+    calls = []
+
+    def fake_run(cmd, timeout):
+        label = cmd[-1]
+        calls.append(label)
+        return script[label][sum(c == label for c in calls) - 1]
+    hooks = [bench.VerifyHook("target", lambda tmp: ["target"], 3.0),
+             bench.VerifyHook("lucky", lambda tmp: ["lucky"], 3.0),
+             bench.VerifyHook("tracked", lambda tmp: ["tracked"], None),
+             bench.VerifyHook("broken", lambda tmp: ["broken"], 3.0)]
+    monkeypatch.setattr(bench, "VERIFY_HOOKS", hooks)
+    monkeypatch.setattr(bench, "_run_verify", fake_run)
+    rows = []
+    bench._bench_verify(False, rows, lambda *a: None)
+    got = {r.case: (r.ours, r.ratio) for r in rows}
+    assert got["target"] == ("3.50 s CPU (median of 3: 2.00 s to 4.00 s), 3.60 s wall (exit 1)", "NOT MET")
+    assert got["lucky"][1] == "MET" and got["lucky"][0].startswith("2.50 s CPU (median of 3")
+    assert got["tracked"] == ("7.00 s CPU, 7.00 s wall (exit 0)", "tracked")
+    assert got["broken"][1] == "NOT MET (exit 2: error)"
+    assert calls.count("broken") == 1 and calls.count("tracked") == 1
