@@ -188,3 +188,20 @@ def test_budget_option_is_validated_and_threaded(capsys):
     assert main(["verify", "cases/mountain_race.toml", "--budget", "0"]) == 2
     assert "--budget 0 must be a positive number of steps" in capsys.readouterr().err
     assert main(["verify", "cases/mountain_race.toml", "--budget", "5000000", "--claim", "P4.2"]) == 0
+
+
+def test_float_settings_in_a_case_file_are_exact(tmp_path):
+    # delta = 0.1 was kept as a 15-digit SymPy Float: the exact route computed kappa in
+    # floats and X.numeric FAILED against mpmath; a float parameter range crashed verify
+    text = (ROOT / "cases" / "appendix_d.toml").read_text()
+    assert 'delta = "1"' in text
+    (tmp_path / "d.toml").write_text(text.replace('delta = "1"', "delta = 0.1"))
+    bandit = (ROOT / "cases" / "parametric_prior.toml").read_text()
+    assert 'p = { min = "0", max = "1" }' in bandit
+    (tmp_path / "b.toml").write_text(bandit.replace('p = { min = "0", max = "1" }', "p = { min = 0.25, max = 0.75 }"))
+    r = run("verify", str(tmp_path / "d.toml"), str(tmp_path / "b.toml"), "--json")
+    assert r.returncode == 0, r.stderr
+    d, b = (c["verify"] for c in json.loads(r.stdout)["cases"])
+    assert d["conventions"]["delta"] == "1/10" and b["model"]["parameters"] == {"p": ["1/4", "3/4"]}
+    verdicts = {c["claim"]: c["verdict"] for c in d["claims"]}
+    assert verdicts["X.numeric"] == "holds" and verdicts["X.reference"] == "holds"

@@ -256,6 +256,23 @@ def test_case_file_error_names_file(tmp_path):
         pc.load_case(f)
 
 
+def test_a_float_setting_is_the_rational_typed_never_a_rounded_float():
+    # nsimplify made delta = 1e-40 zero ("must be a positive number"); a SymPy Float delta
+    # (a TOML float in a case file) was kept, and every exact value computed with it rounded
+    assert pc.Conventions(delta=1e-40).delta == R(1, 10 ** 40)
+    assert pc.Conventions(delta=0.1).delta == R(1, 10) and pc.Conventions(delta=1 / 3).delta == R(1, 3)
+    assert pc.Conventions(delta=0.30000000000000004).delta == R(7500000000000001, 25000000000000000)
+    d = pc.Conventions(delta=sp.Float(0.1)).delta
+    assert d == R(1, 10) and d.is_Rational
+    text = open("cases/parametric_prior.toml").read()
+    head, rest = text.split("[conventions]", 1)
+    doc = (head.replace('= { min = "0", max = "1" }', "= { min = 0.1, max = 0.9 }")
+           + "[conventions]\ndelta = 0.1\n" + re.sub(r"(?m)^delta = .*\n", "", rest))
+    case = pc.loads_case(doc, where="floats.toml")
+    assert case.conventions.delta == R(1, 10) and case.conventions.delta.is_Rational
+    assert list(case.mdp.parameters.values()) == [(R(1, 10), R(9, 10))]  # was an AttributeError
+
+
 def test_conventions_delta_strings_use_the_safe_parser():
     from proofcheck.errors import ConventionError
     assert pc.Conventions(delta="1/2").delta == R(1, 2)

@@ -71,6 +71,18 @@ def test_condition_texts():
     assert c.text == "p < 1/3 or p > 3/4 (on [0, 1])"
 
 
+def test_floats_are_their_binary_values_never_rounded():
+    # nsimplify, used before, made Float(1e-40) zero: "> 0" came out false everywhere; and
+    # the float 0.1 is 3602879701896397/2**55, not 1/10
+    assert parametric_condition(sp.Float(1e-40), ">", 0, RANGE).text == "all p in [0, 1]"
+    assert parametric_condition(sp.Float(1e-40), "==", 0, RANGE).text == "never (on [0, 1])"
+    assert parametric_condition(sp.Float(0.1), "==", R(1, 10), RANGE).text == "never (on [0, 1])"
+    assert parametric_condition(sp.Float(0.5), "==", R(1, 2), RANGE).text == "all p in [0, 1]"
+    c = parametric_condition(p / 2, ">", sp.Float(2.0**-60), RANGE)
+    assert c.text == "p > 1/576460752303423488 (on [0, 1])"  # 2 * 2**-60 = 2**-59
+    assert c.statement == "p/2 > 8.67361737988404E-19"  # the statement as given (SymPy prints E)
+
+
 def test_log_and_constant_factor_forms():
     # log(2p) >= 0  iff  2p >= 1 (where defined, p > 0)
     c = parametric_condition(sp.log(2 * p), ">=", 0, RANGE)

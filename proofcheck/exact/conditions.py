@@ -279,13 +279,23 @@ def _param_domain(parameters, x):
     return sp.Interval(sp.sympify(lo), sp.sympify(hi))
 
 
+def _binary_values(expr):
+    """``expr`` with every SymPy Float replaced by the rational it is exactly.  Float
+    arithmetic would round ``lhs - rhs``, and ``nsimplify``, used here before, rounded a
+    difference of 1e-40 to 0: ``Float(1e-40) > 0`` came out false on the whole range."""
+    floats = expr.atoms(sp.Float)
+    return expr.xreplace({v: sp.Rational(v) for v in floats}) if floats else expr
+
+
 def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=None):
     """The exact condition on the parameters under which ``lhs <relation> rhs`` holds.
 
     Parameters
     ----------
     lhs, rhs : sympy.Expr
-        Exact values of the model (rational functions of one parameter are solved).
+        Exact values of the model (rational functions of one parameter are solved).  A
+        SymPy Float is taken as the binary rational it is, never rounded to a nearby
+        simple one.
     relation : {">=", ">", "<=", "<", "==", "!="}
     parameters : dict
         ``Symbol -> (low, high)``, the model's declared ranges (``mdp.parameters``).
@@ -311,7 +321,8 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
         raise ValueError(f"relation {relation!r} must be one of {', '.join(RELATIONS)}")
     parameters = dict(parameters or {})
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
-    statement = statement or (lambda: f"{lhs} {relation} {rhs}")
+    statement = statement or (lambda lhs=lhs, rhs=rhs: f"{lhs} {relation} {rhs}")  # as given
+    lhs, rhs = _binary_values(lhs), _binary_values(rhs)
     holds = RELATIONS[relation]
     f = lhs - rhs
     syms = sorted(free_symbols(f), key=str)
@@ -319,7 +330,6 @@ def parametric_condition(lhs, relation=">=", rhs=0, parameters=None, statement=N
     if unknown:
         return Condition(statement, reason=f"{', '.join(map(str, unknown))} are not declared parameters")
     if not syms:
-        f = sp.nsimplify(f) if f.is_Float else f
         if not f.is_Rational:
             value = constant_sign(f)
         else:

@@ -80,7 +80,7 @@ from proofcheck._validation import did_you_mean, did_you_mean_path
 from proofcheck.errors import CaseFileError, ConventionError, ModelError, ProofcheckError
 from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
 from proofcheck.model.conventions import Conventions, check_temperature
-from proofcheck.model.expressions import MAX_EXP_ARGUMENT, parse_expression
+from proofcheck.model.expressions import MAX_EXP_ARGUMENT, parse_expression, rational_of_float
 from proofcheck.model.mdp import (
     HorizonSuccessError,
     _compile_mdp,
@@ -188,6 +188,15 @@ def _number(value, where, symbols=None):
     return parse_expression(value, symbols or {}, where=where)
 
 
+def _setting(value, where):
+    """A number where a setting is expected (a temperature, a parameter's range).  A TOML
+    float there is read as the rational it was typed as (``rational_of_float``: 0.1 is 1/10),
+    not as a SymPy Float, whose arithmetic would round every exact value computed with it."""
+    if isinstance(value, float) and math.isfinite(value):
+        return rational_of_float(value)
+    return _number(value, where)
+
+
 def _check_reward(value, where):
     """A reward r gives q = exp(r): bound |r| like the argument of ``exp`` in expressions."""
     if value.free_symbols or not value.is_number:
@@ -255,7 +264,7 @@ def _read_head(doc, where):
             _unknown(rng, {"min", "max"}, pw)
             if "min" not in rng or "max" not in rng:
                 raise CaseFileError(f'{pw}: give both min and max, e.g. {_k(pname)} = {{ min = "0", max = "1" }}')
-            params[pname] = (_number(rng["min"], f"{pw}.min"), _number(rng["max"], f"{pw}.max"))
+            params[pname] = (_setting(rng["min"], f"{pw}.min"), _setting(rng["max"], f"{pw}.max"))
         G_graph["parameters"] = params
         symbols = {s.name: s for s in _parse_parameters(params, f"{where}: [parameters]")}
     if "initial" in mdp_t:
@@ -626,7 +635,7 @@ def _parse_conventions(raw, where):
     raw = dict(_table(raw, f"{where}: [conventions]"))
     _unknown(raw, Conventions.field_names(), f"{where}: [conventions]")
     if "delta" in raw:
-        raw["delta"] = _number(raw["delta"], f"{where}: conventions.delta")
+        raw["delta"] = _setting(raw["delta"], f"{where}: conventions.delta")
         try:
             check_temperature(raw["delta"])
         except ConventionError as exc:

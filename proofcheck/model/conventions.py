@@ -7,13 +7,14 @@ repairs it (:mod:`proofcheck.claims.repair`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from numbers import Real
 
 import sympy as sp
 
 from proofcheck.errors import ConventionError, ProofcheckError
-from proofcheck.model.expressions import number_text, parse_expression
+from proofcheck.model.expressions import number_text, parse_expression, rational_of_float
 
 __all__ = ["Conventions", "check_temperature", "MAX_DELTA", "MAX_DELTA_TERMS", "IMPOSSIBLE", "FOLD_TERMS",
            "H_INDEXINGS", "OBJECTIVES"]
@@ -77,6 +78,8 @@ def _clipped(value):
 def _delta_value(value):
     """``delta`` as a SymPy number; strings go through the allow-listed parser (never
     ``sympify``), anything unreadable is a ConventionError."""
+    if isinstance(value, sp.Float):  # arithmetic with a Float would round every exact value
+        return rational_of_float(float(value))
     if isinstance(value, sp.Basic):
         return value
     if isinstance(value, str):
@@ -86,7 +89,11 @@ def _delta_value(value):
             raise ConventionError(str(exc)) from None
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ConventionError(f"conventions.delta = {value!r} must be a positive number, e.g. 1 or 1/2")
-    return sp.nsimplify(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConventionError(f"conventions.delta = {value!r} must be a positive number, e.g. 1 or 1/2")
+        return rational_of_float(value)
+    return sp.sympify(value)
 
 
 @dataclass(frozen=True)

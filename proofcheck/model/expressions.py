@@ -27,7 +27,8 @@ expensive work (SymPy evaluates automatically, and some of its simplifications,
 such as factoring numbers under roots or expanding powers of sums, are costly).
 """
 
-__all__ = ["parse_expression", "number_text", "big_rationals", "NUMBER_TEXT_DIGITS", "EXACT_TEXT_DIGITS"]
+__all__ = ["parse_expression", "number_text", "big_rationals", "rational_of_float", "NUMBER_TEXT_DIGITS",
+           "EXACT_TEXT_DIGITS"]
 
 import functools
 import math
@@ -177,6 +178,31 @@ def _int_clip(n, keep):
         digits -= 1
     head = str(n // 10 ** (digits - keep))
     return f"{sign}{head}\u2026({digits} digits)"
+
+
+def rational_of_float(value: float) -> sympy.Rational:
+    """The rational a typed float stands for, where a setting is expected (a temperature, a
+    parameter's range): SymPy's ``nsimplify`` guess when that guess rounds back to the same
+    float, else the decimal the float prints as.
+
+    ``nsimplify`` alone rounds: it makes 1e-40 zero and 0.30000000000000004 three tenths.
+    Model numbers (priors, likelihoods) are not read this way: they keep their binary value.
+
+    Examples
+    --------
+    >>> rational_of_float(0.1), rational_of_float(1 / 3), rational_of_float(2.5e-7)
+    (1/10, 1/3, 1/4000000)
+    >>> rational_of_float(1e-40) == sympy.Rational(1, 10 ** 40)
+    True
+    >>> rational_of_float(0.30000000000000004)
+    7500000000000001/25000000000000000
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    guess = sympy.nsimplify(value)
+    if guess.is_Rational and int(guess.p) / int(guess.q) == value:  # (int / int rounds correctly)
+        return guess
+    return sympy.Rational(repr(value))
 
 
 def number_text(value, max_digits=NUMBER_TEXT_DIGITS):

@@ -18,7 +18,7 @@ import sympy as sp
 
 from proofcheck.engine import additive_return, incoherence, retrain, success_probability
 from proofcheck.errors import UndecidedError
-from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text
+from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text, rational_of_float
 
 __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finite",
            "initial_state", "retraining_table", "table_as_json"]
@@ -96,8 +96,8 @@ def _deltas(conventions, extra=DEFAULT_DELTAS):
     seen = []
     for d in (*extra, conventions.delta):
         # exact values as given (nsimplify would round 1/2 + 1e-40 to 1/2); Python floats
-        # to the short rational they print as, as before
-        d = sp.nsimplify(d) if isinstance(d, float) else sp.sympify(d)
+        # as the rational they were typed as
+        d = rational_of_float(d) if isinstance(d, float) else sp.sympify(d)
         if d not in seen:
             seen.append(d)
     return sorted(seen, key=lambda d: float(d))
