@@ -39,8 +39,8 @@ def _run(capsys, argv):
     ("conventions_delta_float", "outside [1/1000, 1000]"),
     ("conventions_delta_exp", "outside [1/1000, 1000]"),
     ("expect_index_9999", "exceeds the limit of 1000"),
-    ("expect_alpha_huge", "at most 1000"),
-    ("expect_delta_tiny", "at most 1000"),
+    ("expect_alpha_huge", "outside [1/1000, 1000]"),
+    ("expect_delta_tiny", "outside [1/1000, 1000]"),
     ("reward_huge", "exceeds the limit of 10000"),
     ("cycle_horizon_1001", "exceeds the limit of 2000 unrolled states"),
 ])

@@ -271,6 +271,12 @@ def test_a_float_setting_is_the_rational_typed_never_a_rounded_float():
     case = pc.loads_case(doc, where="floats.toml")
     assert case.conventions.delta == R(1, 10) and case.conventions.delta.is_Rational
     assert list(case.mdp.parameters.values()) == [(R(1, 10), R(9, 10))]  # was an AttributeError
+    # the temperature's bounds, the range first, each message with the value as typed
+    for typed, bound in (("1e-300", "outside [1/1000, 1000]"), ('"1001/1000"', "at most 1000"),
+                         ("0.123456789", "at most 1000")):
+        bad = doc.replace("delta = 0.1", f"delta = {typed}")
+        with pytest.raises(CaseFileError, match=re.escape(f"conventions.delta = {typed.strip(chr(34))}") + ".*" + re.escape(bound)):
+            pc.loads_case(bad, where="floats.toml")
 
 
 def test_conventions_delta_strings_use_the_safe_parser():

@@ -635,9 +635,10 @@ def _parse_conventions(raw, where):
     raw = dict(_table(raw, f"{where}: [conventions]"))
     _unknown(raw, Conventions.field_names(), f"{where}: [conventions]")
     if "delta" in raw:
-        raw["delta"] = _setting(raw["delta"], f"{where}: conventions.delta")
+        typed = raw["delta"]
+        raw["delta"] = _setting(typed, f"{where}: conventions.delta")
         try:
-            check_temperature(raw["delta"])
+            check_temperature(raw["delta"], shown=repr(typed) if isinstance(typed, float) else None)
         except ConventionError as exc:
             raise CaseFileError(f"{where}: {exc}") from None
     if "objectives" in raw:

@@ -47,26 +47,26 @@ MAX_DELTA_TERMS = 1000
 MAX_DELTA = 1000
 
 
-def check_temperature(value, what="conventions.delta"):
+def check_temperature(value, what="conventions.delta", shown=None):
     """Raise :class:`ConventionError` unless ``value`` is a temperature within the bounds
     above.  Applied to what a user types (``[conventions] delta``, ``pi_delta[x]`` and
     ``pi_alpha[x]`` in expectations), not in :class:`Conventions` itself: the limit claims
-    use smaller temperatures internally."""
-    if value.is_Rational:
-        if abs(value.p) > MAX_DELTA_TERMS or value.q > MAX_DELTA_TERMS:
-            raise ConventionError(
-                f"{what} = {_clipped(value)}: a rational value needs numerator and denominator of at "
-                f"most {MAX_DELTA_TERMS} (it is an exponent: it bounds exact work); use e.g. 1/100")
-        return
-    try:
-        magnitude = sp.N(value, 15)
+    use smaller temperatures internally.  ``shown``: the value as the user typed it, for
+    the message (a float, where ``value`` is the rational read from it)."""
+    shown = _clipped(value) if shown is None else shown
+    try:  # the range first: it is what a tiny or huge value breaks
+        magnitude = value if value.is_Rational else sp.N(value, 15)
         inside = bool(sp.Rational(1, MAX_DELTA) <= magnitude <= MAX_DELTA)
     except (TypeError, ValueError, ArithmeticError):
         inside = False
     if not inside:
         raise ConventionError(
-            f"{what} = {_clipped(value)} is outside [1/{MAX_DELTA}, {MAX_DELTA}], the limit on "
+            f"{what} = {shown} is outside [1/{MAX_DELTA}, {MAX_DELTA}], the limit on "
             f"temperatures; use a value in that range, e.g. 1/100")
+    if value.is_Rational and (abs(value.p) > MAX_DELTA_TERMS or value.q > MAX_DELTA_TERMS):
+        raise ConventionError(
+            f"{what} = {shown}: a rational value needs numerator and denominator of at "
+            f"most {MAX_DELTA_TERMS} (it is an exponent: it bounds exact work); use e.g. 1/100")
 
 
 def _clipped(value):
