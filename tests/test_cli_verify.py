@@ -205,3 +205,19 @@ def test_float_settings_in_a_case_file_are_exact(tmp_path):
     assert d["conventions"]["delta"] == "1/10" and b["model"]["parameters"] == {"p": ["1/4", "3/4"]}
     verdicts = {c["claim"]: c["verdict"] for c in d["claims"]}
     assert verdicts["X.numeric"] == "holds" and verdicts["X.reference"] == "holds"
+
+
+def test_a_float_expectation_that_rounds_the_value_says_what_to_write(tmp_path):
+    # the float 0.45454545454545453 is not 5/11: MISMATCH, as before, now with the fix
+    text = (ROOT / "cases" / "stochastic_counterexample.toml").read_text()
+    assert '"pi_G[1](a1 | start)" = "5/11"' in text and '"pi_G[2](a1 | start)" = "25/61"' in text
+    text = text.replace('"pi_G[1](a1 | start)" = "5/11"', '"pi_G[1](a1 | start)" = 0.45454545454545453')
+    text = text.replace('"pi_G[2](a1 | start)" = "25/61"', '"pi_G[2](a1 | start)" = 0.41')
+    (tmp_path / "f.toml").write_text(text)
+    r = run("verify", "-q", str(tmp_path / "f.toml"))
+    assert r.returncode == 1, r.stderr
+    lines = [line for line in r.stdout.splitlines() if "expectation pi_G" in line]
+    assert lines[0].endswith('MISMATCH: expected 0.454545454545455, computed 5/11 (expected is a float (compared by '
+                             'its binary value); the computed value rounds to the same double: write "5/11")')
+    assert lines[1].endswith('computed 25/61 (expected is a float (compared by its binary value): write exact '
+                             'values as strings, e.g. "1/3")')  # 0.41 is not 25/61 = 0.4098...

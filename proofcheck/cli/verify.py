@@ -93,6 +93,8 @@ def format_case(res, wide=False):
             mark = {True: "ok", False: "MISMATCH", None: "undecided"}[e.ok]
             lines.append(f"   {clip(e.quantity, 34):<34} {clip(e.expected, 14):<14} "
                          f"{clip(e.computed, 14):<14} {mark}")
+            if e.note and e.ok is not True:
+                lines.append(f"      {clip(e.note, 130)}")
     return "\n".join(lines)
 
 
@@ -109,7 +111,7 @@ def format_quiet(res, wide=False):
         if e.ok is not True:
             mark = "MISMATCH" if e.ok is False else "undecided"
             lines.append(f"{name}: expectation {clip(e.quantity, 60)} {mark}: expected {clip(e.expected, 40)}, "
-                         f"computed {clip(e.computed, 40)}")
+                         f"computed {clip(e.computed, 40)}" + (f" ({clip(e.note, 160)})" if e.note else ""))
     return "\n".join(lines)
 
 

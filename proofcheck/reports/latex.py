@@ -832,6 +832,8 @@ def _expectations(res):
                 None: r"\verdict{orange!85!black}{undecided}"}[e.ok]
         rows.append(rf"{math_or_text(e.quantity)} & {math_value(e.expected)} & "
                     rf"{math_value(e.computed)} & {mark} \\")
+        if e.note and e.ok is not True:  # why, and the fix (a float compared by its binary value)
+            rows.append(rf"\multicolumn{{4}}{{l}}{{\quad\footnotesize {text(e.note)}}} \\")
     return "\n".join([r"\begin{center}\small\fitwidth{\begin{tabular}{llll}\toprule",
                       r"Quantity & Expected & Computed (exact) & Result \\\midrule", *rows,
                       r"\bottomrule\end{tabular}}\end{center}"])

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from html import escape as html_escape
 
+import sympy as sp
+
 from proofcheck.claims import CLAIMS, claim_objectives, run_claims
 from proofcheck.claims._common import equal
 from proofcheck.claims.result import (
@@ -184,11 +186,34 @@ def check_expectations(case):
             continue
         try:
             ok = equal(computed, expected)
-            note = ""
+            note = "" if ok else _float_expected_note(expected, computed)
         except UndecidedError as exc:
             ok, note = None, str(exc)
         out.append(ExpectationResult(quantity.text, expected, computed, ok, note))
     return out
+
+
+def _float_expected_note(expected, computed):
+    """Why an expected TOML float does not match, and the fix; "" for other values.
+
+    A float is compared by its exact binary value, so ``0.45454545454545453`` for 5/11 is a
+    mismatch.  When the computed value rounds to the very same double, the note says so and
+    gives the exact text to write instead."""
+    if not (isinstance(expected, sp.Basic) and expected.atoms(sp.Float)):
+        return ""
+    same = False
+    if isinstance(computed, sp.Basic) and computed.is_number and not computed.free_symbols:
+        try:
+            same = float(computed) == float(expected)
+        except (TypeError, ValueError, OverflowError):
+            same = False
+    exact = number_text(computed)
+    if same:
+        fix = f'write "{exact}"' if len(exact) <= 40 else "write the exact value as a string"
+        return f"expected is a float (compared by its binary value); the computed value rounds to the same double: {fix}"
+    return 'expected is a float (compared by its binary value): write exact values as strings, e.g. "1/3"'
+
+
 
 
 def honest_float_verdicts(res):
