@@ -279,6 +279,20 @@ def test_a_float_setting_is_the_rational_typed_never_a_rounded_float():
             pc.loads_case(bad, where="floats.toml")
 
 
+def test_a_one_point_parameter_range_is_refused_with_the_fix():
+    # [1/2, 1/2] was accepted and crashed verify (AttributeError: 'FiniteSet' object has no
+    # attribute 'start'): the parametric case splits work on intervals
+    G = nx.MultiDiGraph(initial="s", parameters={"p": ("1/2", "0.5")})
+    G.add_edge("s", "t", key="a", prior="p")
+    G.add_edge("s", "u", key="b", prior="1 - p")
+    with pytest.raises(ModelError, match=re.escape("parameter 'p' has the one-point range [1/2, 1/2]; "
+                                                   "write 1/2 in place of p")):
+        from_graph(G)
+    G.graph["parameters"] = {"p": ("1/2", "1/4")}
+    with pytest.raises(ModelError, match=re.escape("empty range [1/2, 1/4]; give low < high")):
+        from_graph(G)
+
+
 def test_conventions_delta_strings_use_the_safe_parser():
     from proofcheck.errors import ConventionError
     assert pc.Conventions(delta="1/2").delta == R(1, 2)

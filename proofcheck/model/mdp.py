@@ -830,7 +830,10 @@ def _parse_parameters(raw, where):
         lo = _to_expr(lo, {}, f"{where}: lower bound of {name}")
         hi = _to_expr(hi, {}, f"{where}: upper bound of {name}")
         if not (lo.is_number and hi.is_number) or bool(lo > hi):
-            raise ModelError(f"{where}: parameter {name!r} has an empty range [{lo}, {hi}]; give low <= high")
+            raise ModelError(f"{where}: parameter {name!r} has an empty range [{lo}, {hi}]; give low < high")
+        if bool(lo == hi):  # the case splits of parametric claims work on intervals
+            raise ModelError(f"{where}: parameter {name!r} has the one-point range [{lo}, {hi}]; write {lo} in "
+                             f"place of {name} (or substitute it: MDP.substitute), or give low < high")
         params[sp.Symbol(name, real=True)] = (lo, hi)
     return params
 
