@@ -17,6 +17,7 @@ the absolute values of its terms.
 """
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -175,6 +176,21 @@ def test_from_arrays_rejects_cycles_and_bad_sums():
         MDP.from_arrays(state_ptr=[0, 2, 2], pair_ptr=[0, 1, 2], edge_target=[1, 1],
                         edge_prob=np.ones(2), prior=np.array([0.5, 0.6]), likelihood=np.ones(2),
                         initial=np.array([1.0, 0]))
+
+
+def test_from_arrays_names_the_array_and_the_fix():
+    base = dict(state_ptr=[0, 2, 2, 2], pair_ptr=[0, 1, 2], edge_target=[1, 2], edge_prob=np.ones(2),
+                prior=np.array([0.5, 0.5]), likelihood=np.array([1.0, 0.25]), initial=np.array([1.0, 0, 0]))
+    for change, message in (
+            # NaN was "likelihood[0] = nan is outside [0, 1]"
+            ({"likelihood": np.array([np.nan, 0.25])}, "from_arrays: likelihood[0] is NaN; give a probability in [0, 1]"),
+            # a (1, 2) array was "prior has 1 entries, expected 2"
+            ({"prior": np.array([[0.5, 0.5]])}, "from_arrays: prior has shape (1, 2); give a 1-d array of 2 entries"),
+            # an int array among float ones: which one, and how to make it float
+            ({"prior": np.array([1, 0])}, "from_arrays: mix of float64 and exact value arrays (prior (int64) not float); "
+                                          "give all values as float64 (e.g. np.asarray(prior, dtype=float))")):
+        with pytest.raises(ModelError, match=re.escape(message)):
+            MDP.from_arrays(**{**base, **change})
 
 
 def test_layer_sizes_and_determinism():

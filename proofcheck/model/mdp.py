@@ -301,14 +301,18 @@ class MDP:
         arrays = {}
         for key, (v, size) in vals.items():
             arr = np.asarray(v) if not isinstance(v, np.ndarray) else v
+            if arr.ndim != 1:
+                raise ModelError(f"from_arrays: {key} has shape {arr.shape}; give a 1-d array of {size} entries")
             if len(arr) != size:
                 raise ModelError(f"from_arrays: {key} has {len(arr)} entries, expected {size}; fix {key}")
             kinds.add(arr.dtype.kind == "f")
             arrays[key] = arr
         is_float = kinds == {True}
         if len(kinds) > 1:
-            raise ModelError("from_arrays: mix of float64 and exact value arrays; give all values as float64 "
-                             "or all as exact numbers")
+            exact = [k for k, a in arrays.items() if a.dtype.kind != "f"]
+            listed = ", ".join(f"{k} ({arrays[k].dtype})" for k in exact)
+            raise ModelError(f"from_arrays: mix of float64 and exact value arrays ({listed} not float); give all "
+                             f"values as float64 (e.g. np.asarray({exact[0]}, dtype=float)) or all as exact numbers")
         if success is None:
             success = np.ones(n) if is_float else [_ONE] * n
         arrays["success"] = np.asarray(success) if not isinstance(success, np.ndarray) else success
@@ -667,6 +671,8 @@ def _validate_float_arrays(mdp):
         bad = np.flatnonzero(~((arr >= 0) & (arr <= 1)))  # no tolerance: it is for sums
         if len(bad):
             v = float(arr[bad[0]])
+            if v != v:  # NaN: not a number, so neither inside nor outside
+                raise ModelError(f"from_arrays: {key}[{int(bad[0])}] is NaN; give a probability in [0, 1]")
             off = -v if v < 0 else v - 1
             residue = rounding_residue(off, tol, f"np.clip({key}, 0, 1)")
             raise ModelError(f"from_arrays: {key}[{int(bad[0])}] = {arr[bad[0]]} is outside [0, 1]{residue}; "
