@@ -92,6 +92,10 @@ def test_cli_writes_json(tmp_path, capsys):
     (["horizon", "cases/mountain_race.toml", "--gorp-runs", "-1"], "--gorp-runs -1"),
     (["crosscheck", "--storm", "cases/mountain_race.toml", "-o", "{tmp}/no/x.prism"], "-o "),
     (["crosscheck", "--storm", "cases/mountain_race.toml", "-o", "{tmp}"], "-o "),
+    # without --storm: the command to run and where the backend agreement is
+    (["crosscheck", "cases/mountain_race.toml"], "proofcheck crosscheck cases/mountain_race.toml --storm (the model "
+                                                 "checker Storm, the one available; the agreement of proofcheck's own "
+                                                 "backends is part of proofcheck verify)"),
     (["report", "cases/mountain_race.toml", "--no-pdf", "-o", "{tmp}/dir"], "dir.tex is a folder"),
     (["sweep", "--k-max", "0", "--workers", "1"], "k_max = 0"),
     (["sweep", "--claims", "", "--discussion", "1", "--seed", "-1", "--workers", "1"], "--seed -1"),

@@ -14,7 +14,7 @@ import sys
 
 from proofcheck._text import terminal_safe
 from proofcheck.cli._output import check_output, write_output
-from proofcheck.errors import CaseFileError
+from proofcheck.errors import OptionError
 
 __all__ = ["add_parser", "run", "load_case"]
 
@@ -42,7 +42,9 @@ def add_parser(sub):
 
 def run(args):
     if not args.storm:
-        raise CaseFileError("choose a cross-check: --storm (the only one available)")
+        raise OptionError(f"say what to cross-check against: proofcheck crosscheck {terminal_safe(args.case)} --storm "
+                          "(the model checker Storm, the one available; the agreement of proofcheck's own "
+                          "backends is part of proofcheck verify)")
     if args.output:
         check_output(args.output)  # before the work: a bad path fails now, not after it
     from proofcheck.io import storm as storm_io
