@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.6"
+__version__ = "0.5.7"
 
 import typing as _typing
 

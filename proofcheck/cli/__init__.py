@@ -77,7 +77,7 @@ def console() -> NoReturn:
     SymPy allocates without making cycles, and at 700 a ``verify`` ran 300 collections, a few of
     them over the whole heap (0.1 to 0.2 s of CPU); peak memory is unchanged (measured).
     """
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(100_000, 20, 20)
     code = main()
     atexit._run_exitfuncs()
     try:
