@@ -262,8 +262,9 @@ def test_a_float_setting_is_the_rational_typed_never_a_rounded_float():
     assert pc.Conventions(delta=1e-40).delta == R(1, 10 ** 40)
     assert pc.Conventions(delta=0.1).delta == R(1, 10) and pc.Conventions(delta=1 / 3).delta == R(1, 3)
     assert pc.Conventions(delta=0.30000000000000004).delta == R(7500000000000001, 25000000000000000)
-    d = pc.Conventions(delta=sp.Float(0.1)).delta
-    assert d == R(1, 10) and d.is_Rational
+    for value in (sp.Float(0.1), np.float32(0.1)):  # np.float32 was kept as Float 0.100000
+        d = pc.Conventions(delta=value).delta
+        assert d == R(1, 10) and d.is_Rational
     text = open("cases/parametric_prior.toml").read()
     head, rest = text.split("[conventions]", 1)
     doc = (head.replace('= { min = "0", max = "1" }', "= { min = 0.1, max = 0.9 }")

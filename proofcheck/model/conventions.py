@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
-from numbers import Real
+from numbers import Rational, Real
 
 import sympy as sp
 
@@ -89,7 +89,7 @@ def _delta_value(value):
             raise ConventionError(str(exc)) from None
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ConventionError(f"conventions.delta = {value!r} must be a positive number, e.g. 1 or 1/2")
-    if isinstance(value, float):
+    if not isinstance(value, Rational):  # a float of any precision (Python, NumPy)
         if not math.isfinite(value):
             raise ConventionError(f"conventions.delta = {value!r} must be a positive number, e.g. 1 or 1/2")
         return rational_of_float(value)

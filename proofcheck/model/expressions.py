@@ -187,6 +187,7 @@ def rational_of_float(value: float) -> sympy.Rational:
 
     ``nsimplify`` alone rounds: it makes 1e-40 zero and 0.30000000000000004 three tenths.
     Model numbers (priors, likelihoods) are not read this way: they keep their binary value.
+    A NumPy float is read at its own precision (``np.float32(0.1)`` is 1/10).
 
     Examples
     --------
@@ -197,12 +198,14 @@ def rational_of_float(value: float) -> sympy.Rational:
     >>> rational_of_float(0.30000000000000004)
     7500000000000001/25000000000000000
     """
-    if not math.isfinite(value):
+    x = float(value)
+    if not math.isfinite(x):
         raise ValueError(f"{value!r} is not a finite number")
-    guess = sympy.nsimplify(value)
-    if guess.is_Rational and int(guess.p) / int(guess.q) == value:  # (int / int rounds correctly)
+    same_type = type(value)
+    guess = sympy.nsimplify(x)
+    if guess.is_Rational and same_type(int(guess.p) / int(guess.q)) == value:  # (int / int rounds correctly)
         return guess
-    return sympy.Rational(repr(value))
+    return sympy.Rational(repr(x) if same_type is float else str(value))  # the shortest text that reads back
 
 
 def number_text(value, max_digits=NUMBER_TEXT_DIGITS):
