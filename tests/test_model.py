@@ -292,6 +292,12 @@ def test_a_one_point_parameter_range_is_refused_with_the_fix():
     G.graph["parameters"] = {"p": ("1/2", "1/4")}
     with pytest.raises(ModelError, match=re.escape("empty range [1/2, 1/4]; give low < high")):
         from_graph(G)
+    # float bounds (Python, NumPy, SymPy) are the rationals typed; they were SymPy Floats, and
+    # every parametric claim stopped with AttributeError: 'Float' object has no attribute 'p'
+    G.graph["parameters"] = {"p": (np.float32(0.25), sp.Float(0.75))}
+    assert from_graph(G).parameters == {sp.Symbol("p", real=True): (R(1, 4), R(3, 4))}
+    G.graph["parameters"] = {"p": (0.1, 0.9)}
+    assert list(from_graph(G).parameters.values()) == [(R(1, 10), R(9, 10))]
 
 
 def test_conventions_delta_strings_use_the_safe_parser():

@@ -189,9 +189,10 @@ def _number(value, where, symbols=None):
 
 
 def _setting(value, where):
-    """A number where a setting is expected (a temperature, a parameter's range).  A TOML
-    float there is read as the rational it was typed as (``rational_of_float``: 0.1 is 1/10),
-    not as a SymPy Float, whose arithmetic would round every exact value computed with it."""
+    """A number where a setting is expected.  A TOML float there is read as the rational it
+    was typed as (``rational_of_float``: 0.1 is 1/10), before the setting's bounds are checked
+    on it; a SymPy Float would round every exact value computed with it.  (A parameter's range
+    is read the same way by the model, ``from_graph``.)"""
     if isinstance(value, float) and math.isfinite(value):
         return rational_of_float(value)
     return _number(value, where)
@@ -264,7 +265,7 @@ def _read_head(doc, where):
             _unknown(rng, {"min", "max"}, pw)
             if "min" not in rng or "max" not in rng:
                 raise CaseFileError(f'{pw}: give both min and max, e.g. {_k(pname)} = {{ min = "0", max = "1" }}')
-            params[pname] = (_setting(rng["min"], f"{pw}.min"), _setting(rng["max"], f"{pw}.max"))
+            params[pname] = (_number(rng["min"], f"{pw}.min"), _number(rng["max"], f"{pw}.max"))
         G_graph["parameters"] = params
         symbols = {s.name: s for s in _parse_parameters(params, f"{where}: [parameters]")}
     if "initial" in mdp_t:

@@ -54,7 +54,7 @@ from proofcheck._text import terminal_safe
 from proofcheck._validation import did_you_mean, rounding_residue
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.display import mdp_html, policy_html
-from proofcheck.model.expressions import parse_expression
+from proofcheck.model.expressions import parse_expression, rational_of_float
 from proofcheck.model.validation import _model_codes
 from proofcheck.model.validation import validate as _validate_model
 
@@ -833,8 +833,8 @@ def _parse_parameters(raw, where):
             raise ModelError(
                 f"{where}: parameter {name!r} has range {rng!r}; give a pair (low, high) such as (0, 1)"
             ) from None
-        lo = _to_expr(lo, {}, f"{where}: lower bound of {name}")
-        hi = _to_expr(hi, {}, f"{where}: upper bound of {name}")
+        lo = _range_bound(lo, f"{where}: lower bound of {name}")
+        hi = _range_bound(hi, f"{where}: upper bound of {name}")
         if not (lo.is_number and hi.is_number) or bool(lo > hi):
             raise ModelError(f"{where}: parameter {name!r} has an empty range [{lo}, {hi}]; give low < high")
         if bool(lo == hi):  # the case splits of parametric claims work on intervals
@@ -842,6 +842,17 @@ def _parse_parameters(raw, where):
                              f"place of {name} (or substitute it: MDP.substitute), or give low < high")
         params[sp.Symbol(name, real=True)] = (lo, hi)
     return params
+
+
+def _range_bound(value, where):
+    """A parameter's bound: a float (Python, NumPy or SymPy) is the rational it was typed as
+    (:func:`~proofcheck.model.expressions.rational_of_float`); the case splits of parametric
+    claims compute with the bounds exactly."""
+    if isinstance(value, sp.Float):
+        value = float(value)
+    if isinstance(value, (float, np.floating)) and math.isfinite(value):
+        return rational_of_float(value)
+    return _to_expr(value, {}, where)
 
 
 def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
