@@ -67,11 +67,11 @@ def console() -> NoReturn:
 
     Tearing the interpreter down (collections over the whole heap, then every module and
     cached value freed one object at a time) costs 0.5 to 0.8 s of CPU after ``verify cases/``
-    has printed its last line (measured: the same run ends 0.7 s sooner without it).  By the time :func:`main` returns,
-    every file proofcheck writes has been closed and renamed into place, so the command runs
-    the ``atexit`` handlers (other libraries' clean-ups), flushes the standard streams and
-    leaves with :func:`os._exit`, as mypy does.  :func:`main` itself, for callers in the same
-    process, returns normally.
+    has printed its last line (measured: the same run ends 0.7 s sooner without it).  By the
+    time :func:`main` returns, every file proofcheck writes has been closed and renamed into
+    place, so the command runs the ``atexit`` handlers (other libraries' clean-ups), flushes
+    the standard streams and leaves with :func:`os._exit`, as mypy does.  :func:`main` itself,
+    for callers in the same process, returns normally.
 
     The collector's first threshold is raised from 700 to 100,000 allocations for the command:
     SymPy allocates without making cycles, and at 700 a ``verify`` ran 300 collections, a few of
