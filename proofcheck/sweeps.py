@@ -54,7 +54,7 @@ from proofcheck.errors import ConventionError, ProofcheckError
 from proofcheck.fuzzing import search_claim
 from proofcheck.fuzzing.search import DEFAULT_SHRINK_BUDGET
 from proofcheck.io.casefile import dump_case
-from proofcheck.model.conventions import OBJECTIVES, Conventions
+from proofcheck.model.conventions import OBJECTIVES, Conventions, check_temperature
 from proofcheck.model.mdp import from_graph
 
 __all__ = [
@@ -196,6 +196,7 @@ def _num_text(value):
         raise ConventionError(f"{value!r} is not a rational number; give e.g. 1/2, 1 or 2") from None
     if v <= 0:
         raise ConventionError(f"temperature {value!r} must be positive; give e.g. 1/2, 1 or 2")
+    check_temperature(v, what="temperature", shown=str(value).strip())  # (1e-40 would hang the sweep)
     return str(v)
 
 

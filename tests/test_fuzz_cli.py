@@ -70,6 +70,8 @@ def test_cli_fuzz_writes_cases_that_verify_reproduces(tmp_path, capsys):
                "--seed", "1", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert rc == 0
+    assert ("conventions: impossible=keep, fold_term=posterior, h_indexing=one-is-first-conditioned, delta=1, "
+            "argmax_ties=uniform, objectives=['return', 'success'], k_max=10") in out.splitlines()  # the defaults used
     row = next(line for line in out.splitlines() if line.startswith("P4.16"))
     cells = row.split()
     tried, holds, fails, undec, na = map(int, cells[1:6])
@@ -102,6 +104,8 @@ def test_cli_json_statistics(tmp_path, capsys):
     (["--shrink-seconds", "30"], "use --shrink-budget N"),
     (["--shrink-budget", "-1"], "--shrink-budget -1"),
     (["--timeout", "0"], "--timeout 0"),
+    # verify's bounds on a typed temperature (1e-40 made every Boltzmann claim hang)
+    (["--conventions", "delta=1e-40"], "--conventions delta = 1e-40 is outside [1/1000, 1000]"),
 ])
 def test_cli_bad_input_exit_2_one_line(argv, fragment, capsys):
     rc = main(["fuzz", "--no-write", "--examples", "1", *argv])

@@ -1,6 +1,7 @@
 """Sweeps: task generation, determinism across executors (serial, processes, Dask), CLI."""
 
 import json
+import re
 from fractions import Fraction
 
 import pytest
@@ -128,6 +129,14 @@ def test_errors_inside_tasks_are_recorded():
         call_task("x", "no_colon")
     with pytest.raises(ConventionError):
         run_sweep([call_task("a", "math:floor", x=1)] * 2, workers=1)  # duplicate keys
+
+
+def test_sweep_temperatures_are_bounded_like_verify_s():
+    # a positive but tiny temperature was accepted, and Zq**(1/delta) hung the sweep's tasks
+    with pytest.raises(ConventionError, match=re.escape("temperature = 1e-40 is outside [1/1000, 1000]")):
+        claim_tasks(["T5.9.B"], families=["2x2"], per_family=1, deltas=["1e-40"], seed=0)
+    assert {t["params"]["delta"] for t in claim_tasks(["T5.9.B"], families=["2x2"], per_family=1,
+                                                      deltas=["1/2", "0.25"], seed=0)} == {"1/2", "1/4"}
 
 
 def test_local_processes_match_serial(serial):

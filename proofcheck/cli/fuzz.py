@@ -135,6 +135,7 @@ def run(args):
     if not args.json:
         print(f"proofcheck fuzz: regime {args.regime}, prior {args.prior}, {args.examples} examples per claim, "
               f"shrink budget {args.shrink_budget}, seed {args.seed}")
+        print("conventions: " + ", ".join(f"{k}={v}" for k, v in conventions.as_dict().items()))
         print(HEADER)
 
     def progress(s):

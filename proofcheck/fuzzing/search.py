@@ -59,7 +59,7 @@ from proofcheck._text import terminal_safe
 from proofcheck.claims.registry import CLAIMS, Verdict, run_claim
 from proofcheck.errors import ConventionError, ProofcheckError
 from proofcheck.io.casefile import dump_case
-from proofcheck.model.conventions import Conventions
+from proofcheck.model.conventions import Conventions, check_temperature
 from proofcheck.model.expressions import parse_expression
 from proofcheck.verify import loads_case
 
@@ -216,7 +216,9 @@ def parse_conventions(items):
         elif key == "objectives":
             value = tuple(v.strip() for v in value.split(",") if v.strip())
         elif key == "delta":
-            value = parse_expression(value, {}, where=f"--conventions {item!r}")
+            typed, value = value, parse_expression(value, {}, where=f"--conventions {item!r}")
+            # the bounds verify applies to a case file's delta: a tiny one makes Zq**(1/delta) hang
+            check_temperature(value, what="--conventions delta", shown=typed)
         raw[key] = value
     return Conventions(**raw)
 
