@@ -273,8 +273,8 @@ def _render(toks, cond=False):
         else:  # stray ) ] } _ ^
             piece, cur = {")": ")", "]": "]", "}": r"\}", "_": r"\_", "^": r"\hat{}"}.get(v, ""), "atom"
         if pending_space and prev == "atom" and cur == "atom" and (
-                out[-1].startswith(r"\text") or piece.startswith(r"\text")):
-            out.append(r"\ ")
+                out[-1].startswith(r"\text") or piece.startswith((r"\text", r"(\text"))):
+            out.append(r"\ ")  # words, or a remark in words: "p > 4/7 (on [0, 1])"
         if out and piece[:1].isalpha() and re.search(r"\\[A-Za-z]+$", out[-1]):
             out.append(" ")  # \Delta J, not \DeltaJ
         out.append(piece)
@@ -298,6 +298,8 @@ def ascii_math(s):
     'Z_{V}^{\\\\text{prior}}(\\\\text{start})'
     >>> ascii_math(r"\\input{x}") is None
     True
+    >>> ascii_math("case p > 4/7 (on [0, 1])")
+    '\\\\text{case}\\\\ p>4/7\\\\ (\\\\text{on}\\\\ [0,\\\\ 1])'
     """
     s = str(s)
     if not _MATH_OK.match(s):
