@@ -293,6 +293,10 @@ def test_bundled_report_is_current(tmp_path):
         new = (tmp_path / ("example" + suffix)).read_text(encoding="utf-8")
         assert new == old, (f"reports/example{suffix} is stale: regenerate the bundled report with "
                             f"`{REGENERATE}` (from the repository root) and commit it")
+    tex = (tmp_path / "example.tex").read_text(encoding="utf-8")
+    # what a reader sees: yes/no, not Python's True/False; a remark in words keeps its space
+    assert r"\item closed form matches iteration: yes" in tex and ": True" not in tex
+    assert r"p=0\ (\text{on}\ [0,\ 1])" in tex and r"p=0(\text{on}" not in tex
 
 
 @pytest.mark.skipif(not HAVE_TEX, reason=NO_TEX)
