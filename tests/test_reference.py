@@ -614,3 +614,24 @@ def test_rationals_round_trip_keeps_lowest_terms():
     assert back == F(1, 1) and type(back) is Fraction and back.denominator == 1
     assert outer(inner(F(-5, 7)) + inner(F(5, 7))) == 0
     assert outer(x) is x  # a Fraction passes through
+
+
+def test_decimal_inputs_are_exact_in_both_routes():
+    # Decimals (from pandas or SQL) were refused by the model and by the reference route alike;
+    # they are exact decimals: 0.25 is 1/4, not a float
+    from decimal import Decimal
+
+    from proofcheck.verify.reference_section import reference_agreement
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "t", key="a", prior=Decimal("0.25"), q=Decimal("0.5"))
+    G.add_edge("s", "u", key="b", prior=Decimal("0.75"))
+    m = pc.from_graph(G)
+    assert list(m.prior) == [sp.Rational(1, 4), sp.Rational(3, 4)] and m.exact and not m.float_inputs
+    assert ref.as_fraction(Decimal("0.1")) == Fraction(1, 10)
+    assert reference_agreement(G, m, pc.Conventions()).verdict.value == "holds"
+    for bad in (Decimal("NaN"), Decimal("-Infinity")):
+        with pytest.raises(ModelError, match="is not finite"):
+            ref.as_fraction(bad)
+        G.edges["s", "t", "a"]["prior"] = bad
+        with pytest.raises(ModelError, match="prior: value .* is not finite"):
+            pc.from_graph(G)

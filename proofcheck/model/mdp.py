@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
 from typing import Any
@@ -87,6 +88,10 @@ def _to_expr(value, symbols, where):
         return sp.Integer(int(value))
     if isinstance(value, Fraction):
         return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, Decimal):  # an exact decimal (pandas and SQL give these): exact, not a float
+        if not value.is_finite():
+            raise ModelError(f"{where}: value {value} is not finite; give a finite number")
+        return sp.Rational(*value.as_integer_ratio())
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
             raise ModelError(f"{where}: value {value} is not finite; give a finite number")

@@ -30,6 +30,7 @@ import numbers
 import re
 from collections import deque
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Dict, Hashable, Mapping, Optional, Tuple
 
@@ -123,9 +124,10 @@ def as_fraction(value: Any, where: str = "value") -> Fraction:
 
     Parameters
     ----------
-    value : int, Fraction, numbers.Rational, float, str
-        A rational number; floats are taken at their exact binary value, strings must be
-        simple rationals (``"1/2"``, ``"0.25"``, ``"-3"``, ``"1e-3"``).
+    value : int, Fraction, numbers.Rational, float, Decimal, str
+        A rational number; floats are taken at their exact binary value, Decimals as the
+        decimals they are, strings must be simple rationals (``"1/2"``, ``"0.25"``, ``"-3"``,
+        ``"1e-3"``).
     where : str
         Where the value comes from, for the error message.
 
@@ -159,6 +161,10 @@ def as_fraction(value: Any, where: str = "value") -> Fraction:
         return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, str):
         return _parse_text(value, where)
+    if isinstance(value, Decimal):  # exact, as the model reads it (not a numbers.Real)
+        if not value.is_finite():
+            raise ModelError(f"{where} = {_short(value)} is not finite; give a finite number")
+        return Fraction(value)
     ratio = getattr(value, "as_integer_ratio", None)
     if isinstance(value, numbers.Real) and callable(ratio):  # float, numpy floats, Decimal
         if not math.isfinite(float(value)):
