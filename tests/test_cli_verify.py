@@ -213,6 +213,8 @@ def test_a_float_expectation_that_rounds_the_value_says_what_to_write(tmp_path):
     assert '"pi_G[1](a1 | start)" = "5/11"' in text and '"pi_G[2](a1 | start)" = "25/61"' in text
     text = text.replace('"pi_G[1](a1 | start)" = "5/11"', '"pi_G[1](a1 | start)" = 0.45454545454545453')
     text = text.replace('"pi_G[2](a1 | start)" = "25/61"', '"pi_G[2](a1 | start)" = 0.41')
+    assert '"pi_alpha[2](a1 | start)" = "7/17"' in text
+    text = text.replace('"pi_alpha[2](a1 | start)" = "7/17"', '"pi_alpha[2](a1 | start)" = 0.5')
     (tmp_path / "f.toml").write_text(text)
     r = run("verify", "-q", str(tmp_path / "f.toml"))
     assert r.returncode == 1, r.stderr
@@ -221,3 +223,5 @@ def test_a_float_expectation_that_rounds_the_value_says_what_to_write(tmp_path):
                              'its binary value); the computed value rounds to the same double: write "5/11")')
     assert lines[1].endswith('computed 25/61 (expected is a float (compared by its binary value): write exact '
                              'values as strings, e.g. "1/3")')  # 0.41 is not 25/61 = 0.4098...
+    alpha = next(line for line in r.stdout.splitlines() if "expectation pi_alpha" in line)
+    assert alpha.endswith("MISMATCH: expected 0.500000000000000, computed 7/17")  # 0.5 is 1/2: no note

@@ -29,7 +29,7 @@ from proofcheck.io import casefile
 from proofcheck.io.casefile import FLOAT_READINGS, Case, float_readings
 from proofcheck.io.quantities import parse_quantity
 from proofcheck.model.conventions import Conventions
-from proofcheck.model.expressions import number_text
+from proofcheck.model.expressions import number_text, rational_of_float
 from proofcheck.verify import numeric_section, reference_section, symbolic_section
 from proofcheck.verify.expectations import PolicyCache, evaluate_quantity
 
@@ -199,8 +199,10 @@ def _float_expected_note(expected, computed):
     A float is compared by its exact binary value, so ``0.45454545454545453`` for 5/11 is a
     mismatch.  When the computed value rounds to the very same double, the note says so and
     gives the exact text to write instead."""
-    if not (isinstance(expected, sp.Basic) and expected.atoms(sp.Float)):
+    if not (isinstance(expected, sp.Basic) and expected.is_Float):
         return ""
+    if rational_of_float(float(expected)) == sp.Rational(expected):
+        return ""  # the float is exactly what was typed (0.5): it is not why the values differ
     same = False
     if isinstance(computed, sp.Basic) and computed.is_number and not computed.free_symbols:
         try:
@@ -212,8 +214,6 @@ def _float_expected_note(expected, computed):
         fix = f'write "{exact}"' if len(exact) <= 40 else "write the exact value as a string"
         return f"expected is a float (compared by its binary value); the computed value rounds to the same double: {fix}"
     return 'expected is a float (compared by its binary value): write exact values as strings, e.g. "1/3"'
-
-
 
 
 def honest_float_verdicts(res):
