@@ -300,6 +300,27 @@ def test_a_one_point_parameter_range_is_refused_with_the_fix():
     assert list(from_graph(G).parameters.values()) == [(R(1, 10), R(9, 10))]
 
 
+def test_misspelt_names_in_a_case_file_are_caught_at_load_with_the_place_and_the_fix():
+    text = open("cases/stochastic_counterexample.toml").read()
+    exp = '"pi_G[1](a1 | start)" = "5/11"'
+    assert exp in text and 'fold_term = "posterior"' in text
+    for old, new, message in (
+            # were found only by verify, with no file or key: "unknown state 'strat'; states are ..."
+            (exp, '"pi_G[1](a1 | strat)" = "5/11"',
+             "t.toml: expect.'pi_G[1](a1 | strat)': unknown state 'strat'; did you mean 'start'?"),
+            (exp, '"pi_G[1](a3 | start)" = "5/11"',
+             "t.toml: expect.'pi_G[1](a3 | start)': state 'start' has no action 'a3'; its actions are ['a1', 'a2']"),
+            (exp, '"Zv[prior](strat)" = "5/11"', "t.toml: expect.'Zv[prior](strat)': unknown state 'strat'; "
+                                                 "did you mean 'start'?"),
+            (exp, '"verdict(P4.2)" = "hold"', "got 'hold'; did you mean 'holds'?"),
+            ('fold_term = "posterior"', 'fold_term = "postrior"',
+             "conventions.fold_term = 'postrior' is not one of ['posterior', 'ratio']; did you mean 'posterior'?")):
+        with pytest.raises(CaseFileError, match=re.escape(message)):
+            pc.loads_case(text.replace(old, new), where="t.toml")
+    with pytest.raises(pc.errors.ConventionError, match=re.escape("unknown objective 'retrun'; did you mean 'return'?")):
+        pc.Conventions(objectives=("retrun",))
+
+
 def test_conventions_delta_strings_use_the_safe_parser():
     from proofcheck.errors import ConventionError
     assert pc.Conventions(delta="1/2").delta == R(1, 2)

@@ -198,6 +198,20 @@ def _setting(value, where):
     return _number(value, where)
 
 
+def _check_names(quantity, mdp, where):
+    """The state and action an expectation names exist in the model (did-you-mean if not)."""
+    if quantity.state is None:
+        return
+    try:
+        if quantity.action is not None:
+            mdp.pair(quantity.state, quantity.action)
+        elif quantity.state not in mdp.index:
+            raise ModelError(f"unknown state {quantity.state!r}{did_you_mean(quantity.state, mdp.states)}; "
+                             f"states are {list(mdp.states)[:8]}")
+    except ModelError as exc:
+        raise CaseFileError(f"{where}: {exc}") from None
+
+
 def _check_reward(value, where):
     """A reward r gives q = exp(r): bound |r| like the argument of ``exp`` in expressions."""
     if value.free_symbols or not value.is_number:
@@ -1002,9 +1016,11 @@ def loads_case(text, where="<string>", *, claims=None):
         quantity = parse_quantity(qtext, where=ew, claims=claims)
         if quantity.kind == "verdict":  # expected: a verdict name, not an expression
             if value not in VERDICT_NAMES:
-                raise CaseFileError(f"{ew}: expected one of {', '.join(VERDICT_NAMES)}, got {_short(value)}")
+                raise CaseFileError(f"{ew}: expected one of {', '.join(VERDICT_NAMES)}, got {_short(value)}"
+                                    f"{did_you_mean(value, VERDICT_NAMES)}")
             expectations.append((quantity, value))
             continue
+        _check_names(quantity, mdp, ew)  # now, with the place: verify would fail on them without it
         expected = _special_number(value)  # oo / -oo, e.g. J(pi) = -oo
         if expected is None:
             expected = _number(value, ew, symbols)

@@ -13,6 +13,7 @@ from numbers import Rational, Real
 
 import sympy as sp
 
+from proofcheck._validation import did_you_mean
 from proofcheck.errors import ConventionError, ProofcheckError
 from proofcheck.model.expressions import number_text, parse_expression, rational_of_float
 
@@ -135,7 +136,8 @@ class Conventions:
         objs = tuple(self.objectives) if not isinstance(self.objectives, str) else (self.objectives,)
         for o in objs:
             if o not in OBJECTIVES:
-                raise ConventionError(f"conventions.objectives: unknown objective {o!r}; use {list(OBJECTIVES)}")
+                raise ConventionError(f"conventions.objectives: unknown objective {o!r}{did_you_mean(o, OBJECTIVES)}; "
+                                      f"use {list(OBJECTIVES)}")
         object.__setattr__(self, "objectives", objs)
         delta = _delta_value(self.delta)
         if not (delta.is_number and delta.is_positive and delta.is_finite):
@@ -148,8 +150,8 @@ class Conventions:
         value = getattr(self, name)
         if value not in allowed:
             raise ConventionError(
-                f"conventions.{name} = {value!r} is not one of {list(allowed)}; pick one of those"
-            )
+                f"conventions.{name} = {value!r} is not one of {list(allowed)}{did_you_mean(value, allowed)}; "
+                "pick one of those")
 
     @property
     def h_offset(self):

@@ -438,9 +438,11 @@ class MDP:
             return self._pair_index[(state, action)]
         except KeyError:
             if state not in self.index:
-                raise ModelError(f"unknown state {state!r}; states are {_preview(self.states)}") from None
+                raise ModelError(f"unknown state {state!r}{did_you_mean(state, self.states)}; "
+                                 f"states are {_preview(self.states)}") from None
+            actions = list(self.actions(state))
             raise ModelError(
-                f"state {state!r} has no action {action!r}; its actions are {list(self.actions(state))}"
+                f"state {state!r} has no action {action!r}{did_you_mean(action, actions)}; its actions are {actions}"
             ) from None
 
     def outcomes(self, state, action):
