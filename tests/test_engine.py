@@ -303,3 +303,12 @@ def test_iterated_coherence_reaches_fixed_point_within_horizon():
         m = pc.from_graph(G)
         seq = iterate_coherence(m, m.horizon + 1)
         assert seq[m.horizon].values.tolist() == seq[m.horizon + 1].values.tolist()
+
+
+def test_get_backend_names_the_closest_backend():
+    from proofcheck.engine.backends import get_backend
+    from proofcheck.errors import BackendError
+    with pytest.raises(BackendError, match=r"unknown backend 'mpmth:30'; did you mean 'mpmath'\?; use exact"):
+        get_backend("mpmth:30")
+    with pytest.raises(BackendError, match=r"unknown backend 'zzz'; use exact"):  # nothing close: no guess
+        get_backend("zzz")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from proofcheck._lazy import lazy_names
+from proofcheck._validation import did_you_mean
 from proofcheck.engine.backends.base import Backend
 from proofcheck.engine.backends.float import FloatBackend
 from proofcheck.errors import BackendError
@@ -113,7 +114,7 @@ def get_backend(spec: str | Backend | None = None) -> Backend:
     if spec not in _CACHE:
         kind, _, arg = spec.partition(":")
         if kind not in BACKENDS:
-            raise BackendError(f"unknown backend {spec!r}; use exact, float, mpmath[:DIGITS], "
-                               "interval[:DIGITS] or rational")
+            raise BackendError(f"unknown backend {spec!r}{did_you_mean(kind, BACKENDS)}; use exact, float, "
+                               "mpmath[:DIGITS], interval[:DIGITS] or rational")
         _CACHE[spec] = BACKENDS[kind](arg)
     return _CACHE[spec]
