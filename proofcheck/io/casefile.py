@@ -205,9 +205,8 @@ def _check_names(quantity, mdp, where):
     try:
         if quantity.action is not None:
             mdp.pair(quantity.state, quantity.action)
-        elif quantity.state not in mdp.index:
-            raise ModelError(f"unknown state {quantity.state!r}{did_you_mean(quantity.state, mdp.states)}; "
-                             f"states are {list(mdp.states)[:8]}")
+        else:
+            mdp.check_state(quantity.state)
     except ModelError as exc:
         raise CaseFileError(f"{where}: {exc}") from None
 

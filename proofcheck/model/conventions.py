@@ -80,7 +80,7 @@ def _delta_value(value):
     """``delta`` as a SymPy number; strings go through the allow-listed parser (never
     ``sympify``), anything unreadable is a ConventionError."""
     if isinstance(value, sp.Float):  # arithmetic with a Float would round every exact value
-        return rational_of_float(float(value))
+        return rational_of_float(value)
     if isinstance(value, sp.Basic):
         return value
     if isinstance(value, str):

@@ -187,7 +187,8 @@ def rational_of_float(value: float) -> sympy.Rational:
 
     ``nsimplify`` alone rounds: it makes 1e-40 zero and 0.30000000000000004 three tenths.
     Model numbers (priors, likelihoods) are not read this way: they keep their binary value.
-    A NumPy float is read at its own precision (``np.float32(0.1)`` is 1/10).
+    A NumPy float is read at its own precision (``np.float32(0.1)`` is 1/10), a SymPy Float
+    as the double nearest to it.
 
     Examples
     --------
@@ -198,6 +199,8 @@ def rational_of_float(value: float) -> sympy.Rational:
     >>> rational_of_float(0.30000000000000004)
     7500000000000001/25000000000000000
     """
+    if isinstance(value, sympy.Float):
+        value = float(value)
     x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"{value!r} is not a finite number")

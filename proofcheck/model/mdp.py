@@ -432,18 +432,22 @@ class MDP:
         i = self.index[state]
         return self.pair_action[self.state_ptr[i]:self.state_ptr[i + 1]]
 
+    def check_state(self, state):
+        """Raise :class:`ModelError`, naming the closest state, unless ``state`` is one of the model's."""
+        if state not in self.index:
+            raise ModelError(f"unknown state {state!r}{did_you_mean(state, self.states)}; "
+                             f"states are {_preview(self.states)}")
+
     def pair(self, state, action):
         """Index of the pair ``(state, action)``; a clear error when it does not exist."""
         try:
             return self._pair_index[(state, action)]
         except KeyError:
-            if state not in self.index:
-                raise ModelError(f"unknown state {state!r}{did_you_mean(state, self.states)}; "
-                                 f"states are {_preview(self.states)}") from None
-            actions = list(self.actions(state))
-            raise ModelError(
-                f"state {state!r} has no action {action!r}{did_you_mean(action, actions)}; its actions are {actions}"
-            ) from None
+            pass  # (the errors below are raised outside the handler: no chained KeyError)
+        self.check_state(state)
+        actions = list(self.actions(state))
+        raise ModelError(f"state {state!r} has no action {action!r}{did_you_mean(action, actions)}; "
+                         f"its actions are {actions}")
 
     def outcomes(self, state, action):
         """List of ``(next_state, probability)`` for a pair."""
@@ -855,9 +859,7 @@ def _range_bound(value, where):
     """A parameter's bound: a float (Python, NumPy or SymPy) is the rational it was typed as
     (:func:`~proofcheck.model.expressions.rational_of_float`); the case splits of parametric
     claims compute with the bounds exactly."""
-    if isinstance(value, sp.Float):
-        value = float(value)
-    if isinstance(value, (float, np.floating)) and math.isfinite(value):
+    if isinstance(value, (float, np.floating, sp.Float)) and math.isfinite(value):
         return rational_of_float(value)
     return _to_expr(value, {}, where)
 

@@ -166,7 +166,7 @@ def as_fraction(value: Any, where: str = "value") -> Fraction:
             raise ModelError(f"{where} = {_short(value)} is not finite; give a finite number")
         return Fraction(value)
     ratio = getattr(value, "as_integer_ratio", None)
-    if isinstance(value, numbers.Real) and callable(ratio):  # float, numpy floats, Decimal
+    if isinstance(value, numbers.Real) and callable(ratio):  # float, numpy floats
         if not math.isfinite(float(value)):
             raise ModelError(f"{where} = {_short(value)} is not finite; give a finite number")
         n, d = ratio()
