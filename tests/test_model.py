@@ -328,3 +328,21 @@ def test_conventions_delta_strings_use_the_safe_parser():
     for bad in ("__import__('os').getcwd()", "x", float("inf"), sp.oo, True, None, [1]):
         with pytest.raises(ConventionError, match="delta"):
             pc.Conventions(delta=bad)
+
+
+def test_a_graph_tolerance_must_be_a_number_in_the_case_file_bound():
+    # a string tolerance reached validation's first comparison as a TypeError (an internal
+    # error); the bound is the one a case file's mdp.tolerance has
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "t", key="a", prior=0.5)
+    G.add_edge("s", "u", key="b", prior=0.5)
+    for bad in ("1e-9", float("nan"), -1e-9, 0.5, True):
+        G.graph["tolerance"] = bad
+        with pytest.raises(ModelError, match=re.escape("graph attribute 'tolerance' = ") + ".* must be a number in "
+                           + re.escape("[0, 0.1), e.g. 1e-9 (the default)")):
+            from_graph(G)
+    G.graph["tolerance"] = 1e-6
+    assert from_graph(G).tolerance == 1e-6
+    with pytest.raises(ModelError, match=re.escape("from_arrays: tolerance = '0' must be a number in [0, 0.1)")):
+        pc.MDP.from_arrays(state_ptr=[0, 1, 1], pair_ptr=[0, 1], edge_target=[1], edge_prob=np.ones(1),
+                           prior=np.ones(1), likelihood=np.ones(1), initial=np.array([1.0, 0]), tolerance="0")

@@ -286,6 +286,7 @@ class MDP:
         >>> m.converted(FloatBackend())["likelihood"]
         array([1.  , 0.25])
         """
+        tolerance = _tolerance(tolerance, "from_arrays: tolerance")
         state_ptr = np.asarray(state_ptr, dtype=np.int64)
         pair_ptr = np.asarray(pair_ptr, dtype=np.int64)
         edge_target = np.asarray(edge_target, dtype=np.int64)
@@ -855,6 +856,15 @@ def _parse_parameters(raw, where):
     return params
 
 
+def _tolerance(value, where):
+    """The tolerance on sums of float values: a number in [0, 0.1), the bound a case file's
+    ``mdp.tolerance`` has (a string there reached the first comparison with it as a TypeError)."""
+    if isinstance(value, bool) or not isinstance(value, (Integral, float, np.floating)) \
+            or not 0 <= value < 0.1:
+        raise ModelError(f"{where} = {_safe_repr(value)} must be a number in [0, 0.1), e.g. 1e-9 (the default)")
+    return float(value)
+
+
 def _range_bound(value, where):
     """A parameter's bound: a float (Python, NumPy or SymPy) is the rational it was typed as
     (:func:`~proofcheck.model.expressions.rational_of_float`); the case splits of parametric
@@ -914,7 +924,7 @@ def from_graph(graph, *, name=None, validate=True, strict_horizon=False):
     params = _parse_parameters(gattr.get("parameters"), "graph attribute 'parameters'")
     symbols = {s.name: s for s in params}
     name = name or gattr.get("name") or "mdp"
-    tol = gattr.get("tolerance", 1e-9)
+    tol = _tolerance(gattr.get("tolerance", 1e-9), "graph attribute 'tolerance'")
     if graph.number_of_nodes() == 0:
         raise ModelError("the graph has no states; add at least an initial state and a terminal state")
 
