@@ -11,6 +11,7 @@ __all__ = [
     "CaseFileError",
     "ExpressionError",
     "ConventionError",
+    "UnknownConventionError",
     "OptionError",
     "BackendError",
     "UnknownClaimError",
@@ -49,6 +50,11 @@ class ExpressionError(CaseFileError):
 
 class ConventionError(ProofcheckError, ValueError):
     """An unknown or inconsistent convention was requested."""
+
+
+class UnknownConventionError(ConventionError, TypeError):
+    """A keyword of :class:`~proofcheck.model.conventions.Conventions` that names no
+    convention; a ``TypeError`` too, as Python's own error for such a keyword is."""
 
 
 class OptionError(ProofcheckError, ValueError):

@@ -96,6 +96,9 @@ def test_transitions_summing_to_nine_tenths(tmp_path):
      "--fold-term is a convention: set it in the case file's [conventions] table (fold_term = ..."),
     (["fuzz", "--delta", "1/2"], "--delta is a convention: give it as --conventions delta=..."),
     (["sweep", "--k_max", "3"], "unrecognized arguments: --k_max 3; did you mean '--k-max'?"),  # its own option
+    # argparse's choices: Python 3.11 names them and suggests none
+    (["verfy", "cases/"], "; did you mean 'verify'?"),
+    (["verify", "cases/", "--fail-on", "nevr"], "; did you mean 'never'?"),
 ])
 def test_bad_invocations_exit_two(args, needle):
     r = run(*args)

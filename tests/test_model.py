@@ -1,5 +1,7 @@
 """Model construction, validation messages, graph and case-file round trips."""
 
+import copy
+import pickle
 import re
 import warnings
 
@@ -319,6 +321,17 @@ def test_misspelt_names_in_a_case_file_are_caught_at_load_with_the_place_and_the
             pc.loads_case(text.replace(old, new), where="t.toml")
     with pytest.raises(pc.errors.ConventionError, match=re.escape("unknown objective 'retrun'; did you mean 'return'?")):
         pc.Conventions(objectives=("retrun",))
+
+
+def test_a_misspelt_convention_keyword_is_named_with_the_fix():
+    # was Python's bare "__init__() got an unexpected keyword argument 'fold_trm'"
+    message = "Conventions: unknown convention 'fold_trm'; did you mean 'fold_term'?"
+    with pytest.raises(pc.errors.ConventionError, match=re.escape(message)):
+        pc.Conventions(fold_trm="ratio")
+    with pytest.raises(TypeError, match="unknown convention 'deltaa'; did you mean 'delta'"):
+        pc.Conventions().replace(deltaa=2)
+    kept = pc.Conventions(fold_term="ratio", delta="1/2")  # copies are made without keywords
+    assert copy.copy(kept) == kept and pickle.loads(pickle.dumps(kept)) == kept
 
 
 def test_conventions_delta_strings_use_the_safe_parser():

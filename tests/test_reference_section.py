@@ -55,3 +55,36 @@ def test_verify_shows_the_reference_column():
     res = pc.verify_case(pc.load_case("cases/stochastic_counterexample.toml"))
     assert res.sections["reference"]["lines"][0].startswith("holds: the engine equals the reference route")
     assert [c.verdict.value for c in res.claims if c.claim_id == "X.reference"] == ["holds"]
+
+
+def test_log_forms_compare_exactly_over_a_coprime_base():
+    import sympy as sp
+    from fractions import Fraction as F
+
+    from proofcheck.reference import LogLinear
+    from proofcheck.verify.reference_section import _same
+
+    half = sp.Rational(1, 2)
+    # log 4 / 2 = log 2, written over different bases on the two sides
+    assert _same(half * sp.log(sp.Integer(4), evaluate=False), LogLinear({F(2): F(1)}))
+    # 3/5 log(3/4) against 3/5 log(3/4) + 1/10^30 log 2: equal to 30 digits, not equal
+    engine = sp.Rational(3, 5) * sp.log(sp.Rational(3, 4), evaluate=False)
+    assert _same(engine, LogLinear({F(3, 4): F(3, 5)}))
+    assert not _same(engine, LogLinear({F(3, 4): F(3, 5), F(2): F(1, 10**30)}))
+    # a non-zero rational is not a log form; zero is the empty one
+    assert not _same(sp.Rational(1, 3), LogLinear({F(2): F(1)}))
+    assert _same(sp.Integer(0), LogLinear())
+
+
+def test_long_log_forms_take_the_interval_route_and_agree():
+    import sympy as sp
+    from fractions import Fraction as F
+
+    from proofcheck.reference import LogLinear
+    from proofcheck.verify import reference_section
+
+    x = F(3**200 + 1, 2**317)  # beyond _LOG_FORM_BITS: not put over a coprime base
+    engine = sp.Rational(2, 7) * sp.log(sp.Rational(x.numerator, x.denominator), evaluate=False)
+    assert reference_section._log_linear(engine) is None
+    assert reference_section._same(engine, LogLinear({x: F(2, 7)}))
+    assert not reference_section._same(engine, LogLinear({x: F(3, 7)}))

@@ -15,11 +15,13 @@ import atexit
 import difflib
 import gc
 import os
+import re
 import sys
 from typing import NoReturn
 
 from proofcheck import __version__
 from proofcheck._text import terminal_safe
+from proofcheck._validation import did_you_mean
 from proofcheck.cli import bench, claims, crosscheck, experiment, fuzz, horizon, report, sweep, verify
 from proofcheck.cli.verify import describe_failure
 from proofcheck.errors import ProofcheckError
@@ -31,8 +33,22 @@ _MODULES = (verify, report, claims, crosscheck, horizon, experiment, fuzz, sweep
 SUBCOMMANDS = [m.__name__.rsplit(".", 1)[1] for m in _MODULES]
 
 
+#: argparse's message for a value outside an option's choices.
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<value>[^']*)' \(choose from (?P<choices>.*)\)$")
+
+
+def _with_suggestion(message):
+    """argparse's "invalid choice" message with the closest choice (Python 3.11 suggests none)."""
+    m = _INVALID_CHOICE.search(message)
+    if m is None:
+        return message
+    choices = [c.strip().strip("'") for c in m.group("choices").split(",")]  # quoted up to 3.13
+    return message + did_you_mean(m.group("value"), choices)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own exit code is 2 as well; keep one line
+        message = _with_suggestion(message)
         self.print_usage(sys.stderr)
         print(f"proofcheck: error: {terminal_safe(message, limit=1000)}", file=sys.stderr)
         raise SystemExit(2)

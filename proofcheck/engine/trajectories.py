@@ -162,10 +162,10 @@ def trajectory_kl(mdp: MDP, policy: Policy | None, other: Policy | None, *, limi
     """
     P = trajectory_distribution(mdp, policy, limit=limit)
     Q = {path: p for path, p, _ in enumerate_trajectories(mdp, other, limit=limit)}
-    total = sp.Integer(0)
+    terms = []
     for path, p in P.items():
         qv = Q.get(path, sp.Integer(0))
         if _zero(qv):
             return sp.oo
-        total += p * log_of(p / qv)
-    return total
+        terms.append(p * log_of(p / qv))
+    return sp.Add(*terms)  # one flatten: a running sum re-flattens every partial sum

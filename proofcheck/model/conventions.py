@@ -14,7 +14,7 @@ from numbers import Rational, Real
 import sympy as sp
 
 from proofcheck._validation import did_you_mean
-from proofcheck.errors import ConventionError, ProofcheckError
+from proofcheck.errors import ConventionError, ProofcheckError, UnknownConventionError
 from proofcheck.model.expressions import number_text, parse_expression, rational_of_float
 
 __all__ = ["Conventions", "check_temperature", "MAX_DELTA", "MAX_DELTA_TERMS", "IMPOSSIBLE", "FOLD_TERMS",
@@ -127,6 +127,15 @@ class Conventions:
     argmax_ties: str = "uniform"
     objectives: tuple = OBJECTIVES
     k_max: int = 10
+
+    def __new__(cls, *args: object, **kwargs: object) -> Conventions:
+        # the generated __init__ names a misspelt keyword with no suggestion
+        names = [f.name for f in fields(cls)]
+        for key in kwargs:
+            if key not in names:
+                raise UnknownConventionError(f"Conventions: unknown convention {key!r}{did_you_mean(key, names)}; "
+                                             f"the conventions are {', '.join(names)}")
+        return super().__new__(cls)
 
     def __post_init__(self):
         self._check("impossible", IMPOSSIBLE)

@@ -63,10 +63,41 @@ def _as_sympy(value: Any) -> Any:
     return sp.sympify(value)
 
 
+#: Above this many bits in a log's argument or coefficient, the engine's log form is
+#: compared through SymPy (intervals first) rather than over a coprime base, whose gcds of
+#: a float-derived model's long numbers cost more than the intervals that separate them.
+_LOG_FORM_BITS = 256
+
+
+def _log_linear(value: Any) -> LogLinear | None:
+    """The engine's value as a :class:`LogLinear` when it is a finite sum of rational
+    multiples of logs of positive rationals with short numbers (J and kappa of a rational
+    model), else None."""
+    if value.is_Rational:
+        return LogLinear() if value == 0 else None  # a non-zero rational is no log form
+    terms: dict[Fraction, Fraction] = {}
+    for term in value.args if value.is_Add else (value,):
+        coeff, rest = term.as_coeff_Mul()
+        if not (coeff.is_Rational and isinstance(rest, sp.log) and rest.args[0].is_Rational
+                and rest.args[0] > 0):
+            return None
+        x = rest.args[0]
+        if max(int(n).bit_length() for n in (coeff.p, coeff.q, x.p, x.q)) > _LOG_FORM_BITS:
+            return None
+        key = Fraction(int(x.p), int(x.q))
+        terms[key] = terms.get(key, Fraction(0)) + Fraction(int(coeff.p), int(coeff.q))
+    return LogLinear(terms)
+
+
 def _same(engine_value: Any, reference_value: Any) -> bool:
     if isinstance(reference_value, Fraction) and getattr(engine_value, "is_Rational", False):
         # both in lowest terms with a positive denominator: equal exactly when the pairs are
         return bool(engine_value.p == reference_value.numerator and engine_value.q == reference_value.denominator)
+    if isinstance(reference_value, LogLinear) and reference_value.is_finite() and isinstance(engine_value, sp.Expr):
+        # both forms over one coprime base: exact equality with no SymPy arithmetic
+        form = _log_linear(engine_value)
+        if form is not None:
+            return bool(form == reference_value)
     ref = _as_sympy(reference_value)
     if engine_value in (sp.oo, -sp.oo) or ref in (sp.oo, -sp.oo):
         return bool(engine_value == ref)
