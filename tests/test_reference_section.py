@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from fractions import Fraction as F
+
 import networkx as nx
 import pytest
+import sympy as sp
 
 import proofcheck as pc
 from proofcheck.claims import run_claims
-from proofcheck.verify.reference_section import reference_agreement
+from proofcheck.reference import LogLinear
+from proofcheck.verify import reference_section
+from proofcheck.verify.reference_section import _same, reference_agreement
 
 
 @pytest.mark.parametrize("name", ["mountain_race", "stochastic_counterexample"])
@@ -58,12 +63,6 @@ def test_verify_shows_the_reference_column():
 
 
 def test_log_forms_compare_exactly_over_a_coprime_base():
-    import sympy as sp
-    from fractions import Fraction as F
-
-    from proofcheck.reference import LogLinear
-    from proofcheck.verify.reference_section import _same
-
     half = sp.Rational(1, 2)
     # log 4 / 2 = log 2, written over different bases on the two sides
     assert _same(half * sp.log(sp.Integer(4), evaluate=False), LogLinear({F(2): F(1)}))
@@ -77,12 +76,6 @@ def test_log_forms_compare_exactly_over_a_coprime_base():
 
 
 def test_long_log_forms_take_the_interval_route_and_agree():
-    import sympy as sp
-    from fractions import Fraction as F
-
-    from proofcheck.reference import LogLinear
-    from proofcheck.verify import reference_section
-
     x = F(3**200 + 1, 2**317)  # beyond _LOG_FORM_BITS: not put over a coprime base
     engine = sp.Rational(2, 7) * sp.log(sp.Rational(x.numerator, x.denominator), evaluate=False)
     assert reference_section._log_linear(engine) is None
