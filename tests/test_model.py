@@ -40,6 +40,30 @@ def test_graph_round_trip(build):
     _same_model(from_graph(to_graph(m)), m)
 
 
+def _thirds_in_floats():
+    """Three outcomes of 1/3 each, written as floats: their sum is 1 - 2^-54, within tolerance."""
+    G = nx.MultiDiGraph(initial="s")
+    for t in ("x", "y", "z"):
+        G.add_edge("s", t, key="a", prior=0.5, prob=1 / 3)
+    G.add_edge("s", "w", key="b", prior=0.5, q=0.25)
+    G.nodes["x"]["success"] = 0.5
+    return G
+
+
+def test_a_float_model_round_trips_through_its_graph():
+    from fractions import Fraction
+
+    m = from_graph(_thirds_in_floats())
+    assert m.float_inputs and sum(Fraction(1 / 3) for _ in range(3)) == 1 - Fraction(1, 2**54)
+    g = to_graph(m)  # was exact rationals summing to 1 - 2^-54: from_graph refused them
+    assert g.edges["s", "x", "a"]["prob"] == 1 / 3 and g.graph["tolerance"] == 1e-9
+    _same_model(from_graph(g), m)
+    # verify_model's reference route reads that graph: it raised ModelError out of verify
+    res = pc.verify_model(m, claim_ids=["P4.2"])
+    (ref,) = [r for r in res.claims if r.claim_id == "X.reference"]
+    assert ref.verdict.value == "holds" and ref.summary.startswith("the engine equals the reference route on all")
+
+
 @pytest.mark.parametrize("build", [mountain_race_graph, stochastic_counterexample_graph])
 def test_case_text_round_trip(build):
     m = from_graph(build())

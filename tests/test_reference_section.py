@@ -81,3 +81,23 @@ def test_long_log_forms_take_the_interval_route_and_agree():
     assert reference_section._log_linear(engine) is None
     assert reference_section._same(engine, LogLinear({x: F(2, 7)}))
     assert not reference_section._same(engine, LogLinear({x: F(3, 7)}))
+
+
+def test_the_reference_route_is_not_run_beyond_a_claims_budget():
+    # a 19-state float-derived stochastic model: pi^G_5 holds 101,405-bit rationals and the
+    # route (Fractions, no budget of its own) ran past 120 s; a small budget shows the rule
+    from proofcheck.exact.budget import budget_steps
+
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "t1", key="a", prior=0.3, prob=0.7, q=0.9)
+    G.add_edge("s", "t2", key="a", prob=0.3)
+    G.add_edge("s", "t3", key="b", prior=0.7, q=0.6)
+    for t, v in (("t1", 0.8), ("t2", 0.1), ("t3", 0.55)):
+        G.nodes[t]["success"] = v
+    m = pc.from_graph(G)
+    with budget_steps(1):
+        r = reference_agreement(G, m, pc.Conventions())
+    assert r.verdict.value == "undecided"
+    assert r.summary.startswith("not compared: the claim's work budget of 1500 steps (1500 x --budget) is exhausted "
+                                "(the reference route's 42 policies of ")
+    assert reference_agreement(G, m, pc.Conventions()).verdict.value == "holds"  # the default budget does

@@ -1,6 +1,7 @@
 """Closed forms in k, alpha and delta against the step-by-step exact engine (issue 3)."""
 
 import random
+import re
 
 import networkx as nx
 import pytest
@@ -15,7 +16,7 @@ from proofcheck.engine import (
     retrain,
     tempered_policy,
 )
-from proofcheck.errors import ProofcheckError
+from proofcheck.errors import BudgetExceeded, ProofcheckError
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model.conventions import H_INDEXINGS
 from proofcheck.symbolic.closed_forms import (
@@ -264,6 +265,73 @@ def test_section_stochastic():
     text = "\n".join(symbolic_section(c.mdp, c.conventions)["lines"])
     assert "part ways first at k = 2: pi^G_2(a1|start) = 25/61 vs pi_(alpha=2) = 7/17" in text
     assert "they agree for k = [1]" in text
+
+
+def _float_stochastic_model():
+    G = nx.MultiDiGraph(initial="s")
+    G.add_edge("s", "t1", key="a", prior=0.3, prob=0.7, q=0.9)
+    G.add_edge("s", "t2", key="a", prob=0.3)
+    G.add_edge("s", "t3", key="b", prior=0.7, q=0.6)
+    for t, v in (("t1", 0.8), ("t2", 0.1), ("t3", 0.55)):
+        G.nodes[t]["success"] = v
+    return from_graph(G)
+
+
+def test_section_iterations_run_under_a_claims_work_budget():
+    # FrozenLake (gymnasium) at T = 8: the section's exact re-training ran 100 s unbounded,
+    # after every claim had stopped at its budget; now it stops where a claim does
+    from proofcheck.exact.budget import budget_steps
+
+    m = _float_stochastic_model()
+    with budget_steps(10):
+        sec = symbolic_section(m, Conventions())
+    text = "\n".join(sec["lines"])
+    assert ("closed form = step-by-step exact re-training for k = 1..10: not compared (the claim's work budget "
+            "of 15000 steps (1500 x --budget) is exhausted") in text
+    assert "re-training and temperature for k = 1..10: not compared (the claim's work budget" in text
+    assert sec["closed_form_matches_iteration"] is None
+    full = symbolic_section(m, Conventions())  # the default budget suffices for this model
+    assert full["closed_form_matches_iteration"] is True
+    assert "not compared" not in "\n".join(full["lines"])
+
+
+def test_section_sums_of_exponentials_are_a_claims_work():
+    # a 25-state float-derived stochastic model: pi_alpha's form had 17,550 terms, and the
+    # section ran for minutes building and printing it
+    from proofcheck.exact.budget import budget_steps
+
+    with budget_steps(1):
+        sec = symbolic_section(_float_stochastic_model(), Conventions())
+    text = "\n".join(sec["lines"])
+    assert ("closed form of pi_alpha skipped (the claim's work budget of 1500 steps (1500 x --budget) is "
+            "exhausted (terms of a sum of exponentials needs") in text
+    assert not [f for f in sec["forms"] if f["name"] in ("pi_alpha", "pi_beta")]
+
+
+def test_section_does_not_print_a_form_beyond_the_shown_terms(monkeypatch):
+    import proofcheck.verify.symbolic_section as section
+
+    monkeypatch.setattr(section, "MAX_SHOWN_TERMS", 2)
+    text = "\n".join(symbolic_section(stochastic_counterexample(), Conventions())["lines"])
+    # printed in full it is (1/3 + (1/2)**alpha)/(1 + 5/(3*2**alpha)): two terms over two; its
+    # limits are still given (1/3 and 1/2: the dominant terms 1/3 over 1, and (1/3 + 1)/(1 + 5/3))
+    assert "pi_alpha(a1|start): a ratio of sums of 2 and 2 exponentials in alpha (more than 2 terms: not printed)" in text
+    assert "    alpha -> inf: 1/3 (" in text and "    alpha -> 0: 1/2 (" in text
+
+
+def test_fixed_point_refuses_a_level_its_growth_forecasts_beyond_the_budget():
+    from proofcheck.exact.budget import WorkBudget
+    from proofcheck.symbolic.closed_forms import TIDY_STEPS_PER_NODE
+
+    # mountain race: level 1 is 4 nodes (160 steps at 40 a node); level 2 is forecast at 4 nodes
+    # (growth 1 so far), 160 steps, and 40 are left: refused before it is built
+    assert TIDY_STEPS_PER_NODE == 40
+    with pytest.raises(BudgetExceeded, match=re.escape(
+            "work budget of 200 steps exhausted (about 4 expression nodes forecast for level 2 of 2 of the fixed "
+            "point's closed form in delta, the growth x1 of the levels below needs 160 more, 40 left)")):
+        boltzmann_fixed_point(mountain_race(), budget=WorkBudget(200))
+    assert boltzmann_fixed_point(mountain_race(), budget=WorkBudget(1600))["start"]["up"] == \
+        1 / ((sp.Rational(3, 4)) ** (1 / DELTA) + 1)
 
 
 def dead_state_model():

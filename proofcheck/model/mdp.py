@@ -1260,6 +1260,11 @@ def to_graph(mdp):
     import networkx as nx  # on first use: 0.2 s that `verify` of a parametric case never needs
     g = nx.MultiDiGraph()
     g.graph["name"] = mdp.name
+    # A float input goes back as the float it was (the same binary value): a reader applies the
+    # model's tolerance to sums of floats, as the model did (1/3 + 1/3 + 1/3 in floats is 1 - 2^-54)
+    written = _as_float_where_binary if mdp.float_inputs else (lambda v: v)
+    if mdp.float_inputs:
+        g.graph["tolerance"] = mdp.tolerance
     if mdp.parameters:
         g.graph["parameters"] = {s.name: r for s, r in mdp.parameters.items()}
     init = {s: m for s, m in zip(mdp.states, mdp.initial) if m != 0}
@@ -1267,12 +1272,21 @@ def to_graph(mdp):
     for i, s in enumerate(mdp.states):
         g.add_node(s)
         if mdp.terminal[i] and mdp.success[i] != _ONE:
-            g.nodes[s]["success"] = mdp.success[i]
+            g.nodes[s]["success"] = written(mdp.success[i])
     for j, a in enumerate(mdp.pair_action):
         s = mdp.states[mdp.pair_state[j]]
         for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
-            attrs = {"prob": mdp.edge_prob[e]}
+            attrs = {"prob": written(mdp.edge_prob[e])}
             if e == mdp.pair_ptr[j]:
-                attrs.update(prior=mdp.prior[j], q=mdp.likelihood[j])
+                attrs.update(prior=written(mdp.prior[j]), q=written(mdp.likelihood[j]))
             g.add_edge(s, mdp.states[mdp.edge_target[e]], key=a, **attrs)
     return g
+
+
+def _as_float_where_binary(value):
+    """``value`` as a Python float when it is a rational that a float holds exactly, else as it is."""
+    if getattr(value, "is_Rational", False) and abs(value) <= 1:  # probabilities: no overflow
+        x = float(value)
+        if Fraction(x) == Fraction(int(value.p), int(value.q)):
+            return x
+    return value

@@ -21,7 +21,9 @@ import sympy as sp
 from proofcheck.claims._common import equal, result
 from proofcheck.claims.registry import claim
 from proofcheck.claims.result import ClaimResult, Verdict
-from proofcheck.errors import CaseFileError, ReferenceUnsupported, UndecidedError
+from proofcheck.engine import retrain
+from proofcheck.errors import BudgetExceeded, CaseFileError, ModelError, ReferenceUnsupported, UndecidedError
+from proofcheck.exact.budget import claim_budget, int_op_cost
 from proofcheck.exact.rational_arrays import coprime_rational
 from proofcheck.io.quantities import parse_quantity
 from proofcheck.model.conventions import Conventions
@@ -115,6 +117,27 @@ def _not_compared(mdp: MDP) -> ClaimResult | None:
     return None
 
 
+def _beyond_budget(mdp: MDP, conventions: Conventions, k_max: int) -> ClaimResult | None:
+    """The undecided verdict when the reference route's work would exceed a claim's budget.
+
+    The route recomputes about ``7 (k_max + 1)`` policies from the definitions in Fractions
+    (no work budget of its own: it shares no code with the engine).  Its numbers are the
+    engine's: on a float-derived stochastic model ``pi^G_5`` holds 10^5-bit rationals and more,
+    where the route ran for minutes.  So the engine's ``pi^G_{k_max}`` (computed under a
+    claim's budget, usually already by the claims) sets the estimate: a product of its largest
+    numbers per pair and policy."""
+    try:
+        with claim_budget() as budget:
+            last = retrain(mdp, k_max, conventions=conventions)[-1]
+            bits = max((max(int(v.p).bit_length(), int(v.q).bit_length()) for v in last.values
+                        if getattr(v, "is_Rational", False)), default=1)
+            budget.spend(7 * (k_max + 1) * mdp.n_pairs * int_op_cost(bits, bits),
+                         f"the reference route's {7 * (k_max + 1)} policies of {bits}-bit rationals")
+    except BudgetExceeded as exc:
+        return result(Verdict.UNDECIDED, f"not compared: {exc}")
+    return None
+
+
 def reference_agreement(graph: nx.MultiDiGraph, mdp: MDP, conventions: Conventions) -> ClaimResult:
     """Compare the engine with the reference route on one model: the claim ``X.reference``.
 
@@ -142,11 +165,17 @@ def reference_agreement(graph: nx.MultiDiGraph, mdp: MDP, conventions: Conventio
     if skipped is not None:
         return skipped
     k_max = min(conventions.k_max, K_MAX)
+    skipped = _beyond_budget(mdp, conventions, k_max)
+    if skipped is not None:
+        return skipped
     scope = f"k = 0..{k_max}; policies prior, uniform, pi_1, pi_G, pi_F, pi_H, pi_B"
     try:
         ref = reference_values(graph, k_max, conventions=conventions, strict=False, extended=False)
     except ReferenceUnsupported as exc:
         return result(Verdict.UNDECIDED, f"not compared: {exc}")
+    except ModelError as exc:  # a model the engine took: the two routes read it differently
+        return result(Verdict.UNDECIDED, f"not compared: the reference route refuses the model the engine "
+                      f"accepted: {exc}")
     unsupported = ref.pop("unsupported", {})
     cache = PolicyCache(mdp, conventions)
     compared, differ, skipped = 0, [], []
