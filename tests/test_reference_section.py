@@ -95,9 +95,11 @@ def test_the_reference_route_is_not_run_beyond_a_claims_budget():
     for t, v in (("t1", 0.8), ("t2", 0.1), ("t3", 0.55)):
         G.nodes[t]["success"] = v
     m = pc.from_graph(G)
-    with budget_steps(1):
+    with budget_steps(10):
         r = reference_agreement(G, m, pc.Conventions())
     assert r.verdict.value == "undecided"
-    assert r.summary.startswith("not compared: the claim's work budget of 1500 steps (1500 x --budget) is exhausted "
-                                "(the reference route's 42 policies of ")
+    # 7 (k_max + 1) = 42 policies, 2 pairs, a product of 806-bit numbers: 13 words squared
+    assert 42 * 2 * 13 ** 2 == 14196
+    assert r.summary.startswith("not compared: the claim's work budget of 15000 steps (1500 x --budget) is exhausted "
+                                "(the reference route's 42 policies of 806-bit rationals needs 14196 more")
     assert reference_agreement(G, m, pc.Conventions()).verdict.value == "holds"  # the default budget does
