@@ -74,6 +74,7 @@ from proofcheck.engine import (  # noqa: E402
 from proofcheck.engine.backends.rational import RationalFunctionBackend  # noqa: E402
 from proofcheck.exact.case_memo import forget_memo  # noqa: E402
 from proofcheck.io.casefile import dump_case, load_case  # noqa: E402
+from proofcheck.io.tabular import from_arrays  # noqa: E402
 from proofcheck.model.generators import binary_tree_mdp, random_layered_mdp  # noqa: E402
 from proofcheck.sweeps import derive_seed, random_tree_mdp  # noqa: E402
 
@@ -616,6 +617,22 @@ def _float_layered_case(tmp):
     return [path]
 
 
+def _arrays_case(tmp):
+    """A stochastic model from NumPy float arrays, as a trained model's are: 6 states and 3
+    actions unrolled over 4 steps, ``P[s, a]``, the prior and ``q`` drawn in float64
+    (seed 0), through ``proofcheck.from_arrays`` and written as a case file with TOML floats."""
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.ones(6), size=(6, 3))
+    prior = rng.dirichlet(np.ones(3), size=6)
+    q = rng.uniform(0.2, 1, size=(6, 3))
+    m = from_arrays(P, q=q, prior=prior, initial=0, horizon=4, success=rng.uniform(0, 1, size=6),
+                    name="arrays_25")
+    path = os.path.join(tmp, "arrays_25.toml")
+    with open(path, "w") as fh:
+        fh.write(dump_case(m))
+    return [path]
+
+
 def _bandit_case(tmp):
     """A 4-state parametric bandit: three arms with prior (p, (1 - p)/2, (1 - p)/2)."""
     text = """[case]
@@ -676,6 +693,8 @@ VERIFY_HOOKS = [
     VerifyHook("verify: 15-state tree from random floats", _float_tree15_case, None, "15 states", timeout=300),
     VerifyHook("verify: 7-state stochastic model from normalised floats", _float_layered_case, None,
                "7 states, 2 outcomes", timeout=300),
+    VerifyHook("verify: 25-state stochastic model from NumPy float arrays", _arrays_case, None,
+               "25 states, 57 pairs, 6 outcomes", timeout=600),
 ]
 
 

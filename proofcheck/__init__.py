@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.7"
+__version__ = "0.5.8"
 
 import typing as _typing
 

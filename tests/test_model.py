@@ -58,6 +58,9 @@ def test_a_float_model_round_trips_through_its_graph():
     g = to_graph(m)  # was exact rationals summing to 1 - 2^-54: from_graph refused them
     assert g.edges["s", "x", "a"]["prob"] == 1 / 3 and g.graph["tolerance"] == 1e-9
     _same_model(from_graph(g), m)
+    text = pc.dump_case(m)  # a case file too: the floats as TOML floats, with the tolerance
+    assert "tolerance = 1e-09" in text and "prob" not in text and "0.3333333333333333" in text
+    _same_model(pc.loads_case(text).mdp, m)
     # verify_model's reference route reads that graph: it raised ModelError out of verify
     res = pc.verify_model(m, claim_ids=["P4.2"])
     (ref,) = [r for r in res.claims if r.claim_id == "X.reference"]

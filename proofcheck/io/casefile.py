@@ -80,7 +80,7 @@ from proofcheck._validation import did_you_mean, did_you_mean_path
 from proofcheck.errors import CaseFileError, ConventionError, ModelError, ProofcheckError
 from proofcheck.io.quantities import VERDICT_NAMES, parse_quantity
 from proofcheck.model.conventions import Conventions, check_temperature
-from proofcheck.model.expressions import MAX_EXP_ARGUMENT, parse_expression, rational_of_float
+from proofcheck.model.expressions import MAX_EXP_ARGUMENT, binary_float, parse_expression, rational_of_float
 from proofcheck.model.mdp import (
     HorizonSuccessError,
     _compile_mdp,
@@ -1190,6 +1190,11 @@ def _toml_str(value):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _toml_float_or_str(value):
+    """A Python float as a TOML float (its repr, which reads back as the same double), else a string."""
+    return repr(value) if isinstance(value, float) else _toml_str(value)
+
+
 def _toml_key(key):
     key = str(key)
     return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _toml_str(key)
@@ -1222,8 +1227,12 @@ def dump_case(mdp, *, conventions=None, expectations=(), title="", description="
                 lines.append(f"{k} = {v}")
             else:
                 lines.append(f"{k} = {_toml_str(v)}")
+    # float inputs are written as the TOML floats they were, with the tolerance their sums had
+    num = (lambda v: _toml_float_or_str(binary_float(v))) if mdp.float_inputs else _toml_str
     init = {s: m for s, m in zip(mdp.states, mdp.initial) if m != 0}
     lines += ["", "[mdp]"]
+    if mdp.float_inputs:
+        lines.append(f"tolerance = {mdp.tolerance!r}")
     if len(init) == 1 and list(init.values())[0] == 1:
         lines.append(f"initial = {_toml_str(next(iter(init)))}")
     else:
@@ -1232,7 +1241,7 @@ def dump_case(mdp, *, conventions=None, expectations=(), title="", description="
         lines.append("allow_unreachable = true")
     for i, s in enumerate(mdp.states):
         if mdp.terminal[i]:  # terminal states are declared with their success, even 1
-            lines += ["", f"[states.{_toml_key(s)}]", f"success = {_toml_str(mdp.success[i])}"]
+            lines += ["", f"[states.{_toml_key(s)}]", f"success = {num(mdp.success[i])}"]
             continue
         for a in mdp.actions(s):
             j = mdp.pair(s, a)
@@ -1241,10 +1250,10 @@ def dump_case(mdp, *, conventions=None, expectations=(), title="", description="
             if len(outs) == 1 and outs[0][1] == 1:
                 lines.append(f"next = {_toml_str(outs[0][0])}")
             else:
-                lines.append("next = { " + ", ".join(f"{_toml_key(t)} = {_toml_str(p)}" for t, p in outs) + " }")
-            lines.append(f"prior = {_toml_str(mdp.prior[j])}")
+                lines.append("next = { " + ", ".join(f"{_toml_key(t)} = {num(p)}" for t, p in outs) + " }")
+            lines.append(f"prior = {num(mdp.prior[j])}")
             if mdp.likelihood[j] != 1:
-                lines.append(f"q = {_toml_str(mdp.likelihood[j])}")
+                lines.append(f"q = {num(mdp.likelihood[j])}")
     if expectations:
         lines += ["", "[expect]"]
         for qtext, value in expectations:

@@ -27,14 +27,15 @@ expensive work (SymPy evaluates automatically, and some of its simplifications,
 such as factoring numbers under roots or expanding powers of sums, are costly).
 """
 
-__all__ = ["parse_expression", "number_text", "big_rationals", "rational_of_float", "NUMBER_TEXT_DIGITS",
-           "EXACT_TEXT_DIGITS"]
+__all__ = ["parse_expression", "number_text", "big_rationals", "rational_of_float", "binary_float",
+           "NUMBER_TEXT_DIGITS", "EXACT_TEXT_DIGITS"]
 
 import functools
 import math
 import operator
 import time
 from collections.abc import Mapping
+from fractions import Fraction
 
 import sympy
 
@@ -178,6 +179,24 @@ def _int_clip(n, keep):
         digits -= 1
     head = str(n // 10 ** (digits - keep))
     return f"{sign}{head}\u2026({digits} digits)"
+
+
+def binary_float(value: object) -> object:
+    """``value`` as a Python float when it is a rational in [-1, 1] that a float holds exactly
+    (a float input kept as its binary value), else ``value`` as it is.
+
+    A model's float inputs are written back this way (:func:`proofcheck.model.to_graph`, a
+    case file's text), so that a reader applies the model's tolerance to their sums as the
+    model did: three floats of 1/3 sum to 1 - 2^-54, and as exact rationals they are refused.
+
+    >>> binary_float(sympy.Rational(1, 4)), binary_float(sympy.Rational(1, 3)), binary_float(sympy.Integer(3))
+    (0.25, 1/3, 3)
+    """
+    if getattr(value, "is_Rational", False) and abs(value) <= 1:  # probabilities: no overflow
+        x = float(value)  # type: ignore[arg-type]
+        if Fraction(x) == Fraction(int(value.p), int(value.q)):  # type: ignore[attr-defined]
+            return x
+    return value
 
 
 def rational_of_float(value: float) -> sympy.Rational:

@@ -55,7 +55,7 @@ from proofcheck._text import terminal_safe
 from proofcheck._validation import did_you_mean, rounding_residue
 from proofcheck.errors import HorizonSuccessError, HorizonSuccessWarning, ModelError
 from proofcheck.model.display import mdp_html, policy_html
-from proofcheck.model.expressions import parse_expression, rational_of_float
+from proofcheck.model.expressions import binary_float, parse_expression, rational_of_float
 from proofcheck.model.validation import _model_codes
 from proofcheck.model.validation import validate as _validate_model
 
@@ -1262,7 +1262,7 @@ def to_graph(mdp):
     g.graph["name"] = mdp.name
     # A float input goes back as the float it was (the same binary value): a reader applies the
     # model's tolerance to sums of floats, as the model did (1/3 + 1/3 + 1/3 in floats is 1 - 2^-54)
-    written = _as_float_where_binary if mdp.float_inputs else (lambda v: v)
+    written = binary_float if mdp.float_inputs else (lambda v: v)
     if mdp.float_inputs:
         g.graph["tolerance"] = mdp.tolerance
     if mdp.parameters:
@@ -1281,12 +1281,3 @@ def to_graph(mdp):
                 attrs.update(prior=written(mdp.prior[j]), q=written(mdp.likelihood[j]))
             g.add_edge(s, mdp.states[mdp.edge_target[e]], key=a, **attrs)
     return g
-
-
-def _as_float_where_binary(value):
-    """``value`` as a Python float when it is a rational that a float holds exactly, else as it is."""
-    if getattr(value, "is_Rational", False) and abs(value) <= 1:  # probabilities: no overflow
-        x = float(value)
-        if Fraction(x) == Fraction(int(value.p), int(value.q)):
-            return x
-    return value
