@@ -7,6 +7,7 @@ from fractions import Fraction as F
 import networkx as nx
 import pytest
 import sympy as sp
+from conftest import float_stochastic_graph
 
 import proofcheck as pc
 from proofcheck.claims import run_claims
@@ -88,12 +89,7 @@ def test_the_reference_route_is_not_run_beyond_a_claims_budget():
     # route (Fractions, no budget of its own) ran past 120 s; a small budget shows the rule
     from proofcheck.exact.budget import budget_steps
 
-    G = nx.MultiDiGraph(initial="s")
-    G.add_edge("s", "t1", key="a", prior=0.3, prob=0.7, q=0.9)
-    G.add_edge("s", "t2", key="a", prob=0.3)
-    G.add_edge("s", "t3", key="b", prior=0.7, q=0.6)
-    for t, v in (("t1", 0.8), ("t2", 0.1), ("t3", 0.55)):
-        G.nodes[t]["success"] = v
+    G = float_stochastic_graph()
     m = pc.from_graph(G)
     with budget_steps(10):
         r = reference_agreement(G, m, pc.Conventions())

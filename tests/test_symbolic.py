@@ -6,6 +6,7 @@ import re
 import networkx as nx
 import pytest
 import sympy as sp
+from conftest import float_stochastic_graph
 
 from proofcheck import Conventions, from_graph, load_case
 from proofcheck.engine import (
@@ -268,13 +269,7 @@ def test_section_stochastic():
 
 
 def _float_stochastic_model():
-    G = nx.MultiDiGraph(initial="s")
-    G.add_edge("s", "t1", key="a", prior=0.3, prob=0.7, q=0.9)
-    G.add_edge("s", "t2", key="a", prob=0.3)
-    G.add_edge("s", "t3", key="b", prior=0.7, q=0.6)
-    for t, v in (("t1", 0.8), ("t2", 0.1), ("t3", 0.55)):
-        G.nodes[t]["success"] = v
-    return from_graph(G)
+    return from_graph(float_stochastic_graph())
 
 
 def test_section_iterations_run_under_a_claims_work_budget():
