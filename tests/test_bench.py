@@ -147,13 +147,17 @@ def test_verify_hook_cases_load(tmp_path):
     assert load_case(bench._bandit_case(str(tmp_path))[0]).mdp.n_states == 4
     tree = load_case(bench._tree31_case(str(tmp_path))[0]).mdp
     assert tree.n_states == 31 and tree.is_parametric
-    assert [h.target for h in bench.VERIFY_HOOKS] == [10.0, 5.0, 30.0, 3.0, None, None]  # the issue's, then tracked
+    assert [h.target for h in bench.VERIFY_HOOKS] == [10.0, 5.0, 30.0, 3.0, None, None, None]  # the issue's, then tracked
     tree15 = load_case(bench._float_tree15_case(str(tmp_path))[0]).mdp
     assert tree15.n_states == 15 and not tree15.exact
     layered = load_case(bench._float_layered_case(str(tmp_path))[0]).mdp
     assert layered.n_states == 7 and not layered.deterministic and not layered.exact
     rows = [layered.prior[layered.state_ptr[i]:layered.state_ptr[i + 1]] for i in range(layered.n_states)]
     assert any(len(r) and sum(r) != 1 for r in rows)  # normalised in floating point: 1 within rounding
+    # 6 states x 3 actions unrolled over 4 steps from float64 arrays: 1 + 6 * 4 states, read back
+    # from its case file as the floats they were (not exact, sums 1 only within the tolerance)
+    arrays = load_case(bench._arrays_case(str(tmp_path))[0]).mdp
+    assert arrays.n_states == 25 and arrays.float_inputs and not arrays.deterministic
 
 
 def test_markdown_table_has_the_readme_columns():
