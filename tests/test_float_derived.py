@@ -422,3 +422,26 @@ def test_generic_policy_identity_is_refused_when_the_values_differ(monkeypatch):
         return sv
     monkeypatch.setattr(s, "soft_values", perturbed)
     assert not s._holds_for_a_generic_policy(case.mdp)
+
+
+def test_the_report_table_ends_where_a_claims_budget_does_and_says_so():
+    # a 25-state model from float arrays: the report's re-training table took minutes (exact
+    # J and occupancies of 10^5-digit numbers, summed with no charge per term)
+    from conftest import float_stochastic_graph
+
+    from proofcheck import Conventions, from_graph
+    from proofcheck.io.casefile import Case
+    from proofcheck.verify.tables import retraining_table, table_as_json
+
+    case = Case(name="f", mdp=from_graph(float_stochastic_graph()), conventions=Conventions(), title="f")
+    with budget_steps(10):
+        table = retraining_table(case)
+    assert table["k_max"] == len(table["rows"]) - 1 < 10
+    assert table["stopped"].startswith(f"k = {table['k_max'] + 1}..10 not computed: the claim's work budget of "
+                                       "15000 steps (1500 x --budget) is exhausted (exact sums of growing terms")
+    assert table_as_json(table)["stopped"] == table["stopped"]
+    full = retraining_table(case)
+    assert full["k_max"] == 10 and full["stopped"] == ""
+    # the prior's 0.3, as the binary rational it is
+    assert full["rows"][0]["policy"]["a"] == sp.Rational(*Fraction(0.3).as_integer_ratio())
+    assert [r["policy"] for r in full["rows"][:table["k_max"] + 1]] == [r["policy"] for r in table["rows"]]

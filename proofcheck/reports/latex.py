@@ -1076,7 +1076,8 @@ def case_section(res, table, *, figures=True):
             r"First table exact; second in decimals (\texttt{sympy.N} at 20 significant digits, "
             r"shown to 6). $\kappa_\delta$ is the Boltzmann incoherence (causal KL) at temperature $\delta$."
             + (" Parametric model: the first steps only, no incoherence." if table["parametric"] else "")
-            + "".join(f" No column $\\kappa_{{{value_tex(d)}}}$: {text(why)}." for d, why in table.get("omitted", {}).items()),
+            + "".join(f" No column $\\kappa_{{{value_tex(d)}}}$: {text(why)}." for d, why in table.get("omitted", {}).items())
+            + (f" The table ends at $k = {table['k_max']}$: {text(table['stopped'])}." if table.get("stopped") else ""),
             _retraining_tables(table)]
     if figures:
         for tikz, caption in retraining_figures(table):

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofcheck.engine import additive_return, incoherence, retrain, success_probability
-from proofcheck.errors import UndecidedError
+from proofcheck.engine import additive_return, goal_condition, incoherence, retrain, success_probability
+from proofcheck.errors import BudgetExceeded, UndecidedError
+from proofcheck.exact.budget import claim_budget
 from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text, rational_of_float
 
 __all__ = ["DEFAULT_DELTAS", "EVAL_DIGITS", "SHOWN_DIGITS", "decimal", "is_finite",
@@ -134,31 +135,49 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
     state = initial_state(mdp)
     actions = list(mdp.actions(state))
     ds = [] if parametric else _deltas(conv, deltas)
-    seq = retrain(mdp, K, conventions=conv)
     rows = []
     omitted = {}
-    prev_j = None
-    for k, pol in enumerate(seq):
-        j = additive_return(mdp, pol)
-        kappa = {}
-        for d in list(ds):
+    stopped = ""
+    prev_j, pol = None, None
+    # a claim's work budget over the whole table: on a float-derived stochastic model the
+    # numbers grow by thousands of digits a step (25 states: minutes by k = 5); the table then
+    # ends at the last step that fits, and says so
+    with claim_budget():
+        for k in range(K + 1):
             try:
-                kappa[d] = incoherence(mdp, pol, "boltzmann", conventions=conv, delta=d)
-            except UndecidedError as exc:  # a whole column or none: the table has no gaps
-                omitted[d] = f"from k = {k}: {exc}"
-                ds.remove(d)
-                for r in rows:
-                    del r["kappa"][d]
-        row = {"k": k, "policy": {a: pol.prob(state, a) for a in actions},
-               "S": success_probability(mdp, pol), "J": j, "kappa": kappa, "dJ": None, "k_dJ": None}
-        if k > 0:
-            dj = _difference(j, prev_j)
-            row["dJ"] = dj
-            row["k_dJ"] = k * dj if is_finite(dj) else dj
-        rows.append(row)
-        prev_j = j
-    return {"state": state, "actions": actions, "deltas": ds, "k_max": K,
-            "parametric": parametric, "rows": rows, "omitted": omitted}
+                pol = retrain(mdp, 0, conventions=conv)[0] if k == 0 else \
+                    goal_condition(mdp, pol if k > 1 else None, conventions=conv)
+                row = _table_row(mdp, conv, state, actions, k, pol, ds, rows, omitted)
+            except BudgetExceeded as exc:
+                stopped = f"k = {k}..{K} not computed: {exc}"
+                break
+            if k > 0:
+                dj = _difference(row["J"], prev_j)
+                row["dJ"] = dj
+                row["k_dJ"] = k * dj if is_finite(dj) else dj
+            rows.append(row)
+            prev_j = row["J"]
+    return {"state": state, "actions": actions, "deltas": ds, "k_max": len(rows) - 1,
+            "parametric": parametric, "rows": rows, "omitted": omitted, "stopped": stopped}
+
+
+def _table_row(mdp, conv, state, actions, k, pol, ds, rows, omitted):
+    """Row ``k`` of :func:`retraining_table` (``dJ`` left None); a temperature whose kappa
+    cannot be computed exactly leaves ``ds`` and every row, with the reason in ``omitted``."""
+    j = additive_return(mdp, pol)
+    kappa = {}
+    for d in list(ds):
+        try:
+            kappa[d] = incoherence(mdp, pol, "boltzmann", conventions=conv, delta=d)
+        except BudgetExceeded:
+            raise
+        except UndecidedError as exc:  # a whole column or none: the table has no gaps
+            omitted[d] = f"from k = {k}: {exc}"
+            ds.remove(d)
+            for r in rows:
+                del r["kappa"][d]
+    return {"k": k, "policy": {a: pol.prob(state, a) for a in actions},
+            "S": success_probability(mdp, pol), "J": j, "kappa": kappa, "dJ": None, "k_dJ": None}
 
 
 def _difference(a, b):
@@ -188,6 +207,7 @@ def table_as_json(table):
         "state": str(table["state"]), "actions": [str(a) for a in table["actions"]],
         "deltas": [str(d) for d in table["deltas"]], "k_max": table["k_max"],
         "omitted": {str(d): why for d, why in table.get("omitted", {}).items()},
+        "stopped": table.get("stopped", ""),
         "parametric": table["parametric"],
         "decimals": f"sympy.N at {EVAL_DIGITS} significant digits, shown to {SHOWN_DIGITS}",
         "rows": [{"k": r["k"], "policy": {str(a): v(x) for a, x in r["policy"].items()},

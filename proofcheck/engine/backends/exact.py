@@ -38,6 +38,25 @@ def _size_cost(v: Any) -> int:
     return 1
 
 
+def _term_cost(v: Any) -> int:
+    """Steps of adding ``v`` into a sum: a product of its largest rational's size (a term
+    ``c * log(x)`` of J counts by ``c`` and ``x``), 1 for anything without rationals."""
+    if not isinstance(v, sp.Basic):
+        return 1
+    if v.is_Rational:
+        return _size_cost(v)
+    bits = max((int(r.p).bit_length() + int(r.q).bit_length() for r in v.atoms(sp.Rational)), default=0)
+    return int_op_cost(bits, bits)
+
+
+def _charge_terms(values: Any, what: str) -> None:
+    """Charge the claim budget in force for adding up ``values`` (each term, not each sum:
+    an occupancy of a float-derived model adds thousands of 10^5-digit rationals a state)."""
+    budget = active_claim_budget()
+    if budget is not None:
+        budget.spend(sum(_term_cost(v) for v in values), what)
+
+
 #: Digits of the enclosures :meth:`ExactBackend.compare` tries before exact arithmetic.
 COMPARE_DIGITS = 30
 
@@ -186,6 +205,7 @@ class ExactBackend(Backend):
         return _obj([self.normalize(v) for v in x]) if self.simplify else x
 
     def segment_sum(self, values: np.ndarray, starts: Any) -> np.ndarray:
+        _charge_terms(values, "exact sums of growing terms")
         sums = segment_sums(values, starts) if self.simplify and len(starts) else None
         if sums is None:  # not all rationals: SymPy's sums
             return super().segment_sum(values, starts)
@@ -222,6 +242,7 @@ class ExactBackend(Backend):
         return _obj([u / v if q is None else q for q, u, v in zip(out, a, b)])
 
     def scatter_add(self, target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+        _charge_terms(values, "exact sums of growing terms")
         sums = scatter_sums(target, index, values) if self.simplify else None
         if sums is None:
             super().scatter_add(target, index, values)
