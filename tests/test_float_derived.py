@@ -445,3 +445,19 @@ def test_the_report_table_ends_where_a_claims_budget_does_and_says_so():
     # the prior's 0.3, as the binary rational it is
     assert full["rows"][0]["policy"]["a"] == sp.Rational(*Fraction(0.3).as_integer_ratio())
     assert [r["policy"] for r in full["rows"][:table["k_max"] + 1]] == [r["policy"] for r in table["rows"]]
+
+
+def test_the_markdown_report_clips_huge_exact_numbers():
+    # str() of a 5001-digit integer raises: the report stopped with "more than 4300 digits"
+    from proofcheck import load_case
+    from proofcheck.reports.markdown import report_markdown
+    from proofcheck.verify.tables import retraining_table
+
+    case = load_case("cases/stochastic_counterexample.toml")
+    table = retraining_table(case, k_max=2)
+    huge = sp.Rational(10 ** 5000 + 1, 10 ** 5000 + 3)
+    table["rows"][1]["S"] = table["rows"][1]["policy"]["a1"] = huge
+    text = report_markdown([verify_case(case, extensions=False)], [table], name="t")
+    clipped = "1" + "0" * 39 + "\u2026(5001 digits)"  # the leading 40 digits of 10^5000 + 1 and + 3
+    assert f"pi^G_1(a1) = {clipped}/{clipped}" in text
+    assert f"S = 11/24, {clipped}/{clipped}, 341/732" in text

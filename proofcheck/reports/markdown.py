@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from proofcheck.model.expressions import number_text
 from proofcheck.reports.csv_report import grid_table
 from proofcheck.verify.tables import decimal
 
@@ -63,9 +64,9 @@ def report_markdown(results, tables, *, name="report", experiment_name=""):
         first = t["actions"][:1]  # none when the initial state is a leaf
         steps = t["rows"][:4]
         out += ["", f"Re-training at `{md_cell(t['state'])}`: "
-                + "".join(", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {r['policy'][a]}" for r in steps) + "; "
-                          for a in first)
-                + "S = " + ", ".join(str(r["S"]) for r in steps)
+                + "".join(", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {number_text(r['policy'][a])}" for r in steps)
+                          + "; " for a in first)
+                + "S = " + ", ".join(number_text(r["S"]) for r in steps)
                 + ("; kappa_1 = " + ", ".join(decimal(r["kappa"][1]) for r in steps)
                    if steps and 1 in steps[0]["kappa"] else "") + ".", ""]
     if experiment_name:
