@@ -45,8 +45,7 @@ def _term_cost(v: Any) -> int:
         return 1
     if v.is_Rational:
         return _size_cost(v)
-    bits = max((int(r.p).bit_length() + int(r.q).bit_length() for r in v.atoms(sp.Rational)), default=0)
-    return int_op_cost(bits, bits)
+    return max((_size_cost(r) for r in v.atoms(sp.Rational)), default=1)
 
 
 def _charge_terms(values: Any, what: str) -> None:
