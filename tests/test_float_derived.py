@@ -447,6 +447,37 @@ def test_the_report_table_ends_where_a_claims_budget_does_and_says_so():
     assert [r["policy"] for r in full["rows"][:table["k_max"] + 1]] == [r["policy"] for r in table["rows"]]
 
 
+def test_a_table_with_no_row_in_its_budget_is_reported_as_such(tmp_path):
+    # with --budget 1 not even pi^G_0's row fits: the table had k_max = -1, below the schema's
+    # minimum, and the report printed "for k = 0, ..., -1" with an empty table
+    import os
+
+    import jsonschema
+    from conftest import float_stochastic_graph
+
+    from proofcheck import Conventions, from_graph
+    from proofcheck.io.casefile import Case
+    from proofcheck.reports.json_report import load_schema
+    from proofcheck.reports.report import write_report
+    from proofcheck.verify.tables import retraining_table
+
+    case = Case(name="f", mdp=from_graph(float_stochastic_graph()), conventions=Conventions(), title="f")
+    with budget_steps(1):
+        table = retraining_table(case)
+    assert table["rows"] == [] and table["k_max"] is None
+    assert table["stopped"].startswith("k = 0..10 not computed: the claim's work budget of 1500 steps")
+    res = verify_case(case, ["P4.2"], extensions=False)
+    with budget_steps(1):
+        out = write_report([res], str(tmp_path / "r"), pdf=False)
+    files = {os.path.basename(p): p for p in out["written"]}
+    doc = json.loads(open(files["r.json"]).read())
+    jsonschema.validate(doc, load_schema())
+    tex = open(files["r.tex"]).read()
+    assert r"No re-training table: k =\allowbreak{} 0..10 not computed: the claim" in tex
+    assert r"\ldots, None" not in tex and r"\begin{tabular}{r" not in tex
+    assert "Re-training at `s`: not computed (k = 0..10 not computed: the claim" in open(files["r.md"]).read()
+
+
 def test_the_markdown_report_clips_huge_exact_numbers():
     # str() of a 5001-digit integer raises: the report stopped with "more than 4300 digits"
     from proofcheck import load_case

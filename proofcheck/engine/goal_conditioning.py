@@ -10,7 +10,8 @@ likelihoods.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import numpy as np
@@ -28,6 +29,7 @@ T = TypeVar("T")
 __all__ = [
     "goal_condition",
     "retrain",
+    "iter_retrain",
     "tempered_policy",
     "fold_sequence",
     "noncumulative_fold",
@@ -159,14 +161,44 @@ def retrain(mdp: MDP, k: int, policy: Policy | None = None, *, backend: BackendL
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise ValueError(f"k = {k!r} must be a non-negative integer number of re-training steps")
+    return list(itertools.islice(iter_retrain(mdp, policy, backend=backend, conventions=conventions), k + 1))
+
+
+def iter_retrain(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,
+                 conventions: Conventions | None = None) -> Iterator[Policy]:
+    """Re-training one step at a time: ``pi^G_0, pi^G_1, ...`` without end.
+
+    :func:`retrain` with no length fixed in advance, for a caller that decides after each
+    step whether to take the next one (a table that stops where a work budget does).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : Policy, optional
+        ``pi^G_0``; the prior when omitted.
+    backend : str or Backend, optional
+    conventions : Conventions, optional
+        Only ``impossible`` is used.
+
+    Yields
+    ------
+    Policy
+        ``pi^G_0 = policy``, then ``pi^G_{i+1} = G(pi^G_i)``.
+
+    Examples
+    --------
+    >>> from proofcheck.examples import stochastic_counterexample
+    >>> steps = iter_retrain(stochastic_counterexample())
+    >>> [next(steps).prob("start", "a1") for _ in range(3)]
+    [1/2, 5/11, 25/61]
+    """
     B = get_backend(backend)
     conv = conventions or Conventions()
-    out = [_wrap(mdp, (policy or mdp.prior_policy()).in_backend(B), B)]
+    yield _wrap(mdp, (policy or mdp.prior_policy()).in_backend(B), B)
     step = policy  # None: the prior, so that every re-training of the model shares its steps
-    for _ in range(k):
+    while True:
         step = goal_condition(mdp, step, backend=B, conventions=conv)
-        out.append(step)
-    return out
+        yield step
 
 
 def tempered_policy(mdp: MDP, alpha: sp.Expr | float, *, backend: BackendLike = None,

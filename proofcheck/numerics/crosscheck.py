@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from proofcheck.engine import additive_return, goal_condition, incoherence, retrain, success_probability
+from proofcheck.engine import additive_return, incoherence, iter_retrain, retrain, success_probability
 from proofcheck.engine.backends import IntervalBackend, MpmathBackend
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.budget import WorkBudget, int_op_cost
@@ -369,7 +369,8 @@ def _exact_trajectory(mdp, n, conventions, budget):
     of :func:`exact_reference_cost` when its numbers outgrow it: that estimate lets them grow
     linearly, and on a stochastic float-derived model they grow quadratically (928,000 bits
     at n = 20 on a 7-state model, against 1,080 estimated: 35 s of big-integer work)."""
-    seq = retrain(mdp, 0, conventions=conventions)
+    steps = iter_retrain(mdp, conventions=conventions)
+    seq = [next(steps)]
     estimated = _input_bits(mdp) * n
     for k in range(1, n + 1):
         bits = _largest_bits(seq[-1].values)
@@ -377,7 +378,7 @@ def _exact_trajectory(mdp, n, conventions, budget):
             budget.spend(mdp.n_pairs * n * (int_op_cost(bits, bits) - int_op_cost(estimated, estimated)),
                          f"exact re-training pass {k} of {n} (numbers of {bits} bits, more than the "
                          f"{estimated} estimated)")
-        seq.append(goal_condition(mdp, seq[-1] if k > 1 else None, conventions=conventions))
+        seq.append(next(steps))
     return seq
 
 

@@ -97,9 +97,9 @@ def retraining_figures(table):
     >>> len(figs)
     2
     """
-    if table["parametric"]:
-        return []
     rows = table["rows"]
+    if table["parametric"] or not rows:
+        return []
     figs = []
     kappa_series = []
     notes = []

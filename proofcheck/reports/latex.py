@@ -1067,18 +1067,23 @@ def case_section(res, table, *, figures=True):
             "Every verdict below was computed under these conventions (spec sections 3, 5, 6); "
             "claims about optimality or returns name their objective.", _conventions_table(c.conventions),
             r"\subsection*{Expectations from the case file}", _expectations(res),
-            r"\subsection*{Closed forms}", _symbolic(res),
-            rf"Exact values computed for this report along re-training at state "
-            rf"\texttt{{{text(table['state'])}}} (\dag: too long to print, exact text in the JSON report):",
-            _exact_values(table, m),
-            r"\subsection*{Along re-training}",
-            rf"Re-training $\pi^G_0 = p$, $\pi^G_{{k+1}} = G(\pi^G_k)$ for $k = 0, \ldots, {table['k_max']}$. "
-            r"First table exact; second in decimals (\texttt{sympy.N} at 20 significant digits, "
-            r"shown to 6). $\kappa_\delta$ is the Boltzmann incoherence (causal KL) at temperature $\delta$."
-            + (" Parametric model: the first steps only, no incoherence." if table["parametric"] else "")
-            + "".join(f" No column $\\kappa_{{{value_tex(d)}}}$: {text(why)}." for d, why in table.get("omitted", {}).items())
-            + (f" The table ends at $k = {table['k_max']}$: {text(table['stopped'])}." if table.get("stopped") else ""),
-            _retraining_tables(table)]
+            r"\subsection*{Closed forms}", _symbolic(res)]
+    if not table["rows"]:  # not even pi^G_0's row fitted in a claim's work budget
+        out += [r"\subsection*{Along re-training}", f"No re-training table: {text(table['stopped'])}."]
+        figures = False
+    else:
+        out += [rf"Exact values computed for this report along re-training at state "
+                rf"\texttt{{{text(table['state'])}}} (\dag: too long to print, exact text in the JSON report):",
+                _exact_values(table, m),
+                r"\subsection*{Along re-training}",
+                rf"Re-training $\pi^G_0 = p$, $\pi^G_{{k+1}} = G(\pi^G_k)$ for $k = 0, \ldots, {table['k_max']}$. "
+                r"First table exact; second in decimals (\texttt{sympy.N} at 20 significant digits, "
+                r"shown to 6). $\kappa_\delta$ is the Boltzmann incoherence (causal KL) at temperature $\delta$."
+                + (" Parametric model: the first steps only, no incoherence." if table["parametric"] else "")
+                + "".join(f" No column $\\kappa_{{{value_tex(d)}}}$: {text(why)}."
+                          for d, why in table.get("omitted", {}).items())
+                + (f" The table ends at $k = {table['k_max']}$: {text(table['stopped'])}." if table.get("stopped") else ""),
+                _retraining_tables(table)]
     if figures:
         for tikz, caption in retraining_figures(table):
             out += [r"\begin{figure}[h!]\centering", tikz, rf"\caption{{{caption}}}", r"\end{figure}"]
@@ -1129,7 +1134,7 @@ def brief_case_section(res, table):
     out += [r"\noindent\begin{minipage}[t]{0.48\linewidth}\vspace{0pt}\centering", r"\fitwidth{" + left + "}",
             r"\end{minipage}\hfill\begin{minipage}[t]{0.5\linewidth}\vspace{0pt}\centering",
             _expectations(res) if res.expectations else "No expectations in the case file.",
-            _brief_retraining(table) if table["actions"] else "",
+            _brief_retraining(table) if table["actions"] and table["rows"] else "",
             r"\end{minipage}\par"]
     notable = [r for r in res.claims if r.verdict.value in ("fails", "undecided")]
     if notable:

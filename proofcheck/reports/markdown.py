@@ -63,6 +63,9 @@ def report_markdown(results, tables, *, name="report", experiment_name=""):
                 for r in res.claims]
         first = t["actions"][:1]  # none when the initial state is a leaf
         steps = t["rows"][:4]
+        if not steps:  # not even pi^G_0's row fitted in a claim's work budget
+            out += ["", f"Re-training at `{md_cell(t['state'])}`: not computed ({md_cell(t['stopped'])}).", ""]
+            continue
         out += ["", f"Re-training at `{md_cell(t['state'])}`: "
                 + "".join(", ".join(f"pi^G_{r['k']}({md_cell(a)}) = {number_text(r['policy'][a])}" for r in steps)
                           + "; " for a in first)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofcheck.engine import additive_return, goal_condition, incoherence, retrain, success_probability
+from proofcheck.engine import additive_return, incoherence, iter_retrain, success_probability
 from proofcheck.errors import BudgetExceeded, UndecidedError
 from proofcheck.exact.budget import claim_budget
 from proofcheck.model.expressions import EXACT_TEXT_DIGITS, number_text, rational_of_float
@@ -115,7 +115,9 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
         (delta -> value; empty for parametric models), ``dJ`` and ``k_dJ`` (``None`` at
         ``k = 0``).  Values are SymPy objects.  ``omitted`` maps a temperature whose
         incoherence could not be computed exactly (roots of rationals of thousands of
-        digits) to the reason; its column is left out of every row.
+        digits) to the reason; its column is left out of every row.  ``k_max`` is the last
+        ``k`` in ``rows``: below the one asked for when ``stopped`` gives the reason (a
+        claim's work budget ran out), and ``None`` when not even ``k = 0`` fitted.
 
     Examples
     --------
@@ -138,15 +140,15 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
     rows = []
     omitted = {}
     stopped = ""
-    prev_j, pol = None, None
+    prev_j = None
     # a claim's work budget over the whole table: on a float-derived stochastic model the
     # numbers grow by thousands of digits a step (25 states: minutes by k = 5); the table then
     # ends at the last step that fits, and says so
+    steps = iter_retrain(mdp, conventions=conv)
     with claim_budget():
         for k in range(K + 1):
             try:
-                pol = retrain(mdp, 0, conventions=conv)[0] if k == 0 else \
-                    goal_condition(mdp, pol if k > 1 else None, conventions=conv)
+                pol = next(steps)
                 row = _table_row(mdp, conv, state, actions, k, pol, ds, rows, omitted)
             except BudgetExceeded as exc:
                 stopped = f"k = {k}..{K} not computed: {exc}"
@@ -157,7 +159,7 @@ def retraining_table(case, k_max=None, deltas=DEFAULT_DELTAS):
                 row["k_dJ"] = k * dj if is_finite(dj) else dj
             rows.append(row)
             prev_j = row["J"]
-    return {"state": state, "actions": actions, "deltas": ds, "k_max": len(rows) - 1,
+    return {"state": state, "actions": actions, "deltas": ds, "k_max": len(rows) - 1 if rows else None,
             "parametric": parametric, "rows": rows, "omitted": omitted, "stopped": stopped}
 
 
