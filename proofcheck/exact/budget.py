@@ -30,10 +30,13 @@ import contextvars
 from collections.abc import Iterator
 from typing import Any
 
+import sympy as sp
+
 from proofcheck.errors import BudgetExceeded
 from proofcheck.exact._trace import note, tracing
 
-__all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "interval_cost",
+__all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "rational_bits",
+           "largest_bits", "interval_cost",
            "expression_nodes", "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "active_claim_budget"]
 
 #: Steps of a fresh budget unless ``budget_steps`` says otherwise: enough for every exact
@@ -77,6 +80,36 @@ def int_op_cost(a_bits: int, b_bits: int = 0) -> int:
     (1, 1000)
     """
     return max(1, -(-a_bits // 64)) * max(1, -(-b_bits // 64))
+
+
+def rational_bits(x: Any) -> int:
+    """The longer of a rational's numerator and denominator, in bits; 0 for anything else.
+
+    The size that :func:`int_op_cost` takes: one test of what an exact operation will cost.
+
+    >>> import sympy as sp
+    >>> rational_bits(sp.Rational(-3, 1024)), rational_bits(sp.Integer(2) ** 100), rational_bits(sp.log(2))
+    (11, 101, 0)
+    """
+    if getattr(x, "is_Rational", False):
+        return max(int(x.p).bit_length(), int(x.q).bit_length())
+    return 0
+
+
+def largest_bits(values: Any) -> int:
+    """:func:`rational_bits` of the largest rational among ``values`` and inside them (the
+    coefficients and arguments of an expression such as ``J``); at least 1.
+
+    >>> import sympy as sp
+    >>> largest_bits([sp.Rational(1, 3), 5 * sp.log(sp.Rational(7, 1024)), 2])
+    11
+    """
+    bits = 1
+    for v in values:
+        v = v if isinstance(v, sp.Basic) else sp.sympify(v)
+        for r in (v,) if v.is_Rational else v.atoms(sp.Rational):
+            bits = max(bits, rational_bits(r))
+    return bits
 
 
 def interval_cost(nodes: int, dps: int) -> int:

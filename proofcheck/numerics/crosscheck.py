@@ -44,7 +44,7 @@ import sympy as sp
 from proofcheck.engine import additive_return, incoherence, iter_retrain, retrain, success_probability
 from proofcheck.engine.backends import IntervalBackend, MpmathBackend
 from proofcheck.errors import UndecidedError
-from proofcheck.exact.budget import WorkBudget, int_op_cost
+from proofcheck.exact.budget import WorkBudget, int_op_cost, largest_bits
 from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.model.conventions import Conventions
 
@@ -351,17 +351,7 @@ def exact_reference_cost(mdp, n):
 
 
 def _input_bits(mdp):
-    return max(1, _largest_bits(list(mdp.prior) + list(mdp.likelihood) + list(mdp.success)))
-
-
-def _largest_bits(values):
-    """The largest numerator or denominator among the rationals of ``values``, in bits."""
-    bits = 0
-    for v in values:
-        v = sp.sympify(v)
-        for r in (v,) if v.is_Rational else v.atoms(sp.Rational):
-            bits = max(bits, int(r.p).bit_length(), int(r.q).bit_length())
-    return bits
+    return max(1, largest_bits(list(mdp.prior) + list(mdp.likelihood) + list(mdp.success)))
 
 
 def _exact_trajectory(mdp, n, conventions, budget):
@@ -373,7 +363,7 @@ def _exact_trajectory(mdp, n, conventions, budget):
     seq = [next(steps)]
     estimated = _input_bits(mdp) * n
     for k in range(1, n + 1):
-        bits = _largest_bits(seq[-1].values)
+        bits = largest_bits(seq[-1].values)
         if bits > estimated:
             budget.spend(mdp.n_pairs * n * (int_op_cost(bits, bits) - int_op_cost(estimated, estimated)),
                          f"exact re-training pass {k} of {n} (numbers of {bits} bits, more than the "

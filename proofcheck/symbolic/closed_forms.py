@@ -37,7 +37,14 @@ from proofcheck.engine import goal_condition, retrain, soft_values, tempered_pol
 from proofcheck.engine.backends import Backend
 from proofcheck.engine.coherence import boltzmann_fixed_point_by_levels
 from proofcheck.errors import BudgetExceeded, ProofcheckError, UndecidedError
-from proofcheck.exact.budget import WorkBudget, active_claim_budget, expression_nodes, int_op_cost
+from proofcheck.exact.budget import (
+    WorkBudget,
+    active_claim_budget,
+    expression_nodes,
+    int_op_cost,
+    largest_bits,
+    rational_bits,
+)
 from proofcheck.exact.constant_sign import coprime_base
 from proofcheck.exact.ratfunc import add_fractions, as_fraction, cancel, fast_cancel, fraction_to_expr
 from proofcheck.exact.sign import exact_sign
@@ -76,10 +83,8 @@ TERM_STEPS = 25_000
 def _size_steps(x):
     """:func:`~proofcheck.exact.budget.int_op_cost` of a rational's numerator and denominator
     (1 for anything else)."""
-    if getattr(x, "is_Rational", False):
-        bits = max(int(x.p).bit_length(), int(x.q).bit_length())
-        return int_op_cost(bits, bits)
-    return 1
+    bits = rational_bits(x)
+    return int_op_cost(bits, bits)
 
 
 @lru_cache(maxsize=1 << 12)
@@ -616,8 +621,7 @@ def _expsum_fraction(expr, var, budget):
     """
 
     def cost(a, b):
-        bits = lambda s: max((max(int(x.p).bit_length(), int(x.q).bit_length()) for kv in s.terms.items()
-                              for x in kv if x.is_Rational), default=1)
+        bits = lambda s: largest_bits(x for kv in s.terms.items() for x in kv if x.is_Rational)
         budget.spend(len(a.terms) * len(b.terms) * int_op_cost(bits(a), bits(b)),
                      "the exact sums of exponentials of a closed-form identity")
 
@@ -705,7 +709,7 @@ def is_identity(lhs, rhs, var, budget=None):
             return n1 == n2
         return (n1 * d2 + n2 * d1 * (-1)).is_zero
     d = lift_powers(lhs - rhs, var)
-    size = max((max(int(r.p).bit_length(), int(r.q).bit_length()) for r in d.atoms(sp.Rational)), default=1)
+    size = largest_bits([d])
     budget.spend(sp.count_ops(d) * int_op_cost(size, size), "cancelling a lifted closed-form identity")
     fast = fast_cancel(d)  # python-flint; SymPy's cancel on the same form takes minutes
     if fast is not None:

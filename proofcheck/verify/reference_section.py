@@ -23,7 +23,7 @@ from proofcheck.claims.registry import claim
 from proofcheck.claims.result import ClaimResult, Verdict
 from proofcheck.engine import retrain
 from proofcheck.errors import BudgetExceeded, CaseFileError, ModelError, ReferenceUnsupported, UndecidedError
-from proofcheck.exact.budget import claim_budget, int_op_cost
+from proofcheck.exact.budget import claim_budget, int_op_cost, rational_bits
 from proofcheck.exact.rational_arrays import coprime_rational
 from proofcheck.io.quantities import parse_quantity
 from proofcheck.model.conventions import Conventions
@@ -129,8 +129,7 @@ def _beyond_budget(mdp: MDP, conventions: Conventions, k_max: int) -> ClaimResul
     try:
         with claim_budget() as budget:
             last = retrain(mdp, k_max, conventions=conventions)[-1]
-            bits = max((max(int(v.p).bit_length(), int(v.q).bit_length()) for v in last.values
-                        if getattr(v, "is_Rational", False)), default=1)
+            bits = max([1, *(rational_bits(v) for v in last.values)])
             budget.spend(7 * (k_max + 1) * mdp.n_pairs * int_op_cost(bits, bits),
                          f"the reference route's {7 * (k_max + 1)} policies of {bits}-bit rationals")
     except BudgetExceeded as exc:

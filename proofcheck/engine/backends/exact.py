@@ -11,7 +11,7 @@ import sympy as sp
 from proofcheck.engine.backends.base import Backend, _is_float_array, _obj
 from proofcheck.errors import ModelError, UndecidedError
 from proofcheck.exact.assumptions import assumed_zero
-from proofcheck.exact.budget import active_claim_budget, int_op_cost
+from proofcheck.exact.budget import active_claim_budget, int_op_cost, rational_bits
 from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.exact.ratfunc import (
     as_fraction,
@@ -112,7 +112,7 @@ def _huge_root(x: sp.Rational, y: sp.Rational) -> sp.Expr:
     den, den_exact = sp.integer_nthroot(int(x.q), k)
     if num_exact and den_exact and x.p > 0:
         return sp.Rational(num, den) ** int(y.p)
-    bits = max(int(x.p).bit_length(), int(x.q).bit_length())
+    bits = rational_bits(x)
     raise UndecidedError(f"a power ** ({y}) of a {bits}-bit rational is irrational and too large for exact "
                          f"roots (beyond {ROOT_FACTOR_BITS} bits SymPy factors them); the float and interval "
                          f"backends compute it")
@@ -150,7 +150,7 @@ class ExactBackend(Backend):
 
     def _pow(self, x: sp.Expr, y: Any) -> sp.Expr:
         if (x.is_Rational and getattr(y, "is_Rational", False) and not y.is_Integer
-                and max(int(x.p).bit_length(), int(x.q).bit_length()) > ROOT_FACTOR_BITS):
+                and rational_bits(x) > ROOT_FACTOR_BITS):
             return _huge_root(x, y)
         return sp.Pow(x, y)
 
