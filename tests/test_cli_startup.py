@@ -115,9 +115,9 @@ def test_horizon_of_a_bridge_sample_imports_no_sympy():
     assert _horizon_loads([str(SAMPLES / "freeway_10_fs30")]) == []
 
 
-def _console(*argv):
+def _console(*argv, before=""):
     """The ``proofcheck`` command in a child process whose own atexit handler prints a line."""
-    code = ("import atexit, sys\n"
+    code = ("import atexit, sys\n" + before +
             "atexit.register(lambda: print('atexit handler ran'))\n"
             f"sys.argv = ['proofcheck', *{list(argv)!r}]\n"
             "from proofcheck.cli import console\nconsole()\n")
@@ -137,3 +137,18 @@ def test_console_exit_runs_exit_handlers_flushes_and_keeps_the_exit_code():
         lines = r.stdout.splitlines()
         assert any(line.split()[:2] == [claim, verdict] for line in lines), r.stdout
         assert lines[-1] == "atexit handler ran"  # after the summary, so after main() returned
+
+
+def test_console_exit_waits_for_threads_still_running():
+    # os._exit skipped the interpreter's join of non-daemon threads: a thread still at work
+    # when main() returned (a library's writer, a pool's last task) was killed mid-way.  This
+    # thread starts its work only once main() has returned.
+    before = ("import threading\nimport proofcheck.cli as cli\n"
+              "done, inner = threading.Event(), cli.main\n"
+              "def main(argv=None):\n    try:\n        return inner(argv)\n    finally:\n        done.set()\n"
+              "cli.main = main\n"
+              "def late():\n    done.wait()\n    print('thread finished', flush=True)\n"
+              "threading.Thread(target=late).start()\n")
+    r = _console("claims", before=before)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-2:] == ["thread finished", "atexit handler ran"]

@@ -148,7 +148,9 @@ def test_local_processes_match_serial(serial):
 # With thread workers, dask's own threads touch the global `random` module while hypothesis
 # draws a fuzz example, and hypothesis warns about that; its draws come from the seeded
 # Random it is given, so results are unaffected (the assertion below checks exactly that).
-@pytest.mark.filterwarnings("ignore::DeprecationWarning:contextlib")
+# (HypothesisDeprecationWarning is a FutureWarning, not a DeprecationWarning: named by class.)
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies"
+                            ":hypothesis.errors.HypothesisDeprecationWarning")
 def test_dask_cluster_matches_serial(serial):
     distributed = pytest.importorskip("distributed")
     # threads in one process, but a real tcp:// scheduler address, so the --dask path runs
