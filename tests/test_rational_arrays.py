@@ -169,3 +169,15 @@ def test_zero_test_by_intervals_is_sound(e):
     exact_zero = abs(sp.N(e, 60)) < sp.Float(10) ** -50  # a zero, to 60 digits (cheap; nsimplify is not)
     if _encloses_nonzero(e):
         assert not exact_zero, e
+
+
+@given(st.lists(st.one_of(RATIONALS, st.sampled_from([sp.oo, sp.log(3) / 7, sp.Symbol("p")])), max_size=12))
+def test_the_inlined_charge_of_an_array_is_the_sum_of_its_values_charges(values):
+    from proofcheck.engine.backends.exact import _size_cost, _sizes_cost
+    from proofcheck.exact.budget import int_op_cost
+
+    assert _sizes_cost(values) == sum(_size_cost(v) for v in values)
+    # and _size_cost is the budget's cost of a product of the rational's whole length
+    for v in values:
+        bits = int(v.p).bit_length() + int(v.q).bit_length() if v.is_Rational else 0
+        assert _size_cost(v) == int_op_cost(bits, bits)
