@@ -270,8 +270,8 @@ def _occupancy(mdp: MDP, pi: np.ndarray, B: Backend) -> np.ndarray:
     d = conv["initial"].copy()
     for blk in reversed(mdp.blocks[1:]):
         p, e = blk.pairs, blk.edges
-        dsa = d[mdp.pair_state[p]] * pi[p]
-        flow = dsa[mdp.edge_pair[e] - p.start] * ep[e]
+        dsa = B.product(d[mdp.pair_state[p]], pi[p])
+        flow = B.product(dsa[mdp.edge_pair[e] - p.start], ep[e])
         B.scatter_add(d, mdp.edge_target[e], flow)
     return d
 
@@ -292,7 +292,7 @@ def pair_occupancy(mdp: MDP, policy: Policy, d: np.ndarray, B: Backend) -> np.nd
     ndarray
         Over pairs, in ``B``'s numbers.
     """
-    return d[mdp.pair_state] * policy.in_backend(B)
+    return B.product(d[mdp.pair_state], policy.in_backend(B))
 
 
 def success_probability(mdp: MDP, policy: Policy | None = None, *, backend: BackendLike = None,
