@@ -396,9 +396,7 @@ def _ratio_at(num, den, k):
 
 
 def _obj(values):
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _fallback(mdp, impossible):
