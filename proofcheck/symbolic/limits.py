@@ -349,8 +349,9 @@ def _mpmath_function(var, expr):
     # one translation per expression: each is evaluated at both ends of its variable, and
     # writing the code of a nested fixed point costs as much as evaluating it (its numbers
     # are read at call time, at the precision in force then); cse: a nested fixed point
-    # repeats the values of the level below in every term, written and computed once each
-    return sp.lambdify(var, expr, "mpmath", cse=True)
+    # repeats the values of the level below in every term, written and computed once each;
+    # docstring_limit=0: no docstring (it would print the whole expression)
+    return sp.lambdify(var, expr, "mpmath", cse=True, docstring_limit=0)
 
 
 def fixed_point_limit(mdp, direction, conventions=None):
