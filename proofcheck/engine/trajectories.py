@@ -162,27 +162,35 @@ def _rational_paths(mdp: MDP, policy: Policy | None,
     all rational: SymPy's products of rationals cost ten times Python's, and the KL claim
     enumerates every trajectory of three policy pairs."""
     pi = _rational_values((policy or mdp.prior_policy()).values)
-    prob = _rational_values(mdp.edge_prob) if pi is not None else None
-    init = _rational_values(mdp.initial) if prob is not None else None
+    if pi is None:
+        return None
+    prob = _rational_values(mdp.edge_prob)
+    if prob is None:
+        return None
+    init = _rational_values(mdp.initial)
     if init is None:
         return None
     total = count_trajectories(mdp)
     if total > limit:
         raise TooManyTrajectories(f"{total} trajectories exceed the enumeration limit {limit}")
+    return _walk(mdp, pi, prob, init)
 
-    def walk() -> Iterator[tuple[tuple[Hashable, ...], Fraction]]:
-        stack = [((mdp.states[i],), i, m) for i, m in enumerate(init) if m != 0]
-        while stack:
-            path, i, p = stack.pop()
-            if mdp.terminal[i]:
-                yield path, p
-                continue
-            for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
-                a = mdp.pair_action[j]
-                for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
-                    t = mdp.edge_target[e]
-                    stack.append((path + (a, mdp.states[t]), t, p * pi[j] * prob[e]))
-    return walk()
+
+def _walk(mdp: MDP, pi: list[Fraction], prob: list[Fraction],
+          init: list[Fraction]) -> Iterator[tuple[tuple[Hashable, ...], Fraction]]:
+    """The depth-first walk of :func:`enumerate_trajectories`, in Fractions."""
+    stack: list[tuple[tuple[Hashable, ...], int, Fraction]] = [
+        ((mdp.states[i],), i, m) for i, m in enumerate(init) if m != 0]
+    while stack:
+        path, i, p = stack.pop()
+        if mdp.terminal[i]:
+            yield path, p
+            continue
+        for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+            a = mdp.pair_action[j]
+            for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+                t = mdp.edge_target[e]
+                stack.append((path + (a, mdp.states[t]), t, p * pi[j] * prob[e]))
 
 
 def _rational_distribution(mdp: MDP, policy: Policy | None,
