@@ -477,7 +477,9 @@ def check_c510(mdp, conventions, objective=None):
     # numeric derivatives of the lambdified forms: symbolic ones of float-derived J(alpha)
     # cost seconds and agree to 75 of 80 digits.  cse: each power w**alpha of the form is
     # computed once per evaluation, not once per occurrence (about 8x fewer at 15 states)
-    fJ0, fH0 = sp.lambdify(ALPHA, J, "mpmath", cse=True), sp.lambdify(ALPHA, H, "mpmath", cse=True)
+    # (docstring_limit=0: no docstring, whose str() of the form was a third of the translation)
+    fJ0 = sp.lambdify(ALPHA, J, "mpmath", cse=True, docstring_limit=0)
+    fH0 = sp.lambdify(ALPHA, H, "mpmath", cse=True, docstring_limit=0)
     fJ = [fJ0, lambda a: mpmath.diff(fJ0, a, 1), lambda a: mpmath.diff(fJ0, a, 2)]
     fH = [fH0, lambda a: mpmath.diff(fH0, a, 1), lambda a: mpmath.diff(fH0, a, 2)]
     rows = []

@@ -9,6 +9,7 @@ trajectories it raises :class:`TooManyTrajectories` and the caller reports
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import sympy as sp
 from proofcheck.engine.backends import get_backend
 from proofcheck.errors import TooManyTrajectories
 from proofcheck.exact.ratfunc import log_of
+from proofcheck.exact.rational_arrays import coprime_rational
 from proofcheck.model.mdp import MDP, Policy
 
 _EXACT = get_backend("exact")
@@ -136,10 +138,71 @@ def trajectory_distribution(mdp: MDP, policy: Policy | None = None, *,
     dict
         ``path -> probability`` (exact), paths as in :func:`enumerate_trajectories`.
     """
+    fast = _rational_distribution(mdp, policy, limit)
+    if fast is not None:
+        return {path: coprime_rational(p.numerator, p.denominator) for path, p in fast.items()}
     out: dict[tuple[Hashable, ...], sp.Expr] = {}
     for path, prob, _ in enumerate_trajectories(mdp, policy, limit=limit):
         if not _zero(prob):
             out[path] = out.get(path, 0) + prob
+    return out
+
+
+def _rational_values(values: Any) -> list[Fraction] | None:
+    """``values`` as Fractions, or None unless every one is a SymPy rational."""
+    if not all(getattr(v, "is_Rational", False) for v in values):
+        return None
+    return [Fraction(int(v.p), int(v.q)) for v in values]
+
+
+def _rational_paths(mdp: MDP, policy: Policy | None,
+                    limit: int) -> Iterator[tuple[tuple[Hashable, ...], Fraction]] | None:
+    """``(path, prob)`` of :func:`enumerate_trajectories` (the same paths in the same order),
+    the probabilities as Fractions, or None unless the policy, the dynamics and ``mu`` are
+    all rational: SymPy's products of rationals cost ten times Python's, and the KL claim
+    enumerates every trajectory of three policy pairs."""
+    pi = _rational_values((policy or mdp.prior_policy()).values)
+    if pi is None:
+        return None
+    prob = _rational_values(mdp.edge_prob)
+    if prob is None:
+        return None
+    init = _rational_values(mdp.initial)
+    if init is None:
+        return None
+    total = count_trajectories(mdp)
+    if total > limit:
+        raise TooManyTrajectories(f"{total} trajectories exceed the enumeration limit {limit}")
+    return _walk(mdp, pi, prob, init)
+
+
+def _walk(mdp: MDP, pi: list[Fraction], prob: list[Fraction],
+          init: list[Fraction]) -> Iterator[tuple[tuple[Hashable, ...], Fraction]]:
+    """The depth-first walk of :func:`enumerate_trajectories`, in Fractions."""
+    stack: list[tuple[tuple[Hashable, ...], int, Fraction]] = [
+        ((mdp.states[i],), i, m) for i, m in enumerate(init) if m != 0]
+    while stack:
+        path, i, p = stack.pop()
+        if mdp.terminal[i]:
+            yield path, p
+            continue
+        for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
+            a = mdp.pair_action[j]
+            for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
+                t = mdp.edge_target[e]
+                stack.append((path + (a, mdp.states[t]), t, p * pi[j] * prob[e]))
+
+
+def _rational_distribution(mdp: MDP, policy: Policy | None,
+                           limit: int) -> dict[tuple[Hashable, ...], Fraction] | None:
+    """:func:`trajectory_distribution` in Fractions, or None (see :func:`_rational_paths`)."""
+    paths = _rational_paths(mdp, policy, limit)
+    if paths is None:
+        return None
+    out: dict[tuple[Hashable, ...], Fraction] = {}
+    for path, p in paths:
+        if p != 0:
+            out[path] = out.get(path, 0) + p
     return out
 
 
@@ -160,6 +223,19 @@ def trajectory_kl(mdp: MDP, policy: Policy | None, other: Policy | None, *, limi
     -------
     sympy.Expr
     """
+    fast_p = _rational_distribution(mdp, policy, limit)
+    fast_q = _rational_paths(mdp, other, limit) if fast_p is not None else None
+    if fast_q is not None and fast_p is not None:
+        rq = dict(fast_q)
+        rterms = []
+        for path, rp in fast_p.items():
+            rqv = rq.get(path, 0)
+            if rqv == 0:
+                return sp.oo
+            ratio = rp / rqv
+            rterms.append(coprime_rational(rp.numerator, rp.denominator)
+                          * log_of(coprime_rational(ratio.numerator, ratio.denominator)))
+        return sp.Add(*rterms)
     P = trajectory_distribution(mdp, policy, limit=limit)
     Q = {path: p for path, p, _ in enumerate_trajectories(mdp, other, limit=limit)}
     terms = []

@@ -234,9 +234,17 @@ def sorted_exact(points):
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
 
 
+def _log_forms(f):
+    """``f``, then its logs combined, then expanded and combined: made one at a time, as a
+    logcombine costs milliseconds and is not needed when ``f`` already is ``k * log(g)``."""
+    yield f
+    yield sp.logcombine(f, force=True)
+    yield sp.logcombine(sp.expand_log(f, force=True), force=True)
+
+
 def _log_condition(f, relation, parameters, statement):
     """``k * log(g) rel 0`` with ``g`` rational: the same as ``g rel' 1`` where ``g > 0``."""
-    for comb in (f, sp.logcombine(f, force=True), sp.logcombine(sp.expand_log(f, force=True), force=True)):
+    for comb in _log_forms(f):
         k, rest = comb.as_coeff_Mul()
         if k.is_Rational and k != 0 and isinstance(rest, sp.log):
             break
@@ -276,7 +284,14 @@ def _rational_poly(expr, x):
 
 def _param_domain(parameters, x):
     lo, hi = parameters[x]
-    return sp.Interval(sp.sympify(lo), sp.sympify(hi))
+    return _interval(sp.sympify(lo), sp.sympify(hi))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _interval(lo, hi):
+    # a model's one range is asked for at every condition (hundreds a verify), and SymPy's
+    # Interval checks its ends each time; typed: a Float end is never taken for a Rational
+    return sp.Interval(lo, hi)
 
 
 def _binary_values(expr):

@@ -44,10 +44,8 @@ def interval_eval(expr, ctx, env=None):
     env = env or {}
 
     def walk(e):
-        if e.is_Integer:
-            return ctx.mpf(int(e))
         if e.is_Rational:
-            return ctx.mpf(int(e.p)) / ctx.mpf(int(e.q))
+            return _rational(ctx, ctx.prec, e)
         if e.is_Float:
             sign, man, exp, _ = e._mpf_
             return ctx.mpf((-1) ** sign * int(man)) * ctx.mpf(2) ** int(exp)
@@ -86,6 +84,15 @@ def interval_eval(expr, ctx, env=None):
         raise UndecidedError(f"cannot enclose {type(e).__name__} in an interval: {e}")
 
     return walk(sp.sympify(expr))
+
+
+@lru_cache(maxsize=1 << 12)
+def _rational(ctx, prec, e):
+    """The enclosure of the rational ``e`` in ``ctx`` at ``prec`` bits (cached: a verify
+    encloses the same few hundred model values and zeros some 3,000 times)."""
+    if e.is_Integer:
+        return ctx.mpf(int(e))
+    return ctx.mpf(int(e.p)) / ctx.mpf(int(e.q))
 
 
 def _real_root(root, ctx):

@@ -636,15 +636,22 @@ def log_of(x: sp.Expr) -> sp.Expr:
     [True, True, True, True]
     """
     if x.is_Rational:
-        if x.p <= 0 or x == 1:
-            return sp.log(x)
-        if x.p == 1:  # log(1/q) = -log(q)
-            return -sp.log(sp.Integer(x.q), evaluate=False)
-        return sp.log(x, evaluate=False)
+        return _log_of_rational(x)
     frac = as_univariate_fraction(x)
     if frac is not None and frac[2] is not None and not frac[0].is_zero():
         return sp.log(x, evaluate=False)
     return sp.log(x)
+
+
+@lru_cache(maxsize=1 << 16)
+def _log_of_rational(x: sp.Rational) -> sp.Expr:
+    """:func:`log_of` of a rational (cached: the KL and return passes of ``verify`` take the
+    log of the same few hundred ratios over a thousand times; a key is the exact rational)."""
+    if x.p <= 0 or x == 1:
+        return sp.log(x)
+    if x.p == 1:  # log(1/q) = -log(q)
+        return -sp.log(sp.Integer(x.q), evaluate=False)
+    return sp.log(x, evaluate=False)
 
 
 def fast_cancel(expr: sp.Expr) -> sp.Expr | None:

@@ -23,9 +23,12 @@ def free_symbols(expr: Any) -> frozenset:
     >>> free_symbols(p * sp.log(2) + 1) == {p}, free_symbols(sp.Rational(1, 2))
     (True, frozenset())
     """
-    if not expr.args:  # an atom: nothing to walk
-        return frozenset(expr.free_symbols)
+    if not expr.args:  # an atom: nothing to walk (a number, the most asked, has no symbols)
+        return _NONE if expr.is_Number else frozenset(expr.free_symbols)
     return _free_symbols(expr)
+
+
+_NONE: frozenset = frozenset()
 
 
 @lru_cache(maxsize=1 << 16)

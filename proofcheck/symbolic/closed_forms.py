@@ -401,9 +401,7 @@ def _ratio_at(num, den, k):
 
 
 def _obj(values):
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _fallback(mdp, impossible):
@@ -669,15 +667,10 @@ def _expsum_fraction(expr, var, budget):
                     out_n, out_d = mul(out_n, n), mul(out_d, d)
                 return out_n, out_d
             if b.is_Rational and b > 0 and not b.has(var):
-                try:
-                    poly = sp.Poly(sp.expand(ex), var)
-                except sp.PolynomialError:
+                linear = _integer_linear(ex, var)
+                if linear is None:
                     return None
-                if poly.degree() > 1 or poly.free_symbols - {var}:
-                    return None
-                m, c = poly.coeff_monomial(var), poly.coeff_monomial(1)
-                if not (m.is_Integer and c.is_Integer):
-                    return None
+                m, c = linear
                 bits = int(max(b.p.bit_length(), b.q.bit_length())) * (abs(int(m)) + abs(int(c)) + 1)
                 budget.spend(int_op_cost(bits, bits), "a power of a huge rational in a closed-form identity")
                 return ExpSum({b ** m: b ** c}), ExpSum.constant(_ONE)
@@ -685,6 +678,22 @@ def _expsum_fraction(expr, var, budget):
         return None
 
     return walk(sp.sympify(expr))
+
+
+@lru_cache(maxsize=1 << 10)
+def _integer_linear(ex, var):
+    """``(m, c)`` with ``ex = m var + c`` for integers ``m`` and ``c``, else None (cached: the
+    identities of a model raise the same few exponents, and a Poly costs ~0.3 ms)."""
+    try:
+        poly = sp.Poly(sp.expand(ex), var)
+    except sp.PolynomialError:
+        return None
+    if poly.degree() > 1 or poly.free_symbols - {var}:
+        return None
+    m, c = poly.coeff_monomial(var), poly.coeff_monomial(1)
+    if not (m.is_Integer and c.is_Integer):
+        return None
+    return m, c
 
 
 def is_identity(lhs, rhs, var, budget=None):

@@ -151,10 +151,32 @@ def piecewise_ratio_limit(num, den, direction, symbol, low, high):
         if merged and merged[-1][1] == lim or (merged and lim is not None and merged[-1][1] is not None
                                                and _is_zero(merged[-1][1] - lim) and not
                                                (isinstance(piece, sp.FiniteSet) and lim.free_symbols)):
-            merged[-1] = (sp.Union(merged[-1][0], piece), merged[-1][1])
+            merged[-1] = (_join(merged[-1][0], piece), merged[-1][1])
         else:
             merged.append((piece, lim))
     return merged
+
+
+def _ends(piece):
+    """``(start, start open, end, end open)`` of a point or an interval piece, else None."""
+    if isinstance(piece, sp.FiniteSet) and len(piece) == 1:
+        (x,) = piece.args
+        return x, False, x, False
+    if isinstance(piece, sp.Interval):
+        return piece.start, bool(piece.left_open), piece.end, bool(piece.right_open)
+    return None
+
+
+def _join(left, right):
+    """``sympy.Union(left, right)`` for neighbouring pieces (``right`` starts where ``left``
+    ends, closed on exactly one side): the interval from the start of one to the end of the
+    other, the set Union's simplification arrives at (which costs milliseconds a call in
+    comparisons).  Rational ends only; anything else goes to Union."""
+    a, b = _ends(left), _ends(right)
+    if (a is None or b is None or not all(x.is_Rational for x in (a[0], a[2], b[0], b[2]))
+            or a[2] != b[0] or a[3] == b[1] or not a[0] < b[2]):
+        return sp.Union(left, right)
+    return sp.Interval(a[0], b[2], a[1], b[3])
 
 
 def _limit_at(num, den, direction, at):
@@ -327,8 +349,9 @@ def _mpmath_function(var, expr):
     # one translation per expression: each is evaluated at both ends of its variable, and
     # writing the code of a nested fixed point costs as much as evaluating it (its numbers
     # are read at call time, at the precision in force then); cse: a nested fixed point
-    # repeats the values of the level below in every term, written and computed once each
-    return sp.lambdify(var, expr, "mpmath", cse=True)
+    # repeats the values of the level below in every term, written and computed once each;
+    # docstring_limit=0: no docstring (it would print the whole expression)
+    return sp.lambdify(var, expr, "mpmath", cse=True, docstring_limit=0)
 
 
 def fixed_point_limit(mdp, direction, conventions=None):

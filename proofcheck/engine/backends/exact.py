@@ -145,6 +145,15 @@ class ExactBackend(Backend):
     def inf(self) -> sp.Expr:
         return sp.oo
 
+    # what the base class converts on every access (thousands a verify), as constants
+    @property
+    def zero(self) -> sp.Expr:
+        return sp.S.Zero
+
+    @property
+    def one(self) -> sp.Expr:
+        return sp.S.One
+
     def _convert(self, value: Any) -> sp.Basic:
         return sp.sympify(value) if not isinstance(value, sp.Basic) else value
 
