@@ -492,3 +492,25 @@ def test_the_markdown_report_clips_huge_exact_numbers():
     clipped = "1" + "0" * 39 + "\u2026(5001 digits)"  # the leading 40 digits of 10^5000 + 1 and + 3
     assert f"pi^G_1(a1) = {clipped}/{clipped}" in text
     assert f"S = 11/24, {clipped}/{clipped}, 341/732" in text
+
+
+def test_memos_of_values_keep_no_long_rationals():
+    # log_of and interval_eval memoise rationals (a verify asks for the same few hundred a
+    # thousand times); a float-derived model's 10^5-digit ones would have made the memos hold
+    # gigabytes over a sweep
+    from proofcheck.exact.budget import CACHED_BITS
+    from proofcheck.exact.intervals import _rational, interval_context, interval_eval
+    from proofcheck.exact.ratfunc import _log_of_rational, log_of
+
+    long = sp.Rational(3 ** 400, 2 ** 700 + 1)  # 1,111 bits
+    short = sp.Rational(3, 7)
+    _log_of_rational.cache_clear()
+    _rational.cache_clear()
+    ctx = interval_context(30)
+    assert log_of(long) == sp.log(long, evaluate=False) and log_of(short) == sp.log(short, evaluate=False)
+    enclosure = interval_eval(long, ctx)
+    direct = ctx.mpf(3 ** 400) / ctx.mpf(2 ** 700 + 1)
+    assert (enclosure.a, enclosure.b) == (direct.a, direct.b)
+    interval_eval(short, ctx)
+    assert CACHED_BITS < 1111
+    assert _log_of_rational.cache_info().currsize == 1 and _rational.cache_info().currsize == 1

@@ -35,7 +35,7 @@ import sympy as sp
 from proofcheck.errors import BudgetExceeded
 from proofcheck.exact._trace import note, tracing
 
-__all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "rational_bits",
+__all__ = ["WorkBudget", "DEFAULT_STEPS", "default_steps", "budget_steps", "int_op_cost", "rational_bits", "CACHED_BITS",
            "largest_bits", "interval_cost",
            "expression_nodes", "budget_exhausted", "CLAIM_FACTOR", "claim_budget", "active_claim_budget"]
 
@@ -80,6 +80,11 @@ def int_op_cost(a_bits: int, b_bits: int = 0) -> int:
     (1, 1000)
     """
     return max(1, -(-a_bits // 64)) * max(1, -(-b_bits // 64))
+
+
+#: Rationals up to this many bits may be kept in a memo of values; longer ones (a
+#: float-derived model's, after re-training) are recomputed rather than held.
+CACHED_BITS = 256
 
 
 def rational_bits(x: Any) -> int:

@@ -13,6 +13,7 @@ from mpmath.ctx_iv import MPIntervalContext
 
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.algebraic import real_root_ends
+from proofcheck.exact.budget import CACHED_BITS, rational_bits
 
 __all__ = ["interval_context", "interval_eval"]
 
@@ -45,7 +46,10 @@ def interval_eval(expr, ctx, env=None):
 
     def walk(e):
         if e.is_Rational:
-            return _rational(ctx, ctx.prec, e)
+            # only short rationals are cached: a float-derived model's 10^5-digit ones would
+            # make the cache hold gigabytes
+            return (_rational(ctx, ctx.prec, e) if rational_bits(e) <= CACHED_BITS
+                    else _rational.__wrapped__(ctx, ctx.prec, e))
         if e.is_Float:
             sign, man, exp, _ = e._mpf_
             return ctx.mpf((-1) ** sign * int(man)) * ctx.mpf(2) ** int(exp)

@@ -36,6 +36,7 @@ from sympy.core.add import Add, _addsort
 from sympy.core.mul import Mul
 from sympy.polys.polyutils import _sort_gens
 
+from proofcheck.exact.budget import CACHED_BITS, rational_bits
 from proofcheck.exact.symbols import free_symbols
 
 try:  # python-flint is a core dependency; the fallback keeps exotic platforms working
@@ -636,7 +637,9 @@ def log_of(x: sp.Expr) -> sp.Expr:
     [True, True, True, True]
     """
     if x.is_Rational:
-        return _log_of_rational(x)
+        # only short rationals are cached: a float-derived model's 10^5-digit ones would make
+        # the cache hold gigabytes
+        return _log_of_rational(x) if rational_bits(x) <= CACHED_BITS else _log_of_rational.__wrapped__(x)
     frac = as_univariate_fraction(x)
     if frac is not None and frac[2] is not None and not frac[0].is_zero():
         return sp.log(x, evaluate=False)
