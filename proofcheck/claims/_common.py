@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import mpmath
 import sympy as sp
+from sympy.printing.printer import Printer
 
 from proofcheck.claims.registry import ClaimResult, Verdict, fmt
 from proofcheck.engine import get_backend, occupancy
@@ -117,27 +118,34 @@ def brief(value, limit):
     >>> brief(sp.log(sp.Rational(3 ** 40, 2 ** 70)), 20)  # 40 log 3 - 70 log 2 = -4.5758110924717...
     '≈-4.57581109247'
     """
-    floats = True
+    # a Float prints with its precision, which SymPy's == and hash leave out: such a
+    # value's text is never taken from the cache
+    cacheable = False
     if isinstance(value, sp.Basic):
         leaves = 0
-        floats = False
+        cacheable = True
         bits = limit * 3.33  # about the bits of a limit-digit integer: 3.32 bits per digit
         for node in sp.preorder_traversal(value):
             if not node.args:
                 leaves += 1
-                floats = floats or node.is_Float
+                cacheable = cacheable and not node.is_Float
                 if leaves >= 2 * limit or (node.is_Rational
                                            and max(abs(int(node.p)), int(node.q)).bit_length() > bits):
                     return certified_decimal(value)
-    # (a Float prints with its precision, which SymPy's == and hash leave out: never cached)
-    text = str(value) if floats else _printed(value)
+    text = None
+    if cacheable:
+        try:
+            text = _printed(value, tuple(sorted(Printer._global_settings.items())))
+        except TypeError:  # an unhashable global printer setting: printed as it stands
+            pass
+    text = str(value) if text is None else text
     return text if len(text) < limit else certified_decimal(value)
 
 
 @lru_cache(maxsize=1 << 12)
-def _printed(value):
-    """``str(value)`` of a SymPy expression without floats (the claims of a verify print the
-    same values of J and S some ten times each)."""
+def _printed(value, settings):
+    """``str(value)`` of a SymPy expression without floats under the printers' global
+    ``settings`` (the claims of a verify print the same values of J and S ten times each)."""
     return str(value)
 
 
