@@ -15,7 +15,6 @@ the verdict is certified for the model *as stored*.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 
 import mpmath
@@ -188,30 +187,6 @@ class CertifiedTrajectory:
     dps: int
 
 
-# Interval re-training per model, precision and conventions: verify's cross-check runs
-# pi^G_0..pi^G_20 in the interval backend, and the certified P5.4 of each objective ran the
-# first k_max + 1 of the same passes again (deterministic: the same enclosures).  Dropped
-# with the model; at most _RUNS_LIMIT models are kept (a sweep over many models).
-_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_RUNS_LIMIT = 16
-
-
-def interval_retraining(mdp, k, dps, conventions):
-    """``retrain(mdp, k, backend=IntervalBackend(dps), conventions=conventions)``, the
-    passes shared with every other caller on the same model (models do not change once
-    built; a longer run is made when asked for more steps than stored)."""
-    runs = _RUNS.get(mdp)
-    if runs is None:
-        if len(_RUNS) >= _RUNS_LIMIT:
-            _RUNS.clear()
-        runs = _RUNS[mdp] = {}
-    key = (dps, conventions)
-    have = runs.get(key)
-    if have is None or len(have) <= k:
-        have = runs[key] = retrain(mdp, k, backend=IntervalBackend(dps), conventions=conventions)
-    return have[:k + 1]
-
-
 def certified_trajectory(mdp, k_max=10, *, dps=50, objective="return", conventions=None):
     """``J`` (or ``S``) of ``pi^G_0 .. pi^G_k_max`` in the interval backend at ``dps`` digits,
     with :func:`certify_monotone` of the sequence and one evidence row per value.
@@ -221,7 +196,7 @@ def certified_trajectory(mdp, k_max=10, *, dps=50, objective="return", conventio
     conventions = conventions or Conventions()
     name, fn = {"return": ("J", additive_return), "success": ("S", success_probability)}[objective]
     B = IntervalBackend(dps)
-    seq = interval_retraining(mdp, k_max, dps, conventions)
+    seq = retrain(mdp, k_max, backend=B, conventions=conventions)
     vals = [fn(mdp, pol, backend=B) for pol in seq]
     rows = [{"quantity": f"{name}(pi^G_{i})", "value": fmt_interval(v),
              "step": None if i == 0 else _step_label(vals[i], vals[i - 1])}

@@ -47,7 +47,6 @@ from proofcheck.errors import UndecidedError
 from proofcheck.exact.budget import WorkBudget, int_op_cost, largest_bits
 from proofcheck.exact.intervals import interval_context, interval_eval
 from proofcheck.model.conventions import Conventions
-from proofcheck.numerics.certified import interval_retraining
 
 __all__ = ["CrossCheckRow", "CrossCheckTable", "crosscheck_case", "crosscheck_mdp", "short_number",
            "closed_form_values", "exact_reference_cost"]
@@ -411,7 +410,7 @@ def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, na
     ref = _Ref(dps)
     starts = [s for s, mu in zip(mdp.states, mdp.initial) if mu != 0]
     seq_m = retrain(mdp, n, backend=MB, conventions=conventions)
-    seq_i = interval_retraining(mdp, n, dps, conventions)  # (shared with the certified P5.4)
+    seq_i = retrain(mdp, n, backend=IB, conventions=conventions)
     closed = {}
     if closed_forms:
         closed, table.closed_form_status = closed_form_values(mdp, n, starts, conventions)
