@@ -3,6 +3,7 @@ the case in force answers its questions as before, and a reuse charges the claim
 recomputing would; verdicts with and without the memo are identical."""
 
 import gc
+import weakref
 
 import pytest
 import sympy as sp
@@ -54,11 +55,16 @@ def test_the_memo_of_one_owner_is_bounded_and_drops_the_oldest(monkeypatch):
 
 
 def test_results_go_with_their_owner():
+    # the memo must not keep its owner alive, and its entry goes with it (counted against a
+    # collection first: garbage left by earlier tests in the process goes at the same time)
+    gc.collect()
     a = Owner()
     case_memo.memoized(a, "k", lambda: 1)
+    alive = weakref.ref(a)
     n = len(case_memo._STORE)
     del a
     gc.collect()
+    assert alive() is None
     assert len(case_memo._STORE) == n - 1
 
 
