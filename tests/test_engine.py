@@ -7,8 +7,11 @@ from fractions import Fraction
 import oracle
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import proofcheck as pc
+from proofcheck import strategies as pst
 from proofcheck.engine import (
     additive_return,
     argmax_policy,
@@ -26,6 +29,7 @@ from proofcheck.engine import (
     soft_values,
     success_probability,
     tempered_policy,
+    trajectory_kl,
 )
 from proofcheck.examples import mountain_race, stochastic_counterexample
 from proofcheck.model import Conventions
@@ -312,3 +316,28 @@ def test_get_backend_names_the_closest_backend():
         get_backend("mpmth:30")
     with pytest.raises(BackendError, match=r"unknown backend 'zzz'; use exact"):  # nothing close: no guess
         get_backend("zzz")
+
+
+@settings(max_examples=40, deadline=None)
+@given(pst.mdps(depth=3, merging=True).flatmap(
+    lambda m: st.tuples(st.just(m), pst.policies(m), pst.policies(m))))
+def test_trajectory_sums_in_fractions_are_sympys_walk(data):
+    # rational models are enumerated in Fractions: the same paths, in the same order, with
+    # the same SymPy values as the walk over SymPy numbers, and the KL summed from them
+    from proofcheck.engine.trajectories import enumerate_trajectories, trajectory_distribution
+    from proofcheck.exact.ratfunc import log_of
+
+    mdp, pol, other = data
+    by_walk = {}
+    for path, prob, _ in enumerate_trajectories(mdp, pol):
+        if prob != 0:
+            by_walk[path] = by_walk.get(path, 0) + prob
+    dist = trajectory_distribution(mdp, pol)
+    assert list(dist.items()) == list(by_walk.items())
+    assert all(isinstance(v, sp.Rational) for v in dist.values())
+    Q = {path: q for path, q, _ in enumerate_trajectories(mdp, other)}
+    if any(Q.get(path, 0) == 0 for path in by_walk):
+        expected = sp.oo
+    else:
+        expected = sp.Add(*[p * log_of(p / Q[path]) for path, p in by_walk.items()])
+    assert trajectory_kl(mdp, pol, other) == expected

@@ -100,25 +100,32 @@ def enumerate_trajectories(
     q = mdp.likelihood if likelihood is None else likelihood
     starts = [(mdp.index[start], sp.Integer(1))] if start is not None else [
         (i, m) for i, m in enumerate(mdp.initial) if m != 0]
+    yield from _walk(mdp, starts, pi, mdp.edge_prob, sp.Integer(1), q, first_action)
+
+
+def _walk(mdp: MDP, starts: list[tuple[int, Any]], pi: Any, prob: Any, one: Any, q: Any = None,
+          first_action: Hashable | None = None) -> Iterator[tuple[tuple[Hashable, ...], Any, Any]]:
+    """The depth-first walk of :func:`enumerate_trajectories` in the numbers it is given
+    (SymPy's, or Fractions): ``(path, prob, lik)``, ``lik`` None when ``q`` is None."""
     stack: list[tuple[tuple[Hashable, ...], int, Any, Any, bool]] = [
-        ((mdp.states[i],), i, m, sp.Integer(1), True) for i, m in starts]
+        ((mdp.states[i],), i, m, one, True) for i, m in starts]
     while stack:
-        path, i, prob, lik, first = stack.pop()
+        path, i, p, lik, first = stack.pop()
         if mdp.terminal[i]:
-            yield path, prob, lik * mdp.success[i]
+            yield path, p, None if q is None else lik * mdp.success[i]
             continue
         for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
             a = mdp.pair_action[j]
             if first and first_action is not None:
                 if a != first_action:
                     continue
-                pa = sp.Integer(1)
+                pa = one
             else:
                 pa = pi[j]
+            lik_j = None if q is None else lik * q[j]
             for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
                 t = mdp.edge_target[e]
-                stack.append((path + (a, mdp.states[t]), t, prob * pa * mdp.edge_prob[e],
-                              lik * q[j], False))
+                stack.append((path + (a, mdp.states[t]), t, p * pa * prob[e], lik_j, False))
 
 
 def trajectory_distribution(mdp: MDP, policy: Policy | None = None, *,
@@ -173,24 +180,8 @@ def _rational_paths(mdp: MDP, policy: Policy | None,
     total = count_trajectories(mdp)
     if total > limit:
         raise TooManyTrajectories(f"{total} trajectories exceed the enumeration limit {limit}")
-    return _walk(mdp, pi, prob, init)
-
-
-def _walk(mdp: MDP, pi: list[Fraction], prob: list[Fraction],
-          init: list[Fraction]) -> Iterator[tuple[tuple[Hashable, ...], Fraction]]:
-    """The depth-first walk of :func:`enumerate_trajectories`, in Fractions."""
-    stack: list[tuple[tuple[Hashable, ...], int, Fraction]] = [
-        ((mdp.states[i],), i, m) for i, m in enumerate(init) if m != 0]
-    while stack:
-        path, i, p = stack.pop()
-        if mdp.terminal[i]:
-            yield path, p
-            continue
-        for j in range(mdp.state_ptr[i], mdp.state_ptr[i + 1]):
-            a = mdp.pair_action[j]
-            for e in range(mdp.pair_ptr[j], mdp.pair_ptr[j + 1]):
-                t = mdp.edge_target[e]
-                stack.append((path + (a, mdp.states[t]), t, p * pi[j] * prob[e]))
+    starts = [(i, m) for i, m in enumerate(init) if m != 0]
+    return ((path, p) for path, p, _ in _walk(mdp, starts, pi, prob, Fraction(1)))
 
 
 def _rational_distribution(mdp: MDP, policy: Policy | None,
