@@ -18,7 +18,7 @@ Examples
 ['holds']
 """
 
-__version__ = "0.5.8"
+__version__ = "0.5.9"
 
 import typing as _typing
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
@@ -34,19 +35,13 @@ class _MpmathFamily(Backend):
         return _obj([self.ctx.mpf(float(v)) for v in values])
 
     # 0 and 1 converted once per backend: the elementwise maps ask for them per entry
-    @property
+    @functools.cached_property
     def zero(self) -> Any:
-        z = self.__dict__.get("_zero")
-        if z is None:
-            z = self.__dict__["_zero"] = super().zero
-        return z
+        return super().zero
 
-    @property
+    @functools.cached_property
     def one(self) -> Any:
-        o = self.__dict__.get("_one")
-        if o is None:
-            o = self.__dict__["_one"] = super().one
-        return o
+        return super().one
 
     def _log(self, x: Any) -> Any:
         return self.ctx.log(x)
