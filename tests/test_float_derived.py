@@ -514,3 +514,46 @@ def test_memos_of_values_keep_no_long_rationals():
     interval_eval(short, ctx)
     assert CACHED_BITS < 1111
     assert _log_of_rational.cache_info().currsize == 1 and _rational.cache_info().currsize == 1
+
+
+def test_report_takes_the_budget_its_text_points_to(tmp_path, capsys):
+    # the report's table said "--budget N would allow it", but `proofcheck report` refused
+    # --budget: the option is now report's as well as verify's, and bounds the table too
+    import json
+
+    from conftest import float_stochastic_graph
+
+    from proofcheck import dump_case, from_graph
+    from proofcheck.cli import main
+
+    case = tmp_path / "f.toml"
+    case.write_text(dump_case(from_graph(float_stochastic_graph())))
+    assert main(["report", str(case), "--budget", "0", "-o", str(tmp_path / "bad"), "--no-pdf"]) == 2
+    assert "--budget 0 must be a positive number of steps" in capsys.readouterr().err
+    assert main(["report", str(case), "--budget", "1", "-o", str(tmp_path / "r"), "--no-pdf", "--quiet"]) in (0, 1)
+    tex = (tmp_path / "r.tex").read_text()
+    assert "No re-training table: k =" in tex and "budget 3 would allow it" in tex
+    regenerate = tex[tex.index("Regenerate with"):].split("}.", 1)[0]
+    assert "-{}-{}budget 1" in regenerate  # the command that made the report, --budget included
+    assert json.loads((tmp_path / "r.json").read_text())["expectations_hold"] is True
+
+
+def test_one_step_claim_on_float_outcomes_is_undecided_not_a_hang():
+    # a one-step model with outcome probabilities from floats: the maximiser's continuation
+    # 0.8 ** 0.7 is a radical of degree 2**52 (0.7 = 3152519739159347/2**52), and radsimp of
+    # their sums ran for hours (P4.16, and with it `verify` and `report` of such a model)
+    from conftest import float_stochastic_graph
+
+    from proofcheck import Conventions, from_graph
+    from proofcheck.claims.global_vs_local import MAX_RADICAL_DEGREE, _simplified
+    from proofcheck.claims.registry import run_claim
+
+    tau = sp.Rational(*Fraction(0.7).as_integer_ratio())
+    assert tau.q == 2 ** 52
+    x = sp.Rational(4, 5) ** tau / (sp.Rational(4, 5) ** tau + sp.Rational(1, 3))
+    with pytest.raises(UndecidedError, match=f"radicals of degree {2 ** 52}"):
+        _simplified(x)
+    # below the bar radsimp still rationalises: 1/(1 + sqrt(2)) = sqrt(2) - 1
+    assert MAX_RADICAL_DEGREE >= 2 and _simplified(1 / (1 + sp.sqrt(2))) == sp.sqrt(2) - 1
+    r = run_claim("P4.16", from_graph(float_stochastic_graph()), Conventions())
+    assert r.verdict.value == "undecided" and "degree" in r.summary

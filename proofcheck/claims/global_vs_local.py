@@ -92,13 +92,32 @@ def _expected_log_form(mdp, j, val):
     return out
 
 
+#: Radicals of higher degree than this are not rationalised: SymPy's radsimp of sums of them
+#: does not finish.  A float-derived outcome probability is such an exponent: 0.7 is
+#: 3152519739159347/2**52, and the continuation ``0.8 ** 0.7`` a radical of degree 2**52
+#: (``proofcheck verify`` of such a one-step model ran for hours in P4.16).
+MAX_RADICAL_DEGREE = 64
+
+
+def _radical_degree(x):
+    """The largest root degree among the powers in ``x`` (1 without radicals)."""
+    return max((int(p.exp.q) for p in x.atoms(sp.Pow) if p.exp.is_Rational), default=1)
+
+
 def _simplified(x):
     """A rational function in lowest terms by flint (sympy.simplify costs ~0.1 s a call, and
     its first call imports sympy.physics); other values (radicals) with a rational
-    denominator by SymPy's radsimp, simplify only when that leaves radicals below the bar."""
+    denominator by SymPy's radsimp, simplify only when that leaves radicals below the bar.
+    Radicals beyond :data:`MAX_RADICAL_DEGREE` raise :class:`~proofcheck.errors.UndecidedError`."""
     fast = fast_cancel(x)
     if fast is not None:
         return fast
+    degree = _radical_degree(x)
+    if degree > MAX_RADICAL_DEGREE:
+        raise UndecidedError(f"the one-step maximiser holds radicals of degree {degree} (outcome probabilities "
+                             f"as exponents, here from floats); exact simplification is limited to degree "
+                             f"{MAX_RADICAL_DEGREE}: give the outcome probabilities as short fractions "
+                             "(e.g. 7/10) to decide this claim exactly")
     # rationalising the denominator is usually all there is to do (one-step values are
     # ratios of sums of radicals): done when no radical is left below the fraction bar
     rationalised = sp.radsimp(x)

@@ -13,7 +13,15 @@ import sys
 
 from proofcheck._text import terminal_safe
 from proofcheck.cli._inputs import add_input_options, add_output_options, check_input_options
-from proofcheck.cli.verify import find_case_files, format_case, format_quiet, verify_case, verify_input
+from proofcheck.cli.verify import (
+    add_budget_option,
+    budget_scope,
+    find_case_files,
+    format_case,
+    format_quiet,
+    verify_case,
+    verify_input,
+)
 
 __all__ = ["add_parser", "run", "DEFAULT_OUTPUT"]
 
@@ -44,6 +52,7 @@ def add_parser(sub):
                    "beside the report)")
     p.add_argument("--timings", action="store_true",
                    help="keep timings in the JSON (the committed report leaves them out)")
+    add_budget_option(p)
     add_output_options(p)
     add_input_options(p)
     p.set_defaults(func=run)
@@ -61,7 +70,7 @@ def _command(args):
         parts.append("--brief")
     for c in args.claims or ():
         parts += ["--claim", c]
-    for option, dest in (("--horizon", "horizon"), ("--success-label", "success_label"),
+    for option, dest in (("--budget", "budget"), ("--horizon", "horizon"), ("--success-label", "success_label"),
                          ("--constants", "constants"), ("--rationalize", "rationalize")):
         if getattr(args, dest, None) is not None:
             parts += [option, f"{getattr(args, dest):g}" if isinstance(getattr(args, dest), float)
@@ -82,8 +91,7 @@ def _write_csv(path, results):
 
 
 def run(args):
-    from proofcheck.reports.progress import Progress
-    from proofcheck.reports.report import ReportInputError, load_experiment, output_stem, write_report
+    from proofcheck.reports.report import ReportInputError, load_experiment, output_stem
 
     files = find_case_files(args.paths)
     check_input_options(args, files)
@@ -92,6 +100,14 @@ def run(args):
         raise ReportInputError(f"--experiment {args.experiment} is also the report's JSON output "
                                f"(-o {args.output}); choose another -o name")
     experiment = load_experiment(args.experiment) if args.experiment else None
+    with budget_scope(args):  # the claims and the report's own exact tables alike
+        return _report(args, files, experiment, quiet, wide)
+
+
+def _report(args, files, experiment, quiet, wide):
+    from proofcheck.reports.progress import Progress
+    from proofcheck.reports.report import write_report
+
     progress = Progress()
     results = []
     try:

@@ -11,7 +11,8 @@ from proofcheck.cli._inputs import add_input_options, add_output_options, annota
 from proofcheck.errors import OptionError, ProofcheckError
 
 __all__ = ["add_parser", "run", "describe_failure", "format_case", "format_quiet", "closing_line", "claim_counts",
-           "FAIL_ON", "verify_input", "verify_case", "find_case_files", "DEFAULT_STEPS"]
+           "FAIL_ON", "verify_input", "verify_case", "find_case_files", "DEFAULT_STEPS", "add_budget_option",
+           "budget_scope"]
 
 #: ``--budget`` unless given: :data:`proofcheck.exact.budget.DEFAULT_STEPS`, repeated here so
 #: that building the parser does not import SymPy (tests/test_cli_startup.py keeps them equal).
@@ -40,11 +41,29 @@ def add_parser(sub):
                    help="also exit 1 because of claim verdicts: 'fails' when some claim verdict is "
                    "fails, 'undecided' when some verdict is fails or undecided; 'never' (default): "
                    "only unmet expectations exit 1")
+    add_budget_option(p)
+    add_input_options(p)
+    p.set_defaults(func=run)
+
+
+def add_budget_option(p):
+    """``--budget STEPS`` (``verify`` and ``report``)."""
     p.add_argument("--budget", type=int, default=None, metavar="STEPS",
                    help=f"work allowed per exact decision, in deterministic steps (default {DEFAULT_STEPS}); "
                    "a verdict that needs more is undecided and says which --budget would do")
-    add_input_options(p)
-    p.set_defaults(func=run)
+
+
+def budget_scope(args):
+    """A context in which ``--budget`` is the work budget (none when it was not given);
+    exit 2 with the fix for a budget that is not positive."""
+    budget = getattr(args, "budget", None)
+    if budget is not None and budget <= 0:
+        raise OptionError(f"--budget {budget} must be a positive number of steps, e.g. --budget {DEFAULT_STEPS}")
+    if not budget:
+        return contextlib.nullcontext()
+    from proofcheck.exact.budget import budget_steps
+
+    return budget_steps(budget)
 
 
 _MARK = {"holds": "holds", "fails": "FAILS", "undecided": "undecided", "not-applicable": "n/a"}
@@ -222,18 +241,14 @@ def _one_file(path, args, as_json):
 
 
 def run(args):
-    from proofcheck.exact.budget import budget_steps
-
     files = find_case_files(args.paths)
     check_input_options(args, files)
     quiet, wide = getattr(args, "quiet", False), getattr(args, "wide", False)
     fail_on = getattr(args, "fail_on", "never")
-    budget = getattr(args, "budget", None)
-    if budget is not None and budget <= 0:
-        raise OptionError(f"--budget {budget} must be a positive number of steps, e.g. --budget {DEFAULT_STEPS}")
+    budget_scope(args)  # a bad --budget stops before the first file
     results, errors = [], []
     for f in files:
-        with budget_steps(budget) if budget else contextlib.nullcontext():
+        with budget_scope(args):
             res, _data, error = _one_file(f, args, args.json)
         if error is not None:
             errors.append({"path": f, "error": error})
