@@ -557,3 +557,50 @@ def test_one_step_claim_on_float_outcomes_is_undecided_not_a_hang():
     assert MAX_RADICAL_DEGREE >= 2 and _simplified(1 / (1 + sp.sqrt(2))) == sp.sqrt(2) - 1
     r = run_claim("P4.16", from_graph(float_stochastic_graph()), Conventions())
     assert r.verdict.value == "undecided" and "degree" in r.summary
+
+
+_ROUNDED = """
+[mdp]
+initial = "s"
+[states.s.actions.a]
+next = { t = 0.1, u = 0.9 }
+prior = 0.3
+q = 0.8
+[states.s.actions.b]
+next = "v"
+prior = 0.7
+[states.t]
+success = 0.6
+[states.u]
+success = 0.2
+[states.v]
+success = 0.5
+"""
+
+
+def test_a_failure_by_the_rounding_of_float_distributions_is_not_a_counterexample():
+    # 0.1 + 0.9 is 1 + 2^-55 in binary and 0.3 + 0.7 is 1 + 2^-54: the stored model is not
+    # exactly a probability model, and P4.7 (trajectory KL = causal KL, which needs each
+    # distribution to sum to 1) FAILED on it by 1e-17, a false counterexample on the numbers
+    # every float-derived model has
+    from proofcheck import Conventions
+    from proofcheck.claims.registry import run_claim
+
+    m = loads_case(_ROUNDED).mdp
+    assert m.normalisation_gap() == sp.Rational(1, 2 ** 54)
+    n = m.normalised()
+    assert n.normalisation_gap() == 0
+    # the normalised outcomes: each binary value over their exact sum
+    assert list(n.edge_prob[:2]) == [sp.Rational(*Fraction(0.1).as_integer_ratio()) / (1 + sp.Rational(1, 2 ** 55)),
+                                     sp.Rational(*Fraction(0.9).as_integer_ratio()) / (1 + sp.Rational(1, 2 ** 55))]
+    stored = CLAIMS["P4.7"].check(m, Conventions())
+    assert stored.verdict.value == "fails"  # the check itself, on the stored numbers
+    r = run_claim("P4.7", m, Conventions())
+    assert r.verdict.value == "not-applicable" and r.counterexample is None
+    assert r.summary.startswith("the float inputs' distributions sum to 1 only within 5.6e-17, not exactly")
+    assert "with them normalised exactly the claim holds" in r.summary
+    assert run_claim("P4.7", n, Conventions()).verdict.value == "holds"
+    # a failure that is the paper's stands, and says that normalising does not change it
+    t = run_claim("T5.9.B", m, Conventions())
+    assert t.verdict.value == "fails"
+    assert t.summary.endswith("(with the distributions normalised exactly the claim fails too)")

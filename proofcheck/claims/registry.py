@@ -96,6 +96,32 @@ def _run_once(c, mdp, conventions, objective):
         return ClaimResult(c.id, c.title, c.statement, Verdict.UNDECIDED, f"undecided: {exc}")
 
 
+def _against_normalised(res, c, mdp, conventions, objective):
+    """A failure on float inputs whose distributions sum to 1 only within the tolerance, checked
+    again with them normalised exactly (:meth:`~proofcheck.model.mdp.MDP.normalised`).
+
+    The claims are about probability models; the floats' rounding (``0.1 + 0.9 = 1 + 2^-55`` in
+    binary) is not a counterexample.  When the claim holds on the normalised model, the stored
+    one is outside its hypothesis: not applicable, with both results.  Otherwise (it fails there
+    too, or is undecided) the failure stands and says what the normalised model gave."""
+    gap = mdp.normalisation_gap()
+    if gap == 0:
+        return res
+    gap_text = f"{float(gap):.1e}"
+    again = _run_once(c, mdp.normalised(), conventions, objective)
+    if again.verdict is not Verdict.HOLDS:  # the failure is not shown to be the rounding's
+        how = "fails too" if again.verdict is Verdict.FAILS else f"is {again.verdict.value} ({again.summary})"
+        res.summary = f"{res.summary} (with the distributions normalised exactly the claim {how})"
+        return res
+    res.verdict = Verdict.NOT_APPLICABLE
+    res.summary = (f"the float inputs' distributions sum to 1 only within {gap_text}, not exactly, and the "
+                   f"stored numbers fail by that rounding (evidence below); with them normalised exactly the "
+                   f"claim {again.verdict.value}: {again.summary}")
+    res.hypothesis = "probability distributions that sum to 1 exactly"
+    res.counterexample = None
+    return res
+
+
 def run_claim(claim_id, mdp, conventions, objective=None, *, repair=True):
     """Run one claim; undecidable situations become an ``undecided`` verdict, never a crash.
 
@@ -108,7 +134,9 @@ def run_claim(claim_id, mdp, conventions, objective=None, *, repair=True):
     t0 = time.perf_counter()
     with claim_budget():  # exact arithmetic of the check, its case split and repair search
         res = _run_once(c, mdp, conventions, objective)
-        if c.repairs:
+        if res.verdict is Verdict.FAILS and mdp.float_inputs:
+            res = _against_normalised(res, c, mdp, conventions, objective)
+        if c.repairs and res.verdict is not Verdict.NOT_APPLICABLE:
             apply_repair(res, lambda m, conv, obj: _run_once(c, m, conv, obj if c.uses_objective else None),
                          mdp, conventions, objective if c.uses_objective else None, c.repairs, search=repair)
     res.claim_id, res.title, res.statement = c.id, c.title, c.statement

@@ -515,6 +515,64 @@ class MDP:
         cache[key] = new
         return new
 
+    def _distribution_sums(self):
+        """``(attr, index array of each value's distribution, sums)`` for ``mu``, each state's
+        prior and each pair's outcomes; None unless every value is an exact rational."""
+        groups = (("initial", np.zeros(self.n_states, dtype=np.int64)),
+                  ("prior", self.pair_state),
+                  ("edge_prob", np.repeat(np.arange(self.n_pairs), np.diff(self.pair_ptr))))
+        out = []
+        for attr, index in groups:
+            values = getattr(self, attr)
+            if values.dtype != object or not all(getattr(v, "is_Rational", False) for v in values):
+                return None
+            sums: dict = {}
+            for i, v in zip(index.tolist(), values):
+                sums[i] = sums.get(i, 0) + v
+            out.append((attr, index, sums))
+        return out
+
+    def normalisation_gap(self):
+        """The largest ``|sum - 1|`` over the model's distributions (``mu``, each state's prior,
+        each pair's outcomes), exactly: 0 when they are probability distributions, and up to
+        the tolerance for float inputs (the binary values of 0.1 and 0.9 sum to 1 + 2^-55).
+
+        >>> from proofcheck import loads_case
+        >>> m = loads_case('''
+        ... [mdp]
+        ... initial = "s"
+        ... default_prior = "uniform"
+        ... [states.s.actions.a]
+        ... next = { t = 0.1, u = 0.9 }
+        ... [states.t]
+        ... success = 1
+        ... [states.u]
+        ... success = 0
+        ... ''').mdp
+        >>> m.normalisation_gap() * 2 ** 55, m.normalised().normalisation_gap()
+        (1, 0)
+        """
+        groups = self._distribution_sums()
+        if groups is None:
+            return 0
+        return max((abs(t - 1) for _attr, _index, sums in groups for t in sums.values()), default=0)
+
+    def normalised(self):
+        """This model with every distribution divided by its exact sum (itself when all sum to
+        1, or when its values are not all exact rationals): what float inputs accepted within the
+        tolerance stand for, the probability model that the paper's claims are about."""
+        groups = self._distribution_sums()
+        if groups is None or all(t == 1 for _attr, _index, sums in groups for t in sums.values()):
+            return self
+        new = object.__new__(MDP)
+        new.__dict__.update(self.__dict__)
+        for attr, index, sums in groups:
+            setattr(new, attr, _obj([v / sums[i] if sums[i] != 1 else v
+                                     for i, v in zip(index.tolist(), getattr(self, attr))]))
+        new.name = f"{self.name} (distributions normalised)"
+        new._converted, new._substituted = {}, {}
+        return new
+
     def converted(self, backend):
         """The model's numbers in ``backend``'s number type (cached per backend)."""
         key = backend.key
