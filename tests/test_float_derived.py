@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofcheck import coherence_fixed_point, loads_case, retrain, verify_case
+from proofcheck import coherence_fixed_point, dump_case, loads_case, retrain, verify_case
 from proofcheck.claims import CLAIMS
 from proofcheck.errors import UndecidedError
 from proofcheck.exact.budget import WorkBudget, budget_steps
@@ -604,3 +604,27 @@ def test_a_failure_by_the_rounding_of_float_distributions_is_not_a_counterexampl
     t = run_claim("T5.9.B", m, Conventions())
     assert t.verdict.value == "fails"
     assert t.summary.endswith("(with the distributions normalised exactly the claim fails too)")
+
+
+def test_the_crosschecks_exact_values_that_exhaust_the_budget_end_the_table_not_the_run():
+    # a 2-step model from random float arrays: pi^G_0..pi^G_20 fitted in X.numeric's budget,
+    # but the exact S, J and kappa of step 17 did not, and BudgetExceeded escaped: `verify`
+    # reported "file not verified" (exit 2) and no verdict at all
+    from proofcheck import Conventions, from_arrays
+    from proofcheck.io.casefile import Case
+    from proofcheck.verify import numeric_section
+
+    rng = np.random.default_rng(4)
+    S, A = 3, 2
+    P = rng.dirichlet(np.ones(S), size=(S, A))
+    q = rng.uniform(0.2, 1.0, size=(S, A))
+    prior = rng.dirichlet(np.ones(A), size=S)
+    success = rng.uniform(0, 1, size=S)
+    mdp = from_arrays(P, q=q, prior=prior, horizon=2, success=success, initial=0)
+    case = Case(name="m4", mdp=loads_case(dump_case(mdp)).mdp, conventions=Conventions(), title="m4")
+    res = verify_case(case, [], extensions=False)
+    numeric_section.extend(case, res)
+    x = [r for r in res.claims if r.claim_id == "X.numeric"][0]
+    skipped = res.sections["crosscheck"]["table"]["skipped"]
+    assert x.verdict.value == "undecided"
+    assert re.match(r"k = \d+\.\.20 not compared: the claim's work budget of 3000000000 steps", skipped)

@@ -457,15 +457,19 @@ def crosscheck_mdp(mdp, conventions=None, *, n=20, dps=50, closed_forms=True, na
 
     for k in range(n + 1):
         pe, pm, pi_ = seq_e[k], seq_m[k], seq_i[k]
-        for s in starts:
-            for a in mdp.actions(s):
-                j = mdp.pair(s, a)
-                add(f"pi^G_k({a}|{s})", k, pe.values[j], pm.values[j], pi_.values[j], closed.get((k, s, a)))
-        add("S", k, success_probability(mdp, pe), success_probability(mdp, pm, backend=MB),
-            success_probability(mdp, pi_, backend=IB))
-        add("J", k, additive_return(mdp, pe), additive_return(mdp, pm, backend=MB),
-            additive_return(mdp, pi_, backend=IB))
-        add("kappa_delta", k, incoherence(mdp, pe, conventions=conventions),
-            incoherence(mdp, pm, backend=MB, conventions=conventions),
-            incoherence(mdp, pi_, backend=IB, conventions=conventions))
+        try:  # the exact S, J and kappa of a step are charged too: their sums can exhaust the budget
+            for s in starts:
+                for a in mdp.actions(s):
+                    j = mdp.pair(s, a)
+                    add(f"pi^G_k({a}|{s})", k, pe.values[j], pm.values[j], pi_.values[j], closed.get((k, s, a)))
+            add("S", k, success_probability(mdp, pe), success_probability(mdp, pm, backend=MB),
+                success_probability(mdp, pi_, backend=IB))
+            add("J", k, additive_return(mdp, pe), additive_return(mdp, pm, backend=MB),
+                additive_return(mdp, pi_, backend=IB))
+            add("kappa_delta", k, incoherence(mdp, pe, conventions=conventions),
+                incoherence(mdp, pm, backend=MB, conventions=conventions),
+                incoherence(mdp, pi_, backend=IB, conventions=conventions))
+        except UndecidedError as exc:
+            table.skipped = f"k = {k}..{n} not compared: {exc}; use the certified checks (P5.4.certified)"
+            break
     return table
