@@ -136,7 +136,7 @@ def run_claim(claim_id, mdp, conventions, objective=None, *, repair=True):
         res = _run_once(c, mdp, conventions, objective)
         if res.verdict is Verdict.FAILS and mdp.float_inputs:
             res = _against_normalised(res, c, mdp, conventions, objective)
-        if c.repairs and res.verdict is not Verdict.NOT_APPLICABLE:
+        if c.repairs:  # names the conventions in every verdict; searches a repair of a failure
             apply_repair(res, lambda m, conv, obj: _run_once(c, m, conv, obj if c.uses_objective else None),
                          mdp, conventions, objective if c.uses_objective else None, c.repairs, search=repair)
     res.claim_id, res.title, res.statement = c.id, c.title, c.statement
