@@ -533,6 +533,8 @@ def test_report_takes_the_budget_its_text_points_to(tmp_path, capsys):
     assert main(["report", str(case), "--budget", "1", "-o", str(tmp_path / "r"), "--no-pdf", "--quiet"]) in (0, 1)
     tex = (tmp_path / "r.tex").read_text()
     assert "No re-training table: k =" in tex and "budget 3 would allow it" in tex
+    # the closed forms' budget-stopped comparison reads as such, not as "k = None, not_compared = ..."
+    assert r"\item first divergence: not compared (the claim" in tex and "not_compared" not in tex
     regenerate = tex[tex.index("Regenerate with"):].split("}.", 1)[0]
     assert "-{}-{}budget 1" in regenerate  # the command that made the report, --budget included
     assert json.loads((tmp_path / "r.json").read_text())["expectations_hold"] is True

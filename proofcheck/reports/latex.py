@@ -891,10 +891,12 @@ def _symbolic(res):
     extra = {k: v for k, v in sec.items() if k not in ("title", "lines", "forms")}
     if extra:
         out.append(r"\begin{itemize}\setlength{\itemsep}{0pt}\small")
-        def shown(x):  # a reader's yes/no, not Python's True/False
-            return {True: "yes", False: "no"}.get(x, x) if isinstance(x, bool) else x
+        def shown(x):  # a reader's yes/no and none, not Python's True/False/None
+            return "none" if x is None else {True: "yes", False: "no"}.get(x, x) if isinstance(x, bool) else x
         for k, v in extra.items():
-            if isinstance(v, dict):
+            if isinstance(v, dict) and v.get("not_compared"):  # a budget ran out: the reason, not the fields
+                v = f"not compared ({v['not_compared']})"
+            elif isinstance(v, dict):
                 v = ", ".join(f"{a} = {shown(b)}" for a, b in v.items() if a != "latex")
             out.append(r"\item " + text(k.replace("_", " ")) + ": " + prose_tex(shown(v)))
         out.append(r"\end{itemize}")
