@@ -630,3 +630,26 @@ def test_the_crosschecks_exact_values_that_exhaust_the_budget_end_the_table_not_
     skipped = res.sections["crosscheck"]["table"]["skipped"]
     assert x.verdict.value == "undecided"
     assert re.match(r"k = \d+\.\.20 not compared: the claim's work budget of 3000000000 steps", skipped)
+
+
+def test_a_failure_is_kept_when_the_normalised_model_is_undecided(monkeypatch):
+    # only a claim that holds on the normalised model turns a stored failure into n/a: when
+    # the normalised run is undecided (a budget), the failure stands and says so (the 25-state
+    # float-array model's C4.15 [J] was first reported n/a on exactly this)
+    from proofcheck import Conventions
+    from proofcheck.claims import registry
+    from proofcheck.claims.result import ClaimResult, Verdict
+
+    m = loads_case(_ROUNDED).mdp
+    real = registry._run_once
+
+    def undecided_when_normalised(c, mdp, conventions, objective):
+        if mdp is not m:
+            return ClaimResult(c.id, c.title, c.statement, Verdict.UNDECIDED, "undecided: out of budget")
+        return real(c, mdp, conventions, objective)
+
+    monkeypatch.setattr(registry, "_run_once", undecided_when_normalised)
+    r = registry.run_claim("P4.7", m, Conventions())
+    assert r.verdict.value == "fails"
+    assert r.summary.endswith("(with the distributions normalised exactly the claim is undecided "
+                              "(undecided: out of budget))")
