@@ -35,6 +35,7 @@ from sympy.core.exprtools import gcd_terms
 
 from proofcheck.engine import goal_condition, retrain, soft_values, tempered_policy
 from proofcheck.engine.backends import Backend
+from proofcheck.engine.backends.base import _obj
 from proofcheck.engine.coherence import boltzmann_fixed_point_by_levels
 from proofcheck.errors import BudgetExceeded, ProofcheckError, UndecidedError
 from proofcheck.exact.budget import (
@@ -398,10 +399,6 @@ def _ratio_at(num, den, k):
     n, d = nn * dd, nd * dn
     g = n.gcd(d)
     return fraction_to_expr(n // g, d // g, x)
-
-
-def _obj(values):
-    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _fallback(mdp, impossible):
