@@ -592,6 +592,8 @@ def test_a_failure_by_the_rounding_of_float_distributions_is_not_a_counterexampl
     assert m.normalisation_gap() == sp.Rational(1, 2 ** 54)
     n = m.normalised()
     assert n.normalisation_gap() == 0
+    # one copy, so that every claim re-checked on it shares its memoized results
+    assert m.normalised() is n and n.normalised() is n
     # the normalised outcomes: each binary value over their exact sum
     assert list(n.edge_prob[:2]) == [sp.Rational(*Fraction(0.1).as_integer_ratio()) / (1 + sp.Rational(1, 2 ** 55)),
                                      sp.Rational(*Fraction(0.9).as_integer_ratio()) / (1 + sp.Rational(1, 2 ** 55))]

@@ -510,6 +510,7 @@ class MDP:
             setattr(new, attr, _obj([sp.sympify(x).xreplace(subs) for x in getattr(self, attr)]))
         new.parameters = {s: r for s, r in self.parameters.items() if s not in subs}
         new._converted, new._substituted = {}, {}
+        new.__dict__.pop("_normalised", None)  # other numbers: normalised afresh
         if len(cache) >= 256:  # a sweep over many values keeps only recent copies alive
             cache.clear()
         cache[key] = new
@@ -560,9 +561,16 @@ class MDP:
     def normalised(self):
         """This model with every distribution divided by its exact sum (itself when all sum to
         1, or when its values are not all exact rationals): what float inputs accepted within the
-        tolerance stand for, the probability model that the paper's claims are about."""
+        tolerance stand for, the probability model that the paper's claims are about.
+
+        The copy is made once and returned again, as :meth:`substitute`'s are: every claim
+        that checks a failure on it then shares the results memoized on that copy."""
+        done = self.__dict__.get("_normalised")  # False: this model is its own (no self-reference)
+        if done is not None:
+            return done or self
         groups = self._distribution_sums()
         if groups is None or all(t == 1 for _attr, _index, sums in groups for t in sums.values()):
+            self._normalised = False
             return self
         new = object.__new__(MDP)
         new.__dict__.update(self.__dict__)
@@ -571,6 +579,8 @@ class MDP:
                                      for i, v in zip(index.tolist(), getattr(self, attr))]))
         new.name = f"{self.name} (distributions normalised)"
         new._converted, new._substituted = {}, {}
+        new._normalised = False
+        self._normalised = new
         return new
 
     def converted(self, backend):
