@@ -147,7 +147,7 @@ def trajectory_distribution(mdp: MDP, policy: Policy | None = None, *,
     """
     fast = _rational_distribution(mdp, policy, limit)
     if fast is not None:
-        return {path: coprime_rational(p.numerator, p.denominator) for path, p in fast.items()}
+        return _as_sympy(fast)
     out: dict[tuple[Hashable, ...], sp.Expr] = {}
     for path, prob, _ in enumerate_trajectories(mdp, policy, limit=limit):
         if not _zero(prob):
@@ -182,6 +182,10 @@ def _rational_paths(mdp: MDP, policy: Policy | None,
         raise TooManyTrajectories(f"{total} trajectories exceed the enumeration limit {limit}")
     starts = [(i, m) for i, m in enumerate(init) if m != 0]
     return ((path, p) for path, p, _ in _walk(mdp, starts, pi, prob, Fraction(1)))
+
+
+def _as_sympy(dist: dict[tuple[Hashable, ...], Fraction]) -> dict[tuple[Hashable, ...], sp.Expr]:
+    return {path: coprime_rational(p.numerator, p.denominator) for path, p in dist.items()}
 
 
 def _rational_distribution(mdp: MDP, policy: Policy | None,
@@ -227,7 +231,8 @@ def trajectory_kl(mdp: MDP, policy: Policy | None, other: Policy | None, *, limi
             rterms.append(coprime_rational(rp.numerator, rp.denominator)
                           * log_of(coprime_rational(ratio.numerator, ratio.denominator)))
         return sp.Add(*rterms)
-    P = trajectory_distribution(mdp, policy, limit=limit)
+    # (the policy's distribution in Fractions, when it was made, is not enumerated again)
+    P = _as_sympy(fast_p) if fast_p is not None else trajectory_distribution(mdp, policy, limit=limit)
     Q = {path: p for path, p, _ in enumerate_trajectories(mdp, other, limit=limit)}
     terms = []
     for path, p in P.items():
